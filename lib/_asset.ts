@@ -1,0 +1,21 @@
+/**
+ * Reads a bundled asset located from `import.meta.url`: from disk in a checkout, over
+ * HTTP(S) when `mod.ts` was imported from a URL.
+ *
+ * @module
+ */
+
+/**
+ * @param url The asset's URL, `new URL("./file", import.meta.url)`.
+ * @returns The asset's bytes.
+ * @throws {Error} When the asset is missing or the server answers with an error status.
+ */
+export async function readAsset(url: URL): Promise<Uint8Array> {
+  if (url.protocol === "file:") return await Deno.readFile(url);
+  const response = await fetch(url);
+  if (!response.ok) {
+    await response.body?.cancel();
+    throw new Error(`${url.href}: HTTP ${response.status} ${response.statusText}`);
+  }
+  return new Uint8Array(await response.arrayBuffer());
+}

@@ -23,7 +23,7 @@ export interface Asset {
 }
 
 async function sha256(bytes: Uint8Array): Promise<string> {
-  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes.slice()));
   return Array.from(d, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 

@@ -169,7 +169,7 @@ function detect(cv: OpenCV, classifier: CascadeClassifier, o: Required<DetectorO
     const size = new cv.Size(Math.max(1, Math.round(image.width * scale)), Math.max(1, Math.round(image.height * scale)));
     cv.resize(gray, work, size, 0, 0, cv.INTER_AREA);
   }
-  const enhanced = contrastMat(cv, work, o, scope);
+  const enhanced = contrastMat(cv, work, { method: o.contrast, clipLimit: o.clipLimit, tiles: o.tiles }, scope);
   // Working-copy pixels per original pixel, per axis (rounding makes them differ slightly).
   const sx = enhanced.cols / image.width;
   const sy = enhanced.rows / image.height;

@@ -72,7 +72,7 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}
 interface Rgba {
   readonly width: number;
   readonly height: number;
-  readonly data: Uint8ClampedArray;
+  readonly data: ArrayLike<number>;
 }
 
 async function decodeWithCodec(bytes: Uint8Array, header: Header): Promise<Image> {

@@ -1,0 +1,54 @@
+/**
+ * What a command reads and writes, injected so tests can run commands in-process.
+ *
+ * @module
+ */
+
+import { InvalidArgumentError } from "npm:@commander-js/extra-typings@15.1.0";
+
+/** Output streams and terminal facts of one CLI run. */
+export interface CliIo {
+  /** Writes one line (no newline) to standard output. */
+  stdout(line: string): void;
+  /** Writes one line (no newline) to standard error. */
+  stderr(line: string): void;
+  /** Whether standard error is a terminal (progress bars only then). */
+  readonly stderrIsTerminal: boolean;
+  /** Whether standard output is a terminal. */
+  readonly stdoutIsTerminal: boolean;
+}
+
+/** The process's real streams. */
+export function processIo(): CliIo {
+  const enc = new TextEncoder();
+  return {
+    stdout: (line) => Deno.stdout.writeSync(enc.encode(line + "\n")),
+    stderr: (line) => Deno.stderr.writeSync(enc.encode(line + "\n")),
+    stderrIsTerminal: Deno.stderr.isTerminal(),
+    stdoutIsTerminal: Deno.stdout.isTerminal(),
+  };
+}
+
+/** Exit codes: 0 ok, 1 some input failed, 2 bad arguments. */
+export const EXIT = { ok: 0, inputFailed: 1, badArguments: 2 } as const;
+
+/** A commander argument parser for a number within bounds. */
+export function numberIn(name: string, min: number, max: number, integer = false): (v: string) => number {
+  return (v: string) => {
+    const n = Number(v);
+    if (v.trim() === "" || !Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
+      throw new InvalidArgumentError(`${name} must be ${integer ? "a whole number" : "a number"} from ${min} to ${max}.`);
+    }
+    return n;
+  };
+}
+
+/** Rounds pixel coordinates for output (0.001 px is far below any detector's precision). */
+export function px(v: number): number {
+  return Math.round(v * 1000) / 1000;
+}
+
+/** Rounds milliseconds for output. */
+export function ms(v: number): number {
+  return Math.round(v * 10) / 10;
+}

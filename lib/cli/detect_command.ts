@@ -1,0 +1,142 @@
+import { Command, Option } from "npm:@commander-js/extra-typings@15.1.0";
+import { CASCADES, createFaceDetector, DEFAULT_DETECTOR_OPTIONS, type Face, type FaceSource } from "../detect/detect_faces.ts";
+import { DEFAULT_MAX_PIXELS } from "../image/decode_image.ts";
+import { drawBoxes, type Rgb } from "../image/draw_boxes.ts";
+import { encodeImage, formatForName } from "../image/encode_image.ts";
+import { ImageError } from "../image/image_error.ts";
+import { listImages } from "../image/list_images.ts";
+import { readImage } from "../image/read_image.ts";
+import { writeFileAtomic } from "../_fs.ts";
+import { type CliIo, EXIT, ms, numberIn, px } from "./_io.ts";
+import { startProgress } from "./_progress.ts";
+
+/** Box colours in drawings: green = Haar, yellow = padded pass, red = whole-image fallback. */
+export const SOURCE_COLORS: Readonly<Record<FaceSource, Rgb>> = {
+  haar: [0, 230, 0],
+  padded: [255, 200, 0],
+  fallback: [255, 40, 40],
+};
+
+const d = DEFAULT_DETECTOR_OPTIONS;
+
+/**
+ * The `detect` subcommand: finds every face in images and folders.
+ *
+ * @param io Where output goes; `setExit` receives the run's exit code.
+ */
+export function detectCommand(io: CliIo, setExit: (code: number) => void) {
+  return new Command("detect")
+    .description("Find every face in images or folders (walked recursively, sorted).")
+    .argument("<inputs...>", "image files or folders")
+    .option("--json", "one JSON object per image on stdout (JSON lines)")
+    .option("--json-out <file>", "write the JSON lines to a file instead")
+    .option("--draw <dir>", "write annotated copies under DIR, mirroring input paths")
+    .addOption(new Option("--cascade <name>", "Haar cascade").choices(CASCADES).default(d.cascade))
+    .option("--scale-factor <n>", "pyramid scale step", numberIn("--scale-factor", 1.001, 2), d.scaleFactor)
+    .option("--min-neighbors <n>", "raw hits needed to keep a box", numberIn("--min-neighbors", 0, 50, true), d.minNeighbors)
+    .option("--min-size <px>", "smallest face side, in working-copy pixels", numberIn("--min-size", 1, 10000), d.minSize)
+    .option("--working-size <px>", "longest side of the copy searched", numberIn("--working-size", 24, 20000, true), d.workingSize)
+    .addOption(new Option("--contrast <method>", "contrast boost").choices(["none", "equalize", "clahe"] as const).default(d.contrast))
+    .option("--pad <fraction>", "border added when nothing is found (0 = off)", numberIn("--pad", 0, 2), d.pad)
+    .option("--fallback", "use the whole image as the face when nothing is found", d.fallback)
+    .option("--max-megapixels <n>", "refuse larger images", numberIn("--max-megapixels", 0.001, 1000), DEFAULT_MAX_PIXELS / 1e6)
+    .action(async (inputs, o) => {
+      setExit(
+        await runDetect(inputs, {
+          json: o.json ?? false,
+          jsonOut: o.jsonOut,
+          draw: o.draw,
+          maxPixels: Math.round(o.maxMegapixels * 1e6),
+          detector: {
+            cascade: o.cascade,
+            scaleFactor: o.scaleFactor,
+            minNeighbors: o.minNeighbors,
+            minSize: o.minSize,
+            workingSize: o.workingSize,
+            contrast: o.contrast,
+            pad: o.pad,
+            fallback: o.fallback,
+          },
+        }, io),
+      );
+    });
+}
+
+interface DetectRun {
+  json: boolean;
+  jsonOut?: string;
+  draw?: string;
+  maxPixels: number;
+  detector: Parameters<typeof createFaceDetector>[0];
+}
+
+function faceJson(f: Face) {
+  const b = f.box;
+  return { box: { x: px(b.x), y: px(b.y), width: px(b.width), height: px(b.height) }, source: f.source };
+}
+
+async function runDetect(inputs: string[], run: DetectRun, io: CliIo): Promise<number> {
+  let failed = 0;
+  const listed: { path: string; relative: string }[] = [];
+  for (const input of inputs) {
+    try {
+      listed.push(...await listImages([input]));
+    } catch (e) {
+      failed++;
+      io.stderr(new ImageError(input, e instanceof Deno.errors.NotFound ? "file not found" : String(e)).message);
+    }
+  }
+  const detector = await createFaceDetector(run.detector);
+  const lines: string[] = [];
+  const progress = startProgress(io, listed.length, !run.json || !io.stdoutIsTerminal);
+  let faces = 0;
+  try {
+    for (const item of listed) {
+      const t0 = performance.now();
+      let line: string;
+      try {
+        const image = await readImage(item.path, { maxPixels: run.maxPixels });
+        const t1 = performance.now();
+        const found = detector.detect(image);
+        const t2 = performance.now();
+        faces += found.length;
+        if (run.draw !== undefined) await drawTo(run.draw, item.relative, image, found);
+        line = JSON.stringify({
+          path: item.path,
+          width: image.width,
+          height: image.height,
+          faces: found.map(faceJson),
+          ms: { decode: ms(t1 - t0), detect: ms(t2 - t1), total: ms(performance.now() - t0) },
+        });
+        if (!run.json && run.jsonOut === undefined) {
+          const kinds = found.map((f) => f.source).join(", ");
+          progress.log(`${item.path}: ${found.length} face${found.length === 1 ? "" : "s"}${kinds ? ` (${kinds})` : ""} in ${Math.round(t2 - t0)} ms`);
+        }
+      } catch (e) {
+        if (!(e instanceof ImageError)) throw e;
+        failed++;
+        progress.error(e.message);
+        line = JSON.stringify({ path: item.path, error: e.reason });
+      }
+      if (run.json) progress.out(line);
+      if (run.jsonOut !== undefined) lines.push(line);
+      progress.tick();
+    }
+  } finally {
+    progress.stop();
+    detector.dispose();
+  }
+  if (run.jsonOut !== undefined) await writeFileAtomic(run.jsonOut, lines.map((l) => l + "\n").join(""));
+  if (!run.json) io.stderr(`${listed.length} image${listed.length === 1 ? "" : "s"}, ${faces} face${faces === 1 ? "" : "s"}, ${failed} failed`);
+  return failed > 0 ? EXIT.inputFailed : EXIT.ok;
+}
+
+async function drawTo(dir: string, relative: string, image: Parameters<typeof drawBoxes>[0], faces: readonly Face[]) {
+  const outlines = faces.map((f) => ({ ...f.box, color: SOURCE_COLORS[f.source] }));
+  let rel = relative;
+  let format = formatForName(rel) ?? "png";
+  if (format === "pnm") rel = rel.replace(/\.[^.]+$/, ".ppm");
+  if (formatForName(relative) === undefined) rel += ".png";
+  format = formatForName(rel) ?? "png";
+  await writeFileAtomic(`${dir}/${rel}`, await encodeImage(drawBoxes(image, outlines), format));
+}

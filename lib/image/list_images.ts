@@ -1,0 +1,85 @@
+/** File extensions (lower case) treated as photos when walking folders. Unsupported ones are listed too, so that each is reported with its reason instead of being skipped silently. */
+export const IMAGE_EXTENSIONS: readonly string[] = [
+  ".jpg",
+  ".jpeg",
+  ".png",
+  ".webp",
+  ".pgm",
+  ".ppm",
+  ".pnm",
+  ".heic",
+  ".heif",
+  ".avif",
+];
+
+/** One photo found by {@linkcode listImages}. */
+export interface ListedImage {
+  /** The path to open (as given, or joined under the given folder). */
+  readonly path: string;
+  /** The path relative to the folder it was found in (the file name for a file argument). */
+  readonly relative: string;
+}
+
+/**
+ * Expands files and folders into the photos to process: folders are walked recursively in
+ * sorted order (by code point, so runs are reproducible), keeping files whose extension is
+ * an image's (case-insensitive: `.JPG` counts); files named directly are kept whatever
+ * their extension. Hidden entries (a leading dot) inside folders are skipped.
+ *
+ * @param inputs Files and folders.
+ * @returns The photos, folder contents in sorted order, inputs in the order given.
+ * @throws {Deno.errors.NotFound} When an input does not exist.
+ * @example
+ * ```ts
+ * import { listImages } from "./list_images.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.mkdir(`${dir}/kanye`);
+ * await Deno.writeFile(`${dir}/kanye/3.JPG`, new Uint8Array());
+ * await Deno.writeFile(`${dir}/notes.txt`, new Uint8Array());
+ * const found = await listImages([dir]);
+ * if (found.length !== 1 || found[0]?.relative !== "kanye/3.JPG") throw new Error(JSON.stringify(found));
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function listImages(inputs: readonly string[]): Promise<ListedImage[]> {
+  const out: ListedImage[] = [];
+  for (const input of inputs) {
+    const info = await Deno.stat(input);
+    if (info.isDirectory) {
+      await walk(input.replace(/\/+$/, "") || "/", "", out);
+    } else {
+      out.push({ path: input, relative: input.split("/").pop() ?? input });
+    }
+  }
+  return out;
+}
+
+async function walk(root: string, rel: string, out: ListedImage[]): Promise<void> {
+  const dir = rel === "" ? root : `${root}/${rel}`;
+  const entries: Deno.DirEntry[] = [];
+  for await (const e of Deno.readDir(dir)) if (!e.name.startsWith(".")) entries.push(e);
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const e of entries) {
+    const r = rel === "" ? e.name : `${rel}/${e.name}`;
+    let isDir = e.isDirectory;
+    if (e.isSymlink) isDir = (await Deno.stat(`${root}/${r}`)).isDirectory;
+    if (isDir) await walk(root, r, out);
+    else if (hasImageExtension(e.name)) out.push({ path: `${root}/${r}`, relative: r });
+  }
+}
+
+/**
+ * Whether a file name has one of {@linkcode IMAGE_EXTENSIONS}, case-insensitively.
+ *
+ * @param name A file name or path.
+ * @returns True for `kanye3.jpg`, `Carrie8.JPG`, `1.pgm`.
+ * @example
+ * ```ts
+ * import { hasImageExtension } from "./list_images.ts";
+ * if (!hasImageExtension("Carrie8.JPG") || hasImageExtension("notes.txt")) throw new Error();
+ * ```
+ */
+export function hasImageExtension(name: string): boolean {
+  const dot = name.lastIndexOf(".");
+  return dot >= 0 && IMAGE_EXTENSIONS.includes(name.slice(dot).toLowerCase());
+}

@@ -1,0 +1,44 @@
+/**
+ * Face2Vec: face recognition you train on your own photos, in TypeScript on Deno, with no
+ * native addons. This module is the library: decode an image, find every face in it.
+ *
+ * ```ts
+ * import { createFaceDetector, decodeImage } from "./mod.ts";
+ *
+ * // A tiny gray PGM built in memory; a real program would use readImage("photo.jpg").
+ * const pgm = new Uint8Array([...new TextEncoder().encode("P5 64 64 255\n"), ...new Uint8Array(64 * 64).fill(90)]);
+ * const image = await decodeImage(pgm, { name: "flat.pgm" });
+ * const detector = await createFaceDetector();
+ * try {
+ *   const faces = detector.detect(image); // [{ box: { x, y, width, height }, source: "haar" }, …]
+ *   if (faces.length !== 0) throw new Error("a flat image has no face");
+ * } finally {
+ *   detector.dispose();
+ * }
+ * ```
+ *
+ * @module
+ */
+
+export type { Channels, Image } from "./lib/image/image.ts";
+export { createImage } from "./lib/image/image.ts";
+export { ImageError } from "./lib/image/image_error.ts";
+export { DEFAULT_MAX_PIXELS, type DecodeOptions, decodeImage } from "./lib/image/decode_image.ts";
+export { readImage } from "./lib/image/read_image.ts";
+export { orientImage } from "./lib/image/orient_image.ts";
+export { cropImage, type Rect } from "./lib/image/crop_image.ts";
+export { hasImageExtension, IMAGE_EXTENSIONS, type ListedImage, listImages } from "./lib/image/list_images.ts";
+export { drawBoxes, type Outline, type Rgb } from "./lib/image/draw_boxes.ts";
+export { type EncodeFormat, encodeImage, formatForName } from "./lib/image/encode_image.ts";
+export { type Box, containsPoint, growBox, iou } from "./lib/detect/box.ts";
+export { type ContrastMethod, type ContrastOptions, enhanceContrast } from "./lib/detect/enhance.ts";
+export {
+  type CascadeName,
+  CASCADES,
+  createFaceDetector,
+  DEFAULT_DETECTOR_OPTIONS,
+  type DetectorOptions,
+  type Face,
+  type FaceDetector,
+  type FaceSource,
+} from "./lib/detect/detect_faces.ts";

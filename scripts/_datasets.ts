@@ -1,0 +1,69 @@
+/**
+ * The evaluation datasets in `../shared/datasets/` (never copied into the repo), their
+ * kinds, and the even/odd halves used to choose defaults and to report.
+ *
+ * @module
+ */
+
+import { listImages } from "../lib/image/list_images.ts";
+import { ROOT } from "./_npm.ts";
+
+/** Where the shared datasets live, relative to the project root. */
+export const DATASETS_DIR: string = Deno.env.get("FACE2VEC_DATASETS") ?? `${ROOT}/../shared/datasets`;
+
+/** How detection is scored on a dataset. */
+export type DetectionKind = "centred" | "any-face" | "boxes" | "unlabelled";
+
+/** A dataset and how detection is scored on it. */
+export interface Dataset {
+  readonly name: string;
+  readonly dir: string;
+  readonly kind: DetectionKind;
+}
+
+/** The shared datasets and how the report scores detection on each. */
+export const DATASETS: readonly Omit<Dataset, "dir">[] = [
+  { name: "lfw_min10", kind: "centred" },
+  { name: "orl_att_faces", kind: "centred" },
+  { name: "bbt", kind: "centred" },
+  { name: "face2vec", kind: "any-face" },
+  { name: "scenes", kind: "unlabelled" },
+  { name: "helen_landmarks", kind: "any-face" },
+];
+
+/** Whether the shared datasets folder exists. */
+export function datasetsPresent(): boolean {
+  try {
+    return Deno.statSync(DATASETS_DIR).isDirectory;
+  } catch {
+    return false;
+  }
+}
+
+/** The photos of a dataset, sorted by relative path. */
+export async function datasetPhotos(dir: string): Promise<{ path: string; relative: string }[]> {
+  return await listImages([dir]);
+}
+
+/** Which half of a sorted list: even positions (0, 2, …) choose defaults; odd report. */
+export type Half = "even" | "odd" | "all";
+
+/** Items at even or odd positions of a sorted list, or all of them. */
+export function half<T>(items: readonly T[], which: Half): T[] {
+  if (which === "all") return [...items];
+  const r = which === "even" ? 0 : 1;
+  return items.filter((_, i) => i % 2 === r);
+}
+
+/**
+ * Tells a test that needs the datasets whether to run: returns false (after printing why)
+ * when they are missing, unless `FACE2VEC_REQUIRE_DATASETS=1`, where a missing folder throws.
+ */
+export function requireDatasets(testName: string): boolean {
+  if (datasetsPresent()) return true;
+  if (Deno.env.get("FACE2VEC_REQUIRE_DATASETS") === "1") {
+    throw new Error(`${testName}: ${DATASETS_DIR} is missing and FACE2VEC_REQUIRE_DATASETS=1`);
+  }
+  console.log(`skipped: ${testName}: ${DATASETS_DIR} not found (the shared datasets are not on this machine)`);
+  return false;
+}

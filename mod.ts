@@ -23,7 +23,7 @@
 export type { Channels, Image } from "./lib/image/image.ts";
 export { createImage } from "./lib/image/image.ts";
 export { ImageError } from "./lib/image/image_error.ts";
-export { DEFAULT_MAX_PIXELS, type DecodeOptions, decodeImage } from "./lib/image/decode_image.ts";
+export { decodeImage, type DecodeOptions, DEFAULT_MAX_PIXELS } from "./lib/image/decode_image.ts";
 export { readImage } from "./lib/image/read_image.ts";
 export { orientImage } from "./lib/image/orient_image.ts";
 export { cropImage, type Rect } from "./lib/image/crop_image.ts";

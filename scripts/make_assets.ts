@@ -13,7 +13,12 @@
 
 import { npmFile, ROOT } from "./_npm.ts";
 
-const OPENCV4NODEJS = { name: "opencv4nodejs", version: "5.6.0", licence: "MIT (package); Intel License Agreement for Open Source Computer Vision Library (cascade files, header kept)" } as const;
+const OPENCV4NODEJS = {
+  name: "opencv4nodejs",
+  version: "5.6.0",
+  licence:
+    "MIT (package); Intel License Agreement for Open Source Computer Vision Library (cascade files, header kept)",
+} as const;
 const CASCADE_FILES = ["frontalface_default", "frontalface_alt", "frontalface_alt2"];
 
 /** One asset: its path relative to the project root and its bytes. */
@@ -65,7 +70,9 @@ export async function differingAssets(): Promise<string[]> {
     } catch {
       committed = undefined;
     }
-    if (!committed || committed.length !== a.bytes.length || committed.some((b, i) => b !== a.bytes[i])) out.push(a.path);
+    if (!committed || committed.length !== a.bytes.length || committed.some((b, i) => b !== a.bytes[i])) {
+      out.push(a.path);
+    }
   }
   return out;
 }

@@ -3,7 +3,8 @@
  * paths, positions 0, 2, 4, …): sweeps the options and prints hit rates and time per photo.
  * The odd half is never read here; `deno task report` reports on it.
  *
- * Usage: `deno run -A scripts/tune_detect.ts [--grid small|full]`
+ * Usage: `deno run -A scripts/tune_detect.ts [--full | --cascades | --pad]` (`TUNE_BASE='{…}'` sets
+ * options held fixed).
  *
  * @module
  */
@@ -12,7 +13,7 @@ import { createFaceDetector, type DetectorOptions } from "../lib/detect/detect_f
 import { readImage } from "../lib/image/read_image.ts";
 import type { Image } from "../lib/image/image.ts";
 import type { Box } from "../lib/detect/box.ts";
-import { DATASETS_DIR, datasetPhotos, half } from "./_datasets.ts";
+import { datasetPhotos, DATASETS_DIR, half } from "./_datasets.ts";
 import { scoreDetections } from "./_detection_eval.ts";
 import type { DetectionKind } from "./_datasets.ts";
 import { ROOT, samplePhotos } from "./_npm.ts";
@@ -25,21 +26,40 @@ interface Set {
 }
 
 const sets: Set[] = [];
-for (const [name, kind] of [["lfw_min10", "centred"], ["orl_att_faces", "centred"], ["bbt", "centred"], ["face2vec", "any-face"]] as const) {
+for (
+  const [name, kind] of [["lfw_min10", "centred"], ["orl_att_faces", "centred"], ["bbt", "centred"], [
+    "face2vec",
+    "any-face",
+  ]] as const
+) {
   const photos = half(await datasetPhotos(`${DATASETS_DIR}/${name}`), "even");
-  sets.push({ name, kind, photos: await Promise.all(photos.map(async (p) => ({ relative: p.relative, image: await readImage(p.path) }))) });
+  sets.push({
+    name,
+    kind,
+    photos: await Promise.all(photos.map(async (p) => ({ relative: p.relative, image: await readImage(p.path) }))),
+  });
 }
 const truthDoc = JSON.parse(await Deno.readTextFile(`${ROOT}/fixtures/sample_faces.json`));
 sets.push({
   name: "samples",
   kind: "boxes",
   truth: truthDoc.faces,
-  photos: await Promise.all(half(samplePhotos(), "even").map(async (p) => ({ relative: p.split("/").pop()!, image: await readImage(p) }))),
+  photos: await Promise.all(
+    half(samplePhotos(), "even").map(async (p) => ({ relative: p.split("/").pop()!, image: await readImage(p) })),
+  ),
 });
 
 const grid: DetectorOptions[] = [];
-const mode = Deno.args.includes("--full") ? "full" : Deno.args.includes("--cascades") ? "cascades" : "small";
-if (mode === "cascades") {
+const mode = Deno.args.includes("--full")
+  ? "full"
+  : Deno.args.includes("--cascades")
+  ? "cascades"
+  : Deno.args.includes("--pad")
+  ? "pad"
+  : "small";
+if (mode === "pad") {
+  for (const pad of [0, 0.1, 0.25, 0.5]) grid.push({ pad });
+} else if (mode === "cascades") {
   for (const cascade of ["frontalface_default", "frontalface_alt", "frontalface_alt2"] as const) {
     for (const scaleFactor of [1.05, 1.1, 1.2]) grid.push({ cascade, scaleFactor });
   }
@@ -59,10 +79,17 @@ for (const g of grid) {
   let ms = 0;
   for (const s of sets) {
     const t0 = performance.now();
-    const items = s.photos.map((p) => ({ relative: p.relative, width: p.image.width, height: p.image.height, faces: det.detect(p.image) }));
+    const items = s.photos.map((p) => ({
+      relative: p.relative,
+      width: p.image.width,
+      height: p.image.height,
+      faces: det.detect(p.image),
+    }));
     if (s.kind === "boxes") ms = (performance.now() - t0) / s.photos.length;
     const score = scoreDetections(s.kind, items, s.truth);
-    cells.push(`${(score.hit_rate * 100).toFixed(1)}${score.padded_rate ? `(p${(score.padded_rate * 100).toFixed(0)})` : ""}`);
+    cells.push(
+      `${(score.hit_rate * 100).toFixed(1)}${score.padded_rate ? `(p${(score.padded_rate * 100).toFixed(0)})` : ""}`,
+    );
     if (score.false_boxes !== undefined) falseBoxes = score.false_boxes;
   }
   det.dispose();

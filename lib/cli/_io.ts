@@ -37,7 +37,9 @@ export function numberIn(name: string, min: number, max: number, integer = false
   return (v: string) => {
     const n = Number(v);
     if (v.trim() === "" || !Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
-      throw new InvalidArgumentError(`${name} must be ${integer ? "a whole number" : "a number"} from ${min} to ${max}.`);
+      throw new InvalidArgumentError(
+        `${name} must be ${integer ? "a whole number" : "a number"} from ${min} to ${max}.`,
+      );
     }
     return n;
   };

@@ -1,5 +1,11 @@
-import { Command, Option } from "npm:@commander-js/extra-typings@15.1.0";
-import { CASCADES, createFaceDetector, DEFAULT_DETECTOR_OPTIONS, type Face, type FaceSource } from "../detect/detect_faces.ts";
+import { Command, InvalidArgumentError, Option } from "npm:@commander-js/extra-typings@15.1.0";
+import {
+  CASCADES,
+  createFaceDetector,
+  DEFAULT_DETECTOR_OPTIONS,
+  type Face,
+  type FaceSource,
+} from "../detect/detect_faces.ts";
 import { DEFAULT_MAX_PIXELS } from "../image/decode_image.ts";
 import { drawBoxes, type Rgb } from "../image/draw_boxes.ts";
 import { encodeImage, formatForName } from "../image/encode_image.ts";
@@ -33,13 +39,38 @@ export function detectCommand(io: CliIo, setExit: (code: number) => void) {
     .option("--draw <dir>", "write annotated copies under DIR, mirroring input paths")
     .addOption(new Option("--cascade <name>", "Haar cascade").choices(CASCADES).default(d.cascade))
     .option("--scale-factor <n>", "pyramid scale step", numberIn("--scale-factor", 1.001, 2), d.scaleFactor)
-    .option("--min-neighbors <n>", "raw hits needed to keep a box", numberIn("--min-neighbors", 0, 50, true), d.minNeighbors)
-    .option("--min-size <px>", "smallest face side, in working-copy pixels", numberIn("--min-size", 1, 10000), d.minSize)
-    .option("--working-size <px>", "longest side of the copy searched", numberIn("--working-size", 24, 20000, true), d.workingSize)
-    .addOption(new Option("--contrast <method>", "contrast boost").choices(["none", "equalize", "clahe"] as const).default(d.contrast))
+    .option(
+      "--min-neighbors <n>",
+      "raw hits needed to keep a box",
+      numberIn("--min-neighbors", 0, 50, true),
+      d.minNeighbors,
+    )
+    .option(
+      "--min-size <px>",
+      "smallest face side, in working-copy pixels",
+      numberIn("--min-size", 1, 10000),
+      d.minSize,
+    )
+    .option(
+      "--working-size <px>",
+      "longest side of the copy searched",
+      numberIn("--working-size", 24, 20000, true),
+      d.workingSize,
+    )
+    .addOption(
+      new Option("--contrast <method>", "contrast boost").choices(["none", "equalize", "clahe"] as const).default(
+        d.contrast,
+      ),
+    )
     .option("--pad <fraction>", "border added when nothing is found (0 = off)", numberIn("--pad", 0, 2), d.pad)
     .option("--fallback", "use the whole image as the face when nothing is found", d.fallback)
-    .option("--max-megapixels <n>", "refuse larger images", numberIn("--max-megapixels", 0.001, 1000), DEFAULT_MAX_PIXELS / 1e6)
+    .option("--angles <list>", "extra passes rotated by these degrees, e.g. -25,25 (tilted heads)", angleList, [...d.angles])
+    .option(
+      "--max-megapixels <n>",
+      "refuse larger images",
+      numberIn("--max-megapixels", 0.001, 1000),
+      DEFAULT_MAX_PIXELS / 1e6,
+    )
     .action(async (inputs, o) => {
       setExit(
         await runDetect(inputs, {
@@ -56,10 +87,19 @@ export function detectCommand(io: CliIo, setExit: (code: number) => void) {
             contrast: o.contrast,
             pad: o.pad,
             fallback: o.fallback,
+            angles: o.angles,
           },
         }, io),
       );
     });
+}
+
+function angleList(v: string): number[] {
+  if (v.trim() === "") return [];
+  return v.split(",").map((a) => numberIn("--angles", -89, 89)(a)).map((a) => {
+    if (a === 0) throw new InvalidArgumentError("--angles must not include 0 (the upright pass always runs).");
+    return a;
+  });
 }
 
 interface DetectRun {
@@ -110,7 +150,11 @@ async function runDetect(inputs: string[], run: DetectRun, io: CliIo): Promise<n
         });
         if (!run.json && run.jsonOut === undefined) {
           const kinds = found.map((f) => f.source).join(", ");
-          progress.log(`${item.path}: ${found.length} face${found.length === 1 ? "" : "s"}${kinds ? ` (${kinds})` : ""} in ${Math.round(t2 - t0)} ms`);
+          progress.log(
+            `${item.path}: ${found.length} face${found.length === 1 ? "" : "s"}${kinds ? ` (${kinds})` : ""} in ${
+              Math.round(t2 - t0)
+            } ms`,
+          );
         }
       } catch (e) {
         if (!(e instanceof ImageError)) throw e;
@@ -127,7 +171,13 @@ async function runDetect(inputs: string[], run: DetectRun, io: CliIo): Promise<n
     detector.dispose();
   }
   if (run.jsonOut !== undefined) await writeFileAtomic(run.jsonOut, lines.map((l) => l + "\n").join(""));
-  if (!run.json) io.stderr(`${listed.length} image${listed.length === 1 ? "" : "s"}, ${faces} face${faces === 1 ? "" : "s"}, ${failed} failed`);
+  if (!run.json) {
+    io.stderr(
+      `${listed.length} image${listed.length === 1 ? "" : "s"}, ${faces} face${
+        faces === 1 ? "" : "s"
+      }, ${failed} failed`,
+    );
+  }
   return failed > 0 ? EXIT.inputFailed : EXIT.ok;
 }
 

@@ -1,7 +1,7 @@
 import type { Image } from "../image/image.ts";
 import { readAsset } from "../_asset.ts";
-import type { Box } from "./box.ts";
-import { type ContrastMethod, contrastMat, grayMat } from "./enhance.ts";
+import { type Box, iou } from "./box.ts";
+import { contrastMat, type ContrastMethod, grayMat } from "./enhance.ts";
 import { type CascadeClassifier, loadOpenCV, type Mat, type OpenCV, WasmScope } from "./opencv.ts";
 
 /** The Haar cascades bundled from OpenCV (see `lib/detect/cascades/PROVENANCE.md`). */
@@ -51,6 +51,21 @@ export interface DetectorOptions {
   readonly pad?: number;
   /** When nothing is found, return the whole image as one `"fallback"` face. Default false. */
   readonly fallback?: boolean;
+  /**
+   * Extra passes over the image rotated by these angles (degrees, counter-clockwise), for
+   * tilted heads the upright cascade misses; boxes are mapped back (same size, centred on the
+   * face) and overlaps with the upright pass are dropped. Empty = upright only.
+   * Default `[]`: `[-25, 25]` finds most tilted faces in group photos but costs about 1.7x
+   * the time on 1920 px photos and 5x on 150 px portraits (see README).
+   */
+  readonly angles?: readonly number[];
+  /**
+   * The rotated passes search a smaller copy whose longer side is at most this (they find
+   * the larger faces only, and cost far less). Default 320.
+   */
+  readonly rotatedSize?: number;
+  /** Smallest face side for the rotated passes, in pixels of their copy. Default 24. */
+  readonly rotatedMinSize?: number;
 }
 
 /** The defaults of {@linkcode DetectorOptions}, chosen on the even half of each dataset (see README). */
@@ -65,6 +80,9 @@ export const DEFAULT_DETECTOR_OPTIONS: Readonly<Required<DetectorOptions>> = Obj
   tiles: 5,
   pad: 0.25,
   fallback: false,
+  angles: Object.freeze([]),
+  rotatedSize: 320,
+  rotatedMinSize: 24,
 });
 
 /** A loaded Haar face detector. Free it with `dispose()`. */
@@ -132,13 +150,20 @@ function validate(o: Required<DetectorOptions>): void {
   };
   if (!CASCADES.includes(o.cascade)) bad("cascade", o.cascade, CASCADES.join(" | "));
   if (!(o.scaleFactor > 1)) bad("scaleFactor", o.scaleFactor, "> 1");
-  if (!(Number.isInteger(o.minNeighbors) && o.minNeighbors >= 0)) bad("minNeighbors", o.minNeighbors, "a whole number >= 0");
+  if (!(Number.isInteger(o.minNeighbors) && o.minNeighbors >= 0)) {
+    bad("minNeighbors", o.minNeighbors, "a whole number >= 0");
+  }
   if (!(o.minSize >= 1)) bad("minSize", o.minSize, ">= 1");
   if (!(o.workingSize >= 24)) bad("workingSize", o.workingSize, ">= 24");
   if (!["none", "equalize", "clahe"].includes(o.contrast)) bad("contrast", o.contrast, "none | equalize | clahe");
   if (!(o.clipLimit > 0)) bad("clipLimit", o.clipLimit, "> 0");
   if (!(Number.isInteger(o.tiles) && o.tiles > 0)) bad("tiles", o.tiles, "a whole number > 0");
   if (!(o.pad >= 0 && o.pad <= 2)) bad("pad", o.pad, "from 0 to 2");
+  if (!Array.isArray(o.angles) || !o.angles.every((a) => Math.abs(a) > 0 && Math.abs(a) < 90)) {
+    bad("angles", o.angles, "a list of non-zero angles between -90 and 90");
+  }
+  if (!(o.rotatedMinSize >= 1)) bad("rotatedMinSize", o.rotatedMinSize, ">= 1");
+  if (!(o.rotatedSize >= 24)) bad("rotatedSize", o.rotatedSize, ">= 24");
 }
 
 function loadCascade(cv: OpenCV, name: string, xml: Uint8Array): CascadeClassifier {
@@ -166,7 +191,10 @@ function detect(cv: OpenCV, classifier: CascadeClassifier, o: Required<DetectorO
   let work = gray;
   if (scale < 1) {
     work = scope.track(new cv.Mat());
-    const size = new cv.Size(Math.max(1, Math.round(image.width * scale)), Math.max(1, Math.round(image.height * scale)));
+    const size = new cv.Size(
+      Math.max(1, Math.round(image.width * scale)),
+      Math.max(1, Math.round(image.height * scale)),
+    );
     cv.resize(gray, work, size, 0, 0, cv.INTER_AREA);
   }
   const enhanced = contrastMat(cv, work, { method: o.contrast, clipLimit: o.clipLimit, tiles: o.tiles }, scope);
@@ -180,13 +208,34 @@ function detect(cv: OpenCV, classifier: CascadeClassifier, o: Required<DetectorO
     const y1 = clamp((r.y - dy + r.height) / sy, 0, image.height);
     return { box: { x: x0, y: y0, width: x1 - x0, height: y1 - y0 }, source };
   };
-  let faces = runCascade(cv, classifier, o, enhanced, scope).map((r) => toImage(r, 0, 0, "haar"));
+  const upright = runCascade(cv, classifier, o, o.minSize, enhanced, scope);
+  let rotated: Box[] = [];
+  if (o.angles.length > 0) {
+    // The rotated passes run on a smaller copy; their boxes are scaled up to the working copy.
+    const k = Math.min(1, o.rotatedSize / Math.max(enhanced.cols, enhanced.rows));
+    let small = enhanced;
+    if (k < 1) {
+      small = scope.track(new cv.Mat());
+      cv.resize(
+        enhanced,
+        small,
+        new cv.Size(Math.round(enhanced.cols * k), Math.round(enhanced.rows * k)),
+        0,
+        0,
+        cv.INTER_AREA,
+      );
+    }
+    const kx = enhanced.cols / small.cols, ky = enhanced.rows / small.rows;
+    rotated = o.angles.flatMap((a) => runRotated(cv, classifier, o, small, a, scope))
+      .map((b) => ({ x: b.x * kx, y: b.y * ky, width: b.width * kx, height: b.height * ky }));
+  }
+  let faces = suppressOverlaps([...upright, ...rotated]).map((r) => toImage(r, 0, 0, "haar"));
   if (faces.length === 0 && o.pad > 0) {
     const top = Math.round(o.pad * enhanced.rows);
     const left = Math.round(o.pad * enhanced.cols);
     const padded = scope.track(new cv.Mat());
     cv.copyMakeBorder(enhanced, padded, top, top, left, left, cv.BORDER_REPLICATE);
-    faces = runCascade(cv, classifier, o, padded, scope)
+    faces = runCascade(cv, classifier, o, o.minSize, padded, scope)
       .map((r) => toImage(r, left, top, "padded"))
       .filter((f) => f.box.width >= 1 && f.box.height >= 1);
   }
@@ -196,9 +245,24 @@ function detect(cv: OpenCV, classifier: CascadeClassifier, o: Required<DetectorO
   return faces.sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height);
 }
 
-function runCascade(cv: OpenCV, classifier: CascadeClassifier, o: Required<DetectorOptions>, mat: Mat, scope: WasmScope): Box[] {
+function runCascade(
+  cv: OpenCV,
+  classifier: CascadeClassifier,
+  o: Required<DetectorOptions>,
+  minSize: number,
+  mat: Mat,
+  scope: WasmScope,
+): Box[] {
   const rects = scope.track(new cv.RectVector());
-  classifier.detectMultiScale(mat, rects, o.scaleFactor, o.minNeighbors, 0, new cv.Size(o.minSize, o.minSize), new cv.Size(0, 0));
+  classifier.detectMultiScale(
+    mat,
+    rects,
+    o.scaleFactor,
+    o.minNeighbors,
+    0,
+    new cv.Size(minSize, minSize),
+    new cv.Size(0, 0),
+  );
   const out: Box[] = [];
   for (let i = 0; i < rects.size(); i++) {
     const r = rects.get(i);
@@ -209,4 +273,48 @@ function runCascade(cv: OpenCV, classifier: CascadeClassifier, o: Required<Detec
 
 function clamp(v: number, lo: number, hi: number): number {
   return Math.min(hi, Math.max(lo, v));
+}
+
+/**
+ * Runs the cascade on `mat` rotated by `angle` degrees (counter-clockwise) on a canvas large
+ * enough to hold it, and maps each box's centre back; the box keeps its size.
+ */
+function runRotated(
+  cv: OpenCV,
+  classifier: CascadeClassifier,
+  o: Required<DetectorOptions>,
+  mat: Mat,
+  angle: number,
+  scope: WasmScope,
+): Box[] {
+  const t = (angle * Math.PI) / 180;
+  const cos = Math.cos(t), sin = Math.sin(t);
+  const w = mat.cols, h = mat.rows;
+  const W = Math.ceil(w * Math.abs(cos) + h * Math.abs(sin));
+  const H = Math.ceil(w * Math.abs(sin) + h * Math.abs(cos));
+  // Forward map (OpenCV's convention, y down): p' = R (p - c) + c', R = [[cos, sin], [-sin, cos]].
+  const cx = w / 2, cy = h / 2, ox = W / 2, oy = H / 2;
+  const m = scope.track(cv.matFromArray(2, 3, cv.CV_64F, [
+    cos,
+    sin,
+    ox - cos * cx - sin * cy,
+    -sin,
+    cos,
+    oy + sin * cx - cos * cy,
+  ]));
+  const rotated = scope.track(new cv.Mat());
+  cv.warpAffine(mat, rotated, m, new cv.Size(W, H), cv.INTER_LINEAR, cv.BORDER_REPLICATE);
+  return runCascade(cv, classifier, o, o.rotatedMinSize, rotated, scope).map((r) => {
+    const qx = r.x + r.width / 2 - ox, qy = r.y + r.height / 2 - oy;
+    // Inverse: p = R^T (p' - c') + c.
+    const px = cos * qx - sin * qy + cx, py = sin * qx + cos * qy + cy;
+    return { x: px - r.width / 2, y: py - r.height / 2, width: r.width, height: r.height };
+  });
+}
+
+/** Keeps boxes in order, dropping any that overlaps (IoU > 0.3) one already kept. */
+function suppressOverlaps(boxes: readonly Box[]): Box[] {
+  const kept: Box[] = [];
+  for (const b of boxes) if (kept.every((k) => iou(k, b) <= 0.3)) kept.push(b);
+  return kept;
 }

@@ -66,6 +66,9 @@ export interface OpenCV {
   readonly Size: new (width: number, height: number) => CvSize;
   readonly CascadeClassifier: new () => CascadeClassifier;
   readonly CLAHE: new (clipLimit: number, tileGridSize: CvSize) => Clahe;
+  matFromArray(rows: number, cols: number, type: number, array: readonly number[]): Mat;
+  warpAffine(src: Mat, dst: Mat, m: Mat, dsize: CvSize, flags: number, borderMode: number): void;
+  readonly CV_64F: number;
   readonly CV_8UC1: number;
   readonly CV_8UC3: number;
   readonly COLOR_RGB2GRAY: number;

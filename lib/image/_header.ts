@@ -24,8 +24,7 @@ export class HeaderError extends Error {
   override name = "HeaderError";
 }
 
-const ascii = (b: Uint8Array, start: number, end: number) =>
-  String.fromCharCode(...b.subarray(start, end));
+const ascii = (b: Uint8Array, start: number, end: number) => String.fromCharCode(...b.subarray(start, end));
 
 const HEIF_BRANDS = new Set([
   "heic",

@@ -59,7 +59,7 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}
   try {
     image = header.format === "pnm" ? decodePnm(bytes) : await decodeWithCodec(bytes, header);
   } catch (e) {
-    if (e instanceof ImageError) throw e;
+    if (e instanceof HeaderError) throw new ImageError(name, e.message);
     const why = e instanceof Error ? e.message : String(e);
     throw new ImageError(name, `corrupt ${header.format.toUpperCase()} (${why})`);
   }

@@ -16,7 +16,10 @@ export const IMAGE_EXTENSIONS: readonly string[] = [
 export interface ListedImage {
   /** The path to open (as given, or joined under the given folder). */
   readonly path: string;
-  /** The path relative to the folder it was found in (the file name for a file argument). */
+  /**
+   * The path relative to the folder it was found in; for a file named directly, the path as
+   * given when it is relative and stays inside the working folder, else its file name.
+   */
   readonly relative: string;
 }
 
@@ -48,10 +51,16 @@ export async function listImages(inputs: readonly string[]): Promise<ListedImage
     if (info.isDirectory) {
       await walk(input.replace(/\/+$/, "") || "/", "", out);
     } else {
-      out.push({ path: input, relative: input.split("/").pop() ?? input });
+      out.push({ path: input, relative: fileRelative(input) });
     }
   }
   return out;
+}
+
+function fileRelative(input: string): string {
+  const parts = input.split("/").filter((p) => p !== "" && p !== ".");
+  if (input.startsWith("/") || parts.includes("..")) return parts.at(-1) ?? input;
+  return parts.join("/");
 }
 
 async function walk(root: string, rel: string, out: ListedImage[]): Promise<void> {

@@ -1,0 +1,27 @@
+/**
+ * Runs the CLI in-process with captured output.
+ *
+ * @module
+ */
+
+import { main } from "../cli.ts";
+
+/** What one CLI run printed and returned. */
+export interface CliRun {
+  readonly code: number;
+  readonly stdout: string[];
+  readonly stderr: string[];
+}
+
+/** Runs `face2vec <args>` in-process. */
+export async function runCli(args: readonly string[]): Promise<CliRun> {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const code = await main(args, {
+    stdout: (l) => stdout.push(l),
+    stderr: (l) => stderr.push(l),
+    stderrIsTerminal: false,
+    stdoutIsTerminal: false,
+  });
+  return { code, stdout, stderr };
+}

@@ -1,0 +1,43 @@
+import assert from "node:assert/strict";
+import * as mod from "../mod.ts";
+
+Deno.test("mod.ts exports exactly the documented API (name and kind)", () => {
+  const kinds = Object.fromEntries(Object.entries(mod).map(([k, v]) => [k, Array.isArray(v) ? "array" : typeof v]));
+  assert.deepEqual(kinds, {
+    CASCADES: "array",
+    DEFAULT_DETECTOR_OPTIONS: "object",
+    DEFAULT_MAX_PIXELS: "number",
+    IMAGE_EXTENSIONS: "array",
+    ImageError: "function",
+    containsPoint: "function",
+    createFaceDetector: "function",
+    createImage: "function",
+    cropImage: "function",
+    decodeImage: "function",
+    drawBoxes: "function",
+    encodeImage: "function",
+    enhanceContrast: "function",
+    formatForName: "function",
+    growBox: "function",
+    hasImageExtension: "function",
+    iou: "function",
+    listImages: "function",
+    orientImage: "function",
+    readImage: "function",
+  });
+});
+
+Deno.test("importing mod.ts loads no WASM runtime and touches nothing", async () => {
+  // A fresh process imports mod.ts with no permissions at all: any file, network or env
+  // access at import time would throw.
+  const cmd = new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--no-config", `await import(${JSON.stringify(new URL("../mod.ts", import.meta.url).href)}); console.log("ok")`],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  });
+  const out = await cmd.output();
+  const text = new TextDecoder().decode(out.stdout).trim();
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  assert.equal(text, "ok");
+});

@@ -8,8 +8,10 @@
 import { listImages } from "../lib/image/list_images.ts";
 import { ROOT } from "./_npm.ts";
 
-/** Where the shared datasets live, relative to the project root. */
-export const DATASETS_DIR: string = Deno.env.get("FACE2VEC_DATASETS") ?? `${ROOT}/../shared/datasets`;
+/** Where the shared datasets live: `$FACE2VEC_DATASETS`, else `../shared/datasets` beside the project. */
+export function datasetsDir(): string {
+  return Deno.env.get("FACE2VEC_DATASETS") ?? `${ROOT}/../shared/datasets`;
+}
 
 /** How detection is scored on a dataset. */
 export type DetectionKind = "centred" | "any-face" | "boxes" | "unlabelled";
@@ -34,7 +36,7 @@ export const DATASETS: readonly Omit<Dataset, "dir">[] = [
 /** Whether the shared datasets folder exists. */
 export function datasetsPresent(): boolean {
   try {
-    return Deno.statSync(DATASETS_DIR).isDirectory;
+    return Deno.statSync(datasetsDir()).isDirectory;
   } catch {
     return false;
   }
@@ -62,8 +64,8 @@ export function half<T>(items: readonly T[], which: Half): T[] {
 export function requireDatasets(testName: string): boolean {
   if (datasetsPresent()) return true;
   if (Deno.env.get("FACE2VEC_REQUIRE_DATASETS") === "1") {
-    throw new Error(`${testName}: ${DATASETS_DIR} is missing and FACE2VEC_REQUIRE_DATASETS=1`);
+    throw new Error(`${testName}: ${datasetsDir()} is missing and FACE2VEC_REQUIRE_DATASETS=1`);
   }
-  console.log(`skipped: ${testName}: ${DATASETS_DIR} not found (the shared datasets are not on this machine)`);
+  console.log(`skipped: ${testName}: ${datasetsDir()} not found (the shared datasets are not on this machine)`);
   return false;
 }

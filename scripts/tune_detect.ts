@@ -13,7 +13,7 @@ import { createFaceDetector, type DetectorOptions } from "../lib/detect/detect_f
 import { readImage } from "../lib/image/read_image.ts";
 import type { Image } from "../lib/image/image.ts";
 import type { Box } from "../lib/detect/box.ts";
-import { datasetPhotos, DATASETS_DIR, half } from "./_datasets.ts";
+import { datasetPhotos, datasetsDir, half } from "./_datasets.ts";
 import { scoreDetections } from "./_detection_eval.ts";
 import type { DetectionKind } from "./_datasets.ts";
 import { ROOT, samplePhotos } from "./_npm.ts";
@@ -32,7 +32,7 @@ for (
     "any-face",
   ]] as const
 ) {
-  const photos = half(await datasetPhotos(`${DATASETS_DIR}/${name}`), "even");
+  const photos = half(await datasetPhotos(`${datasetsDir()}/${name}`), "even");
   sets.push({
     name,
     kind,

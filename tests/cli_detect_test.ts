@@ -127,7 +127,9 @@ Deno.test("--help lists detect and its options, exit 0", async () => {
   const r = await runCli(["detect", "--help"]);
   assert.equal(r.code, 0);
   const help = r.stdout.join("\n");
-  for (const flag of ["--json", "--json-out <file>", "--draw <dir>", "--cascade <name>", "--pad <fraction>", "--fallback"]) {
+  for (
+    const flag of ["--json", "--json-out <file>", "--draw <dir>", "--cascade <name>", "--pad <fraction>", "--fallback"]
+  ) {
     assert.ok(help.includes(flag), `help lacks ${flag}`);
   }
 });

@@ -6,12 +6,12 @@
 import assert from "node:assert/strict";
 import { createFaceDetector } from "../lib/detect/detect_faces.ts";
 import { readImage } from "../lib/image/read_image.ts";
-import { DATASETS_DIR, datasetPhotos, requireDatasets } from "../scripts/_datasets.ts";
+import { datasetPhotos, datasetsDir, requireDatasets } from "../scripts/_datasets.ts";
 import type { DetectionKind } from "../scripts/_datasets.ts";
 import { scoreDetections } from "../scripts/_detection_eval.ts";
 
 async function score(name: string, kind: DetectionKind, every: number) {
-  const photos = (await datasetPhotos(`${DATASETS_DIR}/${name}`)).filter((_, i) => i % every === 0);
+  const photos = (await datasetPhotos(`${datasetsDir()}/${name}`)).filter((_, i) => i % every === 0);
   const detector = await createFaceDetector();
   try {
     const items = [];

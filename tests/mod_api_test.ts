@@ -31,7 +31,11 @@ Deno.test("importing mod.ts loads no WASM runtime and touches nothing", async ()
   // A fresh process imports mod.ts with no permissions at all: any file, network or env
   // access at import time would throw.
   const cmd = new Deno.Command(Deno.execPath(), {
-    args: ["eval", "--no-config", `await import(${JSON.stringify(new URL("../mod.ts", import.meta.url).href)}); console.log("ok")`],
+    args: [
+      "eval",
+      "--no-config",
+      `await import(${JSON.stringify(new URL("../mod.ts", import.meta.url).href)}); console.log("ok")`,
+    ],
     stdout: "piped",
     stderr: "piped",
     env: { NO_COLOR: "1" },

@@ -29,7 +29,15 @@ Deno.test("mod.ts works when imported from a URL: modules and the cascade asset 
       `d.dispose();`,
     ].join("\n");
     const out = await new Deno.Command(Deno.execPath(), {
-      args: ["eval", "--no-config", "--quiet", "--allow-import=127.0.0.1", "--allow-net=127.0.0.1", "--allow-read", script],
+      args: [
+        "eval",
+        "--no-config",
+        "--quiet",
+        "--allow-import=127.0.0.1",
+        "--allow-net=127.0.0.1",
+        "--allow-read",
+        script,
+      ],
       stdout: "piped",
       stderr: "piped",
       env: { NO_COLOR: "1" },

@@ -64,7 +64,9 @@ export function detectCommand(io: CliIo, setExit: (code: number) => void) {
     )
     .option("--pad <fraction>", "border added when nothing is found (0 = off)", numberIn("--pad", 0, 2), d.pad)
     .option("--fallback", "use the whole image as the face when nothing is found", d.fallback)
-    .option("--angles <list>", "extra passes rotated by these degrees, e.g. -25,25 (tilted heads)", angleList, [...d.angles])
+    .option("--angles <list>", "extra passes rotated by these degrees, e.g. -25,25 (tilted heads)", angleList, [
+      ...d.angles,
+    ])
     .option(
       "--max-megapixels <n>",
       "refuse larger images",

@@ -1,0 +1,54 @@
+/**
+ * What every bench.json / report.json carries: the commit, Deno version, cores and date.
+ *
+ * @module
+ */
+
+import { ROOT } from "./_npm.ts";
+
+/** Provenance fields of a measurement file. */
+export interface Meta {
+  readonly commit: string;
+  readonly deno: string;
+  readonly cores: number;
+  readonly date: string;
+}
+
+/** The current commit (with `-dirty` when the tree has changes), Deno version, cores, ISO date. */
+export async function meta(): Promise<Meta> {
+  let commit = "unknown";
+  try {
+    const git = (args: string[]) =>
+      new Deno.Command("git", { args, cwd: ROOT, stdout: "piped", stderr: "null" }).output();
+    const head = await git(["rev-parse", "--short=12", "HEAD"]);
+    if (head.success) {
+      commit = new TextDecoder().decode(head.stdout).trim();
+      const status = await git(["status", "--porcelain", "--untracked-files=no"]);
+      if (new TextDecoder().decode(status.stdout).trim() !== "") commit += "-dirty";
+    }
+  } catch {
+    // git missing or not a checkout: keep "unknown".
+  }
+  return { commit, deno: Deno.version.deno, cores: navigator.hardwareConcurrency, date: new Date().toISOString() };
+}
+
+/** Median and 90th percentile of a sample (nearest-rank), with its size. */
+export function summarize(values: readonly number[]): { median_ms: number; p90_ms: number; n: number } {
+  const s = [...values].sort((a, b) => a - b);
+  const q = (p: number) => s.length === 0 ? 0 : s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)]!;
+  const r = (v: number) => Math.round(v * 100) / 100;
+  return {
+    median_ms: r(s.length % 2 === 1 || s.length === 0 ? q(0.5) : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2),
+    p90_ms: r(q(0.9)),
+    n: s.length,
+  };
+}
+
+/**
+ * Resident memory of this process now, in MB (`Deno.memoryUsage().rss`). Reading the kernel's
+ * own peak (VmHWM in /proc/self/status) needs --allow-all in Deno 2, so callers sample this
+ * after every photo and keep the maximum.
+ */
+export function rssMb(): number {
+  return Math.round(Deno.memoryUsage().rss / 1e5) / 10;
+}

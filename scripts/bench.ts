@@ -1,0 +1,231 @@
+/**
+ * `deno task bench [FOLDER…] [--quick] [--json-out FILE]`: speed of the pipeline, never
+ * measured in tests. For each photo set (default: `lfw_min10` from ../shared/datasets when
+ * present, and the six 1920 px npm sample photos), after a warm-up: median and p90 ms per
+ * stage per photo; photos/s with 1 and N workers; cold start of each WASM runtime and of the
+ * CLI to its first answer; peak RSS (sampled after every photo) of a process detecting over
+ * every set.
+ *
+ * @module
+ */
+
+import { createFaceDetector, type DetectorOptions } from "../lib/detect/detect_faces.ts";
+import { decodeImage } from "../lib/image/decode_image.ts";
+import { listImages } from "../lib/image/list_images.ts";
+import { writeFileAtomic } from "../lib/_fs.ts";
+import { datasetsDir, datasetsPresent } from "./_datasets.ts";
+import { meta, rssMb, summarize } from "./_meta.ts";
+import { ROOT, samplePhotos } from "./_npm.ts";
+
+interface PhotoSet {
+  name: string;
+  paths: string[];
+  options: DetectorOptions;
+}
+
+type Stats = ReturnType<typeof summarize>;
+
+/** Runs `deno` with arguments; returns stdout. */
+async function deno(args: string[]): Promise<string> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args,
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  if (!out.success) throw new Error(`deno ${args.join(" ")} failed: ${new TextDecoder().decode(out.stderr)}`);
+  return new TextDecoder().decode(out.stdout);
+}
+
+function spread<T>(items: readonly T[], n: number): T[] {
+  if (items.length <= n) return [...items];
+  return Array.from({ length: n }, (_, i) => items[Math.floor((i * items.length) / n)]!);
+}
+
+async function stageTimes(set: PhotoSet, warmup: number): Promise<Record<string, Stats>> {
+  const detector = await createFaceDetector(set.options);
+  const decode: number[] = [], detect: number[] = [], both: number[] = [];
+  try {
+    for (const p of set.paths.slice(0, warmup)) detector.detect(await decodeImage(await Deno.readFile(p)));
+    for (const p of set.paths) {
+      const t0 = performance.now();
+      const image = await decodeImage(await Deno.readFile(p), { name: p });
+      const t1 = performance.now();
+      detector.detect(image);
+      const t2 = performance.now();
+      decode.push(t1 - t0);
+      detect.push(t2 - t1);
+      both.push(t2 - t0);
+    }
+  } finally {
+    detector.dispose();
+  }
+  return { decode: summarize(decode), detect: summarize(detect), decode_detect: summarize(both) };
+}
+
+async function throughput(paths: string[], workers: number, options: DetectorOptions): Promise<number> {
+  const url = new URL("./_bench_worker.ts", import.meta.url);
+  const pool = Array.from({ length: workers }, () => new Worker(url, { type: "module" }));
+  const next = (w: Worker, want: string) =>
+    new Promise<void>((resolve, reject) => {
+      w.onmessage = (e) => e.data === want ? resolve() : reject(new Error(String(e.data)));
+      w.onerror = (e) => reject(e.error ?? new Error(e.message));
+    });
+  try {
+    const shares = pool.map((_, i) => paths.filter((_, j) => j % workers === i));
+    await Promise.all(pool.map((w, i) => {
+      const ready = next(w, "ready");
+      w.postMessage({ paths: shares[i], options });
+      return ready;
+    }));
+    const t0 = performance.now();
+    await Promise.all(pool.map((w) => {
+      const done = next(w, "done");
+      w.postMessage("go");
+      return done;
+    }));
+    return Math.round((paths.length / ((performance.now() - t0) / 1000)) * 10) / 10;
+  } finally {
+    for (const w of pool) w.terminate();
+  }
+}
+
+async function coldStarts(sample: string): Promise<Record<string, number>> {
+  const opencv = `const t0 = performance.now(); const { loadOpenCV } = await import(${
+    JSON.stringify(new URL("../lib/detect/opencv.ts", import.meta.url).href)
+  }); await loadOpenCV(); console.log(performance.now() - t0);`;
+  const runs: Record<string, number[]> = { opencv: [], cli_first_answer: [] };
+  for (let i = 0; i < 3; i++) {
+    runs.opencv!.push(Number((await deno(["eval", "--quiet", opencv])).trim()));
+    const t0 = performance.now();
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "--quiet", "--allow-read", "--allow-write", "cli.ts", "detect", sample, "--json"],
+      cwd: ROOT,
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    const reader = child.stdout.getReader();
+    await reader.read();
+    runs.cli_first_answer!.push(performance.now() - t0);
+    await reader.cancel();
+    await child.status;
+  }
+  return Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, summarize(v).median_ms]));
+}
+
+/** Child mode: detect over every photo of the given folders/files, print peak RSS in MB. */
+async function rssChild(inputs: string[]): Promise<void> {
+  const detector = await createFaceDetector();
+  let peak = rssMb();
+  for (const p of await listImages(inputs)) {
+    detector.detect(await decodeImage(await Deno.readFile(p.path)));
+    peak = Math.max(peak, rssMb());
+  }
+  detector.dispose();
+  console.log(peak);
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
+  return rows.map((r) => r.map((c, i) => i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)).join("  ")).join(
+    "\n",
+  );
+}
+
+if (import.meta.main) {
+  const args = [...Deno.args];
+  if (args[0] === "--rss-child") {
+    await rssChild(args.slice(1));
+    Deno.exit(0);
+  }
+  const quick = args.includes("--quick");
+  const outIdx = args.indexOf("--json-out");
+  const jsonOut = outIdx >= 0 ? args[outIdx + 1] : undefined;
+  if (outIdx >= 0 && (jsonOut === undefined || jsonOut.startsWith("--"))) {
+    console.error("usage: deno task bench [FOLDER…] [--quick] [--json-out FILE]");
+    Deno.exit(2);
+  }
+  const folders = args.filter((a, i) => !a.startsWith("--") && i !== outIdx + 1);
+  const sets: PhotoSet[] = [];
+  const rssInputs: string[] = [];
+  if (folders.length > 0) {
+    for (const f of folders) {
+      const paths = (await listImages([f])).map((p) => p.path);
+      sets.push({
+        name: f.replace(/\/+$/, "").split("/").pop()!,
+        paths: quick ? spread(paths, 50) : paths,
+        options: {},
+      });
+      rssInputs.push(f);
+    }
+  } else {
+    if (datasetsPresent()) {
+      const lfw = (await listImages([`${datasetsDir()}/lfw_min10`])).map((p) => p.path);
+      sets.push({ name: "lfw_min10", paths: quick ? spread(lfw, 100) : lfw, options: {} });
+      rssInputs.push(`${datasetsDir()}/lfw_min10`);
+    } else {
+      console.error(`note: ${datasetsDir()} not found; benchmarking the npm sample photos only`);
+    }
+    const samples = samplePhotos();
+    const repeat = quick ? 1 : 5;
+    const repeated = Array.from({ length: repeat }, () => samples).flat();
+    sets.push({ name: "samples_1920", paths: repeated, options: {} });
+    sets.push({ name: "samples_1920_angles25", paths: repeated, options: { angles: [-25, 25] } });
+    rssInputs.push(...samples);
+  }
+  const workers = navigator.hardwareConcurrency;
+  const result = {
+    ...(await meta()),
+    quick,
+    sets: {} as Record<
+      string,
+      { stages: Record<string, Stats>; throughput: { workers_1: number; workers_n: number; n: number } }
+    >,
+    stages: {} as Record<string, Stats>,
+    throughput: { workers_1: 0, workers_n: 0, n: workers },
+    cold_start_ms: {} as Record<string, number>,
+    train: null,
+    peak_rss_mb: 0,
+  };
+  for (const set of sets) {
+    console.error(`bench: ${set.name} (${set.paths.length} photos)…`);
+    const stages = await stageTimes(set, 3);
+    const tpPaths = quick ? set.paths.slice(0, Math.min(set.paths.length, 40)) : set.paths;
+    const tp = {
+      workers_1: await throughput(tpPaths, 1, set.options),
+      workers_n: await throughput(tpPaths, workers, set.options),
+      n: workers,
+    };
+    result.sets[set.name] = { stages, throughput: tp };
+  }
+  const first = Object.values(result.sets)[0]!;
+  result.stages = first.stages;
+  result.throughput = first.throughput;
+  console.error("bench: cold starts…");
+  result.cold_start_ms = await coldStarts(samplePhotos()[0]!);
+  console.error("bench: peak RSS while detecting over every set…");
+  result.peak_rss_mb = Number(
+    (await deno(["run", "--quiet", "--allow-read", "scripts/bench.ts", "--rss-child", ...rssInputs])).trim(),
+  );
+
+  const rows = [["set / stage", "median ms", "p90 ms", "n"]];
+  for (const [name, s] of Object.entries(result.sets)) {
+    for (const [stage, v] of Object.entries(s.stages)) {
+      rows.push([`${name} ${stage}`, v.median_ms.toFixed(1), v.p90_ms.toFixed(1), String(v.n)]);
+    }
+    rows.push([
+      `${name} photos/s (1 / ${workers} workers)`,
+      String(s.throughput.workers_1),
+      String(s.throughput.workers_n),
+      "",
+    ]);
+  }
+  for (const [k, v] of Object.entries(result.cold_start_ms)) rows.push([`cold start ${k}`, v.toFixed(0), "", ""]);
+  rows.push(["peak RSS MB (detect over all sets)", String(result.peak_rss_mb), "", ""]);
+  console.log(table(rows));
+  console.log(
+    `(${result.commit}, deno ${result.deno}, ${result.cores} cores, ${result.date}${quick ? ", --quick" : ""})`,
+  );
+  if (jsonOut) await writeFileAtomic(jsonOut, JSON.stringify(result, null, 2) + "\n");
+}

@@ -1,0 +1,139 @@
+/**
+ * `deno task report [FOLDER…] [--quick] [--json-out FILE]`: accuracy figures over labelled
+ * folders (default: every dataset in ../shared/datasets, plus the hand-boxed npm sample
+ * photos). At this stage: face detection. Each figure is given for the whole set and for its
+ * even half (sorted paths, positions 0, 2, …: where defaults were chosen) and odd half.
+ *
+ * Detection hit: for centred-face sets (LFW, ORL, bbt) a `haar`/`padded` box containing the
+ * photo's centre; for face2vec, scenes and HELEN at least one `haar`/`padded` box; for the
+ * npm samples, recall of the hand-boxed faces at IoU ≥ 0.5 and the count of false boxes.
+ * The detector runs with its defaults plus the whole-image fallback, so that the fallback
+ * rate is reported beside (never inside) the hit rate.
+ *
+ * @module
+ */
+
+import type { Box } from "../lib/detect/box.ts";
+import { createFaceDetector, type DetectorOptions } from "../lib/detect/detect_faces.ts";
+import { ImageError } from "../lib/image/image_error.ts";
+import { listImages } from "../lib/image/list_images.ts";
+import { readImage } from "../lib/image/read_image.ts";
+import { writeFileAtomic } from "../lib/_fs.ts";
+import { DATASETS, datasetsDir, datasetsPresent, type DetectionKind, half } from "./_datasets.ts";
+import { type Detected, type DetectionScore, scoreDetections } from "./_detection_eval.ts";
+import { meta } from "./_meta.ts";
+import { ROOT, samplePhotos } from "./_npm.ts";
+
+interface Target {
+  name: string;
+  kind: DetectionKind;
+  photos: { path: string; relative: string }[];
+  options: DetectorOptions;
+  truth?: Record<string, Box[]>;
+}
+
+type Figures = Omit<DetectionScore, "misses">;
+
+async function detectAll(t: Target): Promise<Detected[]> {
+  const detector = await createFaceDetector({ fallback: true, ...t.options });
+  const out: Detected[] = [];
+  try {
+    for (const p of t.photos) {
+      try {
+        const image = await readImage(p.path);
+        out.push({ relative: p.relative, width: image.width, height: image.height, faces: detector.detect(image) });
+      } catch (e) {
+        if (!(e instanceof ImageError)) throw e;
+        console.error(e.message);
+        out.push({ relative: p.relative, width: 0, height: 0, error: e.reason });
+      }
+    }
+  } finally {
+    detector.dispose();
+  }
+  return out;
+}
+
+function figures(s: DetectionScore): Figures {
+  const { misses: _misses, ...rest } = s;
+  const r = (v: number) => Math.round(v * 10000) / 10000;
+  return {
+    ...rest,
+    hit_rate: r(rest.hit_rate),
+    fallback_rate: r(rest.fallback_rate),
+    padded_rate: r(rest.padded_rate),
+  };
+}
+
+if (import.meta.main) {
+  const args = [...Deno.args];
+  const quick = args.includes("--quick");
+  const outIdx = args.indexOf("--json-out");
+  const jsonOut = outIdx >= 0 ? args[outIdx + 1] : undefined;
+  if (outIdx >= 0 && (jsonOut === undefined || jsonOut.startsWith("--"))) {
+    console.error("usage: deno task report [FOLDER…] [--quick] [--json-out FILE]");
+    Deno.exit(2);
+  }
+  const folders = args.filter((a, i) => !a.startsWith("--") && i !== outIdx + 1);
+  const subset = <T>(xs: T[]) => quick ? xs.filter((_, i) => i % 10 === 0) : xs;
+  const targets: Target[] = [];
+  if (folders.length > 0) {
+    for (const f of folders) {
+      const name = f.replace(/\/+$/, "").split("/").pop()!;
+      const kind = DATASETS.find((d) => d.name === name)?.kind ?? "any-face";
+      targets.push({ name, kind, photos: subset(await listImages([f])), options: {} });
+    }
+  } else {
+    if (datasetsPresent()) {
+      for (const d of DATASETS) {
+        targets.push({
+          name: d.name,
+          kind: d.kind,
+          photos: subset(await listImages([`${datasetsDir()}/${d.name}`])),
+          options: {},
+        });
+      }
+    } else {
+      console.error(`note: ${datasetsDir()} not found; reporting on the npm sample photos only`);
+    }
+    const truth = JSON.parse(await Deno.readTextFile(`${ROOT}/fixtures/sample_faces.json`)).faces;
+    const photos = samplePhotos().map((p) => ({ path: p, relative: p.split("/").pop()! }));
+    targets.push({ name: "npm_samples", kind: "boxes", photos, options: {}, truth });
+    targets.push({ name: "npm_samples_angles25", kind: "boxes", photos, options: { angles: [-25, 25] }, truth });
+  }
+
+  const report = { ...(await meta()), quick, datasets: {} as Record<string, unknown> };
+  const rows = [["dataset", "photos", "hit", "even", "odd", "padded", "fallback", "false", "errors"]];
+  for (const t of targets) {
+    console.error(`report: ${t.name} (${t.photos.length} photos)…`);
+    const items = await detectAll(t);
+    const score = (which: "all" | "even" | "odd") => figures(scoreDetections(t.kind, half(items, which), t.truth));
+    const all = score("all"), even = score("even"), odd = score("odd");
+    report.datasets[t.name] = {
+      photos: t.photos.length,
+      kind: t.kind,
+      options: t.options,
+      detection: { ...all, even, odd },
+    };
+    const pct = (v: number) => (v * 100).toFixed(1) + "%";
+    rows.push([
+      t.name,
+      String(all.photos),
+      pct(all.hit_rate),
+      pct(even.hit_rate),
+      pct(odd.hit_rate),
+      pct(all.padded_rate),
+      pct(all.fallback_rate),
+      all.false_boxes === undefined ? "" : String(all.false_boxes),
+      String(all.errors),
+    ]);
+  }
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  console.log(
+    rows.map((r) => r.map((c, i) => i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)).join("  ")).join("\n"),
+  );
+  console.log(
+    `(${report.commit}, deno ${report.deno}, ${report.cores} cores, ${report.date}${quick ? ", --quick" : ""})`,
+  );
+  if (jsonOut) await writeFileAtomic(jsonOut, JSON.stringify(report, null, 2) + "\n");
+}

@@ -116,12 +116,13 @@ if (import.meta.main) {
       detection: { ...all, even, odd },
     };
     const pct = (v: number) => (v * 100).toFixed(1) + "%";
+    const pctOf = (f: Figures) => f.photos === 0 ? "—" : pct(f.hit_rate);
     rows.push([
       t.name,
       String(all.photos),
       pct(all.hit_rate),
-      pct(even.hit_rate),
-      pct(odd.hit_rate),
+      pctOf(even),
+      pctOf(odd),
       pct(all.padded_rate),
       pct(all.fallback_rate),
       all.false_boxes === undefined ? "" : String(all.false_boxes),

@@ -58,14 +58,22 @@ export function half<T>(items: readonly T[], which: Half): T[] {
 }
 
 /**
- * Tells a test that needs the datasets whether to run: returns false (after printing why)
- * when they are missing, unless `FACE2VEC_REQUIRE_DATASETS=1`, where a missing folder throws.
+ * Registers a test that needs the datasets. Where they are missing it is registered as
+ * ignored (Deno reports it so) after printing why, unless `FACE2VEC_REQUIRE_DATASETS=1`,
+ * where it runs and fails on the missing folder.
  */
-export function requireDatasets(testName: string): boolean {
-  if (datasetsPresent()) return true;
-  if (Deno.env.get("FACE2VEC_REQUIRE_DATASETS") === "1") {
-    throw new Error(`${testName}: ${datasetsDir()} is missing and FACE2VEC_REQUIRE_DATASETS=1`);
+export function datasetTest(name: string, fn: () => Promise<void>): void {
+  const present = datasetsPresent();
+  const required = Deno.env.get("FACE2VEC_REQUIRE_DATASETS") === "1";
+  if (!present && !required) {
+    console.log(`skipping "${name}": ${datasetsDir()} not found (the shared datasets are not on this machine)`);
   }
-  console.log(`skipped: ${testName}: ${datasetsDir()} not found (the shared datasets are not on this machine)`);
-  return false;
+  Deno.test({
+    name,
+    ignore: !present && !required,
+    fn: async () => {
+      if (!present) throw new Error(`${datasetsDir()} is missing and FACE2VEC_REQUIRE_DATASETS=1`);
+      await fn();
+    },
+  });
 }

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { createFaceDetector } from "../lib/detect/detect_faces.ts";
 import { readImage } from "../lib/image/read_image.ts";
-import { datasetPhotos, datasetsDir, requireDatasets } from "../scripts/_datasets.ts";
+import { datasetPhotos, datasetsDir, datasetTest } from "../scripts/_datasets.ts";
 import type { DetectionKind } from "../scripts/_datasets.ts";
 import { scoreDetections } from "../scripts/_detection_eval.ts";
 
@@ -34,11 +34,15 @@ const cases: [string, DetectionKind, number, number, number][] = [
 ];
 
 for (const [name, kind, every, count, min] of cases) {
-  Deno.test(`createFaceDetector() finds faces in ≥ ${min * 100}% of ${name} (${every === 1 ? "every photo" : `every ${every}th photo`})`, async () => {
-    if (!requireDatasets(name)) return;
-    const s = await score(name, kind, every);
-    assert.equal(s.photos, count);
-    assert.equal(s.errors, 0);
-    assert.ok(s.hit_rate >= min, `${name}: ${(s.hit_rate * 100).toFixed(1)}% (missed ${s.misses.join(", ")})`);
-  });
+  datasetTest(
+    `createFaceDetector() finds faces in ≥ ${min * 100}% of ${name} (${
+      every === 1 ? "every photo" : `every ${every}th photo`
+    })`,
+    async () => {
+      const s = await score(name, kind, every);
+      assert.equal(s.photos, count);
+      assert.equal(s.errors, 0);
+      assert.ok(s.hit_rate >= min, `${name}: ${(s.hit_rate * 100).toFixed(1)}% (missed ${s.misses.join(", ")})`);
+    },
+  );
 }

@@ -1,6 +1,7 @@
 /**
  * Face2Vec: face recognition you train on your own photos, in TypeScript on Deno, with no
- * native addons. This module is the library: decode an image, find every face in it.
+ * native addons. This module is the library: decode an image, find every face in it, and
+ * place the 68 landmarks of each face.
  *
  * ```ts
  * import { createFaceDetector, decodeImage } from "./mod.ts";
@@ -42,3 +43,14 @@ export {
   type FaceDetector,
   type FaceSource,
 } from "./lib/detect/detect_faces.ts";
+export type { Point } from "./lib/landmarks/point.ts";
+export {
+  createLandmarker,
+  type Crop,
+  DEFAULT_LANDMARKER_OPTIONS,
+  type FaceLandmarker,
+  landmarkCrop,
+  type LandmarkerOptions,
+  type LandmarkModel,
+} from "./lib/landmarks/detect_landmarks.ts";
+export { parsePts } from "./lib/landmarks/read_pts.ts";

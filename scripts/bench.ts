@@ -171,7 +171,7 @@ if (import.meta.main) {
     const repeat = quick ? 1 : 5;
     const repeated = Array.from({ length: repeat }, () => samples).flat();
     sets.push({ name: "samples_1920", paths: repeated, options: {} });
-    sets.push({ name: "samples_1920_angles25", paths: repeated, options: { angles: [-25, 25] } });
+    sets.push({ name: "samples_1920_rotate_always", paths: repeated, options: { rotate: "always" } });
     rssInputs.push(...samples);
   }
   const workers = navigator.hardwareConcurrency;

@@ -5,13 +5,18 @@
  *   byte (licence header kept) from `opencv4nodejs@5.6.0` (MIT; the files carry Intel's
  *   OpenCV licence), plus `PROVENANCE.md` with each file's sha256.
  *
+ * - `lib/landmarks/models/face_landmark_68{,_tiny}.onnx`: face-api.js's 68-point landmark
+ *   networks (`@vladmandic/face-api@1.7.15`, MIT), converted to standard opset-13 ONNX with
+ *   the weights kept as uint8 and dequantised in the graph (see `scripts/_faceapi.ts`).
+ *
  * Usage: `deno task assets` writes them; `deno task assets --check` exits 1 when a
  * committed asset differs from a fresh build.
  *
  * @module
  */
 
-import { npmFile, ROOT } from "./_npm.ts";
+import { FACE_API, npmFile, ROOT } from "./_npm.ts";
+import { landmarkOnnx, readWeights } from "./_faceapi.ts";
 
 const OPENCV4NODEJS = {
   name: "opencv4nodejs",
@@ -57,7 +62,48 @@ export async function buildAssets(): Promise<Asset[]> {
     "",
   ].join("\n");
   assets.push({ path: "lib/detect/cascades/PROVENANCE.md", bytes: new TextEncoder().encode(provenance) });
+  assets.push(...await landmarkAssets());
   return assets;
+}
+
+async function landmarkAssets(): Promise<Asset[]> {
+  const out: Asset[] = [];
+  const rows: string[] = [];
+  for (const [net, file] of [["full", "face_landmark_68_model"], ["tiny", "face_landmark_68_tiny_model"]] as const) {
+    const manifest = npmFile(FACE_API.name, FACE_API.version, `model/${file}-weights_manifest.json`);
+    const bin = npmFile(FACE_API.name, FACE_API.version, `model/${file}.bin`);
+    const source = `${FACE_API.name}@${FACE_API.version} model/${file}.bin (sha256 ${await sha256(
+      await Deno.readFile(bin),
+    )})`;
+    const onnx = landmarkOnnx(
+      await readWeights(manifest),
+      net,
+      `Converted by face2vec scripts/make_assets.ts from ${source}`,
+    );
+    const name = net === "full" ? "face_landmark_68.onnx" : "face_landmark_68_tiny.onnx";
+    out.push({ path: `lib/landmarks/models/${name}`, bytes: onnx });
+    rows.push(`| \`${name}\` | \`${file}.bin\` + manifest | ${onnx.length} | \`${await sha256(onnx)}\` |`);
+  }
+  const provenance = [
+    "# Provenance of the landmark models",
+    "",
+    "Made by `deno task assets` (`scripts/make_assets.ts`, graph in `scripts/_faceapi.ts`); do not edit by hand.",
+    "",
+    `- Package: \`${FACE_API.name}@${FACE_API.version}\` from the npm registry, folder \`model/\``,
+    "- Licence: MIT (face-api.js by Vincent Mühler; this fork by Vladimir Mandic)",
+    "- Conversion: the uint8-quantised weights are stored as uint8 initialisers and dequantised in the graph",
+    "  (value = q · scale + min: Cast, Mul, Add), layouts permuted from TF (HWIO) to ONNX (OIHW); TF `SAME`",
+    "  padding becomes explicit pads (the extra pixel bottom/right at stride 2); opset 13, IR version 7.",
+    "- Input `input`: [N, 112, 112, 3] float RGB 0–255. Output `landmarks`: [N, 136], x0, y0, x1, y1, …",
+    "  relative to the 112x112 input.",
+    "",
+    "| file | source | bytes | sha256 |",
+    "| --- | --- | ---: | --- |",
+    ...rows,
+    "",
+  ].join("\n");
+  out.push({ path: "lib/landmarks/models/PROVENANCE.md", bytes: new TextEncoder().encode(provenance) });
+  return out;
 }
 
 /** Paths of committed assets that differ from a fresh build (empty when all match). */

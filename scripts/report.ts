@@ -99,7 +99,7 @@ if (import.meta.main) {
     const truth = JSON.parse(await Deno.readTextFile(`${ROOT}/fixtures/sample_faces.json`)).faces;
     const photos = samplePhotos().map((p) => ({ path: p, relative: p.split("/").pop()! }));
     targets.push({ name: "npm_samples", kind: "boxes", photos, options: {}, truth });
-    targets.push({ name: "npm_samples_angles25", kind: "boxes", photos, options: { angles: [-25, 25] }, truth });
+    targets.push({ name: "npm_samples_rotate_always", kind: "boxes", photos, options: { rotate: "always" }, truth });
   }
 
   const report = { ...(await meta()), quick, datasets: {} as Record<string, unknown> };

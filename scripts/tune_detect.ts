@@ -3,7 +3,7 @@
  * paths, positions 0, 2, 4, …): sweeps the options and prints hit rates and time per photo.
  * The odd half is never read here; `deno task report` reports on it.
  *
- * Usage: `deno run -A scripts/tune_detect.ts [--full | --cascades | --pad]` (`TUNE_BASE='{…}'` sets
+ * Usage: `deno run -A scripts/tune_detect.ts [--full | --cascades | --pad | --rotate]` (`TUNE_BASE='{…}'` sets
  * options held fixed).
  *
  * @module
@@ -57,7 +57,9 @@ const mode = Deno.args.includes("--full")
   : Deno.args.includes("--pad")
   ? "pad"
   : "small";
-if (mode === "pad") {
+if (Deno.args.includes("--rotate")) {
+  for (const rotate of ["never", "when-none", "always"] as const) grid.push({ rotate });
+} else if (mode === "pad") {
   for (const pad of [0, 0.1, 0.25, 0.5]) grid.push({ pad });
 } else if (mode === "cascades") {
   for (const cascade of ["frontalface_default", "frontalface_alt", "frontalface_alt2"] as const) {

@@ -34,14 +34,43 @@ Deno.test("detect --json prints one JSON line per image in sorted order, errors 
     assert.equal(first.width, 1920);
     assert.equal(first.height, 1280);
     assert.ok(first.faces.length >= 1);
-    assert.deepEqual(Object.keys(first.faces[0]), ["box", "source"]);
+    assert.deepEqual(Object.keys(first.faces[0]), ["box", "source", "landmarks"]);
     assert.deepEqual(Object.keys(first.faces[0].box), ["x", "y", "width", "height"]);
-    assert.deepEqual(Object.keys(first.ms), ["decode", "detect", "total"]);
+    assert.equal(first.faces[0].landmarks.length, 68);
+    assert.ok(first.faces[0].landmarks.every((p: number[]) => p.length === 2));
+    assert.deepEqual(Object.keys(first.ms), ["decode", "detect", "landmarks", "total"]);
     assert.equal(lines[2].faces.length, 0);
     assert.deepEqual(lines[3], { path: `${dir}/people/zach/broken.jpg`, error: "not an image (unknown format)" });
     assert.deepEqual(r.stderr, [`${dir}/people/zach/broken.jpg: not an image (unknown format)`]);
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("detect --no-landmarks leaves out the landmarks and their time", async () => {
+  const r = await runCli(["detect", sample1!, "--json", "--no-landmarks"]);
+  assert.equal(r.code, 0);
+  const line = JSON.parse(r.stdout[0]!);
+  assert.deepEqual(Object.keys(line.faces[0]), ["box", "source"]);
+  assert.deepEqual(Object.keys(line.ms), ["decode", "detect", "total"]);
+});
+
+Deno.test("detect puts every landmark of a face near its box (full and tiny networks)", async () => {
+  for (const model of ["full", "tiny"]) {
+    const r = await runCli(["detect", sample1!, "--json", "--landmark-model", model]);
+    for (const face of JSON.parse(r.stdout[0]!).faces) {
+      const b = face.box;
+      for (const [x, y] of face.landmarks) {
+        assert.ok(
+          x > b.x - 0.3 * b.width && x < b.x + 1.3 * b.width,
+          `${model}: x ${x} far from box ${JSON.stringify(b)}`,
+        );
+        assert.ok(
+          y > b.y - 0.3 * b.height && y < b.y + 1.5 * b.height,
+          `${model}: y ${y} far from box ${JSON.stringify(b)}`,
+        );
+      }
+    }
   }
 });
 
@@ -88,7 +117,7 @@ Deno.test("detect reports coordinates in the EXIF-oriented image", async () => {
   const dir = await Deno.makeTempDir();
   try {
     await Deno.writeFile(`${dir}/rot.jpg`, withOrientation(await jpegOf(quadrants(40, 30)), 6));
-    const r = await runCli(["detect", `${dir}/rot.jpg`, "--json", "--fallback", "--pad", "0"]);
+    const r = await runCli(["detect", `${dir}/rot.jpg`, "--json", "--fallback", "--pad", "0", "--no-landmarks"]);
     const line = JSON.parse(r.stdout[0]!);
     assert.equal(line.width, 30);
     assert.equal(line.height, 40);

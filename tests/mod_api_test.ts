@@ -6,12 +6,14 @@ Deno.test("mod.ts exports exactly the documented API (name and kind)", () => {
   assert.deepEqual(kinds, {
     CASCADES: "array",
     DEFAULT_DETECTOR_OPTIONS: "object",
+    DEFAULT_LANDMARKER_OPTIONS: "object",
     DEFAULT_MAX_PIXELS: "number",
     IMAGE_EXTENSIONS: "array",
     ImageError: "function",
     containsPoint: "function",
     createFaceDetector: "function",
     createImage: "function",
+    createLandmarker: "function",
     cropImage: "function",
     decodeImage: "function",
     drawBoxes: "function",
@@ -21,8 +23,10 @@ Deno.test("mod.ts exports exactly the documented API (name and kind)", () => {
     growBox: "function",
     hasImageExtension: "function",
     iou: "function",
+    landmarkCrop: "function",
     listImages: "function",
     orientImage: "function",
+    parsePts: "function",
     readImage: "function",
   });
 });

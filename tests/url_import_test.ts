@@ -4,7 +4,7 @@ import { samplePhotos } from "../scripts/_npm.ts";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
 
-Deno.test("mod.ts works when imported from a URL: modules and the cascade asset load over HTTP", async () => {
+Deno.test("mod.ts works when imported from a URL: modules, the cascade and the ONNX model load over HTTP", async () => {
   let requests = 0;
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
     requests++;
@@ -25,8 +25,12 @@ Deno.test("mod.ts works when imported from a URL: modules and the cascade asset 
       `const m = await import(${JSON.stringify(url)});`,
       `const img = await m.readImage(${JSON.stringify(samplePhotos()[0])});`,
       `const d = await m.createFaceDetector();`,
-      `console.log(JSON.stringify({ faces: d.detect(img).length, width: img.width }));`,
+      `const faces = d.detect(img);`,
+      `const lm = await m.createLandmarker();`,
+      `const points = await lm.landmarks(img, faces.map((f) => f.box));`,
+      `console.log(JSON.stringify({ faces: faces.length, width: img.width, points: points[0].length }));`,
       `d.dispose();`,
+      `await lm.dispose();`,
     ].join("\n");
     const out = await new Deno.Command(Deno.execPath(), {
       args: [
@@ -48,6 +52,7 @@ Deno.test("mod.ts works when imported from a URL: modules and the cascade asset 
     const result = JSON.parse(new TextDecoder().decode(out.stdout).trim());
     assert.equal(result.width, 1920);
     assert.ok(result.faces >= 1, `faces ${result.faces}`);
+    assert.equal(result.points, 68);
     assert.ok(requests > 5, `only ${requests} requests: not loaded over HTTP?`);
   } finally {
     await server.shutdown();

@@ -14,6 +14,8 @@ import { listImages } from "../image/list_images.ts";
 import { readImage } from "../image/read_image.ts";
 import { writeFileAtomic } from "../_fs.ts";
 import { type CliIo, EXIT, ms, numberIn, px } from "./_io.ts";
+import { createLandmarker, DEFAULT_LANDMARKER_OPTIONS, type FaceLandmarker } from "../landmarks/detect_landmarks.ts";
+import type { Point } from "../landmarks/point.ts";
 import { startProgress } from "./_progress.ts";
 
 /** Box colours in drawings: green = Haar, yellow = padded pass, red = whole-image fallback. */
@@ -22,6 +24,9 @@ export const SOURCE_COLORS: Readonly<Record<FaceSource, Rgb>> = {
   padded: [255, 200, 0],
   fallback: [255, 40, 40],
 };
+
+/** Landmark dots in drawings. */
+export const LANDMARK_COLOR: Rgb = [0, 200, 255];
 
 const d = DEFAULT_DETECTOR_OPTIONS;
 
@@ -64,9 +69,19 @@ export function detectCommand(io: CliIo, setExit: (code: number) => void) {
     )
     .option("--pad <fraction>", "border added when nothing is found (0 = off)", numberIn("--pad", 0, 2), d.pad)
     .option("--fallback", "use the whole image as the face when nothing is found", d.fallback)
-    .option("--angles <list>", "extra passes rotated by these degrees, e.g. -25,25 (tilted heads)", angleList, [
+    .option("--angles <list>", "angles of the rotated passes (tilted heads), e.g. -25,25", angleList, [
       ...d.angles,
     ])
+    .addOption(
+      new Option("--rotate <mode>", "when the rotated passes run").choices(["never", "when-none", "always"] as const)
+        .default(d.rotate),
+    )
+    .option("--no-landmarks", "skip the 68-point landmarks")
+    .addOption(
+      new Option("--landmark-model <name>", "68-point network").choices(["full", "tiny"] as const).default(
+        DEFAULT_LANDMARKER_OPTIONS.model,
+      ),
+    )
     .option(
       "--max-megapixels <n>",
       "refuse larger images",
@@ -80,6 +95,7 @@ export function detectCommand(io: CliIo, setExit: (code: number) => void) {
           jsonOut: o.jsonOut,
           draw: o.draw,
           maxPixels: Math.round(o.maxMegapixels * 1e6),
+          landmarks: o.landmarks ? { model: o.landmarkModel } : undefined,
           detector: {
             cascade: o.cascade,
             scaleFactor: o.scaleFactor,
@@ -90,6 +106,7 @@ export function detectCommand(io: CliIo, setExit: (code: number) => void) {
             pad: o.pad,
             fallback: o.fallback,
             angles: o.angles,
+            rotate: o.rotate,
           },
         }, io),
       );
@@ -97,7 +114,9 @@ export function detectCommand(io: CliIo, setExit: (code: number) => void) {
 }
 
 function angleList(v: string): number[] {
-  if (v.trim() === "") return [];
+  if (v.trim() === "") {
+    throw new InvalidArgumentError("--angles needs at least one angle (use --rotate never to turn them off).");
+  }
   return v.split(",").map((a) => numberIn("--angles", -89, 89)(a)).map((a) => {
     if (a === 0) throw new InvalidArgumentError("--angles must not include 0 (the upright pass always runs).");
     return a;
@@ -110,11 +129,16 @@ interface DetectRun {
   draw?: string;
   maxPixels: number;
   detector: Parameters<typeof createFaceDetector>[0];
+  landmarks?: Parameters<typeof createLandmarker>[0];
 }
 
-function faceJson(f: Face) {
+function faceJson(f: Face, landmarks?: readonly Point[]) {
   const b = f.box;
-  return { box: { x: px(b.x), y: px(b.y), width: px(b.width), height: px(b.height) }, source: f.source };
+  return {
+    box: { x: px(b.x), y: px(b.y), width: px(b.width), height: px(b.height) },
+    source: f.source,
+    ...(landmarks ? { landmarks: landmarks.map((p) => [px(p.x), px(p.y)]) } : {}),
+  };
 }
 
 async function runDetect(inputs: string[], run: DetectRun, io: CliIo): Promise<number> {
@@ -129,6 +153,7 @@ async function runDetect(inputs: string[], run: DetectRun, io: CliIo): Promise<n
     }
   }
   const detector = await createFaceDetector(run.detector);
+  const landmarker: FaceLandmarker | undefined = run.landmarks ? await createLandmarker(run.landmarks) : undefined;
   const lines: string[] = [];
   const progress = startProgress(io, listed.length, !run.json || !io.stdoutIsTerminal);
   let faces = 0;
@@ -141,14 +166,21 @@ async function runDetect(inputs: string[], run: DetectRun, io: CliIo): Promise<n
         const t1 = performance.now();
         const found = detector.detect(image);
         const t2 = performance.now();
+        const points = landmarker ? await landmarker.landmarks(image, found.map((f) => f.box)) : undefined;
+        const t3 = performance.now();
         faces += found.length;
-        if (run.draw !== undefined) await drawTo(run.draw, item.relative, image, found);
+        if (run.draw !== undefined) await drawTo(run.draw, item.relative, image, found, points);
         line = JSON.stringify({
           path: item.path,
           width: image.width,
           height: image.height,
-          faces: found.map(faceJson),
-          ms: { decode: ms(t1 - t0), detect: ms(t2 - t1), total: ms(performance.now() - t0) },
+          faces: found.map((f, i) => faceJson(f, points?.[i])),
+          ms: {
+            decode: ms(t1 - t0),
+            detect: ms(t2 - t1),
+            ...(landmarker ? { landmarks: ms(t3 - t2) } : {}),
+            total: ms(performance.now() - t0),
+          },
         });
         if (!run.json && run.jsonOut === undefined) {
           const kinds = found.map((f) => f.source).join(", ");
@@ -171,6 +203,7 @@ async function runDetect(inputs: string[], run: DetectRun, io: CliIo): Promise<n
   } finally {
     progress.stop();
     detector.dispose();
+    await landmarker?.dispose();
   }
   if (run.jsonOut !== undefined) await writeFileAtomic(run.jsonOut, lines.map((l) => l + "\n").join(""));
   if (!run.json) {
@@ -183,12 +216,22 @@ async function runDetect(inputs: string[], run: DetectRun, io: CliIo): Promise<n
   return failed > 0 ? EXIT.inputFailed : EXIT.ok;
 }
 
-async function drawTo(dir: string, relative: string, image: Parameters<typeof drawBoxes>[0], faces: readonly Face[]) {
+async function drawTo(
+  dir: string,
+  relative: string,
+  image: Parameters<typeof drawBoxes>[0],
+  faces: readonly Face[],
+  points?: readonly (readonly Point[])[],
+) {
   const outlines = faces.map((f) => ({ ...f.box, color: SOURCE_COLORS[f.source] }));
+  const dots = (points ?? []).flatMap((pts, i) => {
+    const radius = Math.max(1.5, faces[i]!.box.width / 90);
+    return pts.map((p) => ({ ...p, radius, color: LANDMARK_COLOR }));
+  });
   let rel = relative;
   let format = formatForName(rel) ?? "png";
   if (format === "pnm") rel = rel.replace(/\.[^.]+$/, ".ppm");
   if (formatForName(relative) === undefined) rel += ".png";
   format = formatForName(rel) ?? "png";
-  await writeFileAtomic(`${dir}/${rel}`, await encodeImage(drawBoxes(image, outlines), format));
+  await writeFileAtomic(`${dir}/${rel}`, await encodeImage(drawBoxes(image, outlines, undefined, dots), format));
 }

@@ -25,6 +25,9 @@ export interface Face {
   readonly source: FaceSource;
 }
 
+/** When the rotated passes run (see {@linkcode DetectorOptions.rotate}). */
+export type RotateMode = "never" | "when-none" | "always";
+
 /** Load-time options of {@linkcode createFaceDetector}; every field has a measured default. */
 export interface DetectorOptions {
   /** Which OpenCV cascade. Default `"frontalface_default"` (best recall, fastest). */
@@ -52,13 +55,18 @@ export interface DetectorOptions {
   /** When nothing is found, return the whole image as one `"fallback"` face. Default false. */
   readonly fallback?: boolean;
   /**
-   * Extra passes over the image rotated by these angles (degrees, counter-clockwise), for
-   * tilted heads the upright cascade misses; boxes are mapped back (same size, centred on the
-   * face) and overlaps with the upright pass are dropped. Empty = upright only.
-   * Default `[]`: `[-25, 25]` finds most tilted faces in group photos but costs about 1.7x
-   * the time on 1920 px photos and 5x on 150 px portraits (see README).
+   * Angles (degrees, counter-clockwise) of the rotated passes, for tilted heads the upright
+   * cascade misses; their boxes are mapped back (same size, centred on the face) and
+   * overlaps with upright boxes are dropped. Default `[-25, 25]`.
    */
   readonly angles?: readonly number[];
+  /**
+   * When the rotated passes run: `"when-none"` only when the upright pass finds nothing (a
+   * portrait with a tilted head costs extra, other photos nothing), `"always"` (every tilted
+   * face in group photos, at about 1.7x the time on 1920 px photos), or `"never"`.
+   * Default `"when-none"`.
+   */
+  readonly rotate?: RotateMode;
   /**
    * The rotated passes search a smaller copy whose longer side is at most this (they find
    * the larger faces only, and cost far less). Default 320.
@@ -80,7 +88,8 @@ export const DEFAULT_DETECTOR_OPTIONS: Readonly<Required<DetectorOptions>> = Obj
   tiles: 5,
   pad: 0.25,
   fallback: false,
-  angles: Object.freeze([]),
+  angles: Object.freeze([-25, 25]),
+  rotate: "when-none",
   rotatedSize: 320,
   rotatedMinSize: 24,
 });
@@ -162,6 +171,7 @@ function validate(o: Required<DetectorOptions>): void {
   if (!Array.isArray(o.angles) || !o.angles.every((a) => Math.abs(a) > 0 && Math.abs(a) < 90)) {
     bad("angles", o.angles, "a list of non-zero angles between -90 and 90");
   }
+  if (!["never", "when-none", "always"].includes(o.rotate)) bad("rotate", o.rotate, "never | when-none | always");
   if (!(o.rotatedMinSize >= 1)) bad("rotatedMinSize", o.rotatedMinSize, ">= 1");
   if (!(o.rotatedSize >= 24)) bad("rotatedSize", o.rotatedSize, ">= 24");
 }
@@ -210,7 +220,7 @@ function detect(cv: OpenCV, classifier: CascadeClassifier, o: Required<DetectorO
   };
   const upright = runCascade(cv, classifier, o, o.minSize, enhanced, scope);
   let rotated: Box[] = [];
-  if (o.angles.length > 0) {
+  if (o.angles.length > 0 && (o.rotate === "always" || (o.rotate === "when-none" && upright.length === 0))) {
     // The rotated passes run on a smaller copy; their boxes are scaled up to the working copy.
     const k = Math.min(1, o.rotatedSize / Math.max(enhanced.cols, enhanced.rows));
     let small = enhanced;

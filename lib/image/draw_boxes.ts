@@ -12,12 +12,21 @@ export interface Outline {
   readonly color: Rgb;
 }
 
+/** A filled dot to draw (landmarks). */
+export interface Dot {
+  readonly x: number;
+  readonly y: number;
+  readonly radius: number;
+  readonly color: Rgb;
+}
+
 /**
- * Draws rectangle outlines onto an RGB copy of an image (gray images are expanded to RGB).
+ * Draws rectangle outlines (and dots) onto an RGB copy of an image (gray images are expanded to RGB).
  *
  * @param image The image to annotate (not modified).
  * @param outlines Rectangles in float pixels, each with its colour.
  * @param thickness Line width in pixels. Default: 1 per 300 px of the shorter side, at least 2.
+ * @param dots Filled dots (e.g. landmarks), drawn over the outlines.
  * @returns A new 3-channel image.
  * @example
  * ```ts
@@ -27,7 +36,12 @@ export interface Outline {
  * if (out.channels !== 3 || out.data[(2 * 10 + 2) * 3 + 1] !== 255) throw new Error("no outline");
  * ```
  */
-export function drawBoxes(image: Image, outlines: readonly Outline[], thickness?: number): Image {
+export function drawBoxes(
+  image: Image,
+  outlines: readonly Outline[],
+  thickness?: number,
+  dots: readonly Dot[] = [],
+): Image {
   const { width: w, height: h } = image;
   const data = new Uint8Array(w * h * 3);
   if (image.channels === 3) data.set(image.data);
@@ -46,6 +60,16 @@ export function drawBoxes(image: Image, outlines: readonly Outline[], thickness?
     fill(x0, y1 - t, x1, y1, o.color);
     fill(x0, y0, x0 + t, y1, o.color);
     fill(x1 - t, y0, x1, y1, o.color);
+  }
+  for (const p of dots) {
+    const r = Math.max(0.5, p.radius), r2 = r * r;
+    for (let y = Math.floor(p.y - r); y <= Math.ceil(p.y + r); y++) {
+      for (let x = Math.floor(p.x - r); x <= Math.ceil(p.x + r); x++) {
+        if (x >= 0 && y >= 0 && x < w && y < h && (x + 0.5 - p.x) ** 2 + (y + 0.5 - p.y) ** 2 <= r2) {
+          data.set(p.color, (y * w + x) * 3);
+        }
+      }
+    }
   }
   return { width: w, height: h, channels: 3, data };
 }

@@ -1,0 +1,180 @@
+import type { Box } from "../detect/box.ts";
+import type { Image } from "../image/image.ts";
+import { readAsset } from "../_asset.ts";
+import { createOnnxSession, type OnnxSession } from "./onnx_runtime.ts";
+import type { Point } from "./point.ts";
+
+/** Which 68-point network: `"full"` (more accurate) or `"tiny"` (about twice as fast). */
+export type LandmarkModel = "full" | "tiny";
+
+/** Load-time options of {@linkcode createLandmarker}. */
+export interface LandmarkerOptions {
+  /** The network. Default `"full"`. */
+  readonly model?: LandmarkModel;
+  /**
+   * Side of the square crop fed to the network, as a multiple of the face box's larger side.
+   * Default 1.2 (chosen with `shiftY` on the even half of HELEN; see README).
+   */
+  readonly scale?: number;
+  /**
+   * Vertical shift of the crop's centre, as a fraction of the box's height (+ = down).
+   * Default 0.2: Haar boxes sit higher on the face than the boxes the network was trained on.
+   */
+  readonly shiftY?: number;
+}
+
+/** The defaults of {@linkcode LandmarkerOptions}. */
+export const DEFAULT_LANDMARKER_OPTIONS: Readonly<Required<LandmarkerOptions>> = Object.freeze({
+  model: "full",
+  scale: 1.2,
+  shiftY: 0.2,
+});
+
+/** The square region of the image that the network sees for one face, in whole pixels. */
+export interface Crop {
+  readonly x: number;
+  readonly y: number;
+  readonly size: number;
+}
+
+/** A loaded landmark network. Free it with `dispose()`. */
+export interface FaceLandmarker {
+  /** The options in force, defaults filled in. */
+  readonly options: Readonly<Required<LandmarkerOptions>>;
+  /**
+   * The 68 landmarks (0-based iBUG order, image pixels) of each face box, in one batched run.
+   * @throws {Error} After `dispose()`.
+   */
+  landmarks(image: Image, boxes: readonly Box[]): Promise<Point[][]>;
+  /** Frees the ONNX session. Idempotent. */
+  dispose(): Promise<void>;
+}
+
+const INPUT = 112;
+
+/**
+ * The square crop for a face box: centred on the box (shifted by `shiftY` · height), side
+ * `scale` · max(width, height), rounded to whole pixels. It may reach outside the image:
+ * that part is black, as in face-api.js's own padding to square.
+ *
+ * @param box The face box.
+ * @param options Crop scale and shift (defaults as {@linkcode DEFAULT_LANDMARKER_OPTIONS}).
+ * @returns The crop.
+ * @example
+ * ```ts
+ * import { landmarkCrop } from "./detect_landmarks.ts";
+ * const c = landmarkCrop({ x: 10, y: 20, width: 100, height: 80 }, { scale: 1.2, shiftY: 0.25 });
+ * // side 1.2 · 100 = 120, centred on (60, 60 + 0.25 · 80) = (60, 80)
+ * if (c.size !== 120 || c.x !== 0 || c.y !== 20) throw new Error(JSON.stringify(c));
+ * ```
+ */
+export function landmarkCrop(box: Box, options: Pick<LandmarkerOptions, "scale" | "shiftY"> = {}): Crop {
+  const scale = options.scale ?? DEFAULT_LANDMARKER_OPTIONS.scale;
+  const shiftY = options.shiftY ?? DEFAULT_LANDMARKER_OPTIONS.shiftY;
+  const size = Math.max(1, Math.round(Math.max(box.width, box.height) * scale));
+  const cx = box.x + box.width / 2;
+  const cy = box.y + box.height / 2 + shiftY * box.height;
+  return { x: Math.round(cx - size / 2), y: Math.round(cy - size / 2), size };
+}
+
+/**
+ * Creates a 68-point face landmark estimator: face-api.js's landmark network converted to
+ * ONNX (`lib/landmarks/models/`), run by onnxruntime-web (WASM). Points are in the iBUG/dlib
+ * 68-point layout, 0-based (30 = nose tip, 36 and 45 = outer eye corners).
+ *
+ * @param options Network and crop (see {@linkcode LandmarkerOptions}).
+ * @returns The estimator; call `dispose()` when done.
+ * @throws {RangeError} For out-of-range options.
+ * @example
+ * ```ts
+ * import { createLandmarker } from "./detect_landmarks.ts";
+ * const landmarker = await createLandmarker({ model: "tiny" });
+ * try {
+ *   const img = { width: 100, height: 100, channels: 1 as const, data: new Uint8Array(100 * 100).fill(120) };
+ *   const [points] = await landmarker.landmarks(img, [{ x: 20, y: 20, width: 60, height: 60 }]);
+ *   if (points?.length !== 68) throw new Error("expected 68 points");
+ * } finally {
+ *   await landmarker.dispose();
+ * }
+ * ```
+ */
+export async function createLandmarker(options: LandmarkerOptions = {}): Promise<FaceLandmarker> {
+  const o: Required<LandmarkerOptions> = {
+    model: options.model ?? DEFAULT_LANDMARKER_OPTIONS.model,
+    scale: options.scale ?? DEFAULT_LANDMARKER_OPTIONS.scale,
+    shiftY: options.shiftY ?? DEFAULT_LANDMARKER_OPTIONS.shiftY,
+  };
+  if (o.model !== "full" && o.model !== "tiny") {
+    throw new RangeError(`landmark model must be full | tiny, got ${o.model}`);
+  }
+  if (!(o.scale >= 0.5 && o.scale <= 3)) {
+    throw new RangeError(`landmark crop scale must be from 0.5 to 3, got ${o.scale}`);
+  }
+  if (!(Math.abs(o.shiftY) <= 1)) throw new RangeError(`landmark crop shiftY must be from -1 to 1, got ${o.shiftY}`);
+  const file = o.model === "full" ? "face_landmark_68.onnx" : "face_landmark_68_tiny.onnx";
+  const session: OnnxSession = await createOnnxSession(await readAsset(new URL(`./models/${file}`, import.meta.url)));
+  let disposed = false;
+  return {
+    options: Object.freeze(o),
+    async landmarks(image: Image, boxes: readonly Box[]): Promise<Point[][]> {
+      if (disposed) throw new Error("FaceLandmarker.landmarks() called after dispose()");
+      if (boxes.length === 0) return [];
+      const crops = boxes.map((b) => landmarkCrop(b, o));
+      const input = cropsToInput(image, crops);
+      const out = await session.run({ input: { data: input, dims: [crops.length, INPUT, INPUT, 3] } });
+      const v = out.landmarks!.data;
+      return crops.map((c, i) =>
+        Array.from({ length: 68 }, (_, k) => ({
+          x: c.x + v[i * 136 + 2 * k]! * c.size,
+          y: c.y + v[i * 136 + 2 * k + 1]! * c.size,
+        }))
+      );
+    },
+    async dispose() {
+      if (!disposed) {
+        disposed = true;
+        await session.release();
+      }
+    },
+  };
+}
+
+/**
+ * Copies each crop (black outside the image) into 112x112 RGB floats, NHWC: an area average
+ * when shrinking, bilinear when enlarging. Plain JS, so the landmark stage does not wait for
+ * OpenCV.js to load.
+ */
+function cropsToInput(image: Image, crops: readonly Crop[]): Float32Array {
+  const out = new Float32Array(crops.length * INPUT * INPUT * 3);
+  const { width: w, height: h, channels: ch, data } = image;
+  const px = (x: number, y: number, k: number) =>
+    x < 0 || y < 0 || x >= w || y >= h ? 0 : data[(y * w + x) * ch + (ch === 1 ? 0 : k)]!;
+  crops.forEach((c, i) => {
+    const base = i * INPUT * INPUT * 3;
+    const f = c.size / INPUT;
+    for (let oy = 0; oy < INPUT; oy++) {
+      for (let ox = 0; ox < INPUT; ox++) {
+        const o = base + (oy * INPUT + ox) * 3;
+        if (f >= 1) {
+          const xa = c.x + Math.floor(ox * f), xb = c.x + Math.max(Math.floor((ox + 1) * f), Math.floor(ox * f) + 1);
+          const ya = c.y + Math.floor(oy * f), yb = c.y + Math.max(Math.floor((oy + 1) * f), Math.floor(oy * f) + 1);
+          const n = (xb - xa) * (yb - ya);
+          for (let k = 0; k < 3; k++) {
+            let sum = 0;
+            for (let y = ya; y < yb; y++) for (let x = xa; x < xb; x++) sum += px(x, y, k);
+            out[o + k] = sum / n;
+          }
+        } else {
+          // Pixel centres: source coordinate of the output pixel's centre.
+          const sx = c.x + (ox + 0.5) * f - 0.5, sy = c.y + (oy + 0.5) * f - 0.5;
+          const x0 = Math.floor(sx), y0 = Math.floor(sy), ax = sx - x0, ay = sy - y0;
+          for (let k = 0; k < 3; k++) {
+            out[o + k] = (1 - ay) * ((1 - ax) * px(x0, y0, k) + ax * px(x0 + 1, y0, k)) +
+              ay * ((1 - ax) * px(x0, y0 + 1, k) + ax * px(x0 + 1, y0 + 1, k));
+          }
+        }
+      }
+    }
+  });
+  return out;
+}

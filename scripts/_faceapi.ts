@@ -96,13 +96,33 @@ export function permute<T extends Uint8Array | Float32Array>(
   return out;
 }
 
-/** Adds a weight to the graph in ONNX layout (axes permuted by `perm`), quantised or float. */
-function weight(g: GraphBuilder, weights: Map<string, Weight>, name: string, perm?: readonly number[]): string {
+/**
+ * How weights are stored in the ONNX file: `"float32"` (dequantised here, as face-api does:
+ * q · scale + min) or `"uint8"` (kept quantised, dequantised by Cast/Mul/Add nodes in the graph).
+ */
+export type WeightStorage = "float32" | "uint8";
+
+/** Dequantises like face-api.js's loader: float32(q · scale + min). */
+export function dequantize(w: Weight): Float32Array {
+  return w.q ? Float32Array.from(w.q, (q) => q * w.scale! + w.min!) : w.f!;
+}
+
+/** Adds a weight to the graph in ONNX layout (axes permuted by `perm`). */
+function weight(
+  g: GraphBuilder,
+  weights: Map<string, Weight>,
+  storage: WeightStorage,
+  name: string,
+  perm?: readonly number[],
+): string {
   const w = weights.get(name);
   if (!w) throw new Error(`missing weight ${name}`);
   const dims = perm ? perm.map((p) => w.shape[p]!) : [...w.shape];
-  if (w.q) return g.quantized(name, dims, perm ? permute(w.q, w.shape, perm) : w.q, w.scale!, w.min!);
-  return g.floats(name, dims, perm ? permute(w.f!, w.shape, perm) : w.f!);
+  if (w.q && storage === "uint8") {
+    return g.quantized(name, dims, perm ? permute(w.q, w.shape, perm) : w.q, w.scale!, w.min!);
+  }
+  const f = dequantize(w);
+  return g.floats(name, dims, perm ? permute(f, w.shape, perm) : f);
 }
 
 const HWIO_TO_OIHW = [3, 2, 0, 1];
@@ -124,15 +144,21 @@ export type LandmarkNet = "full" | "tiny";
  * Input `input`: [N, 112, 112, 3] float RGB 0–255 (NHWC, as face-api's batch tensor).
  * Output `landmarks`: [N, 136] = x0, y0, x1, y1, … relative to the 112x112 input (0–1).
  */
-export function landmarkOnnx(weights: Map<string, Weight>, net: LandmarkNet, provenance: string): Uint8Array {
+export function landmarkOnnx(
+  weights: Map<string, Weight>,
+  net: LandmarkNet,
+  provenance: string,
+  storage: WeightStorage = "float32",
+): Uint8Array {
   const g = new GraphBuilder();
+  const wt = (name: string, perm?: readonly number[]) => weight(g, weights, storage, name, perm);
   g.io("input", "input", [null, 112, 112, 3]);
   const mean = g.floats("mean_rgb", [1, 1, 1, 3], new Float32Array([122.782, 117.001, 104.298]));
   const d255 = g.floats("two_five_five", [], new Float32Array([255]));
   let x = g.node("Transpose", [g.node("Div", [g.node("Sub", ["input", mean]), d255])], { perm: [0, 3, 1, 2] });
   let size = 112;
   const sepConv = (input: string, prefix: string, stride: number, channels: number) => {
-    const dw = g.node("Conv", [input, weight(g, weights, `${prefix}/depthwise_filter`, HWCM_TO_CMHW)], {
+    const dw = g.node("Conv", [input, wt(`${prefix}/depthwise_filter`, HWCM_TO_CMHW)], {
       group: channels,
       kernel_shape: [3, 3],
       strides: [stride, stride],
@@ -140,8 +166,8 @@ export function landmarkOnnx(weights: Map<string, Weight>, net: LandmarkNet, pro
     });
     return g.node("Conv", [
       dw,
-      weight(g, weights, `${prefix}/pointwise_filter`, HWIO_TO_OIHW),
-      weight(g, weights, `${prefix}/bias`),
+      wt(`${prefix}/pointwise_filter`, HWIO_TO_OIHW),
+      wt(`${prefix}/bias`),
     ], {
       kernel_shape: [1, 1],
     });
@@ -157,8 +183,8 @@ export function landmarkOnnx(weights: Map<string, Weight>, net: LandmarkNet, pro
     if (b === 0) {
       out1 = g.node("Conv", [
         x,
-        weight(g, weights, `${p}/conv0/filters`, HWIO_TO_OIHW),
-        weight(g, weights, `${p}/conv0/bias`),
+        wt(`${p}/conv0/filters`, HWIO_TO_OIHW),
+        wt(`${p}/conv0/bias`),
       ], {
         kernel_shape: [3, 3],
         strides: [2, 2],
@@ -181,7 +207,7 @@ export function landmarkOnnx(weights: Map<string, Weight>, net: LandmarkNet, pro
   }
   x = g.node("AveragePool", [x], { kernel_shape: [size, size], strides: [2, 2] });
   x = g.node("Flatten", [x], { axis: 1 });
-  g.node("Gemm", [x, weight(g, weights, "fc/weights"), weight(g, weights, "fc/bias")], {}, "landmarks");
+  g.node("Gemm", [x, wt("fc/weights"), wt("fc/bias")], {}, "landmarks");
   g.io("output", "landmarks", [null, 136]);
   return g.model(`face_landmark_68${net === "tiny" ? "_tiny" : ""}`, "face2vec scripts/make_assets.ts", provenance);
 }

@@ -11,7 +11,7 @@
  */
 
 import { FACE_API, npmFile } from "./_npm.ts";
-import { readWeights } from "./_faceapi.ts";
+import { dequantize, readWeights } from "./_faceapi.ts";
 
 // deno-lint-ignore no-explicit-any
 type Any = any;
@@ -72,7 +72,7 @@ export async function faceApiLandmarks(net: "full" | "tiny", inputs: readonly Fl
   const map: Record<string, unknown> = {};
   // face-api's own loader dequantises as q * scale + min into float32; so does this.
   for (const [k, v] of weights) {
-    map[k] = tf.tensor(v.q ? Float32Array.from(v.q, (q) => q * v.scale! + v.min!) : v.f!, v.shape, "float32");
+    map[k] = tf.tensor(dequantize(v), v.shape, "float32");
   }
   const model = net === "full" ? new faceapi.FaceLandmark68Net() : new faceapi.FaceLandmark68TinyNet();
   model.loadFromWeightMap(map);

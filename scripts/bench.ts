@@ -11,6 +11,7 @@
 
 import { createFaceDetector, type DetectorOptions } from "../lib/detect/detect_faces.ts";
 import { decodeImage } from "../lib/image/decode_image.ts";
+import { createLandmarker } from "../lib/landmarks/detect_landmarks.ts";
 import { listImages } from "../lib/image/list_images.ts";
 import { writeFileAtomic } from "../lib/_fs.ts";
 import { datasetsDir, datasetsPresent } from "./_datasets.ts";
@@ -45,23 +46,51 @@ function spread<T>(items: readonly T[], n: number): T[] {
 
 async function stageTimes(set: PhotoSet, warmup: number): Promise<Record<string, Stats>> {
   const detector = await createFaceDetector(set.options);
+  const full = await createLandmarker({ model: "full" });
+  const tiny = await createLandmarker({ model: "tiny" });
   const decode: number[] = [], detect: number[] = [], both: number[] = [];
+  const lmFull: number[] = [], lmTiny: number[] = [];
   try {
-    for (const p of set.paths.slice(0, warmup)) detector.detect(await decodeImage(await Deno.readFile(p)));
+    // Warm-up: V8 compiles WASM in tiers; the first runs of a network are several times slower.
+    for (const p of set.paths.slice(0, warmup)) {
+      const image = await decodeImage(await Deno.readFile(p));
+      const boxes = detector.detect(image).slice(0, 1).map((f) => f.box);
+      for (let i = 0; i < 20 && boxes.length > 0; i++) {
+        await full.landmarks(image, boxes);
+        await tiny.landmarks(image, boxes);
+      }
+    }
     for (const p of set.paths) {
       const t0 = performance.now();
       const image = await decodeImage(await Deno.readFile(p), { name: p });
       const t1 = performance.now();
-      detector.detect(image);
+      const faces = detector.detect(image);
       const t2 = performance.now();
       decode.push(t1 - t0);
       detect.push(t2 - t1);
       both.push(t2 - t0);
+      // Landmarks per face: the largest face of each photo, one network call each.
+      const box = faces[0]?.box;
+      if (!box) continue;
+      const t3 = performance.now();
+      await full.landmarks(image, [box]);
+      const t4 = performance.now();
+      await tiny.landmarks(image, [box]);
+      lmFull.push(t4 - t3);
+      lmTiny.push(performance.now() - t4);
     }
   } finally {
     detector.dispose();
+    await full.dispose();
+    await tiny.dispose();
   }
-  return { decode: summarize(decode), detect: summarize(detect), decode_detect: summarize(both) };
+  return {
+    decode: summarize(decode),
+    detect: summarize(detect),
+    decode_detect: summarize(both),
+    landmarks_full: summarize(lmFull),
+    landmarks_tiny: summarize(lmTiny),
+  };
 }
 
 async function throughput(paths: string[], workers: number, options: DetectorOptions): Promise<number> {
@@ -95,9 +124,31 @@ async function coldStarts(sample: string): Promise<Record<string, number>> {
   const opencv = `const t0 = performance.now(); const { loadOpenCV } = await import(${
     JSON.stringify(new URL("../lib/detect/opencv.ts", import.meta.url).href)
   }); await loadOpenCV(); console.log(performance.now() - t0);`;
-  const runs: Record<string, number[]> = { opencv: [], cli_first_answer: [] };
+  // The landmark stage from nothing: import, onnxruntime-web's WASM, the session, one face.
+  const landmarks = `const t0 = performance.now(); const { createLandmarker } = await import(${
+    JSON.stringify(new URL("../lib/landmarks/detect_landmarks.ts", import.meta.url).href)
+  }); const lm = await createLandmarker(); const t1 = performance.now();
+  const { createOnnxSession } = await import(${
+    JSON.stringify(new URL("../lib/landmarks/onnx_runtime.ts", import.meta.url).href)
+  });
+  const bytes = await Deno.readFile(new URL(${
+    JSON.stringify(new URL("../lib/landmarks/models/face_landmark_68.onnx", import.meta.url).href)
+  }));
+  const t2 = performance.now(); const again = await createOnnxSession(bytes); const t3 = performance.now(); await again.release();
+  const img = { width: 200, height: 200, channels: 1, data: new Uint8Array(40000).fill(100) };
+  const t4 = performance.now(); await lm.landmarks(img, [{ x: 40, y: 40, width: 120, height: 120 }]); const t5 = performance.now();
+  console.log(JSON.stringify({ stage: t1 - t0 + (t5 - t4), session: t3 - t2 }));`;
+  const runs: Record<string, number[]> = {
+    opencv: [],
+    onnxruntime_landmark_stage: [],
+    onnx_session_create: [],
+    cli_first_answer: [],
+  };
   for (let i = 0; i < 3; i++) {
     runs.opencv!.push(Number((await deno(["eval", "--quiet", opencv])).trim()));
+    const lm = JSON.parse((await deno(["eval", "--quiet", landmarks])).trim());
+    runs.onnxruntime_landmark_stage!.push(lm.stage);
+    runs.onnx_session_create!.push(lm.session);
     const t0 = performance.now();
     const child = new Deno.Command(Deno.execPath(), {
       args: ["run", "--quiet", "--allow-read", "--allow-write", "cli.ts", "detect", sample, "--json"],
@@ -188,6 +239,9 @@ if (import.meta.main) {
     train: null,
     peak_rss_mb: 0,
   };
+  // Cold starts first: they are cheap, and a failure here should not cost a long run.
+  console.error("bench: cold starts…");
+  result.cold_start_ms = await coldStarts(samplePhotos()[0]!);
   for (const set of sets) {
     console.error(`bench: ${set.name} (${set.paths.length} photos)…`);
     const stages = await stageTimes(set, 3);
@@ -202,8 +256,6 @@ if (import.meta.main) {
   const first = Object.values(result.sets)[0]!;
   result.stages = first.stages;
   result.throughput = first.throughput;
-  console.error("bench: cold starts…");
-  result.cold_start_ms = await coldStarts(samplePhotos()[0]!);
   console.error("bench: peak RSS while detecting over every set…");
   result.peak_rss_mb = Number(
     (await deno(["run", "--quiet", "--allow-read", "scripts/bench.ts", "--rss-child", ...rssInputs])).trim(),

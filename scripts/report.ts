@@ -1,7 +1,8 @@
 /**
  * `deno task report [FOLDER…] [--quick] [--json-out FILE]`: accuracy figures over labelled
  * folders (default: every dataset in ../shared/datasets, plus the hand-boxed npm sample
- * photos). At this stage: face detection. Each figure is given for the whole set and for its
+ * photos). At this stage: face detection, and landmark NME where `.pts` annotations exist
+ * (HELEN). Each figure is given for the whole set and for its
  * even half (sorted paths, positions 0, 2, …: where defaults were chosen) and odd half.
  *
  * Detection hit: for centred-face sets (LFW, ORL, bbt) a `haar`/`padded` box containing the
@@ -22,6 +23,8 @@ import { writeFileAtomic } from "../lib/_fs.ts";
 import { DATASETS, datasetsDir, datasetsPresent, type DetectionKind, half } from "./_datasets.ts";
 import { type Detected, type DetectionScore, scoreDetections } from "./_detection_eval.ts";
 import { meta } from "./_meta.ts";
+import { landmarkErrors, loadAnnotated, summarizeNme } from "./_landmark_eval.ts";
+import { createLandmarker } from "../lib/landmarks/detect_landmarks.ts";
 import { ROOT, samplePhotos } from "./_npm.ts";
 
 interface Target {
@@ -65,6 +68,55 @@ function figures(s: DetectionScore): Figures {
   };
 }
 
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function tableText(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((c, i) => i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)).join("  ")).join(
+    "\n",
+  );
+}
+
+/**
+ * Landmark NME (percent of the outer-eye-corner distance) on annotated photos, for both
+ * networks with the default crop; the face is the haar/padded box with IoU >= 0.5 against
+ * the box around the annotated points.
+ */
+async function landmarkFigures(t: Target, rows: string[][]) {
+  const detector = await createFaceDetector(t.options);
+  const faces = await loadAnnotated(t.photos, detector);
+  detector.dispose();
+  const out: Record<string, unknown> = {};
+  for (const model of ["full", "tiny"] as const) {
+    const lm = await createLandmarker({ model });
+    const errors = await landmarkErrors(faces, lm);
+    await lm.dispose();
+    const all = summarizeNme(errors),
+      even = summarizeNme(half(errors, "even")),
+      odd = summarizeNme(half(errors, "odd"));
+    out[model] = { ...all, even, odd };
+    const f = (v: number) => v.toFixed(2);
+    rows.push([
+      t.name,
+      model,
+      f(all.median),
+      f(all.mean),
+      `${(all.found_rate * 100).toFixed(1)}%`,
+      f(even.median),
+      f(odd.median),
+    ]);
+  }
+  // The schema's top-level figures are those of the default (full) network.
+  return { ...(out.full as object), models: out };
+}
+
 if (import.meta.main) {
   const args = [...Deno.args];
   const quick = args.includes("--quick");
@@ -104,16 +156,19 @@ if (import.meta.main) {
 
   const report = { ...(await meta()), quick, datasets: {} as Record<string, unknown> };
   const rows = [["dataset", "photos", "hit", "even", "odd", "padded", "fallback", "false", "errors"]];
+  const nmeRows = [["landmarks (NME %)", "model", "median", "mean", "found", "even median", "odd median"]];
   for (const t of targets) {
     console.error(`report: ${t.name} (${t.photos.length} photos)…`);
     const items = await detectAll(t);
     const score = (which: "all" | "even" | "odd") => figures(scoreDetections(t.kind, half(items, which), t.truth));
     const all = score("all"), even = score("even"), odd = score("odd");
+    const hasPts = t.photos.length > 0 && await exists(t.photos[0]!.path.replace(/\.[^.]+$/, ".pts"));
     report.datasets[t.name] = {
       photos: t.photos.length,
       kind: t.kind,
       options: t.options,
       detection: { ...all, even, odd },
+      ...(hasPts ? { nme: await landmarkFigures(t, nmeRows) } : {}),
     };
     const pct = (v: number) => (v * 100).toFixed(1) + "%";
     const pctOf = (f: Figures) => f.photos === 0 ? "—" : pct(f.hit_rate);
@@ -128,6 +183,11 @@ if (import.meta.main) {
       all.false_boxes === undefined ? "" : String(all.false_boxes),
       String(all.errors),
     ]);
+  }
+  if (nmeRows.length > 1) {
+    console.log();
+    console.log(tableText(nmeRows));
+    console.log();
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   console.log(

@@ -13,7 +13,7 @@ export interface LandmarkerOptions {
   readonly model?: LandmarkModel;
   /**
    * Side of the square crop fed to the network, as a multiple of the face box's larger side.
-   * Default 1.2 (chosen with `shiftY` on the even half of HELEN; see README).
+   * Default 1.1 (chosen with `shiftY` on the even half of HELEN; see README).
    */
   readonly scale?: number;
   /**
@@ -26,7 +26,7 @@ export interface LandmarkerOptions {
 /** The defaults of {@linkcode LandmarkerOptions}. */
 export const DEFAULT_LANDMARKER_OPTIONS: Readonly<Required<LandmarkerOptions>> = Object.freeze({
   model: "full",
-  scale: 1.2,
+  scale: 1.1,
   shiftY: 0.2,
 });
 

@@ -4,6 +4,8 @@ import { faceApiLandmarks } from "../../scripts/_faceapi_reference.ts";
 import { readImage } from "../image/read_image.ts";
 import { samplePhotos } from "../../scripts/_npm.ts";
 import { cropImage } from "../image/crop_image.ts";
+import { landmarkOnnx, readWeights } from "../../scripts/_faceapi.ts";
+import { FACE_API, npmFile } from "../../scripts/_npm.ts";
 
 /** Deterministic test inputs: noise, a flat gray image, and a real face resized to 112. */
 async function inputs(): Promise<Float32Array[]> {
@@ -23,11 +25,25 @@ async function inputs(): Promise<Float32Array[]> {
   return [noise, flat, face];
 }
 
-for (const [net, file] of [["full", "face_landmark_68.onnx"], ["tiny", "face_landmark_68_tiny.onnx"]] as const) {
-  Deno.test(`the ${net} landmark ONNX model matches face-api's own tfjs forward pass within 1e-4`, async () => {
+const cases = [
+  ["full", "committed", "face_landmark_68.onnx"],
+  ["tiny", "committed", "face_landmark_68_tiny.onnx"],
+  ["full", "uint8", "face_landmark_68_model"],
+] as const;
+
+for (const [net, variant, file] of cases) {
+  Deno.test(`the ${net} landmark ONNX model (${variant} weights) matches face-api's own tfjs forward pass within 1e-4`, async () => {
     const xs = await inputs();
     const want = await faceApiLandmarks(net, xs);
-    const session = await createOnnxSession(await Deno.readFile(new URL(`./models/${file}`, import.meta.url)));
+    const bytes = variant === "committed"
+      ? await Deno.readFile(new URL(`./models/${file}`, import.meta.url))
+      : landmarkOnnx(
+        await readWeights(npmFile(FACE_API.name, FACE_API.version, `model/${file}-weights_manifest.json`)),
+        net,
+        "test",
+        "uint8",
+      );
+    const session = await createOnnxSession(bytes);
     try {
       // One batched run, which is also how the landmarker calls it.
       const batch = new Float32Array(xs.length * 112 * 112 * 3);
@@ -36,7 +52,7 @@ for (const [net, file] of [["full", "face_landmark_68.onnx"], ["tiny", "face_lan
       assert.deepEqual(got.dims, [xs.length, 136]);
       let maxDiff = 0;
       want.forEach((w, i) => w.forEach((v, k) => (maxDiff = Math.max(maxDiff, Math.abs(v - got.data[i * 136 + k]!)))));
-      console.log(`${net}: max abs diff ${maxDiff.toExponential(2)}`);
+      console.log(`${net} (${variant}): max abs diff ${maxDiff.toExponential(2)}`);
       assert.ok(maxDiff <= 1e-4, `max abs diff ${maxDiff}`);
       // The outputs are real landmarks, not a constant: the face's spread differs from noise's.
       assert.ok(Math.abs(want[2]![0]! - want[0]![0]!) > 1e-3);

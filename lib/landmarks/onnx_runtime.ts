@@ -5,7 +5,8 @@
  *
  * In Deno, onnxruntime-web takes its Node path (Deno sets `process.versions.node`): it
  * imports its `.mjs` glue from its own `dist/` folder in the npm cache and reads the `.wasm`
- * from disk (read permission, no network).
+ * from disk (read permission, no network). That glue also swaps the global `Worker` for
+ * node:worker_threads' one; this module puts the web `Worker` back.
  *
  * @module
  */
@@ -73,9 +74,18 @@ export async function createOnnxSession(model: Uint8Array): Promise<OnnxSession>
   const ort = await loadOrt();
   // "all" must be asked for: it folds the in-graph uint8 dequantisation into constants and
   // pre-packs the conv weights (measured here: 8 ms per face instead of 23 without it).
-  const session = await exclusive(() =>
-    ort.InferenceSession.create(model, { executionProviders: ["wasm"], graphOptimizationLevel: "all" })
-  );
+  // onnxruntime-web's Emscripten glue, on its Node path, replaces the global `Worker` with
+  // node:worker_threads' (for pthreads, unused with one thread); after that, Deno workers
+  // created by anyone in this process would lack `self`. Put the web Worker back.
+  const webWorker = globalThis.Worker;
+  let session: Ort.InferenceSession;
+  try {
+    session = await exclusive(() =>
+      ort.InferenceSession.create(model, { executionProviders: ["wasm"], graphOptimizationLevel: "all" })
+    );
+  } finally {
+    if (globalThis.Worker !== webWorker) globalThis.Worker = webWorker;
+  }
   let released = false;
   return {
     inputNames: [...session.inputNames],

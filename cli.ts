@@ -9,6 +9,7 @@
 
 import { Command, CommanderError } from "npm:@commander-js/extra-typings@15.1.0";
 import { detectCommand } from "./lib/cli/detect_command.ts";
+import { preprocessCommand } from "./lib/cli/preprocess_command.ts";
 import { type CliIo, EXIT, processIo } from "./lib/cli/_io.ts";
 
 /** The version printed by `--version`. */
@@ -25,6 +26,7 @@ export function createProgram(io: CliIo, setExit: (code: number) => void): Comma
     .description("Face recognition you train on your own photos: decode, detect, landmarks, features, classify.")
     .version(VERSION);
   program.addCommand(detectCommand(io, setExit));
+  program.addCommand(preprocessCommand(io, setExit));
   for (const cmd of [program, ...program.commands]) {
     cmd.exitOverride().configureOutput({
       writeOut: (s) => io.stdout(s.replace(/\n$/, "")),

@@ -19,3 +19,9 @@ export async function readAsset(url: URL): Promise<Uint8Array> {
   }
   return new Uint8Array(await response.arrayBuffer());
 }
+
+/** sha256 of bytes, as lowercase hex. */
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes.slice()));
+  return Array.from(d, (b) => b.toString(16).padStart(2, "0")).join("");
+}

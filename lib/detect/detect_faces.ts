@@ -130,10 +130,9 @@ export interface FaceDetector {
  * ```
  */
 export async function createFaceDetector(options: DetectorOptions = {}): Promise<FaceDetector> {
-  const o: Required<DetectorOptions> = { ...DEFAULT_DETECTOR_OPTIONS, ...definedOnly(options) };
-  validate(o);
+  const o = resolveDetectorOptions(options);
   const cv = await loadOpenCV();
-  const xml = await readAsset(new URL(`./cascades/haarcascade_${o.cascade}.xml`, import.meta.url));
+  const xml = await readAsset(cascadeUrl(o.cascade));
   const classifier = loadCascade(cv, o.cascade, xml);
   let disposed = false;
   return {
@@ -147,6 +146,29 @@ export async function createFaceDetector(options: DetectorOptions = {}): Promise
       disposed = true;
     },
   };
+}
+
+/**
+ * Where a bundled cascade's XML lives (beside this module, in a checkout or at a URL).
+ *
+ * @param cascade The cascade's name.
+ * @returns The asset's URL.
+ */
+export function cascadeUrl(cascade: CascadeName): URL {
+  return new URL(`./cascades/haarcascade_${cascade}.xml`, import.meta.url);
+}
+
+/**
+ * The options in force for `options`: defaults filled in, validated.
+ *
+ * @param options Partial detector options.
+ * @returns Every option.
+ * @throws {RangeError} For out-of-range options.
+ */
+export function resolveDetectorOptions(options: DetectorOptions = {}): Required<DetectorOptions> {
+  const o: Required<DetectorOptions> = { ...DEFAULT_DETECTOR_OPTIONS, ...definedOnly(options) };
+  validate(o);
+  return o;
 }
 
 function definedOnly<T extends object>(o: T): Partial<T> {

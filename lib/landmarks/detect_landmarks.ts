@@ -99,20 +99,8 @@ export function landmarkCrop(box: Box, options: Pick<LandmarkerOptions, "scale" 
  * ```
  */
 export async function createLandmarker(options: LandmarkerOptions = {}): Promise<FaceLandmarker> {
-  const o: Required<LandmarkerOptions> = {
-    model: options.model ?? DEFAULT_LANDMARKER_OPTIONS.model,
-    scale: options.scale ?? DEFAULT_LANDMARKER_OPTIONS.scale,
-    shiftY: options.shiftY ?? DEFAULT_LANDMARKER_OPTIONS.shiftY,
-  };
-  if (o.model !== "full" && o.model !== "tiny") {
-    throw new RangeError(`landmark model must be full | tiny, got ${o.model}`);
-  }
-  if (!(o.scale >= 0.5 && o.scale <= 3)) {
-    throw new RangeError(`landmark crop scale must be from 0.5 to 3, got ${o.scale}`);
-  }
-  if (!(Math.abs(o.shiftY) <= 1)) throw new RangeError(`landmark crop shiftY must be from -1 to 1, got ${o.shiftY}`);
-  const file = o.model === "full" ? "face_landmark_68.onnx" : "face_landmark_68_tiny.onnx";
-  const session: OnnxSession = await createOnnxSession(await readAsset(new URL(`./models/${file}`, import.meta.url)));
+  const o = resolveLandmarkerOptions(options);
+  const session: OnnxSession = await createOnnxSession(await readAsset(landmarkModelUrl(o.model)));
   let disposed = false;
   return {
     options: Object.freeze(o),
@@ -137,6 +125,40 @@ export async function createLandmarker(options: LandmarkerOptions = {}): Promise
       }
     },
   };
+}
+
+/**
+ * The options in force for `options`: defaults filled in, validated.
+ *
+ * @param options Partial landmarker options.
+ * @returns Every option.
+ * @throws {RangeError} For out-of-range options.
+ */
+export function resolveLandmarkerOptions(options: LandmarkerOptions = {}): Required<LandmarkerOptions> {
+  const o: Required<LandmarkerOptions> = {
+    model: options.model ?? DEFAULT_LANDMARKER_OPTIONS.model,
+    scale: options.scale ?? DEFAULT_LANDMARKER_OPTIONS.scale,
+    shiftY: options.shiftY ?? DEFAULT_LANDMARKER_OPTIONS.shiftY,
+  };
+  if (o.model !== "full" && o.model !== "tiny") {
+    throw new RangeError(`landmark model must be full | tiny, got ${o.model}`);
+  }
+  if (!(o.scale >= 0.5 && o.scale <= 3)) {
+    throw new RangeError(`landmark crop scale must be from 0.5 to 3, got ${o.scale}`);
+  }
+  if (!(Math.abs(o.shiftY) <= 1)) throw new RangeError(`landmark crop shiftY must be from -1 to 1, got ${o.shiftY}`);
+  return o;
+}
+
+/**
+ * Where a bundled landmark model lives (beside this module, in a checkout or at a URL).
+ *
+ * @param model Which network.
+ * @returns The asset's URL.
+ */
+export function landmarkModelUrl(model: LandmarkModel): URL {
+  const file = model === "full" ? "face_landmark_68.onnx" : "face_landmark_68_tiny.onnx";
+  return new URL(`./models/${file}`, import.meta.url);
 }
 
 /**

@@ -1,0 +1,114 @@
+import { Command, Option } from "npm:@commander-js/extra-typings@15.1.0";
+import { CacheError } from "../dataset/cache.ts";
+import { preprocessFolder } from "../dataset/preprocess.ts";
+import { FEATURE_SETS } from "../features/feature_sets.ts";
+import { decodeImage } from "../image/decode_image.ts";
+import { drawBoxes } from "../image/draw_boxes.ts";
+import { encodeImage, formatForName } from "../image/encode_image.ts";
+import { writeFileAtomic } from "../_fs.ts";
+import { type CliIo, EXIT, numberIn } from "./_io.ts";
+import { startProgress } from "./_progress.ts";
+import { LANDMARK_COLOR, SOURCE_COLORS } from "./detect_command.ts";
+import type { FaceSource } from "../detect/detect_faces.ts";
+
+/**
+ * The `preprocess` subcommand: turns a folder of photos named by person into a cache of
+ * features, incrementally and resumably.
+ *
+ * @param io Where output goes.
+ * @param setExit Receives the run's exit code.
+ */
+export function preprocessCommand(io: CliIo, setExit: (code: number) => void) {
+  return new Command("preprocess")
+    .description("Cache the features of every photo in a folder named by person (kanye3.jpg or kanye/3.jpg).")
+    .argument("<folder>", "the photos, walked recursively")
+    .option("--cache <file>", "the cache file (default ./.face2vec/<folder>.<features>.cache)")
+    .addOption(new Option("--features <name>", "feature set").choices(Object.keys(FEATURE_SETS)).default("geometry"))
+    .addOption(
+      new Option("--labels <rule>", "label by folder or by file name (default: folder if photos sit in person folders)")
+        .choices(["folder", "filename"] as const),
+    )
+    .option("--workers <n>", "parallel workers", numberIn("--workers", 1, 64, true), navigator.hardwareConcurrency)
+    .option("--draw <dir>", "write annotated copies of the processed photos under DIR, mirroring paths")
+    .action(async (folder, o) => {
+      setExit(await runPreprocess(folder, o, io));
+    });
+}
+
+async function runPreprocess(
+  folder: string,
+  o: { cache?: string; features: string; labels?: "folder" | "filename"; workers: number; draw?: string },
+  io: CliIo,
+): Promise<number> {
+  try {
+    if (!(await Deno.stat(folder)).isDirectory) {
+      io.stderr(`${folder}: not a folder`);
+      return EXIT.badArguments;
+    }
+  } catch {
+    io.stderr(`${folder}: folder not found`);
+    return EXIT.badArguments;
+  }
+  let progress = startProgress(io, 0, false);
+  let done = 0;
+  const root = folder.replace(/\/+$/, "");
+  try {
+    const summary = await preprocessFolder(folder, {
+      cache: o.cache,
+      features: o.features,
+      labels: o.labels,
+      workers: o.workers,
+      onStart: (total) => (progress = startProgress(io, total, true)),
+      onPhoto: async ({ record, cached, total }) => {
+        done++;
+        if (!cached && record.status === "error") progress.error(`${root}/${record.path}: ${record.reason}`);
+        else if (!cached && record.status === "no_face") progress.error(`${root}/${record.path}: no face found`);
+        else if (!io.stderrIsTerminal) {
+          progress.log(`${done}/${total} ${record.path}: ${cached ? "cached" : record.status}`);
+        }
+        progress.tick();
+        if (o.draw !== undefined && !cached && record.status === "ok") await draw(o.draw, root, record);
+      },
+    });
+    progress.stop();
+    const s = summary;
+    if (s.removed.length > 0) {
+      io.stderr(`dropped ${s.removed.length} photo(s) no longer in the folder: ${s.removed.join(", ")}`);
+    }
+    if (s.recoveredPartialLine) {
+      io.stderr(`note: the previous run was interrupted; its last, incomplete record was dropped`);
+    }
+    if (s.multiFace.length > 0) {
+      io.stderr(`${s.multiFace.length} photo(s) have several faces; the largest face of each was used`);
+    }
+    const labels = Object.entries(s.labels).map(([k, v]) => `${k} ${v}`).join(", ");
+    io.stderr(
+      `${s.processed} processed, ${s.cached} cached, ${s.noFace} no face, ${s.errors.length} errors; ` +
+        `labels by ${s.labelRule}: ${labels || "none"}`,
+    );
+    io.stderr(`cache: ${s.cache}`);
+    return s.errors.length > 0 ? EXIT.inputFailed : EXIT.ok;
+  } catch (e) {
+    progress.stop();
+    if (e instanceof CacheError) {
+      io.stderr(e.message);
+      return EXIT.badArguments;
+    }
+    throw e;
+  }
+}
+
+async function draw(dir: string, root: string, record: import("../dataset/cache.ts").CacheRecord) {
+  const image = await decodeImage(await Deno.readFile(`${root}/${record.path}`), { name: record.path });
+  const box = record.box!;
+  const radius = Math.max(1.5, box.width / 90);
+  const out = drawBoxes(
+    image,
+    [{ ...box, color: SOURCE_COLORS[record.source as FaceSource] }],
+    undefined,
+    (record.landmarks ?? []).map(([x, y]) => ({ x, y, radius, color: LANDMARK_COLOR })),
+  );
+  let rel = record.path;
+  if (formatForName(rel) === "pnm" || formatForName(rel) === undefined) rel = rel.replace(/\.[^.]+$/, "") + ".png";
+  await writeFileAtomic(`${dir}/${rel}`, await encodeImage(out, formatForName(rel) ?? "png"));
+}

@@ -1,0 +1,211 @@
+import { sha256Hex } from "../_asset.ts";
+import { listImages } from "../image/list_images.ts";
+import { featureSet } from "../features/feature_sets.ts";
+import { CacheError, type CacheRecord, CacheWriter, compactCache, configDifference, readCache } from "./cache.ts";
+import { detectLabelRule, labelOf, type LabelRule } from "./labels.ts";
+import { createPipeline, type PhotoTask, pipelineConfig, type PipelineOptions, processPhoto } from "./process_photo.ts";
+
+/** Options of {@linkcode preprocessFolder}. */
+export interface PreprocessOptions extends PipelineOptions {
+  /** The cache file. Default `./.face2vec/<folder name>.<feature set>.cache`. */
+  readonly cache?: string;
+  /** Label rule; default: `"folder"` when photos sit in person folders, else `"filename"`. */
+  readonly labels?: LabelRule;
+  /** Parallel Deno workers; 1 = in this thread. Default: the number of cores. */
+  readonly workers?: number;
+  /** Called once per photo as it is done (processed or found in the cache), in completion order. */
+  readonly onPhoto?: (event: { record: CacheRecord; cached: boolean; total: number }) => void;
+  /** Called before any photo with the number of photos found. */
+  readonly onStart?: (total: number) => void;
+}
+
+/** What a run did. */
+export interface PreprocessSummary {
+  /** The cache file written. */
+  readonly cache: string;
+  readonly labelRule: LabelRule;
+  /** Photos processed in this run. */
+  readonly processed: number;
+  /** Photos whose record was reused (unchanged since the last run). */
+  readonly cached: number;
+  /** Photos with no face (this run or cached). */
+  readonly noFace: number;
+  /** Photos that could not be used, with the reason (this run or cached). */
+  readonly errors: readonly { readonly path: string; readonly reason: string }[];
+  /** Photos with several faces (the largest was used). */
+  readonly multiFace: readonly string[];
+  /** Records dropped because their photo is gone. */
+  readonly removed: readonly string[];
+  /** Usable photos (status "ok") per label. */
+  readonly labels: Readonly<Record<string, number>>;
+  /** True when the previous run was interrupted mid-write (its last partial line was dropped). */
+  readonly recoveredPartialLine: boolean;
+}
+
+/** The default cache path for a folder and feature set. */
+export function defaultCachePath(folder: string, features: string): string {
+  const name = folder.replace(/\/+$/, "").split("/").pop() || "photos";
+  return `./.face2vec/${name}.${features}.cache`;
+}
+
+/**
+ * Preprocesses a folder of photos named by person into a cache of features: incremental
+ * (only new or changed photos are processed; vanished ones are dropped), resumable (records
+ * are appended as photos finish), and atomic (the cache is compacted into a temporary file
+ * renamed over the old one at the end).
+ *
+ * @param folder The dataset folder.
+ * @param options Cache, labels, workers, pipeline options, progress callbacks.
+ * @returns What the run did.
+ * @throws {CacheError} When the cache is corrupt or was made with another configuration
+ * (the message names the setting that differs).
+ */
+export async function preprocessFolder(folder: string, options: PreprocessOptions = {}): Promise<PreprocessSummary> {
+  const features = featureSet(options.features ?? "geometry").name;
+  const cachePath = options.cache ?? defaultCachePath(folder, features);
+  const root = folder.replace(/\/+$/, "");
+  const photos = await listImages([root]);
+  const labelRule = options.labels ?? detectLabelRule(photos.map((p) => p.relative));
+  const config = await pipelineConfig(options, labelRule);
+  const old = await readCache(cachePath);
+  if (old) {
+    const diff = configDifference(old.config, config);
+    if (diff) {
+      throw new CacheError(
+        `${cachePath}: made with another configuration (${diff}); use another --cache or delete it`,
+      );
+    }
+  }
+  const records = new Map(old?.records ?? []);
+  const writer = await CacheWriter.open(cachePath, config, old === undefined);
+  const present = new Set(photos.map((p) => p.relative));
+  const removed = [...records.keys()].filter((p) => !present.has(p));
+  for (const p of removed) {
+    records.delete(p);
+    await writer.append({ path: p, removed: true });
+  }
+  options.onStart?.(photos.length);
+  let processed = 0, cached = 0;
+  try {
+    // Photos are read and hashed one at a time as workers ask for them (never all in memory).
+    async function* tasks(): AsyncGenerator<PhotoTask> {
+      for (const p of photos) {
+        const bytes = await Deno.readFile(p.path);
+        const hash = await sha256Hex(bytes);
+        const known = records.get(p.relative);
+        if (known && known.hash === hash) {
+          cached++;
+          options.onPhoto?.({ record: known, cached: true, total: photos.length });
+          continue;
+        }
+        let label: PhotoTask["label"];
+        try {
+          label = { value: labelOf(p.relative, labelRule) };
+        } catch (e) {
+          label = { error: e instanceof Error ? e.message : String(e) };
+        }
+        yield { relative: p.relative, bytes, hash, label };
+      }
+    }
+    const done = async (record: CacheRecord) => {
+      records.set(record.path, record);
+      await writer.append(record);
+      processed++;
+      options.onPhoto?.({ record, cached: false, total: photos.length });
+    };
+    // Only as many workers as there are photos not yet in the cache (at most).
+    const changed = photos.filter((p) => records.get(p.relative) === undefined).length;
+    const workers = Math.max(1, Math.min(options.workers ?? navigator.hardwareConcurrency, Math.max(1, changed)));
+    if (workers === 1) await runHere(tasks(), options, done);
+    else await runInWorkers(tasks(), options, workers, done);
+  } finally {
+    writer.close();
+  }
+  await compactCache(cachePath, config, records.values());
+  const all = [...records.values()];
+  const labels: Record<string, number> = {};
+  for (const r of all) if (r.status === "ok") labels[r.label] = (labels[r.label] ?? 0) + 1;
+  return {
+    cache: cachePath,
+    labelRule,
+    processed,
+    cached,
+    noFace: all.filter((r) => r.status === "no_face").length,
+    errors: all.filter((r) => r.status === "error").map((r) => ({ path: r.path, reason: r.reason ?? "" })),
+    multiFace: all.filter((r) => (r.faces ?? 0) > 1).map((r) => r.path),
+    removed,
+    labels: Object.fromEntries(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : 1))),
+    recoveredPartialLine: old?.droppedPartialLine ?? false,
+  };
+}
+
+async function runHere(
+  tasks: AsyncGenerator<PhotoTask>,
+  options: PipelineOptions,
+  done: (r: CacheRecord) => Promise<void>,
+) {
+  let pipeline: Awaited<ReturnType<typeof createPipeline>> | undefined;
+  try {
+    for await (const task of tasks) {
+      pipeline ??= await createPipeline(options);
+      await done(await processPhoto(pipeline, task));
+    }
+  } finally {
+    await pipeline?.dispose();
+  }
+}
+
+async function runInWorkers(
+  tasks: AsyncGenerator<PhotoTask>,
+  options: PipelineOptions,
+  n: number,
+  done: (r: CacheRecord) => Promise<void>,
+) {
+  const init: PipelineOptions = {
+    detector: options.detector,
+    landmarks: options.landmarks,
+    features: options.features,
+  };
+  const url = new URL("./_preprocess_worker.ts", import.meta.url);
+  const pool = Array.from({ length: n }, () => new Worker(url, { type: "module" }));
+  let failure: Error | undefined;
+  let id = 0;
+  const inFlight = new Map<number, string>();
+  // Results are written one at a time, in the order they arrive.
+  let writing = Promise.resolve();
+  try {
+    await Promise.all(pool.map((w) =>
+      new Promise<void>((resolve, reject) => {
+        const feed = async () => {
+          const t = failure ? undefined : await tasks.next();
+          if (!t || t.done) {
+            resolve();
+            return;
+          }
+          inFlight.set(++id, t.value.relative);
+          w.postMessage({ id, task: t.value });
+        };
+        w.onmessage = (e: MessageEvent<{ ready?: true; id?: number; record?: CacheRecord; error?: string }>) => {
+          if (e.data.ready) return void feed().catch(reject);
+          if (e.data.error !== undefined) {
+            failure = new Error(`${inFlight.get(e.data.id!)}: ${e.data.error}`);
+            return reject(failure);
+          }
+          inFlight.delete(e.data.id!);
+          const record = e.data.record!;
+          writing = writing.then(() => done(record));
+          writing.then(feed, reject).catch(reject);
+        };
+        w.onerror = (e) => {
+          e.preventDefault();
+          failure = new Error(`preprocess worker failed: ${e.message}`);
+          reject(failure);
+        };
+        w.postMessage({ init });
+      })
+    ));
+    await writing;
+  } finally {
+    for (const w of pool) w.terminate();
+  }
+}

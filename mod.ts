@@ -1,7 +1,8 @@
 /**
  * Face2Vec: face recognition you train on your own photos, in TypeScript on Deno, with no
- * native addons. This module is the library: decode an image, find every face in it, and
- * place the 68 landmarks of each face.
+ * native addons. This module is the library: decode an image, find every face in it, place
+ * the 68 landmarks of each face, turn faces into features, and preprocess a folder of photos
+ * named by person into a feature cache.
  *
  * ```ts
  * import { createFaceDetector, decodeImage } from "./mod.ts";
@@ -54,3 +55,21 @@ export {
   type LandmarkModel,
 } from "./lib/landmarks/detect_landmarks.ts";
 export { parsePts } from "./lib/landmarks/read_pts.ts";
+export { GEOMETRY_CENTRE, geometryFeatures } from "./lib/features/geometry.ts";
+export { type FaceInput, FEATURE_SETS, type FeatureSet, featureSet } from "./lib/features/feature_sets.ts";
+export { detectLabelRule, labelOf, type LabelRule } from "./lib/dataset/labels.ts";
+export {
+  type Cache,
+  CACHE_FORMAT,
+  CacheError,
+  type CacheRecord,
+  parseCache,
+  readCache,
+  type RecordStatus,
+} from "./lib/dataset/cache.ts";
+export {
+  defaultCachePath,
+  preprocessFolder,
+  type PreprocessOptions,
+  type PreprocessSummary,
+} from "./lib/dataset/preprocess.ts";

@@ -236,6 +236,7 @@ if (import.meta.main) {
     stages: {} as Record<string, Stats>,
     throughput: { workers_1: 0, workers_n: 0, n: workers },
     cold_start_ms: {} as Record<string, number>,
+    preprocess: null as null | Record<string, unknown>,
     train: null,
     peak_rss_mb: 0,
   };
@@ -256,6 +257,41 @@ if (import.meta.main) {
   const first = Object.values(result.sets)[0]!;
   result.stages = first.stages;
   result.throughput = first.throughput;
+  // preprocess: cold cache, then a second run over the unchanged folder, with N workers.
+  const ppFolder = datasetsPresent() ? `${datasetsDir()}/${quick ? "face2vec/train" : "lfw_min10"}` : folders[0];
+  if (ppFolder !== undefined) {
+    console.error(`bench: preprocess ${ppFolder} with ${workers} workers, cold cache, then again…`);
+    const dir = await Deno.makeTempDir({ prefix: "face2vec_bench_" });
+    try {
+      const run = async () =>
+        JSON.parse(
+          (await deno([
+            "run",
+            "--quiet",
+            "-A",
+            "scripts/_bench_preprocess.ts",
+            ppFolder,
+            `${dir}/b.cache`,
+            String(workers),
+          ]))
+            .trim(),
+        );
+      const cold = await run();
+      const warm = await run();
+      result.preprocess = {
+        folder: ppFolder.split("/").slice(-2).join("/"),
+        workers,
+        photos: cold.photos,
+        cold_seconds: Math.round(cold.seconds * 100) / 100,
+        cold_photos_per_s: Math.round((cold.photos / cold.seconds) * 10) / 10,
+        second_run_seconds: Math.round(warm.seconds * 100) / 100,
+        second_run_processed: warm.processed,
+        peak_rss_mb: cold.peak_rss_mb,
+      };
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  }
   console.error("bench: peak RSS while detecting over every set…");
   result.peak_rss_mb = Number(
     (await deno(["run", "--quiet", "--allow-read", "scripts/bench.ts", "--rss-child", ...rssInputs])).trim(),
@@ -275,6 +311,17 @@ if (import.meta.main) {
   }
   for (const [k, v] of Object.entries(result.cold_start_ms)) rows.push([`cold start ${k}`, v.toFixed(0), "", ""]);
   rows.push(["peak RSS MB (detect over all sets)", String(result.peak_rss_mb), "", ""]);
+  if (result.preprocess) {
+    const p = result.preprocess as Record<string, number | string>;
+    rows.push([
+      `preprocess ${p.folder}, ${p.workers} workers: photos/s (cold)`,
+      String(p.cold_photos_per_s),
+      "",
+      String(p.photos),
+    ]);
+    rows.push([`preprocess second run, s (processed ${p.second_run_processed})`, String(p.second_run_seconds), "", ""]);
+    rows.push(["preprocess peak RSS MB", String(p.peak_rss_mb), "", ""]);
+  }
   console.log(table(rows));
   console.log(
     `(${result.commit}, deno ${result.deno}, ${result.cores} cores, ${result.date}${quick ? ", --quick" : ""})`,

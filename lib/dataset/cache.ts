@@ -107,6 +107,7 @@ export function cacheLine(value: unknown): string {
  * fails its checksum or does not parse.
  */
 export function parseCache(text: string, file: string): Cache {
+  if (text.trim() === "") throw new CacheError(`${file}: empty cache file (no header)`);
   const lines = text.split("\n");
   const complete = text.endsWith("\n");
   if (complete) lines.pop();

@@ -1,0 +1,86 @@
+import assert from "node:assert/strict";
+import {
+  CacheError,
+  type CacheRecord,
+  CacheWriter,
+  compactCache,
+  configDifference,
+  crc32,
+  parseCache,
+  readCache,
+} from "./cache.ts";
+
+const config = { detector: { minNeighbors: 5 }, features: { name: "geometry", version: 1 }, labels: "folder" };
+const rec = (path: string, extra: Partial<CacheRecord> = {}): CacheRecord => ({
+  path,
+  hash: "ab".repeat(32),
+  label: path.split("/")[0]!,
+  status: "ok",
+  box: { x: 1.5, y: 2, width: 30, height: 30.25 },
+  landmarks: [[1, 2], [3.125, 4]],
+  features: [0.1, -0.25, 1e-7],
+  ...extra,
+});
+
+Deno.test("crc32() gives the standard check value", () => {
+  assert.equal(crc32("123456789"), 0xcbf43926);
+  assert.equal(crc32(""), 0);
+});
+
+Deno.test("a cache round-trips exactly: appended, compacted, read back", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/sub/x.cache`;
+    const w = await CacheWriter.open(path, config, true);
+    const records = [
+      rec("zach/1.jpg"),
+      rec("kanye/2.jpg", { status: "no_face", reason: "no face found" }),
+      rec("kanye/1.jpg"),
+    ];
+    for (const r of records) await w.append(r);
+    await w.append({ path: "zach/1.jpg", removed: true });
+    w.close();
+    const appended = await readCache(path);
+    assert.deepEqual(appended!.config, config);
+    assert.deepEqual([...appended!.records.keys()], ["kanye/2.jpg", "kanye/1.jpg"]);
+    assert.deepEqual(appended!.records.get("kanye/1.jpg"), records[2]);
+    await compactCache(path, config, appended!.records.values());
+    const text = await Deno.readTextFile(path);
+    assert.equal(text.trim().split("\n").length, 3); // header + 2 records, sorted
+    const again = parseCache(text, path);
+    assert.deepEqual([...again.records.keys()], ["kanye/1.jpg", "kanye/2.jpg"]);
+    assert.deepEqual(again.records.get("kanye/2.jpg"), records[1]);
+    assert.equal(again.droppedPartialLine, false);
+    assert.equal(await readCache(`${dir}/none.cache`), undefined);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("an interrupted last line is dropped; damage anywhere else is a clear CacheError", () => {
+  const header = `${crc32Line({ format: "face2vec-cache", version: 1, config })}`;
+  const good = crc32Line(rec("a/1.jpg"));
+  const partial = header + good + good.slice(0, 20);
+  const c = parseCache(partial, "p.cache");
+  assert.equal(c.records.size, 1);
+  assert.equal(c.droppedPartialLine, true);
+  const flipped = good.replace('"ok"', '"ko"');
+  assert.throws(
+    () => parseCache(header + flipped + good, "c.cache"),
+    (e: unknown) => e instanceof CacheError && /c.cache: corrupt cache \(line 2 fails its checksum\)/.test(e.message),
+  );
+  assert.throws(() => parseCache("hello\n", "h.cache"), CacheError);
+  assert.throws(() => parseCache(crc32Line({ format: "other" }), "o.cache"), /not a Face2Vec cache/);
+  assert.throws(() => parseCache("", "e.cache"), /empty cache file/);
+});
+
+Deno.test("configDifference() names the first setting that differs", () => {
+  assert.equal(configDifference(config, structuredClone(config)), undefined);
+  assert.equal(configDifference(config, { ...config, labels: "filename" }), 'labels: "folder" → "filename"');
+  assert.equal(configDifference(config, { ...config, detector: { minNeighbors: 4 } }), "detector.minNeighbors: 5 → 4");
+});
+
+function crc32Line(v: unknown): string {
+  const json = JSON.stringify(v);
+  return `${crc32(json).toString(16).padStart(8, "0")} ${json}\n`;
+}

@@ -52,3 +52,34 @@ export function summarize(values: readonly number[]): { median_ms: number; p90_m
 export function rssMb(): number {
   return Math.round(Deno.memoryUsage().rss / 1e5) / 10;
 }
+
+/** The command line shared by `bench` and `report`: `[FOLDER…] [--quick] [--json-out FILE]`. */
+export interface MeasureArgs {
+  readonly quick: boolean;
+  readonly jsonOut?: string;
+  readonly folders: readonly string[];
+}
+
+/** Parses `[FOLDER…] [--quick] [--json-out FILE]`; prints the usage and exits 2 when it is off. */
+export function parseMeasureArgs(args: readonly string[], task: string): MeasureArgs {
+  const outIdx = args.indexOf("--json-out");
+  const jsonOut = outIdx >= 0 ? args[outIdx + 1] : undefined;
+  const unknown = args.filter((a) => a.startsWith("--") && a !== "--quick" && a !== "--json-out");
+  if ((outIdx >= 0 && (jsonOut === undefined || jsonOut.startsWith("--"))) || unknown.length > 0) {
+    console.error(`usage: deno task ${task} [FOLDER…] [--quick] [--json-out FILE]`);
+    Deno.exit(2);
+  }
+  return {
+    quick: args.includes("--quick"),
+    jsonOut,
+    folders: args.filter((a, i) => !a.startsWith("--") && !(outIdx >= 0 && i === outIdx + 1)),
+  };
+}
+
+/** A plain-text table: first column left-aligned, the others right-aligned. */
+export function formatTable(rows: readonly (readonly string[])[]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
+  return rows.map((r) => r.map((c, i) => i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)).join("  ")).join(
+    "\n",
+  );
+}

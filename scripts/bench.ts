@@ -15,7 +15,7 @@ import { createLandmarker } from "../lib/landmarks/detect_landmarks.ts";
 import { listImages } from "../lib/image/list_images.ts";
 import { writeFileAtomic } from "../lib/_fs.ts";
 import { datasetsDir, datasetsPresent } from "./_datasets.ts";
-import { meta, rssMb, summarize } from "./_meta.ts";
+import { formatTable, meta, parseMeasureArgs, rssMb, summarize } from "./_meta.ts";
 import { ROOT, samplePhotos } from "./_npm.ts";
 
 interface PhotoSet {
@@ -177,27 +177,13 @@ async function rssChild(inputs: string[]): Promise<void> {
   console.log(peak);
 }
 
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
-  return rows.map((r) => r.map((c, i) => i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)).join("  ")).join(
-    "\n",
-  );
-}
-
 if (import.meta.main) {
   const args = [...Deno.args];
   if (args[0] === "--rss-child") {
     await rssChild(args.slice(1));
     Deno.exit(0);
   }
-  const quick = args.includes("--quick");
-  const outIdx = args.indexOf("--json-out");
-  const jsonOut = outIdx >= 0 ? args[outIdx + 1] : undefined;
-  if (outIdx >= 0 && (jsonOut === undefined || jsonOut.startsWith("--"))) {
-    console.error("usage: deno task bench [FOLDER…] [--quick] [--json-out FILE]");
-    Deno.exit(2);
-  }
-  const folders = args.filter((a, i) => !a.startsWith("--") && i !== outIdx + 1);
+  const { quick, jsonOut, folders } = parseMeasureArgs(args, "bench");
   const sets: PhotoSet[] = [];
   const rssInputs: string[] = [];
   if (folders.length > 0) {
@@ -322,7 +308,7 @@ if (import.meta.main) {
     rows.push([`preprocess second run, s (processed ${p.second_run_processed})`, String(p.second_run_seconds), "", ""]);
     rows.push(["preprocess peak RSS MB", String(p.peak_rss_mb), "", ""]);
   }
-  console.log(table(rows));
+  console.log(formatTable(rows));
   console.log(
     `(${result.commit}, deno ${result.deno}, ${result.cores} cores, ${result.date}${quick ? ", --quick" : ""})`,
   );

@@ -22,7 +22,7 @@ import { readImage } from "../lib/image/read_image.ts";
 import { writeFileAtomic } from "../lib/_fs.ts";
 import { DATASETS, datasetsDir, datasetsPresent, type DetectionKind, half } from "./_datasets.ts";
 import { type Detected, type DetectionScore, scoreDetections } from "./_detection_eval.ts";
-import { meta } from "./_meta.ts";
+import { formatTable, meta, parseMeasureArgs } from "./_meta.ts";
 import { landmarkErrors, loadAnnotated, summarizeNme } from "./_landmark_eval.ts";
 import { createLandmarker } from "../lib/landmarks/detect_landmarks.ts";
 import { ROOT, samplePhotos } from "./_npm.ts";
@@ -77,13 +77,6 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-function tableText(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((c, i) => i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)).join("  ")).join(
-    "\n",
-  );
-}
-
 /**
  * Landmark NME (percent of the outer-eye-corner distance) on annotated photos, for both
  * networks with the default crop; the face is the haar/padded box with IoU >= 0.5 against
@@ -119,14 +112,7 @@ async function landmarkFigures(t: Target, rows: string[][]) {
 
 if (import.meta.main) {
   const args = [...Deno.args];
-  const quick = args.includes("--quick");
-  const outIdx = args.indexOf("--json-out");
-  const jsonOut = outIdx >= 0 ? args[outIdx + 1] : undefined;
-  if (outIdx >= 0 && (jsonOut === undefined || jsonOut.startsWith("--"))) {
-    console.error("usage: deno task report [FOLDER…] [--quick] [--json-out FILE]");
-    Deno.exit(2);
-  }
-  const folders = args.filter((a, i) => !a.startsWith("--") && i !== outIdx + 1);
+  const { quick, jsonOut, folders } = parseMeasureArgs(args, "report");
   const subset = <T>(xs: T[]) => quick ? xs.filter((_, i) => i % 10 === 0) : xs;
   const targets: Target[] = [];
   if (folders.length > 0) {
@@ -186,13 +172,10 @@ if (import.meta.main) {
   }
   if (nmeRows.length > 1) {
     console.log();
-    console.log(tableText(nmeRows));
+    console.log(formatTable(nmeRows));
     console.log();
   }
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  console.log(
-    rows.map((r) => r.map((c, i) => i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)).join("  ")).join("\n"),
-  );
+  console.log(formatTable(rows));
   console.log(
     `(${report.commit}, deno ${report.deno}, ${report.cores} cores, ${report.date}${quick ? ", --quick" : ""})`,
   );

@@ -14,7 +14,7 @@ export interface PreprocessOptions extends PipelineOptions {
   /** Parallel Deno workers; 1 = in this thread. Default: the number of cores. */
   readonly workers?: number;
   /** Called once per photo as it is done (processed or found in the cache), in completion order. */
-  readonly onPhoto?: (event: { record: CacheRecord; cached: boolean; total: number }) => void;
+  readonly onPhoto?: (event: { record: CacheRecord; cached: boolean; total: number }) => void | Promise<void>;
   /** Called before any photo with the number of photos found. */
   readonly onStart?: (total: number) => void;
 }
@@ -88,14 +88,14 @@ export async function preprocessFolder(folder: string, options: PreprocessOption
   let processed = 0, cached = 0;
   try {
     // Photos are read and hashed one at a time as workers ask for them (never all in memory).
-    async function* tasks(): AsyncGenerator<PhotoTask> {
+    const tasks = async function* (): AsyncGenerator<PhotoTask> {
       for (const p of photos) {
         const bytes = await Deno.readFile(p.path);
         const hash = await sha256Hex(bytes);
         const known = records.get(p.relative);
         if (known && known.hash === hash) {
           cached++;
-          options.onPhoto?.({ record: known, cached: true, total: photos.length });
+          await options.onPhoto?.({ record: known, cached: true, total: photos.length });
           continue;
         }
         let label: PhotoTask["label"];
@@ -106,12 +106,12 @@ export async function preprocessFolder(folder: string, options: PreprocessOption
         }
         yield { relative: p.relative, bytes, hash, label };
       }
-    }
+    };
     const done = async (record: CacheRecord) => {
       records.set(record.path, record);
       await writer.append(record);
       processed++;
-      options.onPhoto?.({ record, cached: false, total: photos.length });
+      await options.onPhoto?.({ record, cached: false, total: photos.length });
     };
     // Only as many workers as there are photos not yet in the cache (at most).
     const changed = photos.filter((p) => records.get(p.relative) === undefined).length;

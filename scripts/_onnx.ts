@@ -5,48 +5,10 @@
  * @module
  */
 
+import { ProtoWriter as Pb } from "../lib/_protobuf.ts";
+
 /** ONNX TensorProto data types used here. */
 export const DataType = { FLOAT: 1, UINT8: 2, INT64: 7 } as const;
-
-class Pb {
-  #parts: number[] = [];
-  varint(v: number | bigint): this {
-    let n = BigInt.asUintN(64, BigInt(v));
-    do {
-      let b = Number(n & 0x7fn);
-      n >>= 7n;
-      if (n > 0n) b |= 0x80;
-      this.#parts.push(b);
-    } while (n > 0n);
-    return this;
-  }
-  key(field: number, wire: number): this {
-    return this.varint((field << 3) | wire);
-  }
-  int(field: number, v: number | bigint): this {
-    return this.key(field, 0).varint(v);
-  }
-  bytes(field: number, b: Uint8Array): this {
-    this.key(field, 2).varint(b.length);
-    for (const x of b) this.#parts.push(x);
-    return this;
-  }
-  str(field: number, s: string): this {
-    return this.bytes(field, new TextEncoder().encode(s));
-  }
-  msg(field: number, m: Pb): this {
-    return this.bytes(field, m.done());
-  }
-  float(field: number, v: number): this {
-    this.key(field, 5);
-    const b = new Uint8Array(new Float32Array([v]).buffer);
-    for (const x of b) this.#parts.push(x);
-    return this;
-  }
-  done(): Uint8Array {
-    return new Uint8Array(this.#parts);
-  }
-}
 
 /** A node attribute value. */
 export type Attr = number | number[] | { float: number };

@@ -1,0 +1,139 @@
+import type * as Tf from "npm:@tensorflow/tfjs@4.22.0";
+import type { Tfjs } from "./tfjs.ts";
+
+/** Activation functions the network options accept. */
+export type Activation = "tanh" | "sigmoid" | "relu" | "linear";
+
+/**
+ * The classifier's architecture, the original Face2Vec's network by default:
+ * Dense(hidden1) applied over each row of the (3, 68) input, BatchNormalization,
+ * activation1, Dense(hidden2), activation2, Flatten, (Dropout), Dense(classes), softmax;
+ * truncated-normal init on the first layer, L2 on every kernel and bias.
+ */
+export interface NetworkOptions {
+  /** Default 68. */
+  readonly hidden1?: number;
+  /** Default 32. */
+  readonly hidden2?: number;
+  /** Default "tanh". */
+  readonly activation1?: Activation;
+  /** Default "sigmoid". */
+  readonly activation2?: Activation;
+  /** Dropout before the last layer (0 = none). Default 0. */
+  readonly dropout?: number;
+  /** L2 strength on kernels and biases. Default 0.01. */
+  readonly l2?: number;
+}
+
+/** The defaults of {@linkcode NetworkOptions}. */
+export const DEFAULT_NETWORK: Readonly<Required<NetworkOptions>> = Object.freeze({
+  hidden1: 68,
+  hidden2: 32,
+  activation1: "tanh",
+  activation2: "sigmoid",
+  dropout: 0,
+  l2: 0.01,
+});
+
+/** The names of the trainable parameters, in a fixed order. */
+export const PARAM_NAMES = ["w1", "b1", "gamma", "beta", "w2", "b2", "w3", "b3"] as const;
+/** Batch-normalisation statistics (not trained by gradient). */
+export const STAT_NAMES = ["movingMean", "movingVar"] as const;
+
+/** Parameters of F networks stacked on a leading axis (F models trained as one computation). */
+export type StackedParams = Record<(typeof PARAM_NAMES)[number] | (typeof STAT_NAMES)[number], Tf.Variable>;
+
+const BN_MOMENTUM = 0.99;
+const BN_EPSILON = 1e-3;
+
+/**
+ * Creates F independently initialised networks' parameters, stacked.
+ *
+ * @param rows Rows of one input (3 for geometry).
+ * @param cols Columns of one input (68).
+ */
+export function createParams(
+  tf: Tfjs,
+  f: number,
+  rows: number,
+  cols: number,
+  classes: number,
+  o: Required<NetworkOptions>,
+  seed: number,
+): StackedParams {
+  const glorot = (fanIn: number, fanOut: number, s: number) => {
+    const limit = Math.sqrt(6 / (fanIn + fanOut));
+    return tf.randomUniform([f, fanIn, fanOut], -limit, limit, "float32", s);
+  };
+  // In a tidy, so the initial values are freed once the variables hold them.
+  const v = (t: () => Tf.Tensor, name: string, trainable = true) =>
+    tf.tidy(() => tf.variable(t(), trainable, `${name}_${seed}_${crypto.randomUUID()}`));
+  return {
+    // Keras' "truncated_normal" initializer: mean 0, stddev 0.05.
+    w1: v(() => tf.truncatedNormal([f, cols, o.hidden1], 0, 0.05, "float32", seed), "w1"),
+    b1: v(() => tf.zeros([f, 1, o.hidden1]), "b1"),
+    gamma: v(() => tf.ones([f, 1, o.hidden1]), "gamma"),
+    beta: v(() => tf.zeros([f, 1, o.hidden1]), "beta"),
+    w2: v(() => glorot(o.hidden1, o.hidden2, seed + 1), "w2"),
+    b2: v(() => tf.zeros([f, 1, o.hidden2]), "b2"),
+    w3: v(() => glorot(rows * o.hidden2, classes, seed + 2), "w3"),
+    b3: v(() => tf.zeros([f, 1, classes]), "b3"),
+    movingMean: v(() => tf.zeros([f, 1, o.hidden1]), "movingMean", false),
+    movingVar: v(() => tf.ones([f, 1, o.hidden1]), "movingVar", false),
+  };
+}
+
+function activate(tf: Tfjs, x: Tf.Tensor, a: Activation): Tf.Tensor {
+  return a === "tanh" ? tf.tanh(x) : a === "sigmoid" ? tf.sigmoid(x) : a === "relu" ? tf.relu(x) : x;
+}
+
+/**
+ * The forward pass of F stacked networks on inputs [F, B, rows · cols]; returns logits
+ * [F, B, classes]. In training mode batch statistics normalise, and they are handed to
+ * `stats` so the caller can update the moving statistics after the step (see
+ * {@linkcode updateMovingStats}), as Keras' BatchNormalization does.
+ */
+export function forward(
+  tf: Tfjs,
+  p: StackedParams,
+  x: Tf.Tensor3D,
+  rows: number,
+  o: Required<NetworkOptions>,
+  training: boolean,
+  stats?: { mean?: Tf.Tensor; variance?: Tf.Tensor },
+): Tf.Tensor3D {
+  const [f, b] = [x.shape[0], x.shape[1]];
+  const cols = x.shape[2] / rows;
+  // Dense over each row: [F, B·rows, cols] @ [F, cols, h1].
+  const h = tf.add(tf.matMul(tf.reshape(x, [f, b * rows, cols]), p.w1), p.b1);
+  let normed: Tf.Tensor;
+  if (training) {
+    const { mean, variance } = tf.moments(h, 1, true);
+    if (stats) {
+      stats.mean = tf.keep(tf.clone(mean));
+      stats.variance = tf.keep(tf.clone(variance));
+    }
+    normed = tf.div(tf.sub(h, mean), tf.sqrt(tf.add(variance, BN_EPSILON)));
+  } else {
+    normed = tf.div(tf.sub(h, p.movingMean), tf.sqrt(tf.add(p.movingVar, BN_EPSILON)));
+  }
+  const a1 = activate(tf, tf.add(tf.mul(normed, p.gamma), p.beta), o.activation1);
+  const a2 = activate(tf, tf.add(tf.matMul(a1, p.w2), p.b2), o.activation2);
+  let flat = tf.reshape(a2, [f, b, rows * o.hidden2]);
+  if (training && o.dropout > 0) flat = tf.dropout(flat, o.dropout);
+  return tf.add(tf.matMul(flat, p.w3), p.b3) as Tf.Tensor3D;
+}
+
+/** Moves the batch-normalisation statistics towards a step's batch statistics (momentum 0.99). */
+export function updateMovingStats(tf: Tfjs, p: StackedParams, mean: Tf.Tensor, variance: Tf.Tensor): void {
+  tf.tidy(() => {
+    p.movingMean.assign(tf.add(tf.mul(p.movingMean, BN_MOMENTUM), tf.mul(mean, 1 - BN_MOMENTUM)));
+    p.movingVar.assign(tf.add(tf.mul(p.movingVar, BN_MOMENTUM), tf.mul(variance, 1 - BN_MOMENTUM)));
+  });
+}
+
+/** L2 penalty of each of the F networks: l2 · Σ w² over every kernel and bias. Shape [F]. */
+export function l2Penalty(tf: Tfjs, p: StackedParams, l2: number): Tf.Tensor1D {
+  const sums = (["w1", "b1", "w2", "b2", "w3", "b3"] as const).map((k) => tf.sum(tf.square(p[k]), [1, 2]));
+  return tf.mul(tf.addN(sums), l2) as Tf.Tensor1D;
+}

@@ -145,11 +145,13 @@ function nadamClass(tf: Tfjs): new (o: NadamConfig) => Tf.Optimizer {
       return { ...this.#o };
     }
 
-    override async getWeights(): Promise<NamedTensor[]> {
-      return [];
+    override getWeights(): Promise<NamedTensor[]> {
+      return Promise.resolve([]);
     }
 
-    override async setWeights(_weights: NamedTensor[]): Promise<void> {}
+    override setWeights(_weights: NamedTensor[]): Promise<void> {
+      return Promise.resolve();
+    }
   }
   classes.set(tf, NadamOptimizer);
   return NadamOptimizer;

@@ -47,36 +47,40 @@ const BN_MOMENTUM = 0.99;
 const BN_EPSILON = 1e-3;
 
 /**
- * Creates F independently initialised networks' parameters, stacked.
+ * Creates independently initialised networks' parameters, stacked on a leading axis: one
+ * network per seed, each initialised from its own seed alone (so a network's start does
+ * not depend on which others it is stacked with).
  *
+ * @param seeds One seed per network.
  * @param rows Rows of one input (3 for geometry).
  * @param cols Columns of one input (68).
  */
 export function createParams(
   tf: Tfjs,
-  f: number,
+  seeds: readonly number[],
   rows: number,
   cols: number,
   classes: number,
   o: Required<NetworkOptions>,
-  seed: number,
 ): StackedParams {
-  const glorot = (fanIn: number, fanOut: number, s: number) => {
+  const f = seeds.length;
+  const stack = (make: (seed: number) => Tf.Tensor) => tf.stack(seeds.map(make));
+  const glorot = (fanIn: number, fanOut: number, offset: number) => {
     const limit = Math.sqrt(6 / (fanIn + fanOut));
-    return tf.randomUniform([f, fanIn, fanOut], -limit, limit, "float32", s);
+    return stack((s) => tf.randomUniform([fanIn, fanOut], -limit, limit, "float32", s + offset));
   };
   // In a tidy, so the initial values are freed once the variables hold them.
   const v = (t: () => Tf.Tensor, name: string, trainable = true) =>
-    tf.tidy(() => tf.variable(t(), trainable, `${name}_${seed}_${crypto.randomUUID()}`));
+    tf.tidy(() => tf.variable(t(), trainable, `${name}_${crypto.randomUUID()}`));
   return {
     // Keras' "truncated_normal" initializer: mean 0, stddev 0.05.
-    w1: v(() => tf.truncatedNormal([f, cols, o.hidden1], 0, 0.05, "float32", seed), "w1"),
+    w1: v(() => stack((s) => tf.truncatedNormal([cols, o.hidden1], 0, 0.05, "float32", s)), "w1"),
     b1: v(() => tf.zeros([f, 1, o.hidden1]), "b1"),
     gamma: v(() => tf.ones([f, 1, o.hidden1]), "gamma"),
     beta: v(() => tf.zeros([f, 1, o.hidden1]), "beta"),
-    w2: v(() => glorot(o.hidden1, o.hidden2, seed + 1), "w2"),
+    w2: v(() => glorot(o.hidden1, o.hidden2, 1), "w2"),
     b2: v(() => tf.zeros([f, 1, o.hidden2]), "b2"),
-    w3: v(() => glorot(rows * o.hidden2, classes, seed + 2), "w3"),
+    w3: v(() => glorot(rows * o.hidden2, classes, 2), "w3"),
     b3: v(() => tf.zeros([f, 1, classes]), "b3"),
     movingMean: v(() => tf.zeros([f, 1, o.hidden1]), "movingMean", false),
     movingVar: v(() => tf.ones([f, 1, o.hidden1]), "movingVar", false),

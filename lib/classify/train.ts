@@ -30,16 +30,25 @@ export interface TrainOptions {
   readonly network?: NetworkOptions;
   /** Write TensorBoard event files here: one run folder per fold (`fold_1`…) and `final`. */
   readonly logdir?: string;
-  /** Called after every epoch. */
+  /** Deno workers sharing the folds (results do not depend on it). Default 1. */
+  readonly workers?: number;
+  /** Called after every epoch, once every fold has finished it. */
   readonly onEpoch?: (epoch: number, metrics: EpochMetrics) => void;
 }
 
-/** Mean metrics of one epoch: the folds' and the final model's. */
+/** One run's metrics for one epoch. */
+export interface RunMetrics {
+  readonly loss: number;
+  readonly accuracy: number;
+  /** Absent for the final model (it has no held-out samples). */
+  readonly val_loss?: number;
+  readonly val_accuracy?: number;
+}
+
+/** Metrics of one epoch: the folds' and the final model's. */
 export interface EpochMetrics {
-  /** Per fold: loss, accuracy, val_loss, val_accuracy. */
-  readonly folds: readonly { loss: number; accuracy: number; val_loss: number; val_accuracy: number }[];
-  /** The final model (all data): loss and accuracy. */
-  readonly final: { loss: number; accuracy: number };
+  readonly folds: readonly RunMetrics[];
+  readonly final: RunMetrics;
 }
 
 /** The trained parameters of one network, as plain arrays with their shapes. */
@@ -49,7 +58,7 @@ export interface Weights {
 
 /** What training produced. */
 export interface TrainResult {
-  /** Per fold: accuracy on its held-out photos with its best (lowest validation loss) weights. */
+  /** Per fold: accuracy on its held-out samples with its best (lowest validation loss) weights. */
   readonly folds: readonly { readonly accuracy: number; readonly bestEpoch: number; readonly validation: number }[];
   readonly mean: number;
   readonly std: number;
@@ -60,18 +69,48 @@ export interface TrainResult {
   readonly ms: number;
 }
 
+/** Everything a worker needs to train some of the runs. */
+export interface TrainSpec {
+  readonly features: readonly Float32Array[];
+  readonly labels: readonly number[];
+  readonly rows: number;
+  readonly classes: number;
+  /** Sample indices per run: the folds' training sets, then all samples (the final model). */
+  readonly runs: readonly (readonly number[])[];
+  /** Held-out indices per fold run (empty for the final model). */
+  readonly validation: readonly (readonly number[])[];
+  readonly steps: number;
+  readonly epochs: number;
+  readonly batch: number;
+  readonly seed: number;
+  readonly learningRate: number;
+  readonly network: Required<NetworkOptions>;
+  readonly logdir?: string;
+}
+
+/** One run's outcome. */
+export interface RunResult {
+  readonly run: number;
+  /** Best weights by validation loss (folds) or the last weights (final model). */
+  readonly weights: Weights;
+  readonly accuracy: number;
+  readonly bestEpoch: number;
+}
+
 /**
  * Trains the classifier on feature vectors: k stratified folds and the final model on all
- * data are trained together, as one batched computation (their parameters stacked on a
- * leading axis: one set of tfjs ops per step instead of k + 1), with Nadam and L2.
- * Each fold keeps its best weights by validation loss; the fold accuracies are measured
- * with them. Every epoch takes the same number of steps in every fold, ⌊smallest training
- * set / batch⌋, on freshly shuffled samples.
+ * data are trained together as one batched computation (their parameters stacked on a
+ * leading axis: one set of tfjs ops per step instead of k + 1), optionally spread over
+ * Deno workers, with Nadam and L2. Each fold keeps its best weights by validation loss, and
+ * its accuracy is measured with them. Every run's initialisation and shuffling come from
+ * its own seed, so results do not depend on the number of workers. Every epoch takes the
+ * same number of steps in every run, ⌊smallest training set / batch⌋, on freshly shuffled
+ * samples.
  *
  * @param features One vector per sample (all the same length, rows · cols).
  * @param labels One class index per sample, 0 … classes − 1.
  * @param rows Rows of one sample (3 for the geometry features).
- * @param options Folds, epochs, batch, seed, network, logging.
+ * @param options Folds, epochs, batch, seed, network, logging, workers.
  * @returns Fold accuracies (mean ± std) and the final model's weights.
  * @throws {RangeError} For inconsistent inputs or options.
  */
@@ -82,34 +121,121 @@ export async function trainClassifier(
   options: TrainOptions = {},
 ): Promise<TrainResult> {
   const t0 = performance.now();
-  const tf = await loadTfjs();
-  const net: Required<NetworkOptions> = { ...DEFAULT_NETWORK, ...options.network };
-  const k = options.folds ?? 10, epochs = options.epochs ?? 100, batch = options.batch ?? 10, seed = options.seed ?? 0;
+  const network: Required<NetworkOptions> = { ...DEFAULT_NETWORK, ...options.network };
+  const k = options.folds ?? 10, batch = options.batch ?? 10, seed = options.seed ?? 0;
   const n = features.length;
   if (n === 0 || labels.length !== n) throw new RangeError(`need as many labels as samples (${labels.length} vs ${n})`);
+  const folds: Fold[] = k >= 2 ? stratifiedFolds(labels, k, seededRandom(seed)) : [];
+  const runs = [...folds.map((f) => f.train), labels.map((_, i) => i)];
+  const spec: TrainSpec = {
+    features,
+    labels,
+    rows,
+    classes: Math.max(...labels) + 1,
+    runs,
+    validation: [...folds.map((f) => f.validation), []],
+    steps: Math.max(1, Math.floor(Math.min(...runs.map((r) => r.length)) / batch)),
+    epochs: options.epochs ?? 100,
+    batch,
+    seed,
+    learningRate: options.learningRate ?? 0.002,
+    network,
+    logdir: options.logdir,
+  };
+  const workers = Math.max(1, Math.min(options.workers ?? 1, runs.length));
+  const groups = Array.from({ length: workers }, (_, w) => runs.map((_, r) => r).filter((r) => r % workers === w));
+  // Epoch metrics arrive per group; report an epoch once every group has finished it.
+  const pending = new Map<number, Map<number, RunMetrics>>();
+  const onRunEpoch = (epoch: number, metrics: ReadonlyMap<number, RunMetrics>) => {
+    const m = pending.get(epoch) ?? new Map<number, RunMetrics>();
+    for (const [r, v] of metrics) m.set(r, v);
+    pending.set(epoch, m);
+    if (m.size === runs.length) {
+      pending.delete(epoch);
+      options.onEpoch?.(epoch, { folds: folds.map((_, f) => m.get(f)!), final: m.get(runs.length - 1)! });
+    }
+  };
+  const results = workers === 1
+    ? await trainRuns(spec, groups[0]!, onRunEpoch)
+    : (await Promise.all(groups.map((g) => trainRunsInWorker(spec, g, onRunEpoch)))).flat();
+  const byRun = new Map(results.map((r) => [r.run, r]));
+  const accuracies = folds.map((_, f) => byRun.get(f)!.accuracy);
+  const mean = accuracies.length ? accuracies.reduce((a, b) => a + b, 0) / accuracies.length : NaN;
+  const std = accuracies.length
+    ? Math.sqrt(accuracies.reduce((a, b) => a + (b - mean) ** 2, 0) / accuracies.length)
+    : NaN;
+  return {
+    folds: folds.map((f, i) => ({
+      accuracy: accuracies[i]!,
+      bestEpoch: byRun.get(i)!.bestEpoch,
+      validation: f.validation.length,
+    })),
+    mean,
+    std,
+    weights: byRun.get(runs.length - 1)!.weights,
+    network,
+    classes: spec.classes,
+    ms: performance.now() - t0,
+  };
+}
+
+function trainRunsInWorker(
+  spec: TrainSpec,
+  runIds: readonly number[],
+  onRunEpoch: (epoch: number, metrics: ReadonlyMap<number, RunMetrics>) => void,
+): Promise<RunResult[]> {
+  const worker = new Worker(new URL("./_train_worker.ts", import.meta.url), { type: "module" });
+  return new Promise<RunResult[]>((resolve, reject) => {
+    worker.onmessage = (
+      e: MessageEvent<{ epoch?: number; metrics?: [number, RunMetrics][]; results?: RunResult[]; error?: string }>,
+    ) => {
+      if (e.data.epoch !== undefined) onRunEpoch(e.data.epoch, new Map(e.data.metrics));
+      else if (e.data.error !== undefined) reject(new Error(`training worker: ${e.data.error}`));
+      else resolve(e.data.results!);
+    };
+    worker.onerror = (e) => {
+      e.preventDefault();
+      reject(new Error(`training worker: ${e.message}`));
+    };
+    worker.postMessage({ spec, runIds });
+  }).finally(() => worker.terminate());
+}
+
+/** A run's own seed: its initialisation and shuffling depend on nothing else. */
+function runSeed(seed: number, run: number): number {
+  return (Math.imul(seed + 1, 0x9e3779b1) + Math.imul(run + 1, 0x85ebca6b)) >>> 0;
+}
+
+/**
+ * Trains some of the runs of a spec as one batched computation (used directly, or by a
+ * training worker).
+ */
+export async function trainRuns(
+  spec: TrainSpec,
+  runIds: readonly number[],
+  onRunEpoch: (epoch: number, metrics: ReadonlyMap<number, RunMetrics>) => void = () => {},
+): Promise<RunResult[]> {
+  const tf = await loadTfjs();
+  const { features, labels, rows, classes, batch, network: net } = spec;
   const dim = features[0]!.length;
-  const classes = Math.max(...labels) + 1;
-  const random = seededRandom(seed);
-  const folds: Fold[] = k >= 2 ? stratifiedFolds(labels, k, random) : [];
-  const all = labels.map((_, i) => i);
-  const runs = [...folds.map((f) => f.train), all];
-  const F = runs.length;
-  const steps = Math.max(1, Math.floor(Math.min(...runs.map((r) => r.length)) / batch));
-  const params = createParams(tf, F, rows, dim / rows, classes, net, seed);
+  const F = runIds.length;
+  const params = createParams(tf, runIds.map((r) => runSeed(spec.seed, r)), rows, dim / rows, classes, net);
   const trainable = PARAM_NAMES.map((p) => params[p]);
-  const optimizer = await createNadam({ learningRate: options.learningRate ?? 0.002 });
-  const writers = options.logdir
+  const optimizer = await createNadam({ learningRate: spec.learningRate });
+  const randoms = runIds.map((r) => seededRandom(runSeed(spec.seed, r) ^ 0x5bd1e995));
+  const finalRun = spec.runs.length - 1;
+  const writers = spec.logdir
     ? await Promise.all(
-      runs.map((_, f) => EventWriter.create(`${options.logdir}/${f < folds.length ? `fold_${f + 1}` : "final"}`)),
+      runIds.map((r) => EventWriter.create(`${spec.logdir}/${r === finalRun ? "final" : `fold_${r + 1}`}`)),
     )
     : [];
-  const val = validationTensors(tf, features, labels, folds, F, classes);
-  const best = folds.map(() => ({ loss: Infinity, epoch: 0, weights: undefined as Weights | undefined }));
+  const val = validationTensors(tf, features, labels, runIds.map((r) => spec.validation[r]!), classes);
+  const best = runIds.map(() => ({ loss: Infinity, epoch: 0, weights: undefined as Weights | undefined }));
   try {
-    for (let epoch = 1; epoch <= epochs; epoch++) {
-      const orders = runs.map((r) => shuffled(r, random));
+    for (let epoch = 1; epoch <= spec.epochs; epoch++) {
+      const orders = runIds.map((r, i) => shuffled(spec.runs[r]!, randoms[i]!));
       let lossSum = tf.zeros([F]), correctSum = tf.zeros([F]);
-      for (let s = 0; s < steps; s++) {
+      for (let s = 0; s < spec.steps; s++) {
         const x = new Float32Array(F * batch * dim), y = new Float32Array(F * batch * classes);
         orders.forEach((order, f) => {
           for (let b = 0; b < batch; b++) {
@@ -121,12 +247,13 @@ export async function trainClassifier(
         const [newLoss, newCorrect] = tf.tidy(() => {
           const xt = tf.tensor3d(x, [F, batch, dim]), yt = tf.tensor3d(y, [F, batch, classes]);
           const stats: { mean?: Tf.Tensor; variance?: Tf.Tensor } = {};
-          let perFold: Tf.Tensor | undefined, logitsOut: Tf.Tensor | undefined;
+          let perRun: Tf.Tensor | undefined, logitsOut: Tf.Tensor | undefined;
           const { grads } = tf.variableGrads(() => {
             const logits = forward(tf, params, xt, rows, net, true, stats);
             const ce = tf.mean(tf.neg(tf.sum(tf.mul(yt, tf.logSoftmax(logits)), 2)), 1);
-            perFold = tf.keep(ce);
+            perRun = tf.keep(ce);
             logitsOut = tf.keep(logits);
+            // Runs are independent: the sum's gradient is each run's own loss gradient.
             return tf.sum(tf.add(ce, l2Penalty(tf, params, net.l2))) as Tf.Scalar;
           }, trainable);
           optimizer.applyGradients(grads);
@@ -134,8 +261,8 @@ export async function trainClassifier(
           stats.mean!.dispose();
           stats.variance!.dispose();
           const correct = tf.sum(tf.cast(tf.equal(tf.argMax(logitsOut!, 2), tf.argMax(yt, 2)), "float32"), 1);
-          const out = [tf.add(lossSum, perFold!), tf.add(correctSum, correct)];
-          perFold!.dispose();
+          const out = [tf.add(lossSum, perRun!), tf.add(correctSum, correct)];
+          perRun!.dispose();
           logitsOut!.dispose();
           return out;
         });
@@ -144,57 +271,42 @@ export async function trainClassifier(
         lossSum = newLoss!;
         correctSum = newCorrect!;
       }
-      const trainLoss = Array.from(await lossSum.data(), (v) => v / steps);
-      const trainAcc = Array.from(await correctSum.data(), (v) => v / (steps * batch));
+      const trainLoss = Array.from(await lossSum.data() as Float32Array, (v) => v / spec.steps);
+      const trainAcc = Array.from(await correctSum.data() as Float32Array, (v) => v / (spec.steps * batch));
       lossSum.dispose();
       correctSum.dispose();
       const v = await evaluateValidation(tf, params, val, rows, net);
-      const metrics: EpochMetrics = {
-        folds: folds.map((_, f) => ({
-          loss: trainLoss[f]!,
-          accuracy: trainAcc[f]!,
-          val_loss: v.loss[f]!,
-          val_accuracy: v.accuracy[f]!,
-        })),
-        final: { loss: trainLoss[F - 1]!, accuracy: trainAcc[F - 1]! },
-      };
+      const metrics = new Map<number, RunMetrics>();
+      runIds.forEach((r, i) =>
+        metrics.set(
+          r,
+          val.sizes[i]
+            ? { loss: trainLoss[i]!, accuracy: trainAcc[i]!, val_loss: v.loss[i]!, val_accuracy: v.accuracy[i]! }
+            : { loss: trainLoss[i]!, accuracy: trainAcc[i]! },
+        )
+      );
       // Best weights per fold, by validation loss.
-      const improved = folds.map((_, f) => v.loss[f]! < best[f]!.loss);
+      const improved = runIds.map((_, i) => val.sizes[i]! > 0 && v.loss[i]! < best[i]!.loss);
       if (improved.some(Boolean)) {
         const snapshot = await readWeights(params);
-        improved.forEach((yes, f) => {
-          if (yes) best[f] = { loss: v.loss[f]!, epoch, weights: sliceWeights(snapshot, f) };
+        improved.forEach((yes, i) => {
+          if (yes) best[i] = { loss: v.loss[i]!, epoch, weights: sliceWeights(snapshot, i) };
         });
       }
-      for (let f = 0; f < writers.length; f++) {
-        await writers[f]!.scalars(f < folds.length ? metrics.folds[f]! : metrics.final, epoch);
-      }
-      options.onEpoch?.(epoch, metrics);
+      for (let i = 0; i < writers.length; i++) await writers[i]!.scalars({ ...metrics.get(runIds[i]!)! }, epoch);
+      onRunEpoch(epoch, metrics);
     }
-    // Fold accuracies with each fold's best weights.
-    const finalWeights = sliceWeights(await readWeights(params), F - 1);
-    let accuracies: number[] = [];
-    if (folds.length > 0) {
-      await assignWeights(tf, params, best.map((b) => b.weights!), finalWeights);
-      accuracies = (await evaluateValidation(tf, params, val, rows, net)).accuracy.slice(0, folds.length);
-    }
-    const mean = accuracies.length ? accuracies.reduce((a, b) => a + b, 0) / accuracies.length : NaN;
-    const std = accuracies.length
-      ? Math.sqrt(accuracies.reduce((a, b) => a + (b - mean) ** 2, 0) / accuracies.length)
-      : NaN;
-    return {
-      folds: folds.map((f, i) => ({
-        accuracy: accuracies[i]!,
-        bestEpoch: best[i]!.epoch,
-        validation: f.validation.length,
-      })),
-      mean,
-      std,
-      weights: finalWeights,
-      network: net,
-      classes,
-      ms: performance.now() - t0,
-    };
+    // Accuracy of each fold with its best weights; the final model keeps its last weights.
+    const last = await readWeights(params);
+    const chosen = runIds.map((_, i) => best[i]!.weights ?? sliceWeights(last, i));
+    await assignWeights(tf, params, chosen);
+    const v = await evaluateValidation(tf, params, val, rows, net);
+    return runIds.map((r, i) => ({
+      run: r,
+      weights: chosen[i]!,
+      accuracy: v.accuracy[i]!,
+      bestEpoch: best[i]!.weights ? best[i]!.epoch : spec.epochs,
+    }));
   } finally {
     for (const w of writers) w.close();
     optimizer.dispose();
@@ -212,22 +324,22 @@ interface Validation {
   sizes: number[];
 }
 
-/** Each fold's held-out samples, padded to one length (masked), stacked on the fold axis. */
+/** Each run's held-out samples, padded to one length (masked), stacked on the run axis. */
 function validationTensors(
   tf: Tfjs,
   features: readonly Float32Array[],
   labels: readonly number[],
-  folds: readonly Fold[],
-  f: number,
+  heldOut: readonly (readonly number[])[],
   classes: number,
 ): Validation {
   const dim = features[0]!.length;
-  const vmax = Math.max(1, ...folds.map((fold) => fold.validation.length));
+  const f = heldOut.length;
+  const vmax = Math.max(1, ...heldOut.map((h) => h.length));
   const x = new Float32Array(f * vmax * dim),
     y = new Float32Array(f * vmax * classes),
     mask = new Float32Array(f * vmax);
-  folds.forEach((fold, i) =>
-    fold.validation.forEach((s, j) => {
+  heldOut.forEach((h, i) =>
+    h.forEach((s, j) => {
       x.set(features[s]!, (i * vmax + j) * dim);
       y[(i * vmax + j) * classes + labels[s]!] = 1;
       mask[i * vmax + j] = 1;
@@ -237,7 +349,7 @@ function validationTensors(
     x: tf.tensor3d(x, [f, vmax, dim]),
     y: tf.tensor3d(y, [f, vmax, classes]),
     mask: tf.tensor2d(mask, [f, vmax]),
-    sizes: [...folds.map((fold) => fold.validation.length), 0],
+    sizes: heldOut.map((h) => h.length),
   };
 }
 
@@ -284,9 +396,8 @@ function sliceWeights(s: Snapshot, f: number): Weights {
   return out;
 }
 
-/** Sets the stacked parameters from per-network weights (folds first, then the final one). */
-async function assignWeights(tf: Tfjs, p: StackedParams, folds: readonly Weights[], final: Weights): Promise<void> {
-  const nets = [...folds, final];
+/** Sets the stacked parameters from one set of weights per stacked network. */
+async function assignWeights(tf: Tfjs, p: StackedParams, nets: readonly Weights[]): Promise<void> {
   for (const name of [...PARAM_NAMES, ...STAT_NAMES]) {
     const shape = p[name].shape;
     const size = shape.slice(1).reduce((a, b) => a * b, 1);

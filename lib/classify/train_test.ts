@@ -48,3 +48,11 @@ Deno.test("trainClassifier() is reproducible per seed, frees every tensor, and l
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("trainClassifier() gives the same results with 2 workers as with 1", async () => {
+  const { features, labels } = separable(3);
+  const one = await trainClassifier(features, labels, 3, { folds: 3, epochs: 2, seed: 5, workers: 1 });
+  const two = await trainClassifier(features, labels, 3, { folds: 3, epochs: 2, seed: 5, workers: 2 });
+  assert.deepEqual(two.folds, one.folds);
+  assert.deepEqual(two.weights.w3!.values, one.weights.w3!.values);
+});

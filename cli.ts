@@ -10,6 +10,9 @@
 import { Command, CommanderError } from "npm:@commander-js/extra-typings@15.1.0";
 import { detectCommand } from "./lib/cli/detect_command.ts";
 import { preprocessCommand } from "./lib/cli/preprocess_command.ts";
+import { trainCommand } from "./lib/cli/train_command.ts";
+import { evaluateCommand } from "./lib/cli/evaluate_command.ts";
+import { predictCommand } from "./lib/cli/predict_command.ts";
 import { type CliIo, EXIT, processIo } from "./lib/cli/_io.ts";
 
 /** The version printed by `--version`. */
@@ -27,6 +30,9 @@ export function createProgram(io: CliIo, setExit: (code: number) => void): Comma
     .version(VERSION);
   program.addCommand(detectCommand(io, setExit));
   program.addCommand(preprocessCommand(io, setExit));
+  program.addCommand(trainCommand(io, setExit));
+  program.addCommand(evaluateCommand(io, setExit));
+  program.addCommand(predictCommand(io, setExit));
   for (const cmd of [program, ...program.commands]) {
     cmd.exitOverride().configureOutput({
       writeOut: (s) => io.stdout(s.replace(/\n$/, "")),

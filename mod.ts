@@ -1,8 +1,8 @@
 /**
  * Face2Vec: face recognition you train on your own photos, in TypeScript on Deno, with no
  * native addons. This module is the library: decode an image, find every face in it, place
- * the 68 landmarks of each face, turn faces into features, and preprocess a folder of photos
- * named by person into a feature cache.
+ * the 68 landmarks of each face, turn faces into features, preprocess a folder of photos
+ * named by person into a feature cache, and train, save, load and apply a classifier.
  *
  * ```ts
  * import { createFaceDetector, decodeImage } from "./mod.ts";
@@ -67,6 +67,29 @@ export {
   readCache,
   type RecordStatus,
 } from "./lib/dataset/cache.ts";
+export { type Fold, seededRandom, stratifiedFolds } from "./lib/classify/folds.ts";
+export { createNadam, type Nadam, type NadamOptions } from "./lib/classify/nadam.ts";
+export { type Activation, DEFAULT_NETWORK, type NetworkOptions } from "./lib/classify/network.ts";
+export {
+  type EpochMetrics,
+  type RunMetrics,
+  trainClassifier,
+  type TrainOptions,
+  type TrainResult,
+  type Weights,
+} from "./lib/classify/train.ts";
+export {
+  type Classifier,
+  createClassifier,
+  loadModel,
+  type Model,
+  MODEL_FORMAT,
+  type ModelInfo,
+  type Prediction,
+  saveModel,
+} from "./lib/classify/classifier.ts";
+export { type Samples, samplesFromCache } from "./lib/classify/samples.ts";
+export { EventWriter } from "./lib/classify/tensorboard.ts";
 export {
   defaultCachePath,
   preprocessFolder,

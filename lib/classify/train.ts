@@ -122,11 +122,14 @@ export async function trainClassifier(
 ): Promise<TrainResult> {
   const t0 = performance.now();
   const network: Required<NetworkOptions> = { ...DEFAULT_NETWORK, ...options.network };
-  const k = options.folds ?? 10, batch = options.batch ?? 10, seed = options.seed ?? 0;
+  const k = options.folds ?? 10, seed = options.seed ?? 0;
   const n = features.length;
   if (n === 0 || labels.length !== n) throw new RangeError(`need as many labels as samples (${labels.length} vs ${n})`);
   const folds: Fold[] = k >= 2 ? stratifiedFolds(labels, k, seededRandom(seed)) : [];
   const runs = [...folds.map((f) => f.train), labels.map((_, i) => i)];
+  // A batch never exceeds the smallest training set.
+  const smallest = Math.min(...runs.map((r) => r.length));
+  const batch = Math.max(1, Math.min(options.batch ?? 10, smallest));
   const spec: TrainSpec = {
     features,
     labels,
@@ -134,7 +137,7 @@ export async function trainClassifier(
     classes: Math.max(...labels) + 1,
     runs,
     validation: [...folds.map((f) => f.validation), []],
-    steps: Math.max(1, Math.floor(Math.min(...runs.map((r) => r.length)) / batch)),
+    steps: Math.max(1, Math.floor(smallest / batch)),
     epochs: options.epochs ?? 100,
     batch,
     seed,

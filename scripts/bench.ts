@@ -223,7 +223,7 @@ if (import.meta.main) {
     throughput: { workers_1: 0, workers_n: 0, n: workers },
     cold_start_ms: {} as Record<string, number>,
     preprocess: null as null | Record<string, unknown>,
-    train: null,
+    train: null as null | Record<string, unknown>,
     peak_rss_mb: 0,
   };
   // Cold starts first: they are cheap, and a failure here should not cost a long run.
@@ -264,6 +264,22 @@ if (import.meta.main) {
         );
       const cold = await run();
       const warm = await run();
+      // Training on 1,000 of the cached faces (the default model: 10 folds x 100 epochs, batch 10).
+      console.error(`bench: training on ${quick ? "the cached" : "1,000 cached"} faces…`);
+      result.train = JSON.parse(
+        (await deno([
+          "run",
+          "--quiet",
+          "-A",
+          "scripts/_bench_train.ts",
+          `${dir}/b.cache`,
+          quick ? "36" : "1000",
+          quick ? "2" : "10",
+          quick ? "10" : "100",
+          String(workers),
+        ]))
+          .trim(),
+      );
       result.preprocess = {
         folder: ppFolder.split("/").slice(-2).join("/"),
         workers,
@@ -307,6 +323,16 @@ if (import.meta.main) {
     ]);
     rows.push([`preprocess second run, s (processed ${p.second_run_processed})`, String(p.second_run_seconds), "", ""]);
     rows.push(["preprocess peak RSS MB", String(p.peak_rss_mb), "", ""]);
+  }
+  if (result.train) {
+    const t = result.train as Record<string, number>;
+    rows.push([
+      `train ${t.faces} faces, ${t.folds} folds x ${t.epochs} epochs, ${t.workers} workers: s`,
+      String(t.seconds),
+      "",
+      "",
+    ]);
+    rows.push(["train ms per epoch (all folds)", String(t.ms_per_epoch), "", ""]);
   }
   console.log(formatTable(rows));
   console.log(

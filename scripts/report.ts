@@ -25,6 +25,11 @@ import { type Detected, type DetectionScore, scoreDetections } from "./_detectio
 import { formatTable, meta, parseMeasureArgs } from "./_meta.ts";
 import { landmarkErrors, loadAnnotated, summarizeNme } from "./_landmark_eval.ts";
 import { createLandmarker } from "../lib/landmarks/detect_landmarks.ts";
+import { preprocessFolder } from "../lib/dataset/preprocess.ts";
+import { readCache } from "../lib/dataset/cache.ts";
+import { samplesFromCache } from "../lib/classify/samples.ts";
+import { trainClassifier } from "../lib/classify/train.ts";
+import { createClassifier } from "../lib/classify/classifier.ts";
 import { ROOT, samplePhotos } from "./_npm.ts";
 
 interface Target {
@@ -66,6 +71,106 @@ function figures(s: DetectionScore): Figures {
     fallback_rate: r(rest.fallback_rate),
     padded_rate: r(rest.padded_rate),
   };
+}
+
+/** The datasets whose people the classifier is scored on. */
+const LABELLED = ["face2vec", "orl_att_faces", "bbt", "lfw_min10"];
+
+/**
+ * Identification accuracy with the geometry features and the default network: k-fold
+ * cross-validation stratified by person (k = min(10, smallest class)), mean ± std over seeds,
+ * and, where the folder has train/ and test/, train→test. Photos with no face are counted:
+ * `kfold_mean` is over photos with a face, `kfold_mean_all` counts each no-face photo as an
+ * error, and train→test counts them as errors.
+ */
+async function accuracyFigures(name: string, dir: string, quick: boolean, rows: string[][]) {
+  const cache = `${ROOT}/.face2vec/report/${name}.geometry.cache`;
+  await preprocessFolder(dir, { cache, workers: navigator.hardwareConcurrency });
+  const all = (await readCache(cache))!;
+  const samples = samplesFromCache(all);
+  const noFace = [...all.records.values()].filter((r) => r.status === "no_face").length;
+  const counts = samples.names.map((_, c) => samples.labels.filter((l) => l === c).length);
+  const k = Math.max(2, Math.min(10, ...counts));
+  const seeds = quick ? [0] : [0, 1, 2, 3, 4];
+  const epochs = quick ? 10 : 100;
+  const means: number[] = [];
+  for (const seed of seeds) {
+    const r = await trainClassifier(samples.features, samples.labels, samples.rows, {
+      folds: k,
+      epochs,
+      seed,
+      workers: navigator.hardwareConcurrency,
+    });
+    means.push(r.mean);
+  }
+  const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const sd = (xs: number[]) => Math.sqrt(avg(xs.map((x) => (x - avg(xs)) ** 2)));
+  const found = samples.features.length / (samples.features.length + noFace);
+  let trainTest: number | null = null, trainTestStd: number | null = null;
+  const test = samples.paths.map((p, i) => [p, i] as const).filter(([p]) => p.startsWith("test/"));
+  if (test.length > 0) {
+    const train = samples.paths.map((p, i) => [p, i] as const).filter(([p]) => p.startsWith("train/")).map(([, i]) =>
+      i
+    );
+    const testNoFace = [...all.records.values()].filter((r) =>
+      r.status === "no_face" && r.path.startsWith("test/")
+    ).length;
+    const scores: number[] = [];
+    for (const seed of seeds) {
+      const r = await trainClassifier(
+        train.map((i) => samples.features[i]!),
+        train.map((i) => samples.labels[i]!),
+        samples.rows,
+        {
+          folds: 0,
+          epochs,
+          seed,
+        },
+      );
+      const classifier = await createClassifier({
+        info: {
+          labels: samples.names,
+          network: r.network,
+          rows: samples.rows,
+          features: { name: "geometry", version: 1 },
+          pipeline: {},
+          minProb: 0,
+          training: {},
+        },
+        weights: r.weights,
+      });
+      const answers = await classifier.predict(test.map(([, i]) => samples.features[i]!), 0);
+      classifier.dispose();
+      const correct = answers.filter((a, j) => a.label === samples.names[samples.labels[test[j]![1]]!]).length;
+      scores.push(correct / (test.length + testNoFace));
+    }
+    [trainTest, trainTestStd] = [avg(scores), sd(scores)];
+  }
+  const r4 = (v: number) => Math.round(v * 10000) / 10000;
+  const figures = {
+    kfold_mean: r4(avg(means)),
+    kfold_std: r4(sd(means)),
+    kfold_mean_all: r4(avg(means) * found),
+    k,
+    seeds,
+    epochs,
+    faces: samples.features.length,
+    no_face: noFace,
+    people: samples.names.length,
+    train_test: trainTest === null ? null : r4(trainTest),
+    train_test_std: trainTestStd === null ? null : r4(trainTestStd),
+  };
+  const pct = (v: number | null) => (v === null ? "—" : `${(v * 100).toFixed(1)}%`);
+  rows.push([
+    name,
+    String(figures.people),
+    `${figures.faces} (+${noFace} no face)`,
+    `${pct(figures.kfold_mean)} ± ${pct(figures.kfold_std)}`,
+    pct(figures.kfold_mean_all),
+    String(k),
+    trainTest === null ? "—" : `${pct(trainTest)} ± ${pct(trainTestStd)}`,
+  ]);
+  return { geometry: figures };
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -169,6 +274,31 @@ if (import.meta.main) {
       all.false_boxes === undefined ? "" : String(all.false_boxes),
       String(all.errors),
     ]);
+  }
+  // Identification accuracy (the classifier on the geometry features).
+  const accRows = [[
+    "accuracy (geometry)",
+    "people",
+    "faces",
+    "k-fold mean ± std",
+    "no-face as errors",
+    "k",
+    "train→test",
+  ]];
+  const labelled = folders.length > 0
+    ? folders.map((f) => ({ name: f.replace(/\/+$/, "").split("/").pop()!, dir: f }))
+    : datasetsPresent()
+    ? (quick ? ["face2vec"] : LABELLED).map((n) => ({ name: n, dir: `${datasetsDir()}/${n}` }))
+    : [];
+  for (const { name, dir } of labelled) {
+    console.error(`report: accuracy on ${name}…`);
+    const acc = await accuracyFigures(name, dir, quick, accRows);
+    const entry = (report.datasets[name] ?? {}) as Record<string, unknown>;
+    report.datasets[name] = { ...entry, accuracy: acc };
+  }
+  if (accRows.length > 1) {
+    console.log();
+    console.log(formatTable(accRows));
   }
   if (nmeRows.length > 1) {
     console.log();

@@ -84,6 +84,7 @@ export {
   loadModel,
   type Model,
   MODEL_FORMAT,
+  modelFromTraining,
   type ModelInfo,
   type Prediction,
   saveModel,

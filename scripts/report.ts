@@ -29,7 +29,7 @@ import { preprocessFolder } from "../lib/dataset/preprocess.ts";
 import { readCache } from "../lib/dataset/cache.ts";
 import { samplesFromCache } from "../lib/classify/samples.ts";
 import { trainClassifier } from "../lib/classify/train.ts";
-import { createClassifier } from "../lib/classify/classifier.ts";
+import { createClassifier, modelFromTraining } from "../lib/classify/classifier.ts";
 import { ROOT, samplePhotos } from "./_npm.ts";
 
 interface Target {
@@ -127,18 +127,7 @@ async function accuracyFigures(name: string, dir: string, quick: boolean, rows: 
           seed,
         },
       );
-      const classifier = await createClassifier({
-        info: {
-          labels: samples.names,
-          network: r.network,
-          rows: samples.rows,
-          features: { name: "geometry", version: 1 },
-          pipeline: {},
-          minProb: 0,
-          training: {},
-        },
-        weights: r.weights,
-      });
+      const classifier = await createClassifier(modelFromTraining(r, samples.names, samples.rows));
       const answers = await classifier.predict(test.map(([, i]) => samples.features[i]!), 0);
       classifier.dispose();
       const correct = answers.filter((a, j) => a.label === samples.names[samples.labels[test[j]![1]]!]).length;

@@ -40,6 +40,7 @@ Deno.test("mod.ts exports exactly the documented API (name and kind)", () => {
     landmarkCrop: "function",
     listImages: "function",
     loadModel: "function",
+    modelFromTraining: "function",
     orientImage: "function",
     parseCache: "function",
     parsePts: "function",

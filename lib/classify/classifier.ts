@@ -2,7 +2,7 @@ import type * as Tf from "npm:@tensorflow/tfjs@4.22.0";
 import { writeFileAtomic } from "../_fs.ts";
 import { forward, type NetworkOptions, PARAM_NAMES, type StackedParams, STAT_NAMES } from "./network.ts";
 import { loadTfjs } from "./tfjs.ts";
-import type { Weights } from "./train.ts";
+import type { TrainResult, Weights } from "./train.ts";
 
 /** The format's name and version, in every `model.json`. */
 export const MODEL_FORMAT = { format: "face2vec-model", version: 1 } as const;
@@ -95,6 +95,34 @@ export async function loadModel(dir: string): Promise<Model> {
   if (o !== all.length) throw new Error(`${dir}/weights.bin: ${all.length} values, the manifest lists ${o}`);
   const { format: _f, version: _v, weightsManifest: _w, ...info } = json;
   return { info: info as unknown as ModelInfo, weights };
+}
+
+/**
+ * A model from a training result: its final weights and the information to apply them.
+ *
+ * @param result What {@linkcode trainClassifier} returned.
+ * @param labels Class index → person.
+ * @param rows Rows of one feature sample.
+ * @param info The rest of the model's information (feature set, pipeline, minProb, training).
+ */
+export function modelFromTraining(
+  result: TrainResult,
+  labels: readonly string[],
+  rows: number,
+  info: Partial<Omit<ModelInfo, "labels" | "network" | "rows">> = {},
+): Model {
+  return {
+    info: {
+      labels,
+      network: result.network,
+      rows,
+      features: info.features ?? { name: "geometry", version: 1 },
+      pipeline: info.pipeline ?? {},
+      minProb: info.minProb ?? 0,
+      training: info.training ?? {},
+    },
+    weights: result.weights,
+  };
 }
 
 /** A loaded classifier; `dispose()` frees its tensors. */

@@ -7,16 +7,9 @@
  */
 
 import { ProtoWriter } from "../_protobuf.ts";
+import { crc32With } from "../_crc.ts";
 
-const CRC32C_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0x82f63b78 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
+const crc32cBytes = crc32With(0x82f63b78);
 
 /**
  * CRC-32C (Castagnoli), the checksum TFRecord uses.
@@ -30,9 +23,7 @@ const CRC32C_TABLE = (() => {
  * ```
  */
 export function crc32c(bytes: Uint8Array): number {
-  let c = 0xffffffff;
-  for (const b of bytes) c = CRC32C_TABLE[(c ^ b) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
+  return crc32cBytes(bytes);
 }
 
 /**

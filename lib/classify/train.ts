@@ -103,9 +103,9 @@ export interface RunResult {
  * leading axis: one set of tfjs ops per step instead of k + 1), optionally spread over
  * Deno workers, with Nadam and L2. Each fold keeps its best weights by validation loss, and
  * its accuracy is measured with them. Every run's initialisation and shuffling come from
- * its own seed, so results do not depend on the number of workers. Every epoch takes the
- * same number of steps in every run, ⌊smallest training set / batch⌋, on freshly shuffled
- * samples.
+ * its own seed, so results do not depend on the number of workers. Every epoch takes
+ * ⌈samples / batch⌉ steps in every run (the final model's epoch, as Keras counts it); each
+ * run draws its batches from its own samples reshuffled, repeating them to fill the epoch.
  *
  * @param features One vector per sample (all the same length, rows · cols).
  * @param labels One class index per sample, 0 … classes − 1.
@@ -130,6 +130,8 @@ export async function trainClassifier(
   // A batch never exceeds the smallest training set.
   const smallest = Math.min(...runs.map((r) => r.length));
   const batch = Math.max(1, Math.min(options.batch ?? 10, smallest));
+  // An epoch is the final model's: ⌈all samples / batch⌉ steps, as Keras counts them.
+  const steps = Math.ceil(n / batch);
   const spec: TrainSpec = {
     features,
     labels,
@@ -137,7 +139,7 @@ export async function trainClassifier(
     classes: Math.max(...labels) + 1,
     runs,
     validation: [...folds.map((f) => f.validation), []],
-    steps: Math.max(1, Math.floor(smallest / batch)),
+    steps,
     epochs: options.epochs ?? 100,
     batch,
     seed,
@@ -236,7 +238,14 @@ export async function trainRuns(
   const best = runIds.map(() => ({ loss: Infinity, epoch: 0, weights: undefined as Weights | undefined }));
   try {
     for (let epoch = 1; epoch <= spec.epochs; epoch++) {
-      const orders = runIds.map((r, i) => shuffled(spec.runs[r]!, randoms[i]!));
+      // Each run's samples in a fresh random order, repeated (reshuffled) to fill the epoch's
+      // steps: the final model sees every sample once (the last batch topped up from a new
+      // shuffle), a fold's smaller training set a little more than once.
+      const orders = runIds.map((r, i) => {
+        const order: number[] = [];
+        while (order.length < spec.steps * batch) order.push(...shuffled(spec.runs[r]!, randoms[i]!));
+        return order;
+      });
       let lossSum = tf.zeros([F]), correctSum = tf.zeros([F]);
       for (let s = 0; s < spec.steps; s++) {
         const x = new Float32Array(F * batch * dim), y = new Float32Array(F * batch * classes);

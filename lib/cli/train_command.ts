@@ -1,6 +1,6 @@
 import { Command } from "npm:@commander-js/extra-typings@15.1.0";
 import { type Cache, CacheError, readCache } from "../dataset/cache.ts";
-import { saveModel } from "../classify/classifier.ts";
+import { modelFromTraining, saveModel } from "../classify/classifier.ts";
 import { DEFAULT_NETWORK } from "../classify/network.ts";
 import { samplesFromCache } from "../classify/samples.ts";
 import { trainClassifier } from "../classify/train.ts";
@@ -132,11 +132,9 @@ async function runTrain(
     );
   }
   const { features: fs, labels: _l, ...pipeline } = cache.config as Record<string, unknown>;
-  await saveModel(o.model, {
-    info: {
-      labels: samples.names,
-      network: result.network,
-      rows: samples.rows,
+  await saveModel(
+    o.model,
+    modelFromTraining(result, samples.names, samples.rows, {
       features: fs as { name: string; version: number },
       pipeline,
       minProb: o.minProb,
@@ -152,9 +150,8 @@ async function runTrain(
         fold_accuracy: result.folds.map((f) => f.accuracy),
         ms: Math.round(result.ms),
       },
-    },
-    weights: result.weights,
-  });
+    }),
+  );
   io.stderr(`model saved to ${o.model}/ (${(result.ms / 1000).toFixed(1)} s)`);
   return EXIT.ok;
 }

@@ -18,6 +18,7 @@
  */
 
 import { writeFileAtomic } from "../_fs.ts";
+import { crc32With } from "../_crc.ts";
 
 /** The format's name and version, in every header. */
 export const CACHE_FORMAT = { format: "face2vec-cache", version: 1 } as const;
@@ -64,15 +65,7 @@ export class CacheError extends Error {
   override name = "CacheError";
 }
 
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
+const crc32Ieee = crc32With(0xedb88320);
 
 /**
  * CRC-32 (IEEE, as zlib's `crc32`) of a string's UTF-8 bytes.
@@ -86,9 +79,7 @@ const CRC_TABLE = (() => {
  * ```
  */
 export function crc32(text: string): number {
-  let c = 0xffffffff;
-  for (const b of new TextEncoder().encode(text)) c = CRC_TABLE[(c ^ b) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
+  return crc32Ieee(new TextEncoder().encode(text));
 }
 
 /** One checksummed line (with its newline) for a JSON value. */

@@ -114,18 +114,21 @@ export function forward(
   const cols = x.shape[2] / rows;
   // Dense over each row: [F, B·rows, cols] @ [F, cols, h1].
   const h = tf.add(tf.matMul(tf.reshape(x, [f, b * rows, cols]), p.w1), p.b1);
-  let normed: Tf.Tensor;
+  // BatchNormalization as one multiply-add on the big tensor: scale = γ / √(σ² + ε),
+  // shift = β − μ · scale (the per-feature work happens on [F, 1, h1] tensors).
+  let mean: Tf.Tensor, variance: Tf.Tensor;
   if (training) {
-    const { mean, variance } = tf.moments(h, 1, true);
+    ({ mean, variance } = tf.moments(h, 1, true));
     if (stats) {
       stats.mean = tf.keep(tf.clone(mean));
       stats.variance = tf.keep(tf.clone(variance));
     }
-    normed = tf.div(tf.sub(h, mean), tf.sqrt(tf.add(variance, BN_EPSILON)));
   } else {
-    normed = tf.div(tf.sub(h, p.movingMean), tf.sqrt(tf.add(p.movingVar, BN_EPSILON)));
+    [mean, variance] = [p.movingMean, p.movingVar];
   }
-  const a1 = activate(tf, tf.add(tf.mul(normed, p.gamma), p.beta), o.activation1);
+  const scale = tf.mul(p.gamma, tf.rsqrt(tf.add(variance, BN_EPSILON)));
+  const shift = tf.sub(p.beta, tf.mul(mean, scale));
+  const a1 = activate(tf, tf.add(tf.mul(h, scale), shift), o.activation1);
   const a2 = activate(tf, tf.add(tf.matMul(a1, p.w2), p.b2), o.activation2);
   let flat = tf.reshape(a2, [f, b, rows * o.hidden2]);
   if (training && o.dropout > 0) flat = tf.dropout(flat, o.dropout);
@@ -140,8 +143,11 @@ export function updateMovingStats(tf: Tfjs, p: StackedParams, mean: Tf.Tensor, v
   });
 }
 
+/** The parameters under L2: every dense layer's kernel and bias. */
+export const L2_NAMES = ["w1", "b1", "w2", "b2", "w3", "b3"] as const;
+
 /** L2 penalty of each of the F networks: l2 · Σ w² over every kernel and bias. Shape [F]. */
 export function l2Penalty(tf: Tfjs, p: StackedParams, l2: number): Tf.Tensor1D {
-  const sums = (["w1", "b1", "w2", "b2", "w3", "b3"] as const).map((k) => tf.sum(tf.square(p[k]), [1, 2]));
+  const sums = L2_NAMES.map((k) => tf.sum(tf.square(p[k]), [1, 2]));
   return tf.mul(tf.addN(sums), l2) as Tf.Tensor1D;
 }

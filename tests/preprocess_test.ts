@@ -104,3 +104,29 @@ Deno.test("preprocess CLI: a corrupt cache and a changed setting are refused wit
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("preprocess --draw writes annotated copies of the processed photos, mirroring their paths", async () => {
+  const dir = await makeDataset();
+  try {
+    const r = await runCli([
+      "preprocess",
+      `${dir}/people`,
+      "--cache",
+      `${dir}/d.cache`,
+      "--workers",
+      "1",
+      "--draw",
+      `${dir}/drawn`,
+    ]);
+    assert.equal(r.code, 1); // notes.jpg
+    const { decodeImage } = await import("../lib/image/decode_image.ts");
+    const src = await decodeImage(await Deno.readFile(`${dir}/people/ann/1.jpg`));
+    const drawn = await decodeImage(await Deno.readFile(`${dir}/drawn/ann/1.jpg`));
+    assert.deepEqual([drawn.width, drawn.height], [src.width, src.height]);
+    // Only photos with a face are drawn: the flat PGM and the text file are not.
+    const names = [...Deno.readDirSync(`${dir}/drawn/bea`)].map((e) => e.name).sort();
+    assert.deepEqual(names, ["3.jpg", "4.jpg"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -1,32 +1,15 @@
 import { Command, InvalidArgumentError, Option } from "npm:@commander-js/extra-typings@15.1.0";
-import {
-  CASCADES,
-  createFaceDetector,
-  DEFAULT_DETECTOR_OPTIONS,
-  type Face,
-  type FaceSource,
-} from "../detect/detect_faces.ts";
+import { CASCADES, createFaceDetector, DEFAULT_DETECTOR_OPTIONS, type Face } from "../detect/detect_faces.ts";
 import { DEFAULT_MAX_PIXELS } from "../image/decode_image.ts";
-import { drawBoxes, type Rgb } from "../image/draw_boxes.ts";
-import { encodeImage, formatForName } from "../image/encode_image.ts";
 import { ImageError } from "../image/image_error.ts";
 import { listImages } from "../image/list_images.ts";
 import { readImage } from "../image/read_image.ts";
 import { writeFileAtomic } from "../_fs.ts";
+import { writeAnnotated } from "./_draw.ts";
 import { type CliIo, EXIT, ms, numberIn, px } from "./_io.ts";
 import { createLandmarker, DEFAULT_LANDMARKER_OPTIONS, type FaceLandmarker } from "../landmarks/detect_landmarks.ts";
 import type { Point } from "../landmarks/point.ts";
 import { startProgress } from "./_progress.ts";
-
-/** Box colours in drawings: green = Haar, yellow = padded pass, red = whole-image fallback. */
-export const SOURCE_COLORS: Readonly<Record<FaceSource, Rgb>> = {
-  haar: [0, 230, 0],
-  padded: [255, 200, 0],
-  fallback: [255, 40, 40],
-};
-
-/** Landmark dots in drawings. */
-export const LANDMARK_COLOR: Rgb = [0, 200, 255];
 
 const d = DEFAULT_DETECTOR_OPTIONS;
 
@@ -169,7 +152,7 @@ async function runDetect(inputs: string[], run: DetectRun, io: CliIo): Promise<n
         const points = landmarker ? await landmarker.landmarks(image, found.map((f) => f.box)) : undefined;
         const t3 = performance.now();
         faces += found.length;
-        if (run.draw !== undefined) await drawTo(run.draw, item.relative, image, found, points);
+        if (run.draw !== undefined) await writeAnnotated(run.draw, item.relative, image, found, points);
         line = JSON.stringify({
           path: item.path,
           width: image.width,
@@ -214,24 +197,4 @@ async function runDetect(inputs: string[], run: DetectRun, io: CliIo): Promise<n
     );
   }
   return failed > 0 ? EXIT.inputFailed : EXIT.ok;
-}
-
-async function drawTo(
-  dir: string,
-  relative: string,
-  image: Parameters<typeof drawBoxes>[0],
-  faces: readonly Face[],
-  points?: readonly (readonly Point[])[],
-) {
-  const outlines = faces.map((f) => ({ ...f.box, color: SOURCE_COLORS[f.source] }));
-  const dots = (points ?? []).flatMap((pts, i) => {
-    const radius = Math.max(1.5, faces[i]!.box.width / 90);
-    return pts.map((p) => ({ ...p, radius, color: LANDMARK_COLOR }));
-  });
-  let rel = relative;
-  let format = formatForName(rel) ?? "png";
-  if (format === "pnm") rel = rel.replace(/\.[^.]+$/, ".ppm");
-  if (formatForName(relative) === undefined) rel += ".png";
-  format = formatForName(rel) ?? "png";
-  await writeFileAtomic(`${dir}/${rel}`, await encodeImage(drawBoxes(image, outlines, undefined, dots), format));
 }

@@ -1,14 +1,11 @@
 import { Command, Option } from "npm:@commander-js/extra-typings@15.1.0";
-import { CacheError } from "../dataset/cache.ts";
+import { CacheError, type CacheRecord } from "../dataset/cache.ts";
 import { preprocessFolder } from "../dataset/preprocess.ts";
 import { FEATURE_SETS } from "../features/feature_sets.ts";
 import { decodeImage } from "../image/decode_image.ts";
-import { drawBoxes } from "../image/draw_boxes.ts";
-import { encodeImage, formatForName } from "../image/encode_image.ts";
-import { writeFileAtomic } from "../_fs.ts";
 import { type CliIo, EXIT, numberIn } from "./_io.ts";
 import { startProgress } from "./_progress.ts";
-import { LANDMARK_COLOR, SOURCE_COLORS } from "./detect_command.ts";
+import { writeAnnotated } from "./_draw.ts";
 import type { FaceSource } from "../detect/detect_faces.ts";
 
 /**
@@ -98,17 +95,8 @@ async function runPreprocess(
   }
 }
 
-async function draw(dir: string, root: string, record: import("../dataset/cache.ts").CacheRecord) {
+async function draw(dir: string, root: string, record: CacheRecord) {
   const image = await decodeImage(await Deno.readFile(`${root}/${record.path}`), { name: record.path });
-  const box = record.box!;
-  const radius = Math.max(1.5, box.width / 90);
-  const out = drawBoxes(
-    image,
-    [{ ...box, color: SOURCE_COLORS[record.source as FaceSource] }],
-    undefined,
-    (record.landmarks ?? []).map(([x, y]) => ({ x, y, radius, color: LANDMARK_COLOR })),
-  );
-  let rel = record.path;
-  if (formatForName(rel) === "pnm" || formatForName(rel) === undefined) rel = rel.replace(/\.[^.]+$/, "") + ".png";
-  await writeFileAtomic(`${dir}/${rel}`, await encodeImage(out, formatForName(rel) ?? "png"));
+  const points = [(record.landmarks ?? []).map(([x, y]) => ({ x, y }))];
+  await writeAnnotated(dir, record.path, image, [{ box: record.box!, source: record.source as FaceSource }], points);
 }

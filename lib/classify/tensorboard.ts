@@ -111,11 +111,6 @@ export class EventWriter {
   }
 }
 
-/** One record read back by {@linkcode readTfRecords}. */
-export interface TfRecordRead {
-  readonly data: Uint8Array;
-}
-
 /**
  * Reads TFRecord framing back, verifying both checksums of every record.
  *

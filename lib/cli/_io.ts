@@ -5,6 +5,8 @@
  */
 
 import { InvalidArgumentError } from "npm:@commander-js/extra-typings@15.1.0";
+import { ImageError } from "../image/image_error.ts";
+import { type ListedImage, listImages } from "../image/list_images.ts";
 
 /** Output streams and terminal facts of one CLI run. */
 export interface CliIo {
@@ -29,6 +31,27 @@ export function processIo(): CliIo {
   };
 }
 
+/**
+ * Expands the command line's files and folders into photos; an input that does not exist is
+ * named on stderr (one line) and counted, and the others go on.
+ */
+export async function listInputs(
+  inputs: readonly string[],
+  io: CliIo,
+): Promise<{ listed: ListedImage[]; failed: number }> {
+  const listed: ListedImage[] = [];
+  let failed = 0;
+  for (const input of inputs) {
+    try {
+      listed.push(...await listImages([input]));
+    } catch (e) {
+      failed++;
+      io.stderr(new ImageError(input, e instanceof Deno.errors.NotFound ? "file not found" : String(e)).message);
+    }
+  }
+  return { listed, failed };
+}
+
 /** Exit codes: 0 ok, 1 some input failed, 2 bad arguments. */
 export const EXIT = { ok: 0, inputFailed: 1, badArguments: 2 } as const;
 
@@ -43,11 +66,6 @@ export function numberIn(name: string, min: number, max: number, integer = false
     }
     return n;
   };
-}
-
-/** Rounds pixel coordinates for output (0.001 px is far below any detector's precision). */
-export function px(v: number): number {
-  return Math.round(v * 1000) / 1000;
 }
 
 /** Rounds milliseconds for output. */

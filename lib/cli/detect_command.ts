@@ -2,11 +2,11 @@ import { Command, InvalidArgumentError, Option } from "npm:@commander-js/extra-t
 import { CASCADES, createFaceDetector, DEFAULT_DETECTOR_OPTIONS, type Face } from "../detect/detect_faces.ts";
 import { DEFAULT_MAX_PIXELS } from "../image/decode_image.ts";
 import { ImageError } from "../image/image_error.ts";
-import { listImages } from "../image/list_images.ts";
 import { readImage } from "../image/read_image.ts";
 import { writeFileAtomic } from "../_fs.ts";
 import { writeAnnotated } from "./_draw.ts";
-import { type CliIo, EXIT, ms, numberIn, px } from "./_io.ts";
+import { type CliIo, EXIT, listInputs, ms, numberIn } from "./_io.ts";
+import { roundedBox, roundedPoints } from "../_rounded.ts";
 import { createLandmarker, DEFAULT_LANDMARKER_OPTIONS, type FaceLandmarker } from "../landmarks/detect_landmarks.ts";
 import type { Point } from "../landmarks/point.ts";
 import { startProgress } from "./_progress.ts";
@@ -116,25 +116,13 @@ interface DetectRun {
 }
 
 function faceJson(f: Face, landmarks?: readonly Point[]) {
-  const b = f.box;
-  return {
-    box: { x: px(b.x), y: px(b.y), width: px(b.width), height: px(b.height) },
-    source: f.source,
-    ...(landmarks ? { landmarks: landmarks.map((p) => [px(p.x), px(p.y)]) } : {}),
-  };
+  return { box: roundedBox(f.box), source: f.source, ...(landmarks ? { landmarks: roundedPoints(landmarks) } : {}) };
 }
 
 async function runDetect(inputs: string[], run: DetectRun, io: CliIo): Promise<number> {
-  let failed = 0;
-  const listed: { path: string; relative: string }[] = [];
-  for (const input of inputs) {
-    try {
-      listed.push(...await listImages([input]));
-    } catch (e) {
-      failed++;
-      io.stderr(new ImageError(input, e instanceof Deno.errors.NotFound ? "file not found" : String(e)).message);
-    }
-  }
+  const inputsListed = await listInputs(inputs, io);
+  const listed = inputsListed.listed;
+  let failed = inputsListed.failed;
   const detector = await createFaceDetector(run.detector);
   const landmarker: FaceLandmarker | undefined = run.landmarks ? await createLandmarker(run.landmarks) : undefined;
   const lines: string[] = [];

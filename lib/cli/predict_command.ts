@@ -1,9 +1,9 @@
 import { Command } from "npm:@commander-js/extra-typings@15.1.0";
 import { createPipeline } from "../dataset/process_photo.ts";
 import { ImageError } from "../image/image_error.ts";
-import { listImages } from "../image/list_images.ts";
 import { readImage } from "../image/read_image.ts";
-import { type CliIo, EXIT, ms, numberIn, px } from "./_io.ts";
+import { type CliIo, EXIT, listInputs, ms, numberIn } from "./_io.ts";
+import { roundedBox, roundedPoints } from "../_rounded.ts";
 import { loadCheckedModel } from "./_model.ts";
 
 /** The `predict` subcommand: names every face in photos, or "unknown". */
@@ -31,53 +31,45 @@ async function runPredict(
   const pipeline = await createPipeline(model.pipeline);
   let failed = 0;
   try {
-    for (const input of inputs) {
-      let listed;
+    const inputsListed = await listInputs(inputs, io);
+    failed += inputsListed.failed;
+    for (const item of inputsListed.listed) {
+      const t0 = performance.now();
       try {
-        listed = await listImages([input]);
-      } catch {
-        failed++;
-        io.stderr(`${input}: file not found`);
-        continue;
-      }
-      for (const item of listed) {
-        const t0 = performance.now();
-        try {
-          const image = await readImage(item.path);
-          const faces = pipeline.detector.detect(image);
-          const points = await pipeline.landmarker.landmarks(image, faces.map((f) => f.box));
-          const features = points.map((p) => pipeline.features.compute({ landmarks: p }));
-          const answers = await model.classifier.predict(features, o.minProb);
-          const line = {
-            path: item.path,
-            faces: faces.map((f, i) => ({
-              box: { x: px(f.box.x), y: px(f.box.y), width: px(f.box.width), height: px(f.box.height) },
-              landmarks: points[i]!.map((p) => [px(p.x), px(p.y)]),
-              label: answers[i]!.label,
-              probability: Math.round(answers[i]!.probability * 10000) / 10000,
-              runner_up: answers[i]!.runnerUp &&
-                {
-                  label: answers[i]!.runnerUp!.label,
-                  probability: Math.round(answers[i]!.runnerUp!.probability * 10000) / 10000,
-                },
-            })),
-            ms: ms(performance.now() - t0),
-          };
-          if (o.json) io.stdout(JSON.stringify(line));
-          else {
-            const named = line.faces.map((f) =>
-              `${f.label ?? "unknown"} (${f.probability.toFixed(2)}${
-                f.runner_up ? `; then ${f.runner_up.label} ${f.runner_up.probability.toFixed(2)}` : ""
-              })`
-            );
-            io.stdout(`${item.path}: ${named.length ? named.join(", ") : "no face"}`);
-          }
-        } catch (e) {
-          if (!(e instanceof ImageError)) throw e;
-          failed++;
-          io.stderr(e.message);
-          if (o.json) io.stdout(JSON.stringify({ path: item.path, error: e.reason }));
+        const image = await readImage(item.path);
+        const faces = pipeline.detector.detect(image);
+        const points = await pipeline.landmarker.landmarks(image, faces.map((f) => f.box));
+        const features = points.map((p) => pipeline.features.compute({ landmarks: p }));
+        const answers = await model.classifier.predict(features, o.minProb);
+        const line = {
+          path: item.path,
+          faces: faces.map((f, i) => ({
+            box: roundedBox(f.box),
+            landmarks: roundedPoints(points[i]!),
+            label: answers[i]!.label,
+            probability: Math.round(answers[i]!.probability * 10000) / 10000,
+            runner_up: answers[i]!.runnerUp &&
+              {
+                label: answers[i]!.runnerUp!.label,
+                probability: Math.round(answers[i]!.runnerUp!.probability * 10000) / 10000,
+              },
+          })),
+          ms: ms(performance.now() - t0),
+        };
+        if (o.json) io.stdout(JSON.stringify(line));
+        else {
+          const named = line.faces.map((f) =>
+            `${f.label ?? "unknown"} (${f.probability.toFixed(2)}${
+              f.runner_up ? `; then ${f.runner_up.label} ${f.runner_up.probability.toFixed(2)}` : ""
+            })`
+          );
+          io.stdout(`${item.path}: ${named.length ? named.join(", ") : "no face"}`);
         }
+      } catch (e) {
+        if (!(e instanceof ImageError)) throw e;
+        failed++;
+        io.stderr(e.message);
+        if (o.json) io.stdout(JSON.stringify({ path: item.path, error: e.reason }));
       }
     }
   } finally {

@@ -18,6 +18,7 @@ import {
 import { type FeatureSet, featureSet } from "../features/feature_sets.ts";
 import type { CacheRecord } from "./cache.ts";
 import type { LabelRule } from "./labels.ts";
+import { roundedBox, roundedPoints } from "../_rounded.ts";
 
 /** Everything that decides how a photo becomes features. */
 export interface PipelineOptions {
@@ -81,8 +82,6 @@ export interface PhotoTask {
   readonly label: { readonly value: string } | { readonly error: string };
 }
 
-const round = (v: number) => Math.round(v * 1000) / 1000;
-
 /**
  * Turns one photo into its cache record: decode, detect (the largest face is used),
  * landmarks, features. Never throws for a bad photo: its record has status "error" or
@@ -109,9 +108,9 @@ export async function processPhoto(pipeline: Pipeline, task: PhotoTask): Promise
     status: "ok",
     ...size,
     faces: faces.length,
-    box: { x: round(face.box.x), y: round(face.box.y), width: round(face.box.width), height: round(face.box.height) },
+    box: roundedBox(face.box),
     source: face.source,
-    landmarks: points!.map((p) => [round(p.x), round(p.y)] as const),
+    landmarks: roundedPoints(points!),
     features: Array.from(features),
   };
 }

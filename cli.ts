@@ -13,6 +13,8 @@ import { preprocessCommand } from "./lib/cli/preprocess_command.ts";
 import { trainCommand } from "./lib/cli/train_command.ts";
 import { evaluateCommand } from "./lib/cli/evaluate_command.ts";
 import { predictCommand } from "./lib/cli/predict_command.ts";
+import { compareCommand } from "./lib/cli/compare_command.ts";
+import { enrolCommand } from "./lib/cli/enrol_command.ts";
 import { type CliIo, EXIT, processIo } from "./lib/cli/_io.ts";
 
 /** The version printed by `--version`. */
@@ -33,6 +35,8 @@ export function createProgram(io: CliIo, setExit: (code: number) => void): Comma
   program.addCommand(trainCommand(io, setExit));
   program.addCommand(evaluateCommand(io, setExit));
   program.addCommand(predictCommand(io, setExit));
+  program.addCommand(compareCommand(io, setExit));
+  program.addCommand(enrolCommand(io, setExit));
   for (const cmd of [program, ...program.commands]) {
     cmd.exitOverride().configureOutput({
       writeOut: (s) => io.stdout(s.replace(/\n$/, "")),

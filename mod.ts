@@ -1,8 +1,10 @@
 /**
  * Face2Vec: face recognition you train on your own photos, in TypeScript on Deno, with no
  * native addons. This module is the library: decode an image, find every face in it, place
- * the 68 landmarks of each face, turn faces into features, preprocess a folder of photos
- * named by person into a feature cache, and train, save, load and apply a classifier.
+ * the 68 landmarks of each face, align it and compute its 128-d embedding, turn faces into
+ * features (the original's landmark geometry, the embedding, or both), preprocess a folder
+ * of photos named by person into a feature cache, train, save, load and apply a classifier,
+ * enrol people into an embedding gallery, evaluate a model, and name every face in a photo.
  *
  * ```ts
  * import { createFaceDetector, decodeImage } from "./mod.ts";
@@ -55,6 +57,25 @@ export {
   type LandmarkModel,
 } from "./lib/landmarks/detect_landmarks.ts";
 export { parsePts } from "./lib/landmarks/read_pts.ts";
+export {
+  type Affine,
+  alignmentTransform,
+  type AlignMethod,
+  type AlignOptions,
+  applyAffine,
+  DEFAULT_ALIGN_OPTIONS,
+  extractChip,
+  fitSimilarity,
+  invertAffine,
+  templatePoint,
+} from "./lib/embed/align_face.ts";
+export {
+  createEmbedder,
+  type EmbedderOptions,
+  EMBEDDING_SIZE,
+  euclidean,
+  type FaceEmbedder,
+} from "./lib/embed/embed_faces.ts";
 export { GEOMETRY_CENTRE, geometryFeatures } from "./lib/features/geometry.ts";
 export { type FaceInput, FEATURE_SETS, type FeatureSet, featureSet } from "./lib/features/feature_sets.ts";
 export { detectLabelRule, labelOf, type LabelRule } from "./lib/dataset/labels.ts";
@@ -69,7 +90,7 @@ export {
 } from "./lib/dataset/cache.ts";
 export { type Fold, seededRandom, stratifiedFolds } from "./lib/classify/folds.ts";
 export { createNadam, type Nadam, type NadamOptions } from "./lib/classify/nadam.ts";
-export { type Activation, DEFAULT_NETWORK, type NetworkOptions } from "./lib/classify/network.ts";
+export { type Activation, DEFAULT_NETWORK, defaultNetwork, type NetworkOptions } from "./lib/classify/network.ts";
 export {
   type EpochMetrics,
   type RunMetrics,
@@ -81,14 +102,42 @@ export {
 export {
   type Classifier,
   createClassifier,
+  type FaceVectors,
   loadModel,
   type Model,
   MODEL_FORMAT,
   modelFromTraining,
   type ModelInfo,
   type Prediction,
+  type PredictMethod,
+  type PredictOptions,
   saveModel,
 } from "./lib/classify/classifier.ts";
+export {
+  DEFAULT_MAX_DISTANCE,
+  GALLERY_FORMAT,
+  type GalleryEntry,
+  loadGallery,
+  type NearestAnswer,
+  nearestPerson,
+  saveGallery,
+} from "./lib/classify/gallery.ts";
+export {
+  createRecognizer,
+  loadCheckedModel,
+  modelMismatch,
+  modelPipeline,
+  type RecognizedFace,
+  type Recognizer,
+} from "./lib/classify/recognize.ts";
+export { evaluateRecords, type Evaluation } from "./lib/classify/evaluate.ts";
+export {
+  createPipeline,
+  faceFeatures,
+  type Pipeline,
+  pipelineConfig,
+  type PipelineOptions,
+} from "./lib/dataset/process_photo.ts";
 export { type Samples, samplesFromCache } from "./lib/classify/samples.ts";
 export { EventWriter } from "./lib/classify/tensorboard.ts";
 export {

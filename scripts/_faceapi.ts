@@ -1,14 +1,17 @@
 /**
  * Reads face-api.js weight files (a `*-weights_manifest.json` plus its `.bin` shards) and
- * converts its 68-point landmark networks (full and tiny) into ONNX graphs of standard
- * opset-13 operators. Architecture: `src/faceFeatureExtractor/` and `src/faceLandmarkNet/`
- * of `@vladmandic/face-api` (densely connected depthwise-separable conv blocks, average pool,
- * one fully connected layer; 112x112 RGB in, 136 numbers out).
+ * converts its networks into ONNX graphs of standard opset-13 operators:
+ *
+ * - the 68-point landmark networks (full and tiny): `src/faceFeatureExtractor/` and
+ *   `src/faceLandmarkNet/` of `@vladmandic/face-api` (densely connected depthwise-separable
+ *   conv blocks, average pool, one fully connected layer; 112x112 RGB in, 136 numbers out);
+ * - the face recognition network: `src/faceRecognitionNet/` (a ResNet-34-like net ported
+ *   from dlib; 150x150 RGB in, a 128-d descriptor out).
  *
  * @module
  */
 
-import { GraphBuilder } from "./_onnx.ts";
+import { DataType, GraphBuilder } from "./_onnx.ts";
 
 /** One tensor of a face-api weight file: either uint8-quantised or plain float32. */
 export interface Weight {
@@ -98,7 +101,8 @@ export function permute<T extends Uint8Array | Float32Array>(
 
 /**
  * How weights are stored in the ONNX file: `"float32"` (dequantised here, as face-api does:
- * q · scale + min) or `"uint8"` (kept quantised, dequantised by Cast/Mul/Add nodes in the graph).
+ * q · scale + min) or `"uint8"` (kept quantised, dequantised in the graph: by Cast/Mul/Add nodes
+ * in the landmark nets, by DequantizeLinear nodes in the recognition net).
  */
 export type WeightStorage = "float32" | "uint8";
 
@@ -210,4 +214,174 @@ export function landmarkOnnx(
   g.node("Gemm", [x, wt("fc/weights"), wt("fc/bias")], {}, "landmarks");
   g.io("output", "landmarks", [null, 136]);
   return g.model(`face_landmark_68${net === "tiny" ? "_tiny" : ""}`, "face2vec scripts/make_assets.ts", provenance);
+}
+
+/** face-api's weight values in float64: q · scale + min, or the stored float32 values. */
+function values64(w: Weight): Float64Array {
+  return w.q ? Float64Array.from(w.q, (q) => q * w.scale! + w.min!) : Float64Array.from(w.f!);
+}
+
+/**
+ * Adds a face-api weight multiplied by a factor per output channel (face-api's last axis),
+ * in ONNX layout (axes permuted by `perm`). With `"uint8"` storage a quantised weight stays
+ * uint8 behind one DequantizeLinear node, (q − z) · (scale · factor[c]) per channel c, which
+ * ONNX Runtime folds at session creation; that needs the zero point z = −min / scale to be
+ * an integer in 0–255, which face-api's converter makes it (else the weight is stored float32).
+ */
+function scaledWeight(
+  g: GraphBuilder,
+  name: string,
+  w: Weight,
+  factor: Float64Array,
+  perm: readonly number[],
+  storage: WeightStorage,
+): string {
+  const dims = perm.map((p) => w.shape[p]!);
+  const axis = perm.indexOf(w.shape.length - 1);
+  const channels = factor.length;
+  const z = w.q ? -w.min! / w.scale! : NaN;
+  if (w.q && storage === "uint8" && Math.abs(z - Math.round(z)) < 1e-6 && Math.round(z) >= 0 && Math.round(z) <= 255) {
+    const q = g.initializer(`${name}__q`, DataType.UINT8, dims, permute(w.q, w.shape, perm));
+    const scale = g.floats(`${name}__scale`, [channels], Float32Array.from(factor, (f) => w.scale! * f));
+    const zero = g.initializer(
+      `${name}__zero`,
+      DataType.UINT8,
+      [channels],
+      new Uint8Array(channels).fill(Math.round(z)),
+    );
+    return g.node("DequantizeLinear", [q, scale, zero], { axis }, name);
+  }
+  const v = values64(w);
+  return g.floats(name, dims, permute(Float32Array.from(v, (x, k) => x * factor[k % channels]!), w.shape, perm));
+}
+
+/** The mean RGB that face-api's recognition net subtracts before dividing by 255. */
+const RECOGNITION_MEAN_RGB = [122.782, 117.001, 104.298];
+
+/**
+ * Builds the ONNX graph of face-api's face recognition network (`FaceRecognitionNet`, a
+ * ResNet-34-like net ported from dlib).
+ * Input `input`: [N, 150, 150, 3] float RGB 0–255 (NHWC, as face-api's batch tensor).
+ * Output `embedding`: [N, 128], the descriptor exactly as the net outputs it (not L2-normalised).
+ *
+ * Folds, each exact up to float rounding: every face-api conv layer is conv + bias followed by
+ * a scale layer (· w + b per channel), which becomes filters · w and bias · w + b; and the
+ * input normalisation ((RGB − mean) / 255) goes into the first conv, filters / 255 and
+ * bias − Σ filters · mean / 255, since that conv has no padding. With `"uint8"` storage the
+ * filters stay quantised behind DequantizeLinear nodes (see `scaledWeight`).
+ *
+ * @param weights The tensors of `face_recognition_model-weights_manifest.json` (from `readWeights`).
+ * @param provenance The model's doc string.
+ * @param storage How the weights are stored: `"uint8"` (6.5 MB) or `"float32"` (22 MB).
+ * @returns The `.onnx` file's bytes; the same weights give the same bytes.
+ * @throws {Error} When a weight is missing or left unused, or the layer sizes are not face-api's.
+ */
+export function recognitionOnnx(
+  weights: Map<string, Weight>,
+  provenance: string,
+  storage: WeightStorage = "uint8",
+): Uint8Array {
+  const g = new GraphBuilder();
+  const used = new Set<string>();
+  const get = (name: string): Weight => {
+    const w = weights.get(name);
+    if (!w) throw new Error(`missing weight ${name}`);
+    used.add(name);
+    return w;
+  };
+  g.io("input", "input", [null, 150, 150, 3]);
+  let x = g.node("Transpose", ["input"], { perm: [0, 3, 1, 2] });
+  let size = 150;
+  let channels = 3;
+
+  /**
+   * face-api's convLayer: conv (TF "valid" or "same"), + bias, scale layer, optional relu;
+   * `normalizeInput` folds (input − mean) / 255 in.
+   */
+  const convLayer = (
+    input: string,
+    prefix: string,
+    stride: number,
+    same: boolean,
+    relu: boolean,
+    normalizeInput = false,
+  ) => {
+    const f = get(`${prefix}/conv/filters`);
+    const [kh, kw, inChannels, out] = f.shape as [number, number, number, number];
+    if (inChannels !== channels) throw new Error(`${prefix}: ${inChannels} input channels, expected ${channels}`);
+    const sw = dequantize(get(`${prefix}/scale/weights`));
+    const sb = dequantize(get(`${prefix}/scale/biases`));
+    const bias = Float64Array.from(dequantize(get(`${prefix}/conv/bias`)), (b, o) => b * sw[o]! + sb[o]!);
+    const factor = Float64Array.from(sw, (w) => normalizeInput ? w / 255 : w);
+    if (normalizeInput) {
+      if (same) throw new Error(`${prefix}: the input normalisation folds only into an unpadded conv`);
+      const v = values64(f);
+      for (let k = 0; k < v.length; k++) {
+        bias[k % out] = bias[k % out]! -
+          v[k]! * factor[k % out]! * RECOGNITION_MEAN_RGB[Math.floor(k / out) % inChannels]!;
+      }
+    }
+    const pad = same ? (kh - 1) / 2 : 0;
+    const conv = g.node("Conv", [
+      input,
+      scaledWeight(g, `${prefix}/conv/filters`, f, factor, HWIO_TO_OIHW, storage),
+      g.floats(`${prefix}/conv/bias`, [out], Float32Array.from(bias)),
+    ], {
+      kernel_shape: [kh, kw],
+      strides: [stride, stride],
+      pads: [pad, pad, pad, pad],
+    });
+    size = same ? Math.ceil(size / stride) : Math.floor((size - kh) / stride) + 1;
+    channels = out;
+    return relu ? g.node("Relu", [conv]) : conv;
+  };
+  const zeroPad = (input: string, pads: readonly number[]) => g.node("Pad", [input, g.int64s(g.name("pads"), pads)]);
+
+  /** face-api's residual: relu(convNoRelu(conv(x)) + x). */
+  const residual = (input: string, prefix: string) => {
+    const out = convLayer(convLayer(input, `${prefix}/conv1`, 1, true, true), `${prefix}/conv2`, 1, true, false);
+    return g.node("Relu", [g.node("Add", [out, input])]);
+  };
+  /**
+   * face-api's residualDown: the branch is an unpadded stride-2 conv then a "same" conv; the
+   * shortcut is a 2x2 average pool with as many zero channels appended. Where the pool is one
+   * pixel larger than the branch, face-api appends a zero row and a zero column to the branch.
+   */
+  const residualDown = (input: string, prefix: string) => {
+    const [inSize, inChannels] = [size, channels];
+    let out = convLayer(convLayer(input, `${prefix}/conv1`, 2, false, true), `${prefix}/conv2`, 1, true, false);
+    const pooledSize = Math.floor(inSize / 2);
+    if (pooledSize !== size && pooledSize !== size + 1) {
+      throw new Error(`${prefix}: branch ${size} vs shortcut ${pooledSize} pixels`);
+    }
+    if (pooledSize !== size) out = zeroPad(out, [0, 0, 0, 0, 0, 0, 1, 1]);
+    let pooled = g.node("AveragePool", [input], { kernel_shape: [2, 2], strides: [2, 2] });
+    if (channels !== inChannels) {
+      if (channels !== 2 * inChannels) throw new Error(`${prefix}: ${inChannels} to ${channels} channels`);
+      pooled = zeroPad(pooled, [0, 0, 0, 0, 0, inChannels, 0, 0]);
+    }
+    size = pooledSize;
+    return g.node("Relu", [g.node("Add", [pooled, out])]);
+  };
+
+  x = convLayer(x, "conv32_down", 2, false, true, true);
+  x = g.node("MaxPool", [x], { kernel_shape: [3, 3], strides: [2, 2] });
+  size = Math.floor((size - 3) / 2) + 1;
+  for (const [stage, count] of [["32", 3], ["64", 3], ["128", 2], ["256", 2]] as const) {
+    if (stage !== "32") x = residualDown(x, `conv${stage}_down`);
+    for (let k = 1; k <= count; k++) x = residual(x, `conv${stage}_${k}`);
+  }
+  x = residualDown(x, "conv256_down_out");
+  x = g.node("Flatten", [g.node("GlobalAveragePool", [x])], { axis: 1 });
+  const fc = get("fc");
+  g.node(
+    "MatMul",
+    [x, scaledWeight(g, "fc", fc, new Float64Array(fc.shape[1]!).fill(1), [0, 1], storage)],
+    {},
+    "embedding",
+  );
+  g.io("output", "embedding", [null, 128]);
+  const unused = [...weights.keys()].filter((k) => !used.has(k));
+  if (unused.length > 0) throw new Error(`unused weights: ${unused.join(", ")}`);
+  return g.model("face_recognition", "face2vec scripts/make_assets.ts", provenance);
 }

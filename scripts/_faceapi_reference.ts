@@ -61,33 +61,59 @@ function faceApi(): Promise<Any> {
 }
 
 /**
- * Runs face-api's FaceLandmark68Net (or the tiny one) on 112x112 RGB inputs (NHWC floats,
- * 0–255) and returns its 136 outputs per input.
+ * Loads a face-api network from its pinned weight file (dequantised as face-api's own loader
+ * does), runs `forwardInput` on each size x size RGB input one at a time, and frees it all.
  */
-export async function faceApiLandmarks(net: "full" | "tiny", inputs: readonly Float32Array[]): Promise<Float32Array[]> {
-  const faceapi = await faceApi();
+async function forwardEach(
+  faceapi: Any,
+  net: Any,
+  file: string,
+  size: number,
+  inputs: readonly Float32Array[],
+): Promise<Float32Array[]> {
   const tf = faceapi.tf;
-  const file = net === "full" ? "face_landmark_68_model" : "face_landmark_68_tiny_model";
   const weights = await readWeights(npmFile(FACE_API.name, FACE_API.version, `model/${file}-weights_manifest.json`));
   const map: Record<string, unknown> = {};
   // face-api's own loader dequantises as q * scale + min into float32; so does this.
   for (const [k, v] of weights) {
     map[k] = tf.tensor(dequantize(v), v.shape, "float32");
   }
-  const model = net === "full" ? new faceapi.FaceLandmark68Net() : new faceapi.FaceLandmark68TinyNet();
-  model.loadFromWeightMap(map);
   try {
+    net.loadFromWeightMap(map);
     const out: Float32Array[] = [];
     for (const input of inputs) {
-      const t = tf.tensor3d(input, [112, 112, 3], "float32");
-      const result = model.forwardInput(await faceapi.toNetInput(t));
+      const t = tf.tensor3d(input, [size, size, 3], "float32");
+      const result = net.forwardInput(await faceapi.toNetInput(t));
       out.push(new Float32Array(await result.data()));
       result.dispose();
       t.dispose();
     }
     return out;
   } finally {
-    model.dispose();
+    if (net.params) net.dispose();
     for (const t of Object.values(map)) (t as Any).dispose();
   }
+}
+
+/**
+ * Runs face-api's FaceLandmark68Net (or the tiny one) on 112x112 RGB inputs (NHWC floats,
+ * 0–255) and returns its 136 outputs per input.
+ */
+export async function faceApiLandmarks(net: "full" | "tiny", inputs: readonly Float32Array[]): Promise<Float32Array[]> {
+  const faceapi = await faceApi();
+  return net === "full"
+    ? await forwardEach(faceapi, new faceapi.FaceLandmark68Net(), "face_landmark_68_model", 112, inputs)
+    : await forwardEach(faceapi, new faceapi.FaceLandmark68TinyNet(), "face_landmark_68_tiny_model", 112, inputs);
+}
+
+/**
+ * Runs face-api's FaceRecognitionNet on 150x150 RGB inputs (NHWC floats, 0–255) and returns
+ * its 128-d descriptor per input, as the net outputs it (not L2-normalised).
+ *
+ * @param inputs 150 · 150 · 3 floats each.
+ * @returns One descriptor per input, in order.
+ */
+export async function faceApiDescriptors(inputs: readonly Float32Array[]): Promise<Float32Array[]> {
+  const faceapi = await faceApi();
+  return await forwardEach(faceapi, new faceapi.FaceRecognitionNet(), "face_recognition_model", 150, inputs);
 }

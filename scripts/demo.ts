@@ -1,52 +1,294 @@
 /**
- * `deno task demo [--out DIR]`: runs Face2Vec with no photos of your own.
+ * `deno task demo [--out DIR] [--samples] [--epochs N]`: runs Face2Vec with no photos of your own.
  *
  * 1. Detection and landmarks on the six group photos that ship inside the pinned
  *    `@vladmandic/face-api` npm package, writing annotated copies (default `./out/demo/`).
- * 2. Where `../shared/datasets/face2vec` is present (the original project's own photos):
- *    the whole path, preprocess `train/` → train → evaluate on `test/` → predict on a
- *    sample photo. Elsewhere it says that this part was skipped and why.
+ * 2. The whole path, preprocess → train → evaluate → predict, through the CLI's `main()`:
+ *    - on `../shared/datasets/face2vec` (the original project's own photos, train/ and
+ *      test/) when it is on this machine;
+ *    - otherwise, or with `--samples`, on the npm sample photos. They carry no identities, so
+ *      each of the (up to 8) largest faces found in them becomes its own person, enrolled from
+ *      augmented copies (mirrored, rotated 5–10°, brightness ×0.8–1.2) written under
+ *      `DIR/augmented/train/personNN/`, and recognised in other, held-out augmentations under
+ *      `DIR/augmented/test/personNN/`.
+ *
+ * It says plainly which data it used and the accuracy the evaluate step printed. Exit codes:
+ * 0 ok, otherwise the failing step's (2 for bad arguments).
  *
  * @module
  */
 
 import { main } from "../cli.ts";
-import { datasetsDir, datasetsPresent } from "./_datasets.ts";
+import { writeFileAtomic } from "../lib/_fs.ts";
+import { type CliIo, processIo } from "../lib/cli/_io.ts";
+import { type Box, iou } from "../lib/detect/box.ts";
+import { createFaceDetector } from "../lib/detect/detect_faces.ts";
+import { encodeImage } from "../lib/image/encode_image.ts";
+import type { Image } from "../lib/image/image.ts";
+import { readImage } from "../lib/image/read_image.ts";
+import { datasetsDir } from "./_datasets.ts";
 import { samplePhotos } from "./_npm.ts";
 
-if (import.meta.main) {
-  const i = Deno.args.indexOf("--out");
-  const out = i >= 0 ? Deno.args[i + 1] : "out/demo";
-  if (out === undefined || out.startsWith("--")) {
-    console.error("usage: deno task demo [--out DIR]");
-    Deno.exit(2);
+/** One augmented copy of a face: mirrored or not, rotated, brightened or darkened. */
+export interface Augmentation {
+  /** Mirror left–right (before rotating). */
+  readonly mirror: boolean;
+  /** Rotation in degrees, counter-clockwise on screen. */
+  readonly angle: number;
+  /** Every channel is multiplied by this (then clamped to 0–255). */
+  readonly brightness: number;
+}
+
+/** The copies a person is enrolled from: either side, upright and turned ±5° and ±10°, brightness 0.8–1.2. */
+export const TRAIN_AUGMENTATIONS: readonly Augmentation[] = [-10, -5, 0, 5, 10].flatMap((angle, i) =>
+  [false, true].map((mirror, j) => ({ mirror, angle, brightness: [0.8, 0.9, 1, 1.1, 1.2][(i + 2 * j) % 5]! }))
+);
+
+/** The held-out copies a person is recognised in: angles (±2.5°, ±7.5°) and brightness unseen in training. */
+export const TEST_AUGMENTATIONS: readonly Augmentation[] = [
+  { mirror: false, angle: -7.5, brightness: 0.85 },
+  { mirror: true, angle: -2.5, brightness: 1.15 },
+  { mirror: false, angle: 2.5, brightness: 0.95 },
+  { mirror: true, angle: 7.5, brightness: 1.05 },
+];
+
+/**
+ * A square copy of the region around a face, mirrored, rotated about the face's centre and
+ * brightness-scaled, resampled bilinearly (pixels beyond the photo repeat its edge).
+ *
+ * @param image The photo.
+ * @param box The face.
+ * @param a The augmentation.
+ * @param size Side of the output in pixels.
+ * @param context Side of the region copied, in face sizes (the box's longer side; default 2: half a face of margin).
+ * @returns A `size`×`size` image with the photo's channels.
+ * @example
+ * ```ts
+ * import { augmentFace } from "./demo.ts";
+ * const img = { width: 4, height: 4, channels: 1 as const, data: new Uint8Array(16).fill(100) };
+ * const out = augmentFace(img, { x: 1, y: 1, width: 2, height: 2 }, { mirror: true, angle: 7, brightness: 1.2 }, 8);
+ * if (out.width !== 8 || out.data.some((v) => v !== 120)) throw new Error("a flat image stays flat");
+ * ```
+ */
+export function augmentFace(image: Image, box: Box, a: Augmentation, size: number, context = 2): Image {
+  const { width: w, height: h, channels: c, data } = image;
+  const cx = box.x + box.width / 2, cy = box.y + box.height / 2;
+  const k = (context * Math.max(box.width, box.height)) / size;
+  const t = (a.angle * Math.PI) / 180, cos = Math.cos(t), sin = Math.sin(t);
+  const out = new Uint8Array(size * size * c);
+  for (let v = 0; v < size; v++) {
+    for (let u = 0; u < size; u++) {
+      // The output pixel's centre relative to the face's centre, in photo pixels.
+      const ox = (u + 0.5 - size / 2) * k, oy = (v + 0.5 - size / 2) * k;
+      // Undo the rotation (counter-clockwise on screen, where y points down), then the mirror.
+      const rx = (cos * ox - sin * oy) * (a.mirror ? -1 : 1), ry = sin * ox + cos * oy;
+      // Pixel i's centre is at i + 0.5.
+      const sx = Math.min(w - 1, Math.max(0, cx + rx - 0.5));
+      const sy = Math.min(h - 1, Math.max(0, cy + ry - 0.5));
+      const x0 = Math.floor(sx), y0 = Math.floor(sy), x1 = Math.min(x0 + 1, w - 1), y1 = Math.min(y0 + 1, h - 1);
+      const fx = sx - x0, fy = sy - y0;
+      for (let ch = 0; ch < c; ch++) {
+        const p = (x: number, y: number) => data[(y * w + x) * c + ch]!;
+        const top = p(x0, y0) * (1 - fx) + p(x1, y0) * fx;
+        const bottom = p(x0, y1) * (1 - fx) + p(x1, y1) * fx;
+        out[(v * size + u) * c + ch] = Math.min(
+          255,
+          Math.max(0, Math.round((top * (1 - fy) + bottom * fy) * a.brightness)),
+        );
+      }
+    }
   }
-  console.error(
-    `Face2Vec demo 1/2: faces and landmarks in the ${samplePhotos().length} sample photos of @vladmandic/face-api`,
-  );
-  let code = await main(["detect", ...samplePhotos(), "--draw", out]);
-  if (code !== 0) Deno.exit(code);
-  console.error(`annotated copies written to ${out}/ (green: Haar box, cyan: landmarks)`);
+  return { width: size, height: size, channels: c, data: out };
+}
+
+/** What {@linkcode writeAugmentedSamples} wrote. */
+export interface AugmentedSamples {
+  /** `DIR/augmented/train`: one folder per person. */
+  readonly train: string;
+  /** `DIR/augmented/test`: the held-out copies, same people. */
+  readonly test: string;
+  /** Each person and the face it was made from. */
+  readonly people: readonly { readonly name: string; readonly photo: string; readonly box: Box }[];
+}
+
+/**
+ * Finds the faces in the npm sample photos and makes the largest (up to `people`) one person
+ * each, writing their augmented copies as PNGs (atomically): {@linkcode TRAIN_AUGMENTATIONS}
+ * under `DIR/augmented/train/personNN/`, {@linkcode TEST_AUGMENTATIONS} under
+ * `DIR/augmented/test/personNN/`. A face is taken only when, in every one of its copies, the
+ * detector's largest face is that face (the centre of the copy), as preprocessing will use
+ * the largest face: this leaves out false boxes and faces crowded by a larger neighbour.
+ * Earlier copies there are removed first. The result is the same on every run.
+ *
+ * @param dir The output folder.
+ * @param people How many people at most. Default 8.
+ * @param size Side of each copy in pixels. Default 192.
+ * @returns The two folders and the people.
+ */
+export async function writeAugmentedSamples(dir: string, people = 8, size = 192): Promise<AugmentedSamples> {
+  const detector = await createFaceDetector();
+  const chosen: { photo: string; box: Box; train: Image[]; test: Image[] }[] = [];
+  try {
+    const found: { photo: string; image: Image; box: Box }[] = [];
+    for (const photo of samplePhotos()) {
+      const image = await readImage(photo);
+      for (const f of detector.detect(image)) if (f.source === "haar") found.push({ photo, image, box: f.box });
+    }
+    // Largest first; ties by photo and position, so the choice never depends on sort stability.
+    found.sort((a, b) => b.box.width - a.box.width || a.photo.localeCompare(b.photo) || a.box.x - b.box.x);
+    // In a copy, the face fills the middle half.
+    const centre = { x: size / 4, y: size / 4, width: size / 2, height: size / 2 };
+    for (const f of found) {
+      if (chosen.length === people) break;
+      const copies = (list: readonly Augmentation[]) => list.map((a) => augmentFace(f.image, f.box, a, size));
+      const train = copies(TRAIN_AUGMENTATIONS), test = copies(TEST_AUGMENTATIONS);
+      const clear = [...train, ...test].every((copy) => {
+        const largest = detector.detect(copy)[0];
+        return largest !== undefined && largest.source === "haar" && iou(largest.box, centre) >= 0.5;
+      });
+      if (clear) chosen.push({ photo: f.photo, box: f.box, train, test });
+    }
+  } finally {
+    detector.dispose();
+  }
+  const root = `${dir}/augmented`;
+  await Deno.remove(root, { recursive: true }).catch((e) => {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  });
+  const named = chosen.map((f, i) => ({ ...f, name: `person${String(i + 1).padStart(2, "0")}` }));
+  for (const f of named) {
+    for (const split of ["train", "test"] as const) {
+      for (const [k, copy] of f[split].entries()) {
+        await writeFileAtomic(`${root}/${split}/${f.name}/${k + 1}.png`, await encodeImage(copy, "png"));
+      }
+    }
+  }
+  return {
+    train: `${root}/train`,
+    test: `${root}/test`,
+    people: named.map(({ name, photo, box }) => ({ name, photo, box })),
+  };
+}
+
+/** The demo's options, parsed from its arguments. */
+interface DemoOptions {
+  readonly out: string;
+  readonly samples: boolean;
+  readonly epochs?: number;
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(path)).isDirectory;
+  } catch {
+    return false;
+  }
+}
+
+/** What the samples' accuracy does and does not show. */
+const SAMPLES_CAVEAT = "copies of one photo are far easier to tell apart than different photos of a person: " +
+  "see the README's accuracy table for real photos";
+
+const USAGE = "usage: deno task demo [--out DIR] [--samples] [--epochs N]";
+
+function parseArgs(args: readonly string[]): DemoOptions | string {
+  let out = "out/demo", samples = false, epochs: number | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!, value = args[i + 1];
+    if (a === "--samples") samples = true;
+    else if (a === "--out" && value !== undefined && !value.startsWith("--")) out = args[++i]!;
+    else if (a === "--epochs" && value !== undefined && /^[1-9][0-9]{0,5}$/.test(value)) epochs = Number(args[++i]);
+    else return `${a}: ${a === "--out" || a === "--epochs" ? "missing or bad value" : "unknown option"}\n${USAGE}`;
+  }
+  return { out, samples, epochs };
+}
+
+/**
+ * Runs the demo (see the module doc).
+ *
+ * @param args The demo's arguments, e.g. `["--out", "out/demo", "--samples"]`.
+ * @param io Output streams (the CLI's steps print through them too); the process's own by default.
+ * @returns 0 ok, else the first failing step's exit code (2 for bad arguments).
+ */
+export async function runDemo(args: readonly string[], io: CliIo = processIo()): Promise<number> {
+  const o = parseArgs(args);
+  if (typeof o === "string") {
+    io.stderr(o);
+    return 2;
+  }
+  const { out } = o;
+  const t0 = performance.now();
+  const photos = samplePhotos();
+  io.stderr(`Face2Vec demo 1/2: faces and landmarks in the ${photos.length} sample photos of @vladmandic/face-api`);
+  let code = await main(["detect", ...photos, "--draw", out], io);
+  if (code !== 0) return code;
+  io.stderr(`annotated copies written to ${out}/ (green: Haar box, cyan: landmarks)`);
+
   const f2v = `${datasetsDir()}/face2vec`;
-  if (!datasetsPresent()) {
-    console.error(`Face2Vec demo 2/2 skipped: ${f2v} is not on this machine (the sample photos carry no identities)`);
-    Deno.exit(0);
-  }
-  console.error(
-    `Face2Vec demo 2/2: the original Face2Vec's own photos (${f2v}): preprocess train/ → train → evaluate test/`,
-  );
-  const cache = `${out}/face2vec_train.geometry.cache`;
-  for (
-    const args of [
+  const useDatasets = !o.samples && await isDirectory(f2v);
+  const epochs = o.epochs === undefined ? [] : ["--epochs", String(o.epochs)];
+  let steps: string[][], data: string;
+  if (useDatasets) {
+    data = `the original Face2Vec's own photos (${f2v}: train/ and test/)`;
+    io.stderr(`Face2Vec demo 2/2 on ${data}: preprocess train/ → train → evaluate test/ → predict`);
+    const cache = `${out}/face2vec_train.geometry.cache`;
+    steps = [
       ["preprocess", `${f2v}/train`, "--cache", cache],
-      ["train", "--cache", cache, "--model", `${out}/model`, "--folds", "2"],
+      ["train", "--cache", cache, "--model", `${out}/model`, "--folds", "2", ...epochs],
       ["evaluate", `${f2v}/test`, "--model", `${out}/model`, "--cache", `${out}/face2vec_test.geometry.cache`],
-      ["predict", samplePhotos()[2]!, "--model", `${out}/model`],
-    ]
-  ) {
-    console.error(`$ face2vec ${args.join(" ")}`);
-    code = await main(args);
-    if (code !== 0) Deno.exit(code);
+      ["predict", photos[2]!, "--model", `${out}/model`],
+    ];
+  } else {
+    io.stderr(
+      o.samples
+        ? "Face2Vec demo 2/2 on the npm sample photos (--samples)"
+        : `Face2Vec demo 2/2 on the npm sample photos: ${f2v} is not on this machine`,
+    );
+    const s = await writeAugmentedSamples(out);
+    if (s.people.length < 2) {
+      io.stderr(`the sample photos gave ${s.people.length} usable face(s): at least 2 people are needed`);
+      return 1;
+    }
+    for (const p of s.people) {
+      const b = p.box;
+      io.stderr(
+        `  ${p.name}: the face at ${Math.round(b.x)},${Math.round(b.y)} (${Math.round(b.width)} px) in ${
+          p.photo.slice(p.photo.lastIndexOf("/") + 1)
+        }`,
+      );
+    }
+    data = `augmented copies of ${s.people.length} faces from the npm sample photos, each face its own person ` +
+      `(${TRAIN_AUGMENTATIONS.length} copies each to train on in ${s.train}/, ${TEST_AUGMENTATIONS.length} ` +
+      `held-out copies each to recognise in ${s.test}/)`;
+    io.stderr(`data: ${data}`);
+    const cache = `${out}/samples_train.geometry.cache`;
+    steps = [
+      ["preprocess", s.train, "--cache", cache],
+      ["train", "--cache", cache, "--model", `${out}/model`, "--folds", "4", ...epochs],
+      ["evaluate", s.test, "--model", `${out}/model`, "--cache", `${out}/samples_test.geometry.cache`],
+      ["predict", `${s.test}/${s.people[0]!.name}/1.png`, "--model", `${out}/model`],
+    ];
   }
-  Deno.exit(0);
+  let accuracy: string | undefined;
+  for (const step of steps) {
+    io.stderr(`$ face2vec ${step.join(" ")}`);
+    // Evaluate's summary line is kept for the last word.
+    const tee: CliIo = {
+      ...io,
+      stdout: (line) => {
+        accuracy ??= /^accuracy: ([0-9.]+%)/.exec(line)?.[1];
+        io.stdout(line);
+      },
+    };
+    code = await main(step, tee);
+    if (code !== 0) return code;
+  }
+  io.stderr(`demo done in ${((performance.now() - t0) / 1000).toFixed(1)} s; model in ${out}/model/`);
+  io.stderr(`data used: ${data}`);
+  io.stderr(`evaluate accuracy: ${accuracy ?? "not printed"}${useDatasets ? "" : ` (${SAMPLES_CAVEAT})`}`);
+  return 0;
+}
+
+if (import.meta.main) {
+  Deno.exit(await runDemo(Deno.args));
 }

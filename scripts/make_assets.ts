@@ -9,6 +9,10 @@
  *   networks (`@vladmandic/face-api@1.7.15`, MIT), converted to standard opset-13 ONNX with
  *   float32 weights dequantised as face-api does (see `scripts/_faceapi.ts`).
  *
+ * - `lib/embed/models/face_recognition.onnx`: face-api.js's face recognition network (the
+ *   128-d descriptor; same package), converted to standard opset-13 ONNX with its uint8
+ *   weights kept quantised behind DequantizeLinear nodes (see `scripts/_faceapi.ts`).
+ *
  * Usage: `deno task assets` writes them; `deno task assets --check` exits 1 when a
  * committed asset differs from a fresh build.
  *
@@ -16,7 +20,7 @@
  */
 
 import { FACE_API, npmFile, ROOT } from "./_npm.ts";
-import { landmarkOnnx, readWeights } from "./_faceapi.ts";
+import { landmarkOnnx, readWeights, recognitionOnnx } from "./_faceapi.ts";
 
 const OPENCV4NODEJS = {
   name: "opencv4nodejs",
@@ -63,6 +67,7 @@ export async function buildAssets(): Promise<Asset[]> {
   ].join("\n");
   assets.push({ path: "lib/detect/cascades/PROVENANCE.md", bytes: new TextEncoder().encode(provenance) });
   assets.push(...await landmarkAssets());
+  assets.push(...await recognitionAssets());
   return assets;
 }
 
@@ -105,6 +110,49 @@ async function landmarkAssets(): Promise<Asset[]> {
   ].join("\n");
   out.push({ path: "lib/landmarks/models/PROVENANCE.md", bytes: new TextEncoder().encode(provenance) });
   return out;
+}
+
+async function recognitionAssets(): Promise<Asset[]> {
+  const file = "face_recognition_model";
+  const manifest = npmFile(FACE_API.name, FACE_API.version, `model/${file}-weights_manifest.json`);
+  const bin = npmFile(FACE_API.name, FACE_API.version, `model/${file}.bin`);
+  const binSha = await sha256(await Deno.readFile(bin));
+  const onnx = recognitionOnnx(
+    await readWeights(manifest),
+    `Converted by face2vec scripts/make_assets.ts from ${FACE_API.name}@${FACE_API.version} model/${file}.bin (sha256 ${binSha})`,
+    "uint8",
+  );
+  const name = "face_recognition.onnx";
+  const provenance = [
+    "# Provenance of the face recognition model",
+    "",
+    "Made by `deno task assets` (`scripts/make_assets.ts`, graph in `scripts/_faceapi.ts`); do not edit by hand.",
+    "",
+    `- Package: \`${FACE_API.name}@${FACE_API.version}\` from the npm registry, folder \`model/\``,
+    "- Licence: MIT (face-api.js by Vincent Mühler; this fork by Vladimir Mandic; the network is a port of",
+    "  dlib's ResNet face recognition model by Davis King)",
+    `- Source: \`model/${file}.bin\` (sha256 \`${binSha}\`) + \`model/${file}-weights_manifest.json\`;`,
+    "  architecture from `src/faceRecognitionNet/`",
+    "- Conversion: face-api's `FaceRecognitionNet` as standard opset-13 ONNX operators, IR version 7. Each scale",
+    "  layer (· w + b per channel) is folded into the conv before it (filters · w, bias · w + b) and the input",
+    "  normalisation ((RGB − mean) / 255) into the first, unpadded, conv. The uint8-quantised filters stay uint8",
+    "  behind one DequantizeLinear node each ((q − z) · scale · w per output channel; face-api's zero points are",
+    "  integers), which ONNX Runtime folds at session creation; the float32 filters of `conv64_*` are stored",
+    "  float32; layouts permuted from TF (HWIO) to ONNX (OIHW). Downsampling blocks as face-api computes them: an",
+    "  unpadded stride-2 conv, a 2x2 average-pool shortcut with zero channels appended (Pad), and a zero row and",
+    "  column appended bottom/right to the branch where it is one pixel smaller than the shortcut (Pad).",
+    "- Input `input`: [N, 150, 150, 3] float RGB 0–255 (NHWC). Output `embedding`: [N, 128], face-api's",
+    "  descriptor as the net outputs it (not L2-normalised).",
+    "",
+    "| file | source | bytes | sha256 |",
+    "| --- | --- | ---: | --- |",
+    `| \`${name}\` | \`${file}.bin\` + manifest | ${onnx.length} | \`${await sha256(onnx)}\` |`,
+    "",
+  ].join("\n");
+  return [
+    { path: `lib/embed/models/${name}`, bytes: onnx },
+    { path: "lib/embed/models/PROVENANCE.md", bytes: new TextEncoder().encode(provenance) },
+  ];
 }
 
 /** Paths of committed assets that differ from a fresh build (empty when all match). */

@@ -30,6 +30,20 @@ import { readCache } from "../lib/dataset/cache.ts";
 import { samplesFromCache } from "../lib/classify/samples.ts";
 import { trainClassifier } from "../lib/classify/train.ts";
 import { createClassifier, modelFromTraining } from "../lib/classify/classifier.ts";
+import { DEFAULT_MAX_DISTANCE, nearestPerson } from "../lib/classify/gallery.ts";
+import { seededRandom, stratifiedFolds } from "../lib/classify/folds.ts";
+import { defaultNetwork } from "../lib/classify/network.ts";
+import {
+  chooseOpenSetThreshold,
+  equalErrorRate,
+  type Labelled,
+  nearestKfold,
+  openSetAnswers,
+  openSetRates,
+  openSetSplit,
+  pairDistances,
+  verificationAt,
+} from "./_embedding_eval.ts";
 import { ROOT, samplePhotos } from "./_npm.ts";
 
 interface Target {
@@ -76,23 +90,34 @@ function figures(s: DetectionScore): Figures {
 /** The datasets whose people the classifier is scored on. */
 const LABELLED = ["face2vec", "orl_att_faces", "bbt", "lfw_min10"];
 
-/**
- * Identification accuracy with the geometry features and the default network: k-fold
- * cross-validation stratified by person (k = min(10, smallest class)), mean ± std over seeds,
- * and, where the folder has train/ and test/, train→test. Photos with no face are counted:
- * `kfold_mean` is over photos with a face, `kfold_mean_all` counts each no-face photo as an
- * error, and train→test counts them as errors.
- */
-async function accuracyFigures(name: string, dir: string, quick: boolean, rows: string[][]) {
-  const cache = `${ROOT}/.face2vec/report/${name}.geometry.cache`;
-  await preprocessFolder(dir, { cache, workers: navigator.hardwareConcurrency });
+const avg = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const sd = (xs: readonly number[]) => Math.sqrt(avg(xs.map((x) => (x - avg(xs)) ** 2)));
+const r4 = (v: number) => Math.round(v * 10000) / 10000;
+const pct = (v: number | null) => (v === null ? "—" : `${(v * 100).toFixed(1)}%`);
+
+/** A dataset preprocessed with one feature set: its usable samples and how many photos had no face. */
+async function prepared(name: string, dir: string, features: "geometry" | "both") {
+  const cache = `${ROOT}/.face2vec/report/${name}.${features}.cache`;
+  await preprocessFolder(dir, { cache, features, workers: navigator.hardwareConcurrency });
   const all = (await readCache(cache))!;
   const samples = samplesFromCache(all);
-  const noFace = [...all.records.values()].filter((r) => r.status === "no_face").length;
-  const counts = samples.names.map((_, c) => samples.labels.filter((l) => l === c).length);
-  const k = Math.max(2, Math.min(10, ...counts));
-  const seeds = quick ? [0] : [0, 1, 2, 3, 4];
-  const epochs = quick ? 10 : 100;
+  const noFace = [...all.records.values()].filter((r) => r.status === "no_face");
+  const ok = [...all.records.values()].filter((r) => r.status === "ok" && r.features).sort((a, b) =>
+    a.path < b.path ? -1 : 1
+  );
+  const faces: Labelled[] = ok.map((r) => ({
+    label: r.label,
+    path: r.path,
+    embedding: r.embedding ? Float32Array.from(r.embedding) : new Float32Array(0),
+  }));
+  return { samples, faces, noFace: noFace.length, testNoFace: noFace.filter((r) => r.path.startsWith("test/")).length };
+}
+
+type Prepared = Awaited<ReturnType<typeof prepared>>;
+
+/** k-fold (network) and train→test (network) figures of one feature set's samples. */
+async function networkFigures(p: Prepared, set: string, k: number, seeds: number[], epochs: number) {
+  const { samples } = p;
   const means: number[] = [];
   for (const seed of seeds) {
     const r = await trainClassifier(samples.features, samples.labels, samples.rows, {
@@ -100,66 +125,167 @@ async function accuracyFigures(name: string, dir: string, quick: boolean, rows: 
       epochs,
       seed,
       workers: navigator.hardwareConcurrency,
+      network: defaultNetwork(set),
     });
     means.push(r.mean);
   }
-  const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  const sd = (xs: number[]) => Math.sqrt(avg(xs.map((x) => (x - avg(xs)) ** 2)));
-  const found = samples.features.length / (samples.features.length + noFace);
-  let trainTest: number | null = null, trainTestStd: number | null = null;
-  const test = samples.paths.map((p, i) => [p, i] as const).filter(([p]) => p.startsWith("test/"));
+  const test = samples.paths.map((path, i) => [path, i] as const).filter(([path]) => path.startsWith("test/"));
+  const scores: number[] = [];
   if (test.length > 0) {
-    const train = samples.paths.map((p, i) => [p, i] as const).filter(([p]) => p.startsWith("train/")).map(([, i]) =>
-      i
-    );
-    const testNoFace = [...all.records.values()].filter((r) =>
-      r.status === "no_face" && r.path.startsWith("test/")
-    ).length;
-    const scores: number[] = [];
+    const train = samples.paths.flatMap((path, i) => (path.startsWith("train/") ? [i] : []));
     for (const seed of seeds) {
       const r = await trainClassifier(
         train.map((i) => samples.features[i]!),
         train.map((i) => samples.labels[i]!),
         samples.rows,
-        {
-          folds: 0,
-          epochs,
-          seed,
-        },
+        { folds: 0, epochs, seed, network: defaultNetwork(set) },
       );
       const classifier = await createClassifier(modelFromTraining(r, samples.names, samples.rows));
-      const answers = await classifier.predict(test.map(([, i]) => samples.features[i]!), 0);
+      const answers = await classifier.predict(test.map(([, i]) => ({ features: samples.features[i]! })), {
+        method: "network",
+        minProb: 0,
+      });
       classifier.dispose();
       const correct = answers.filter((a, j) => a.label === samples.names[samples.labels[test[j]![1]]!]).length;
-      scores.push(correct / (test.length + testNoFace));
+      scores.push(correct / (test.length + p.testNoFace));
     }
-    [trainTest, trainTestStd] = [avg(scores), sd(scores)];
   }
-  const r4 = (v: number) => Math.round(v * 10000) / 10000;
-  const figures = {
-    kfold_mean: r4(avg(means)),
-    kfold_std: r4(sd(means)),
-    kfold_mean_all: r4(avg(means) * found),
-    k,
-    seeds,
-    epochs,
-    faces: samples.features.length,
-    no_face: noFace,
-    people: samples.names.length,
-    train_test: trainTest === null ? null : r4(trainTest),
-    train_test_std: trainTestStd === null ? null : r4(trainTestStd),
+  return { means, trainTest: scores };
+}
+
+/** k-fold and train→test figures of 1-nearest-neighbour on the embeddings. */
+function nearestFigures(p: Prepared, k: number, seeds: number[]) {
+  const means = seeds.map((seed) =>
+    avg(nearestKfold(p.faces, stratifiedFolds(p.samples.labels, k, seededRandom(seed))))
+  );
+  const gallery = p.faces.filter((f) => f.path.startsWith("train/"));
+  const probes = p.faces.filter((f) => f.path.startsWith("test/"));
+  const trainTest = probes.length && gallery.length
+    ? [
+      probes.filter((f) => nearestPerson(gallery, f.embedding).label === f.label).length /
+      (probes.length + p.testNoFace),
+    ]
+    : [];
+  return { means, trainTest };
+}
+
+/**
+ * Identification accuracy of each feature set with its default classifier: k-fold
+ * cross-validation stratified by person (k = min(10, smallest class)), the same folds for
+ * every set (same seeds, same photos), mean ± std over seeds, and train→test where the folder
+ * has train/ and test/. `kfold_mean` is over photos with a face; `kfold_mean_all` counts each
+ * no-face photo as an error, as train→test does. `embedding` is 1-nearest-neighbour (its
+ * default, deterministic: its std is over the seeds' folds); `geometry` and `both` are the
+ * trained network.
+ */
+async function accuracyFigures(name: string, dir: string, quick: boolean, rows: string[][]) {
+  const geometry = await prepared(name, dir, "geometry");
+  const both = await prepared(name, dir, "both");
+  const counts = geometry.samples.names.map((_, c) => geometry.samples.labels.filter((l) => l === c).length);
+  const k = Math.max(2, Math.min(10, ...counts));
+  const seeds = quick ? [0] : [0, 1, 2, 3, 4];
+  const epochs = quick ? 10 : 100;
+  const sameFaces = geometry.samples.paths.join("\n") === both.samples.paths.join("\n");
+  const out: Record<string, unknown> = {};
+  const runs: [string, Prepared, () => Promise<{ means: number[]; trainTest: number[] }>][] = [
+    ["geometry", geometry, () => networkFigures(geometry, "geometry", k, seeds, epochs)],
+    ["embedding", both, () => Promise.resolve(nearestFigures(both, k, seeds))],
+    ["both", both, () => networkFigures(both, "both", k, seeds, epochs)],
+  ];
+  for (const [set, p, run] of runs) {
+    const { means, trainTest } = await run();
+    const found = p.samples.features.length / (p.samples.features.length + p.noFace);
+    const f = {
+      kfold_mean: r4(avg(means)),
+      kfold_std: r4(sd(means)),
+      kfold_mean_all: r4(avg(means) * found),
+      k,
+      seeds,
+      method: set === "embedding" ? "nearest" : "network",
+      ...(set === "embedding" ? {} : { epochs }),
+      faces: p.samples.features.length,
+      no_face: p.noFace,
+      people: p.samples.names.length,
+      same_folds: sameFaces,
+      train_test: trainTest.length ? r4(avg(trainTest)) : null,
+      train_test_std: trainTest.length ? r4(sd(trainTest)) : null,
+    };
+    out[set] = f;
+    rows.push([
+      name,
+      set,
+      String(f.people),
+      `${f.faces} (+${p.noFace} no face)`,
+      `${pct(f.kfold_mean)} ± ${pct(f.kfold_std)}`,
+      pct(f.kfold_mean_all),
+      String(k),
+      f.train_test === null ? "—" : `${pct(f.train_test)} ± ${pct(f.train_test_std)}`,
+    ]);
+  }
+  return { accuracy: out, faces: both.faces };
+}
+
+/**
+ * Open-set and verification figures of the embedding on one dataset. People sorted by
+ * name are split in two halves (even and odd positions); the open-set threshold is chosen on
+ * the even half and reported on the odd half, beside the rates at the default threshold.
+ * Verification: every same/different pair, the equal error rate, and the error rates at the
+ * default threshold.
+ */
+function openSetFigures(name: string, faces: readonly Labelled[], rows: string[][]) {
+  const people = [...new Set(faces.map((f) => f.label))].sort();
+  const halfOf = (which: number) => {
+    const keep = new Set(people.filter((_, i) => i % 2 === which));
+    return faces.filter((f) => keep.has(f.label));
   };
-  const pct = (v: number | null) => (v === null ? "—" : `${(v * 100).toFixed(1)}%`);
+  const [even, odd] = [halfOf(0), halfOf(1)];
+  const answers = (fs: readonly Labelled[]) => openSetAnswers(openSetSplit(fs));
+  const [ae, ao] = [answers(even), answers(odd)];
+  const chosen = chooseOpenSetThreshold(ae);
+  const rates = (a: ReturnType<typeof answers>, t: number) => {
+    const r = openSetRates(a, t);
+    return {
+      strangers_named: r4(r.strangers_named),
+      known_unknown: r4(r.known_unknown),
+      known_wrong: r4(r.known_wrong),
+    };
+  };
+  const pairs = pairDistances(faces), pe = pairDistances(even), po = pairDistances(odd);
+  const eer = equalErrorRate(pairs), eerEven = equalErrorRate(pe), eerOdd = equalErrorRate(po);
+  const at = (p: typeof pairs, t: number) => {
+    const v = verificationAt(p, t);
+    return { false_accept: r4(v.false_accept), false_reject: r4(v.false_reject) };
+  };
+  const open = {
+    threshold_default: DEFAULT_MAX_DISTANCE,
+    threshold_chosen_on_even: chosen,
+    odd_at_default: rates(ao, DEFAULT_MAX_DISTANCE),
+    even_at_default: rates(ae, DEFAULT_MAX_DISTANCE),
+    odd_at_chosen: rates(ao, chosen),
+    probes: { known: ae.known.length + ao.known.length, strangers: ae.strangers.length + ao.strangers.length },
+  };
+  const verification = {
+    pairs: { genuine: pairs.genuine.length, impostor: pairs.impostor.length },
+    eer: r4(eer.eer),
+    eer_threshold: r4(eer.threshold),
+    eer_even: r4(eerEven.eer),
+    eer_even_threshold: r4(eerEven.threshold),
+    eer_odd: r4(eerOdd.eer),
+    at_default: at(pairs, DEFAULT_MAX_DISTANCE),
+    odd_at_default: at(po, DEFAULT_MAX_DISTANCE),
+  };
+  const o = open.odd_at_default;
   rows.push([
     name,
-    String(figures.people),
-    `${figures.faces} (+${noFace} no face)`,
-    `${pct(figures.kfold_mean)} ± ${pct(figures.kfold_std)}`,
-    pct(figures.kfold_mean_all),
-    String(k),
-    trainTest === null ? "—" : `${pct(trainTest)} ± ${pct(trainTestStd)}`,
+    String(DEFAULT_MAX_DISTANCE),
+    String(chosen),
+    pct(o.strangers_named),
+    pct(o.known_unknown),
+    pct(o.known_wrong),
+    pct(verification.eer),
+    `${pct(verification.odd_at_default.false_accept)} / ${pct(verification.odd_at_default.false_reject)}`,
   ]);
-  return { geometry: figures };
+  return { open_set: open, verification };
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -264,15 +390,26 @@ if (import.meta.main) {
       String(all.errors),
     ]);
   }
-  // Identification accuracy (the classifier on the geometry features).
+  // Identification accuracy of each feature set; open set and verification with the embedding.
   const accRows = [[
-    "accuracy (geometry)",
+    "accuracy",
+    "features",
     "people",
     "faces",
     "k-fold mean ± std",
     "no-face as errors",
     "k",
     "train→test",
+  ]];
+  const openRows = [[
+    "open set (odd half)",
+    "threshold",
+    "chosen on even",
+    "strangers named",
+    "known → unknown",
+    "known → wrong",
+    "verification EER",
+    "FA / FR at default (odd)",
   ]];
   const labelled = folders.length > 0
     ? folders.map((f) => ({ name: f.replace(/\/+$/, "").split("/").pop()!, dir: f }))
@@ -283,11 +420,13 @@ if (import.meta.main) {
     console.error(`report: accuracy on ${name}…`);
     const acc = await accuracyFigures(name, dir, quick, accRows);
     const entry = (report.datasets[name] ?? {}) as Record<string, unknown>;
-    report.datasets[name] = { ...entry, accuracy: acc };
+    report.datasets[name] = { ...entry, accuracy: acc.accuracy, ...openSetFigures(name, acc.faces, openRows) };
   }
   if (accRows.length > 1) {
     console.log();
     console.log(formatTable(accRows));
+    console.log();
+    console.log(formatTable(openRows));
   }
   if (nmeRows.length > 1) {
     console.log();

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createClassifier, loadModel } from "../lib/classify/classifier.ts";
-import { readCache } from "../lib/dataset/cache.ts";
+import { crc32, readCache } from "../lib/dataset/cache.ts";
 import { samplesFromCache } from "../lib/classify/samples.ts";
 import { samplePhotos } from "../scripts/_npm.ts";
 import { runCli } from "./_cli.ts";
@@ -108,6 +108,111 @@ Deno.test("evaluate refuses a cache made with other settings than the model, and
     const none = await runCli(["evaluate", other, "--model", `${dir}/nowhere`]);
     assert.equal(none.code, 2);
     assert.match(none.stderr.join("\n"), /no model here/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** The small dataset preprocessed into a cache. */
+async function preprocessed() {
+  const dir = await makeDataset();
+  const cache = `${dir}/people.cache`;
+  assert.equal((await runCli(["preprocess", `${dir}/people`, "--cache", cache, "--workers", "1"])).code, 1); // notes.jpg
+  return { dir, cache };
+}
+
+/** `train` with no folds and one worker, asserting exit 0. */
+async function train(cache: string, model: string, ...more: string[]) {
+  const t = await runCli(["train", "--cache", cache, "--model", model, "--folds", "0", "--workers", "1", ...more]);
+  assert.equal(t.code, 0, t.stderr.join("\n"));
+  return t;
+}
+
+/** The largest absolute difference over the trainable parameters of two models. */
+async function distance(a: string, b: string): Promise<number> {
+  const [wa, wb] = [(await loadModel(a)).weights, (await loadModel(b)).weights];
+  let d = 0;
+  for (const name of ["w1", "b1", "gamma", "beta", "w2", "b2", "w3", "b3"]) {
+    wa[name]!.values.forEach((v, i) => (d = Math.max(d, Math.abs(v - wb[name]!.values[i]!))));
+  }
+  return d;
+}
+
+Deno.test("train --resume continues the saved final model from its weights and records 5 epochs in all", async () => {
+  const { dir, cache } = await preprocessed();
+  try {
+    await train(cache, `${dir}/model`, "--epochs", "3");
+    await Deno.mkdir(`${dir}/before`);
+    for (const f of ["model.json", "weights.bin"]) await Deno.copyFile(`${dir}/model/${f}`, `${dir}/before/${f}`);
+    // Another seed: a fresh start would be another initialisation, far from the saved weights.
+    const r = await train(cache, `${dir}/model`, "--resume", "--epochs", "2", "--seed", "1");
+    assert.match(r.stderr.join("\n"), /the final model continues from .*\/model\/ \(3 epochs so far\)/);
+    await train(cache, `${dir}/fresh`, "--epochs", "2", "--seed", "1");
+    const moved = await distance(`${dir}/before`, `${dir}/model`);
+    const fresh = await distance(`${dir}/before`, `${dir}/fresh`);
+    assert.ok(moved < 0.02, `two resumed epochs moved a weight by ${moved}`);
+    assert.ok(fresh > 0.1, `a fresh start is only ${fresh} away`);
+    const info = (await loadModel(`${dir}/model`)).info;
+    assert.equal(info.training.resumed_from, 3);
+    assert.equal(info.training.total_epochs, 5);
+    assert.equal(info.training.epochs, 2);
+    assert.deepEqual(info.labels, ["ann", "bea", "cat"]);
+    // Resuming again counts on from the total.
+    await train(cache, `${dir}/model`, "--resume", "--epochs", "1");
+    assert.equal((await loadModel(`${dir}/model`)).info.training.total_epochs, 6);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("train --resume refuses (exit 2, naming the model folder) no model, other people, other settings, features or network", async () => {
+  const { dir, cache } = await preprocessed();
+  try {
+    const model = `${dir}/model`;
+    await train(cache, model, "--epochs", "1");
+    const saved = await Deno.readTextFile(`${model}/model.json`);
+    const refused = async (c: string, m: string, reason: RegExp) => {
+      const r = await runCli(["train", "--cache", c, "--model", m, "--resume", "--folds", "0", "--workers", "1"]);
+      assert.equal(r.code, 2, r.stderr.join("\n"));
+      assert.equal(r.stderr.length, 1, r.stderr.join("\n"));
+      assert.ok(r.stderr[0]!.startsWith(`${m}: cannot resume: `), r.stderr[0]);
+      assert.match(r.stderr[0]!, reason);
+    };
+    await refused(cache, `${dir}/nowhere`, /no model here \(train without --resume first\)$/);
+
+    // Two of the three people.
+    for (const p of ["ann", "bea"]) {
+      await Deno.mkdir(`${dir}/two/${p}`, { recursive: true });
+      for (const e of Deno.readDirSync(`${dir}/people/${p}`)) {
+        if (e.name.endsWith(".jpg")) await Deno.copyFile(`${dir}/people/${p}/${e.name}`, `${dir}/two/${p}/${e.name}`);
+      }
+    }
+    const two = `${dir}/two.cache`;
+    assert.equal((await runCli(["preprocess", `${dir}/two`, "--cache", two, "--workers", "1"])).code, 0);
+    await refused(two, model, /the model's people differ from the cache's \(not in the cache: cat\)$/);
+
+    // The cache's recorded detector setting rewritten, as --min-neighbors 4 would have made it.
+    const lines = (await Deno.readTextFile(cache)).split("\n");
+    const header = JSON.parse(lines[0]!.slice(9));
+    header.config.detector.minNeighbors = 4;
+    const json = JSON.stringify(header);
+    lines[0] = `${crc32(json).toString(16).padStart(8, "0")} ${json}`;
+    await Deno.writeTextFile(`${dir}/other.cache`, lines.join("\n"));
+    await refused(`${dir}/other.cache`, model, /other settings than the model \(detector\.minNeighbors: 5 → 4\)$/);
+
+    const edited = async (edit: (m: Record<string, Record<string, unknown>>) => void) => {
+      const m = JSON.parse(saved);
+      edit(m);
+      await Deno.writeTextFile(`${model}/model.json`, JSON.stringify(m));
+    };
+    await edited((m) => (m.features!.version = 0));
+    await refused(cache, model, /trained on other features \(version: 0 → 1\)$/);
+    await edited((m) => (m.network!.activation1 = "relu"));
+    await refused(cache, model, /network differs from the one requested \(activation1: "relu" → "tanh"\)$/);
+    // L2 is regularisation, not architecture: another strength is accepted.
+    await Deno.writeTextFile(`${model}/model.json`, saved);
+    await train(cache, model, "--resume", "--epochs", "1", "--l2", "0");
+    assert.equal((await loadModel(model)).info.network?.l2, 0);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -32,7 +32,7 @@ datasetTest(
         seed: 0,
       });
       const c = await createClassifier(modelFromTraining(r, s.names, s.rows));
-      const answers = await c.predict(test.map((i) => s.features[i]!));
+      const answers = await c.predict(test.map((i) => ({ features: s.features[i]! })));
       c.dispose();
       const correct = answers.filter((a, j) => a.label === s.names[s.labels[test[j]!]!]).length;
       console.log(`face2vec train→test: ${correct} of ${test.length}`);

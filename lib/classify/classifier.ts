@@ -3,15 +3,24 @@ import { writeFileAtomic } from "../_fs.ts";
 import { forward, type NetworkOptions, PARAM_NAMES, type StackedParams, STAT_NAMES } from "./network.ts";
 import { loadTfjs } from "./tfjs.ts";
 import type { TrainResult, Weights } from "./train.ts";
+import { type GalleryEntry, loadGallery, nearestPerson, saveGallery } from "./gallery.ts";
+
+/**
+ * How a model names a face: `"network"` (the trained classifier's top class, unknown under
+ * `minProb`) or `"nearest"` (the nearest enrolled face in the embedding gallery, unknown
+ * beyond `maxDistance`).
+ */
+export type PredictMethod = "network" | "nearest";
 
 /** The format's name and version, in every `model.json`. */
 export const MODEL_FORMAT = { format: "face2vec-model", version: 1 } as const;
 
-/** Everything a saved model holds besides its weights. */
+/** Everything a saved model holds besides its weights and gallery. */
 export interface ModelInfo {
-  /** Class index → person. */
+  /** Class index → person (the network's classes; empty for a gallery-only model). */
   readonly labels: readonly string[];
-  readonly network: Required<NetworkOptions>;
+  /** The network's architecture; null for a gallery-only model (made by enrolment alone). */
+  readonly network: Required<NetworkOptions> | null;
   /** Rows of one feature sample (3 for geometry). */
   readonly rows: number;
   /** The feature set's name and version. */
@@ -20,31 +29,64 @@ export interface ModelInfo {
   readonly pipeline: Readonly<Record<string, unknown>>;
   /** Faces whose top probability is below this are "unknown" (`label: null`). */
   readonly minProb: number;
+  /** The default way to name a face: "nearest" for models with embeddings, else "network". */
+  readonly method: PredictMethod;
+  /** For "nearest": faces farther than this from every enrolled face are unknown; null without embeddings. */
+  readonly maxDistance: number | null;
   /** How it was trained and how it scored in cross-validation. */
   readonly training: Readonly<Record<string, unknown>>;
 }
 
-/** A model: its information and its weights. */
+/** A model: its information, its network's weights and its embedding gallery. */
 export interface Model {
   readonly info: ModelInfo;
+  /** Empty for a gallery-only model. */
   readonly weights: Weights;
+  /** Enrolled faces (empty for geometry models). */
+  readonly gallery: readonly GalleryEntry[];
 }
 
 /** One face's answer. */
 export interface Prediction {
-  /** The person, or null when the top probability is under `minProb`. */
+  /** The person, or null for unknown (under `minProb`, or beyond `maxDistance`). */
   readonly label: string | null;
-  readonly probability: number;
-  readonly runnerUp: { readonly label: string; readonly probability: number } | null;
+  /** How it was named. */
+  readonly method: PredictMethod;
+  /** "network": the top class probability; "nearest": null. */
+  readonly probability: number | null;
+  /** "nearest": the distance to the nearest enrolled face; "network": null. */
+  readonly distance: number | null;
+  /** The next most likely person (another class, or the nearest face of another person). */
+  readonly runnerUp: {
+    readonly label: string;
+    readonly probability: number | null;
+    readonly distance: number | null;
+  } | null;
+}
+
+/** What one face offers a classifier: its features and, for embedding models, its embedding. */
+export interface FaceVectors {
+  readonly features: Float32Array;
+  readonly embedding?: Float32Array;
+}
+
+/** Per-call options of {@linkcode Classifier.predict}. */
+export interface PredictOptions {
+  /** Default: the model's `method`. */
+  readonly method?: PredictMethod;
+  /** Default: the model's `minProb`. */
+  readonly minProb?: number;
+  /** Default: the model's `maxDistance`. */
+  readonly maxDistance?: number;
 }
 
 /**
- * Saves a model to a folder: `model.json` (information and a tfjs-style weights manifest)
- * and `weights.bin` (float32, little-endian, in manifest order). Each file is written
- * atomically, the weights first.
+ * Saves a model to a folder: `model.json` (information and a tfjs-style weights manifest),
+ * `weights.bin` (float32, little-endian, in manifest order) and `gallery.json` (enrolled
+ * embeddings, when any). Each file is written atomically, `model.json` last.
  */
 export async function saveModel(dir: string, model: Model): Promise<void> {
-  const names = [...PARAM_NAMES, ...STAT_NAMES];
+  const names = model.info.network ? [...PARAM_NAMES, ...STAT_NAMES] : [];
   const total = names.reduce((n, k) => n + model.weights[k]!.values.length, 0);
   const bin = new Float32Array(total);
   let o = 0;
@@ -61,6 +103,7 @@ export async function saveModel(dir: string, model: Model): Promise<void> {
     }],
   };
   await writeFileAtomic(`${dir}/weights.bin`, new Uint8Array(bin.buffer));
+  if (model.gallery.length) await saveGallery(dir, model.gallery);
   await writeFileAtomic(`${dir}/model.json`, JSON.stringify(json, null, 2) + "\n");
 }
 
@@ -94,7 +137,7 @@ export async function loadModel(dir: string): Promise<Model> {
   }
   if (o !== all.length) throw new Error(`${dir}/weights.bin: ${all.length} values, the manifest lists ${o}`);
   const { format: _f, version: _v, weightsManifest: _w, ...info } = json;
-  return { info: info as unknown as ModelInfo, weights };
+  return { info: info as unknown as ModelInfo, weights, gallery: await loadGallery(dir) };
 }
 
 /**
@@ -110,6 +153,7 @@ export function modelFromTraining(
   labels: readonly string[],
   rows: number,
   info: Partial<Omit<ModelInfo, "labels" | "network" | "rows">> = {},
+  gallery: readonly GalleryEntry[] = [],
 ): Model {
   return {
     info: {
@@ -119,44 +163,61 @@ export function modelFromTraining(
       features: info.features ?? { name: "geometry", version: 1 },
       pipeline: info.pipeline ?? {},
       minProb: info.minProb ?? 0,
+      method: info.method ?? (gallery.length ? "nearest" : "network"),
+      maxDistance: info.maxDistance ?? null,
       training: info.training ?? {},
     },
     weights: result.weights,
+    gallery,
   };
 }
 
 /** A loaded classifier; `dispose()` frees its tensors. */
 export interface Classifier {
   readonly info: ModelInfo;
-  /** Class probabilities for feature vectors, one Float32Array per sample. */
+  /** The embedding gallery (for "nearest"). */
+  readonly gallery: readonly GalleryEntry[];
+  /**
+   * The network's class probabilities for feature vectors, one Float32Array per sample.
+   * @throws {RangeError} For a gallery-only model (it has no network).
+   */
   probabilities(features: readonly Float32Array[]): Promise<Float32Array[]>;
-  /** The answer for each feature vector (top label, or null under `minProb`, and the runner-up). */
-  predict(features: readonly Float32Array[], minProb?: number): Promise<Prediction[]>;
+  /**
+   * The answer for each face: by the network (top label, or null under `minProb`) or by the
+   * nearest enrolled face (null beyond `maxDistance`), with the runner-up.
+   * @throws {RangeError} For "nearest" without embeddings or an empty gallery, "network" without a network.
+   */
+  predict(faces: readonly FaceVectors[], options?: PredictOptions): Promise<Prediction[]>;
   dispose(): void;
 }
 
 /**
- * Creates a classifier from a model (weights into tfjs tensors on the WASM backend).
+ * Creates a classifier from a model (network weights into tfjs tensors on the WASM backend;
+ * tfjs is not loaded for a gallery-only model).
  *
  * @param model A model from {@linkcode loadModel} or training.
  * @returns The classifier.
  */
 export async function createClassifier(model: Model): Promise<Classifier> {
-  const tf = await loadTfjs();
-  const params = Object.fromEntries(
-    [...PARAM_NAMES, ...STAT_NAMES].map((k) => {
-      const w = model.weights[k]!;
-      return [k, tf.variable(tf.tensor(w.values, [1, ...w.shape]), false, `${k}_${crypto.randomUUID()}`)];
-    }),
-  ) as StackedParams;
-  const { info } = model;
+  const { info, gallery } = model;
+  const network = info.network;
+  const tf = network ? await loadTfjs() : undefined;
+  const params = tf
+    ? Object.fromEntries(
+      [...PARAM_NAMES, ...STAT_NAMES].map((k) => {
+        const w = model.weights[k]!;
+        return [k, tf.variable(tf.tensor(w.values, [1, ...w.shape]), false, `${k}_${crypto.randomUUID()}`)];
+      }),
+    ) as StackedParams
+    : undefined;
   const probabilities = async (features: readonly Float32Array[]) => {
+    if (!tf || !params || !network) throw new RangeError("this model has no trained network (gallery only)");
     if (features.length === 0) return [];
     const dim = features[0]!.length;
     const x = new Float32Array(features.length * dim);
     features.forEach((f, i) => x.set(f, i * dim));
     const p = tf.tidy(() =>
-      tf.softmax(forward(tf, params, tf.tensor3d(x, [1, features.length, dim]), info.rows, info.network, false))
+      tf.softmax(forward(tf, params, tf.tensor3d(x, [1, features.length, dim]), info.rows, network, false))
     );
     const values = (await p.data()) as Float32Array;
     p.dispose();
@@ -165,20 +226,41 @@ export async function createClassifier(model: Model): Promise<Classifier> {
   };
   return {
     info,
+    gallery,
     probabilities,
-    async predict(features, minProb = info.minProb) {
-      return (await probabilities(features)).map((p) => {
+    async predict(faces, options = {}) {
+      const method = options.method ?? info.method;
+      if (method === "nearest") {
+        const maxDistance = options.maxDistance ?? info.maxDistance ?? Infinity;
+        return faces.map((f) => {
+          if (!f.embedding) throw new RangeError("nearest-neighbour prediction needs the face embedding");
+          const n = nearestPerson(gallery, f.embedding, maxDistance);
+          return {
+            label: n.label,
+            method,
+            probability: null,
+            distance: n.distance,
+            runnerUp: n.runnerUp && { label: n.runnerUp.label, probability: null, distance: n.runnerUp.distance },
+          };
+        });
+      }
+      const minProb = options.minProb ?? info.minProb;
+      return (await probabilities(faces.map((f) => f.features))).map((p) => {
         const order = [...p.keys()].sort((a, b) => p[b]! - p[a]!);
         const [top, second] = [order[0]!, order[1]];
         return {
           label: p[top]! >= minProb ? info.labels[top]! : null,
+          method,
           probability: p[top]!,
-          runnerUp: second === undefined ? null : { label: info.labels[second]!, probability: p[second]! },
+          distance: null,
+          runnerUp: second === undefined
+            ? null
+            : { label: info.labels[second]!, probability: p[second]!, distance: null },
         };
       });
     },
     dispose() {
-      for (const v of Object.values(params)) (v as Tf.Variable).dispose();
+      for (const v of Object.values(params ?? {})) (v as Tf.Variable).dispose();
     },
   };
 }

@@ -39,6 +39,26 @@ export const DEFAULT_NETWORK: Readonly<Required<NetworkOptions>> = Object.freeze
   l2: 0.0001,
 });
 
+/**
+ * The default architecture for a feature set: the original's network for `geometry`; for
+ * `embedding` and `both` (one row of 128 or 332 numbers) the same layers, wider.
+ * PROVISIONAL sizes until measured.
+ *
+ * @param featureSet A feature set name.
+ * @returns The options in force (unknown names get the original's network).
+ * @example
+ * ```ts
+ * import { defaultNetwork } from "./network.ts";
+ * if (defaultNetwork("geometry").hidden1 !== 68) throw new Error();
+ * ```
+ */
+export function defaultNetwork(featureSet: string): Required<NetworkOptions> {
+  if (featureSet === "embedding" || featureSet === "both") {
+    return { ...DEFAULT_NETWORK, hidden1: 128, hidden2: 128, activation2: "tanh" };
+  }
+  return { ...DEFAULT_NETWORK };
+}
+
 /** The names of the trainable parameters, in a fixed order. */
 export const PARAM_NAMES = ["w1", "b1", "gamma", "beta", "w2", "b2", "w3", "b3"] as const;
 /** Batch-normalisation statistics (not trained by gradient). */

@@ -35,6 +35,14 @@ export interface TrainOptions {
   readonly workers?: number;
   /** Called after every epoch, once every fold has finished it. */
   readonly onEpoch?: (epoch: number, metrics: EpochMetrics) => void;
+  /**
+   * Start the final model from these weights (a saved model's, to continue its training)
+   * instead of a fresh initialisation: its parameters and batch-normalisation moving
+   * statistics. The optimizer's state (Nadam's moments and step count) starts fresh. The
+   * folds always start fresh (the final model has seen their held-out samples), so their
+   * figures stay honest. Default: none.
+   */
+  readonly initial?: Weights;
 }
 
 /** One run's metrics for one epoch. */
@@ -87,6 +95,8 @@ export interface TrainSpec {
   readonly learningRate: number;
   readonly network: Required<NetworkOptions>;
   readonly logdir?: string;
+  /** The final model's starting weights (see {@linkcode TrainOptions.initial}). */
+  readonly initial?: Weights;
 }
 
 /** One run's outcome. */
@@ -111,9 +121,21 @@ export interface RunResult {
  * @param features One vector per sample (all the same length, rows · cols).
  * @param labels One class index per sample, 0 … classes − 1.
  * @param rows Rows of one sample (3 for the geometry features).
- * @param options Folds, epochs, batch, seed, network, logging, workers.
+ * @param options Folds, epochs, batch, seed, network, logging, workers, initial weights.
  * @returns Fold accuracies (mean ± std) and the final model's weights.
- * @throws {RangeError} For inconsistent inputs or options.
+ * @throws {RangeError} For inconsistent inputs or options, or initial weights whose shapes
+ * do not fit the network.
+ * @example
+ * ```ts
+ * import { trainClassifier } from "./train.ts";
+ * // Two classes of 3x2 samples: all +1 or all −1.
+ * const features = [1, 1, 1, -1, -1, -1].map((v) => new Float32Array(6).fill(v));
+ * const labels = [0, 0, 0, 1, 1, 1];
+ * const first = await trainClassifier(features, labels, 3, { folds: 0, epochs: 2 });
+ * // Two more epochs for the final model, from where the first run stopped.
+ * const more = await trainClassifier(features, labels, 3, { folds: 0, epochs: 2, initial: first.weights });
+ * if (more.weights.w1!.shape.join() !== "2,68") throw new Error("shape");
+ * ```
  */
 export async function trainClassifier(
   features: readonly Float32Array[],
@@ -133,11 +155,13 @@ export async function trainClassifier(
   const batch = Math.max(1, Math.min(options.batch ?? 10, smallest));
   // An epoch is the final model's: ⌈all samples / batch⌉ steps, as Keras counts them.
   const steps = Math.ceil(n / batch);
+  const classes = Math.max(...labels) + 1;
+  if (options.initial) checkInitial(options.initial, rows, features[0]!.length / rows, classes, network);
   const spec: TrainSpec = {
     features,
     labels,
     rows,
-    classes: Math.max(...labels) + 1,
+    classes,
     runs,
     validation: [...folds.map((f) => f.validation), []],
     steps,
@@ -147,6 +171,7 @@ export async function trainClassifier(
     learningRate: options.learningRate ?? 0.002,
     network,
     logdir: options.logdir,
+    initial: options.initial,
   };
   const workers = Math.max(1, Math.min(options.workers ?? 1, runs.length));
   const groups = Array.from({ length: workers }, (_, w) => runs.map((_, r) => r).filter((r) => r % workers === w));
@@ -207,6 +232,37 @@ function trainRunsInWorker(
   }).finally(() => worker.terminate());
 }
 
+/** The shape of every parameter and statistic of one network. */
+function weightShapes(rows: number, cols: number, classes: number, o: Required<NetworkOptions>) {
+  const [h1, h2] = [o.hidden1, o.hidden2];
+  return {
+    w1: [cols, h1],
+    b1: [1, h1],
+    gamma: [1, h1],
+    beta: [1, h1],
+    w2: [h1, h2],
+    b2: [1, h2],
+    w3: [rows * h2, classes],
+    b3: [1, classes],
+    movingMean: [1, h1],
+    movingVar: [1, h1],
+  } satisfies Record<(typeof PARAM_NAMES)[number] | (typeof STAT_NAMES)[number], number[]>;
+}
+
+/** Refuses initial weights that do not fit the network (a missing or misshapen array). */
+function checkInitial(w: Weights, rows: number, cols: number, classes: number, o: Required<NetworkOptions>): void {
+  for (const [name, shape] of Object.entries(weightShapes(rows, cols, classes, o))) {
+    const given = w[name];
+    const size = shape.reduce((a, b) => a * b, 1);
+    if (!given) throw new RangeError(`initial weights: no ${name}`);
+    if (given.shape.join() !== shape.join() || given.values.length !== size) {
+      throw new RangeError(
+        `initial weights: ${name} is [${given.shape.join(", ")}], the network needs [${shape.join(", ")}]`,
+      );
+    }
+  }
+}
+
 /** A run's own seed: its initialisation and shuffling depend on nothing else. */
 function runSeed(seed: number, run: number): number {
   return (Math.imul(seed + 1, 0x9e3779b1) + Math.imul(run + 1, 0x85ebca6b)) >>> 0;
@@ -225,11 +281,19 @@ export async function trainRuns(
   const { features, labels, rows, classes, batch, network: net } = spec;
   const dim = features[0]!.length;
   const F = runIds.length;
+  const finalRun = spec.runs.length - 1;
+  const finalAt = runIds.indexOf(finalRun);
+  const initial = finalAt >= 0 ? spec.initial : undefined;
+  if (initial) checkInitial(initial, rows, dim / rows, classes, net);
   const params = createParams(tf, runIds.map((r) => runSeed(spec.seed, r)), rows, dim / rows, classes, net);
+  if (initial) {
+    // The final model continues from the given weights; the other runs keep their fresh start.
+    const fresh = await readWeights(params);
+    await assignWeights(tf, params, runIds.map((_, i) => (i === finalAt ? initial : sliceWeights(fresh, i))));
+  }
   const trainable = PARAM_NAMES.map((p) => params[p]);
   const optimizer = await createNadam({ learningRate: spec.learningRate });
   const randoms = runIds.map((r) => seededRandom(runSeed(spec.seed, r) ^ 0x5bd1e995));
-  const finalRun = spec.runs.length - 1;
   const writers = spec.logdir
     ? await Promise.all(
       runIds.map((r) => EventWriter.create(`${spec.logdir}/${r === finalRun ? "final" : `fold_${r + 1}`}`)),

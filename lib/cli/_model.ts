@@ -1,48 +1,23 @@
 /**
- * What `evaluate` and `predict` share: loading a model and checking that this Face2Vec
- * would process photos exactly as the model's training photos were processed.
+ * What `evaluate`, `predict` and `enrol` share: loading a model for a command, turning a
+ * missing or mismatched model into a one-line message.
  *
  * @module
  */
 
-import { type Classifier, createClassifier, loadModel } from "../classify/classifier.ts";
-import { configDifference } from "../dataset/cache.ts";
-import { pipelineConfig, type PipelineOptions } from "../dataset/process_photo.ts";
-import type { DetectorOptions } from "../detect/detect_faces.ts";
-import type { LandmarkerOptions } from "../landmarks/detect_landmarks.ts";
+import type { Model } from "../classify/classifier.ts";
+import { loadCheckedModel } from "../classify/recognize.ts";
 import type { CliIo } from "./_io.ts";
 
-/** A loaded model with the pipeline options it was trained with. */
-export interface LoadedModel {
-  readonly classifier: Classifier;
-  readonly pipeline: PipelineOptions;
-}
-
 /**
- * Loads the model in `dir` and refuses it (undefined, with a one-line message) when the
- * current assets or feature set differ from those it was trained with.
+ * Loads the model in `dir`, or prints why it cannot be used (no model, or photos would now
+ * be processed differently than its photos were) and returns undefined.
  */
-export async function loadCheckedModel(dir: string, io: CliIo): Promise<LoadedModel | undefined> {
-  let model;
+export async function loadModelFor(dir: string, io: CliIo): Promise<Model | undefined> {
   try {
-    model = await loadModel(dir);
+    return await loadCheckedModel(dir);
   } catch (e) {
     io.stderr(e instanceof Error ? e.message : String(e));
     return undefined;
   }
-  const stored = model.info.pipeline as { detector?: DetectorOptions; landmarks?: LandmarkerOptions };
-  const pipeline: PipelineOptions = {
-    detector: stored.detector,
-    landmarks: stored.landmarks,
-    features: model.info.features.name,
-  };
-  const now = await pipelineConfig(pipeline, "folder");
-  const { labels: _l, features: nowFeatures, ...nowPipeline } = now;
-  const diff = configDifference(model.info.pipeline, nowPipeline) ??
-    configDifference(model.info.features, nowFeatures);
-  if (diff) {
-    io.stderr(`${dir}: the model was trained on photos processed differently (${diff}); train it again`);
-    return undefined;
-  }
-  return { classifier: await createClassifier(model), pipeline };
 }

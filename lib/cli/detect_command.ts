@@ -10,6 +10,7 @@ import { roundedBox, roundedPoints } from "../_rounded.ts";
 import { createLandmarker, DEFAULT_LANDMARKER_OPTIONS, type FaceLandmarker } from "../landmarks/detect_landmarks.ts";
 import type { Point } from "../landmarks/point.ts";
 import { startProgress } from "./_progress.ts";
+import { createEmbedder, type FaceEmbedder } from "../embed/embed_faces.ts";
 
 const d = DEFAULT_DETECTOR_OPTIONS;
 
@@ -60,6 +61,7 @@ export function detectCommand(io: CliIo, setExit: (code: number) => void) {
         .default(d.rotate),
     )
     .option("--no-landmarks", "skip the 68-point landmarks")
+    .option("--embed", "add each face's 128-d embedding (needs the landmarks; Euclidean distances compare faces)")
     .addOption(
       new Option("--landmark-model <name>", "68-point network").choices(["full", "tiny"] as const).default(
         DEFAULT_LANDMARKER_OPTIONS.model,
@@ -72,6 +74,10 @@ export function detectCommand(io: CliIo, setExit: (code: number) => void) {
       DEFAULT_MAX_PIXELS / 1e6,
     )
     .action(async (inputs, o) => {
+      if (o.embed && !o.landmarks) {
+        io.stderr("error: --embed needs the landmarks (drop --no-landmarks)");
+        return setExit(EXIT.badArguments);
+      }
       setExit(
         await runDetect(inputs, {
           json: o.json ?? false,
@@ -79,6 +85,7 @@ export function detectCommand(io: CliIo, setExit: (code: number) => void) {
           draw: o.draw,
           maxPixels: Math.round(o.maxMegapixels * 1e6),
           landmarks: o.landmarks ? { model: o.landmarkModel } : undefined,
+          embed: o.embed ?? false,
           detector: {
             cascade: o.cascade,
             scaleFactor: o.scaleFactor,
@@ -113,10 +120,16 @@ interface DetectRun {
   maxPixels: number;
   detector: Parameters<typeof createFaceDetector>[0];
   landmarks?: Parameters<typeof createLandmarker>[0];
+  embed: boolean;
 }
 
-function faceJson(f: Face, landmarks?: readonly Point[]) {
-  return { box: roundedBox(f.box), source: f.source, ...(landmarks ? { landmarks: roundedPoints(landmarks) } : {}) };
+function faceJson(f: Face, landmarks?: readonly Point[], embedding?: Float32Array) {
+  return {
+    box: roundedBox(f.box),
+    source: f.source,
+    ...(landmarks ? { landmarks: roundedPoints(landmarks) } : {}),
+    ...(embedding ? { embedding: Array.from(embedding) } : {}),
+  };
 }
 
 async function runDetect(inputs: string[], run: DetectRun, io: CliIo): Promise<number> {
@@ -125,6 +138,7 @@ async function runDetect(inputs: string[], run: DetectRun, io: CliIo): Promise<n
   let failed = inputsListed.failed;
   const detector = await createFaceDetector(run.detector);
   const landmarker: FaceLandmarker | undefined = run.landmarks ? await createLandmarker(run.landmarks) : undefined;
+  const embedder: FaceEmbedder | undefined = run.embed ? await createEmbedder() : undefined;
   const lines: string[] = [];
   const progress = startProgress(io, listed.length, !run.json || !io.stdoutIsTerminal);
   let faces = 0;
@@ -139,17 +153,20 @@ async function runDetect(inputs: string[], run: DetectRun, io: CliIo): Promise<n
         const t2 = performance.now();
         const points = landmarker ? await landmarker.landmarks(image, found.map((f) => f.box)) : undefined;
         const t3 = performance.now();
+        const embeddings = embedder && points ? await embedder.embed(image, points) : undefined;
+        const t4 = performance.now();
         faces += found.length;
         if (run.draw !== undefined) await writeAnnotated(run.draw, item.relative, image, found, points);
         line = JSON.stringify({
           path: item.path,
           width: image.width,
           height: image.height,
-          faces: found.map((f, i) => faceJson(f, points?.[i])),
+          faces: found.map((f, i) => faceJson(f, points?.[i], embeddings?.[i])),
           ms: {
             decode: ms(t1 - t0),
             detect: ms(t2 - t1),
             ...(landmarker ? { landmarks: ms(t3 - t2) } : {}),
+            ...(embedder ? { embed: ms(t4 - t3) } : {}),
             total: ms(performance.now() - t0),
           },
         });
@@ -175,6 +192,7 @@ async function runDetect(inputs: string[], run: DetectRun, io: CliIo): Promise<n
     progress.stop();
     detector.dispose();
     await landmarker?.dispose();
+    await embedder?.dispose();
   }
   if (run.jsonOut !== undefined) await writeFileAtomic(run.jsonOut, lines.map((l) => l + "\n").join(""));
   if (!run.json) {

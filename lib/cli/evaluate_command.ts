@@ -2,7 +2,10 @@ import { Command } from "npm:@commander-js/extra-typings@15.1.0";
 import { configDifference, readCache } from "../dataset/cache.ts";
 import { defaultCachePath, preprocessFolder } from "../dataset/preprocess.ts";
 import { type CliIo, EXIT } from "./_io.ts";
-import { loadCheckedModel } from "./_model.ts";
+import { loadModelFor } from "./_model.ts";
+import { createClassifier } from "../classify/classifier.ts";
+import { modelPipeline } from "../classify/recognize.ts";
+import { evaluateRecords } from "../classify/evaluate.ts";
 
 /** The `evaluate` subcommand: accuracy of a model over a labelled folder or cache. */
 export function evaluateCommand(io: CliIo, setExit: (code: number) => void) {
@@ -20,8 +23,9 @@ async function runEvaluate(
   o: { model: string; cache?: string; json?: true },
   io: CliIo,
 ): Promise<number> {
-  const model = await loadCheckedModel(o.model, io);
-  if (!model) return EXIT.badArguments;
+  const loaded = await loadModelFor(o.model, io);
+  if (!loaded) return EXIT.badArguments;
+  const model = { classifier: await createClassifier(loaded), pipeline: modelPipeline(loaded.info) };
   try {
     let cachePath = source;
     if (!source.endsWith(".cache")) {
@@ -39,53 +43,14 @@ async function runEvaluate(
       io.stderr(`${cachePath}: made with other settings than the model (${diff})`);
       return EXIT.badArguments;
     }
-    const records = [...cache.records.values()].filter((r) => r.status !== "error").sort((
-      a,
-      b,
-    ) => (a.path < b.path ? -1 : 1));
-    const ok = records.filter((r) => r.status === "ok");
-    const answers = await model.classifier.predict(ok.map((r) => Float32Array.from(r.features!)), 0);
-    const predicted = new Map(ok.map((r, i) => [r.path, answers[i]!.label!]));
-    const labels = [...new Set([...records.map((r) => r.label), ...model.classifier.info.labels])].sort();
-    const confusion: Record<string, Record<string, number>> = {};
-    const errors: { path: string; label: string; predicted: string | null }[] = [];
-    let correct = 0;
-    for (const r of records) {
-      const p = predicted.get(r.path) ?? null;
-      const key = p ?? "(no face)";
-      confusion[r.label] ??= {};
-      confusion[r.label]![key] = (confusion[r.label]![key] ?? 0) + 1;
-      if (p === r.label) correct++;
-      else errors.push({ path: r.path, label: r.label, predicted: p });
-    }
-    const perLabel: Record<string, { photos: number; precision: number | null; recall: number | null }> = {};
-    for (const l of labels) {
-      const truth = records.filter((r) => r.label === l);
-      const claimed = records.filter((r) => predicted.get(r.path) === l);
-      const hits = truth.filter((r) => predicted.get(r.path) === l).length;
-      if (truth.length === 0 && claimed.length === 0) continue;
-      perLabel[l] = {
-        photos: truth.length,
-        precision: claimed.length ? hits / claimed.length : null,
-        recall: truth.length ? hits / truth.length : null,
-      };
-    }
-    const noFace = records.filter((r) => r.status === "no_face").length;
-    const result = {
-      photos: records.length,
-      no_face: noFace,
-      correct,
-      accuracy: records.length ? correct / records.length : 0,
-      per_label: perLabel,
-      confusion,
-      errors,
-    };
+    const result = await evaluateRecords(model.classifier, cache.records.values());
+    const { correct, no_face: noFace, per_label: perLabel, confusion, errors } = result;
     if (o.json) io.stdout(JSON.stringify(result));
     else {
       io.stdout(
         `accuracy: ${
           (result.accuracy * 100).toFixed(1)
-        }% (${correct} of ${records.length} photos; ${noFace} without a face count as errors)`,
+        }% (${correct} of ${result.photos} photos; ${noFace} without a face count as errors)`,
       );
       for (const [l, v] of Object.entries(perLabel)) {
         const f = (x: number | null) => (x === null ? "  —  " : `${(x * 100).toFixed(0).padStart(3)}%`);

@@ -1,10 +1,10 @@
-import { Command } from "npm:@commander-js/extra-typings@15.1.0";
-import { createPipeline } from "../dataset/process_photo.ts";
+import { Command, Option } from "npm:@commander-js/extra-typings@15.1.0";
+import { createRecognizer } from "../classify/recognize.ts";
 import { ImageError } from "../image/image_error.ts";
 import { readImage } from "../image/read_image.ts";
 import { type CliIo, EXIT, listInputs, ms, numberIn } from "./_io.ts";
 import { roundedBox, roundedPoints } from "../_rounded.ts";
-import { loadCheckedModel } from "./_model.ts";
+import { loadModelFor } from "./_model.ts";
 
 /** The `predict` subcommand: names every face in photos, or "unknown". */
 export function predictCommand(io: CliIo, setExit: (code: number) => void) {
@@ -13,22 +13,47 @@ export function predictCommand(io: CliIo, setExit: (code: number) => void) {
     .argument("<inputs...>", "image files or folders")
     .option("--model <dir>", "the model", "./model")
     .option("--json", "one JSON object per image on stdout (JSON lines)")
+    .addOption(
+      new Option("--method <m>", "name faces by the network or the nearest enrolled face (default: the model's)")
+        .choices(["network", "nearest"] as const),
+    )
     .option(
       "--min-prob <p>",
-      "faces under this top probability are unknown (default: the model's)",
+      "network: faces under this top probability are unknown (default: the model's)",
       numberIn("--min-prob", 0, 1),
+    )
+    .option(
+      "--max-distance <d>",
+      "nearest: faces farther than this from every enrolled face are unknown (default: the model's)",
+      numberIn("--max-distance", 0, 100),
     )
     .action(async (inputs, o) => setExit(await runPredict(inputs, o, io)));
 }
 
+/** A probability or distance as printed: 4 decimals. */
+function round4(x: number | null): number | null {
+  return x === null ? null : Math.round(x * 10000) / 10000;
+}
+
 async function runPredict(
   inputs: string[],
-  o: { model: string; json?: true; minProb?: number },
+  o: { model: string; json?: true; method?: "network" | "nearest"; minProb?: number; maxDistance?: number },
   io: CliIo,
 ): Promise<number> {
-  const model = await loadCheckedModel(o.model, io);
+  const model = await loadModelFor(o.model, io);
   if (!model) return EXIT.badArguments;
-  const pipeline = await createPipeline(model.pipeline);
+  const method = o.method ?? model.info.method;
+  if (method === "nearest" && model.gallery.length === 0) {
+    io.stderr(
+      `${o.model}: no enrolled faces for --method nearest (this model's features: ${model.info.features.name})`,
+    );
+    return EXIT.badArguments;
+  }
+  if (method === "network" && !model.info.network) {
+    io.stderr(`${o.model}: a gallery-only model has no network for --method network`);
+    return EXIT.badArguments;
+  }
+  const recognizer = await createRecognizer(model);
   let failed = 0;
   try {
     const inputsListed = await listInputs(inputs, io);
@@ -37,30 +62,30 @@ async function runPredict(
       const t0 = performance.now();
       try {
         const image = await readImage(item.path);
-        const faces = pipeline.detector.detect(image);
-        const points = await pipeline.landmarker.landmarks(image, faces.map((f) => f.box));
-        const features = points.map((p) => pipeline.features.compute({ landmarks: p }));
-        const answers = await model.classifier.predict(features, o.minProb);
+        const faces = await recognizer.recognize(image, { method, minProb: o.minProb, maxDistance: o.maxDistance });
         const line = {
           path: item.path,
-          faces: faces.map((f, i) => ({
+          faces: faces.map((f) => ({
             box: roundedBox(f.box),
-            landmarks: roundedPoints(points[i]!),
-            label: answers[i]!.label,
-            probability: Math.round(answers[i]!.probability * 10000) / 10000,
-            runner_up: answers[i]!.runnerUp &&
-              {
-                label: answers[i]!.runnerUp!.label,
-                probability: Math.round(answers[i]!.runnerUp!.probability * 10000) / 10000,
-              },
+            landmarks: roundedPoints(f.landmarks),
+            label: f.prediction.label,
+            method: f.prediction.method,
+            probability: round4(f.prediction.probability),
+            distance: round4(f.prediction.distance),
+            runner_up: f.prediction.runnerUp && {
+              label: f.prediction.runnerUp.label,
+              probability: round4(f.prediction.runnerUp.probability),
+              distance: round4(f.prediction.runnerUp.distance),
+            },
           })),
           ms: ms(performance.now() - t0),
         };
         if (o.json) io.stdout(JSON.stringify(line));
         else {
+          const score = (p: number | null, d: number | null) => p !== null ? p.toFixed(2) : `distance ${d!.toFixed(2)}`;
           const named = line.faces.map((f) =>
-            `${f.label ?? "unknown"} (${f.probability.toFixed(2)}${
-              f.runner_up ? `; then ${f.runner_up.label} ${f.runner_up.probability.toFixed(2)}` : ""
+            `${f.label ?? "unknown"} (${score(f.probability, f.distance)}${
+              f.runner_up ? `; then ${f.runner_up.label} ${score(f.runner_up.probability, f.runner_up.distance)}` : ""
             })`
           );
           io.stdout(`${item.path}: ${named.length ? named.join(", ") : "no face"}`);
@@ -73,8 +98,7 @@ async function runPredict(
       }
     }
   } finally {
-    await pipeline.dispose();
-    model.classifier.dispose();
+    await recognizer.dispose();
   }
   return failed > 0 ? EXIT.inputFailed : EXIT.ok;
 }

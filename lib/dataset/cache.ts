@@ -49,6 +49,8 @@ export interface CacheRecord {
   readonly landmarks?: readonly (readonly [number, number])[];
   /** Its features (the configured feature set, row-major). */
   readonly features?: readonly number[];
+  /** Its 128-d embedding as the network outputs it (sets that use the embedding). */
+  readonly embedding?: readonly number[];
 }
 
 /** A whole cache in memory. */

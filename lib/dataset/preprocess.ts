@@ -165,6 +165,7 @@ async function runInWorkers(
     detector: options.detector,
     landmarks: options.landmarks,
     features: options.features,
+    embedder: options.embedder,
   };
   const url = new URL("./_preprocess_worker.ts", import.meta.url);
   const pool = Array.from({ length: n }, () => new Worker(url, { type: "module" }));

@@ -16,9 +16,18 @@ import {
   resolveLandmarkerOptions,
 } from "../landmarks/detect_landmarks.ts";
 import { type FeatureSet, featureSet } from "../features/feature_sets.ts";
+import {
+  createEmbedder,
+  type EmbedderOptions,
+  embeddingModelUrl,
+  type FaceEmbedder,
+  resolveEmbedderOptions,
+} from "../embed/embed_faces.ts";
 import type { CacheRecord } from "./cache.ts";
 import type { LabelRule } from "./labels.ts";
 import { roundedBox, roundedPoints } from "../_rounded.ts";
+import type { Image } from "../image/image.ts";
+import type { Point } from "../landmarks/point.ts";
 
 /** Everything that decides how a photo becomes features. */
 export interface PipelineOptions {
@@ -26,51 +35,92 @@ export interface PipelineOptions {
   readonly landmarks?: LandmarkerOptions;
   /** Feature set name. Default `"geometry"`. */
   readonly features?: string;
+  /** Face alignment for the embedding (used by the sets that need it). */
+  readonly embedder?: EmbedderOptions;
 }
 
 /**
  * The whole pipeline configuration recorded in a cache: resolved options, the sha256 of
- * the cascade and landmark model in use, the feature set and the label rule. Two runs with
- * equal configurations turn the same photo into the same record.
+ * the cascade and landmark model in use (and of the embedding model and the alignment, for
+ * the sets that need them), the feature set and the label rule. Two runs with equal
+ * configurations turn the same photo into the same record.
  */
 export async function pipelineConfig(options: PipelineOptions, labelRule: LabelRule): Promise<Record<string, unknown>> {
   const detector = resolveDetectorOptions(options.detector);
   const landmarks = resolveLandmarkerOptions(options.landmarks);
   const set = featureSet(options.features ?? "geometry");
+  const assets: Record<string, string> = {
+    cascade: await sha256Hex(await readAsset(cascadeUrl(detector.cascade))),
+    landmark_model: await sha256Hex(await readAsset(landmarkModelUrl(landmarks.model))),
+  };
+  if (!set.needsEmbedding) {
+    return {
+      detector: { ...detector, angles: [...detector.angles] },
+      landmarks,
+      assets,
+      features: { name: set.name, version: set.version },
+      labels: labelRule,
+    };
+  }
+  const align = resolveEmbedderOptions(options.embedder);
+  assets.embedding_model = await sha256Hex(await readAsset(embeddingModelUrl()));
   return {
     detector: { ...detector, angles: [...detector.angles] },
     landmarks,
-    assets: {
-      cascade: await sha256Hex(await readAsset(cascadeUrl(detector.cascade))),
-      landmark_model: await sha256Hex(await readAsset(landmarkModelUrl(landmarks.model))),
-    },
+    align: { ...align, points: [...align.points] },
+    assets,
     features: { name: set.name, version: set.version },
     labels: labelRule,
   };
 }
 
-/** A loaded pipeline: detector, landmarker and feature set. */
+/** A loaded pipeline: detector, landmarker, embedder (when the feature set needs it) and feature set. */
 export interface Pipeline {
   readonly detector: FaceDetector;
   readonly landmarker: FaceLandmarker;
+  /** Present when the feature set needs the embedding (or `embed` was asked for). */
+  readonly embedder?: FaceEmbedder;
   readonly features: FeatureSet;
   dispose(): Promise<void>;
 }
 
-/** Loads the detector, landmarker and feature set for `options`. */
-export async function createPipeline(options: PipelineOptions): Promise<Pipeline> {
+/**
+ * Loads the detector, landmarker, feature set and, when the set needs it or `embed` is
+ * true, the embedder for `options`.
+ */
+export async function createPipeline(options: PipelineOptions, embed = false): Promise<Pipeline> {
   const features = featureSet(options.features ?? "geometry");
   const detector = await createFaceDetector(options.detector);
   const landmarker = await createLandmarker(options.landmarks);
+  const embedder = features.needsEmbedding || embed ? await createEmbedder(options.embedder) : undefined;
   return {
     detector,
     landmarker,
+    embedder,
     features,
     async dispose() {
       detector.dispose();
       await landmarker.dispose();
+      await embedder?.dispose();
     },
   };
+}
+
+/**
+ * One face's features (and embedding, when the pipeline has an embedder) from its landmarks.
+ *
+ * @throws {RangeError} When the feature set needs an embedding and the pipeline has no embedder.
+ */
+export async function faceFeatures(
+  pipeline: Pipeline,
+  image: Image,
+  landmarks: readonly (readonly Point[])[],
+): Promise<{ features: Float32Array; embedding?: Float32Array }[]> {
+  const embeddings = pipeline.embedder ? await pipeline.embedder.embed(image, landmarks) : undefined;
+  return landmarks.map((points, i) => {
+    const embedding = embeddings?.[i];
+    return { features: pipeline.features.compute({ landmarks: points, embedding }), embedding };
+  });
 }
 
 /** One photo to process: its bytes and what is already known of it. */
@@ -102,7 +152,8 @@ export async function processPhoto(pipeline: Pipeline, task: PhotoTask): Promise
   const face = faces[0];
   if (!face) return { ...base, status: "no_face", reason: "no face found", ...size, faces: 0 };
   const [points] = await pipeline.landmarker.landmarks(image, [face.box]);
-  const features = pipeline.features.compute({ landmarks: points! });
+  const [computed] = await faceFeatures(pipeline, image, [points!]);
+  const { features, embedding } = computed!;
   return {
     ...base,
     status: "ok",
@@ -112,5 +163,6 @@ export async function processPhoto(pipeline: Pipeline, task: PhotoTask): Promise
     source: face.source,
     landmarks: roundedPoints(points!),
     features: Array.from(features),
+    ...(embedding ? { embedding: Array.from(embedding) } : {}),
   };
 }

@@ -75,6 +75,7 @@ export interface OpenCV {
   readonly INTER_AREA: number;
   readonly INTER_LINEAR: number;
   readonly BORDER_REPLICATE: number;
+  readonly BORDER_CONSTANT: number;
   readonly HEAPU8: Uint8Array;
   cvtColor(src: Mat, dst: Mat, code: number): void;
   resize(src: Mat, dst: Mat, size: CvSize, fx: number, fy: number, interpolation: number): void;

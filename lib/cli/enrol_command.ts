@@ -1,0 +1,109 @@
+import { Command } from "npm:@commander-js/extra-typings@15.1.0";
+import { type Model, saveModel } from "../classify/classifier.ts";
+import { DEFAULT_MAX_DISTANCE, type GalleryEntry, saveGallery } from "../classify/gallery.ts";
+import { loadCheckedModel, modelPipeline } from "../classify/recognize.ts";
+import { createPipeline, faceFeatures, pipelineConfig } from "../dataset/process_photo.ts";
+import { featureSet } from "../features/feature_sets.ts";
+import { ImageError } from "../image/image_error.ts";
+import { readImage } from "../image/read_image.ts";
+import { type CliIo, EXIT, listInputs } from "./_io.ts";
+
+/**
+ * The `enrol` subcommand: adds a person's photos to a model's embedding gallery, without
+ * retraining; they are recognised at once (`predict`, nearest neighbour).
+ */
+export function enrolCommand(io: CliIo, setExit: (code: number) => void) {
+  return new Command("enrol")
+    .description(
+      "Add a person's photos to a model's embedding gallery (a new folder becomes a gallery-only model).",
+    )
+    .argument("<label>", "the person")
+    .argument("<inputs...>", "image files or folders (the largest face of each is enrolled)")
+    .option("--model <dir>", "the model (created when the folder has none)", "./model")
+    .action(async (label, inputs, o) => setExit(await runEnrol(label, inputs, o, io)));
+}
+
+/** A new gallery-only model: the default pipeline with the embedding, no network. */
+async function newGalleryModel(): Promise<Model> {
+  const { labels: _l, features, ...pipeline } = await pipelineConfig({ features: "embedding" }, "folder");
+  return {
+    info: {
+      labels: [],
+      network: null,
+      rows: 1,
+      features: features as { name: string; version: number },
+      pipeline,
+      minProb: 0,
+      method: "nearest",
+      maxDistance: DEFAULT_MAX_DISTANCE,
+      training: {},
+    },
+    weights: {},
+    gallery: [],
+  };
+}
+
+async function runEnrol(label: string, inputs: string[], o: { model: string }, io: CliIo): Promise<number> {
+  if (label.trim() === "" || label !== label.trim()) {
+    io.stderr(`error: the label must be a non-empty name without surrounding spaces, got ${JSON.stringify(label)}`);
+    return EXIT.badArguments;
+  }
+  let exists = true;
+  try {
+    await Deno.stat(`${o.model}/model.json`);
+  } catch {
+    exists = false;
+  }
+  let model: Model;
+  try {
+    model = exists ? await loadCheckedModel(o.model) : await newGalleryModel();
+  } catch (e) {
+    io.stderr(e instanceof Error ? e.message : String(e));
+    return EXIT.badArguments;
+  }
+  if (!featureSet(model.info.features.name).needsEmbedding) {
+    io.stderr(
+      `${o.model}: the model uses ${model.info.features.name} features; enrolment needs the embedding ` +
+        "(train on a cache made with --features embedding or both, or enrol into a new folder)",
+    );
+    return EXIT.badArguments;
+  }
+  const listed = await listInputs(inputs, io);
+  let failed = listed.failed;
+  const added: GalleryEntry[] = [];
+  const pipeline = await createPipeline(modelPipeline(model.info));
+  try {
+    for (const item of listed.listed) {
+      try {
+        const image = await readImage(item.path);
+        const faces = pipeline.detector.detect(image);
+        if (faces.length === 0) throw new ImageError(item.path, "no face found");
+        if (faces.length > 1) io.stderr(`${item.path}: ${faces.length} faces, enrolling the largest`);
+        const points = await pipeline.landmarker.landmarks(image, [faces[0]!.box]);
+        const { embedding } = (await faceFeatures(pipeline, image, points))[0]!;
+        added.push({ label, path: item.path, embedding: embedding! });
+      } catch (e) {
+        if (!(e instanceof ImageError)) throw e;
+        failed++;
+        io.stderr(e.message);
+      }
+    }
+  } finally {
+    await pipeline.dispose();
+  }
+  if (added.length) {
+    // A photo enrolled again under the same name replaces its earlier entry.
+    const again = new Set(added.map((e) => e.path));
+    const gallery = [...model.gallery.filter((e) => !(e.label === label && again.has(e.path))), ...added];
+    if (exists) await saveGallery(o.model, gallery);
+    else {
+      await Deno.mkdir(o.model, { recursive: true });
+      await saveModel(o.model, { ...model, gallery });
+    }
+    const people = new Set(gallery.map((e) => e.label)).size;
+    io.stderr(
+      `enrolled ${added.length} photo(s) of ${label} into ${o.model}/ (gallery: ${gallery.length} faces of ${people} people)`,
+    );
+  } else io.stderr(`nothing enrolled into ${o.model}/`);
+  return failed > 0 ? EXIT.inputFailed : EXIT.ok;
+}

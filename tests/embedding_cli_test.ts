@@ -1,0 +1,126 @@
+import assert from "node:assert/strict";
+import { runCli } from "./_cli.ts";
+import { makeDataset } from "./_photos.ts";
+import { readImage } from "../lib/image/read_image.ts";
+import { encodeImage } from "../lib/image/encode_image.ts";
+import { loadModel } from "../lib/classify/classifier.ts";
+
+/** A re-encoded copy (decoded, written again as lossy WebP, quality 90): other bytes, nearly the same pixels. */
+async function reencoded(path: string, dir: string): Promise<string> {
+  const out = `${dir}/copy_${path.split("/").pop()!.replace(/\.\w+$/, "")}.webp`;
+  await Deno.writeFile(out, await encodeImage(await readImage(path), "webp"));
+  return out;
+}
+
+Deno.test("enrol into a new folder, then predict names the enrolled person on a re-encoded copy (nearest, with distance)", async () => {
+  const ds = await makeDataset();
+  const model = `${ds}/gallery_model`;
+  try {
+    const a = await runCli(["enrol", "ann", `${ds}/people/ann/1.jpg`, "--model", model]);
+    assert.equal(a.code, 0, a.stderr.join("\n"));
+    assert.match(a.stderr.join("\n"), /enrolled 1 photo\(s\) of ann/);
+    assert.equal((await runCli(["enrol", "bea", `${ds}/people/bea/3.jpg`, "--model", model])).code, 0);
+    const m = await loadModel(model);
+    assert.equal(m.info.method, "nearest");
+    assert.equal(m.info.network, null);
+    assert.deepEqual(m.gallery.map((e) => e.label), ["ann", "bea"]);
+    assert.equal(m.gallery[0]!.embedding.length, 128);
+    const copy = await reencoded(`${ds}/people/ann/1.jpg`, ds);
+    const p = await runCli(["predict", copy, "--model", model, "--json"]);
+    assert.equal(p.code, 0, p.stderr.join("\n"));
+    const face = JSON.parse(p.stdout[0]!).faces[0];
+    assert.equal(face.label, "ann");
+    assert.equal(face.method, "nearest");
+    assert.equal(face.probability, null);
+    // Re-encoding moves the embedding a little (measured 0.055 here), far less than another person (0.69).
+    console.log(`re-encoded copy: distance ${face.distance}, runner-up ${face.runner_up.distance}`);
+    assert.ok(face.distance > 0 && face.distance < 0.15, `distance ${face.distance}`);
+    assert.equal(face.runner_up.label, "bea");
+    assert.ok(face.runner_up.distance > 0.4, `runner-up distance ${face.runner_up.distance}`);
+    // Under a tiny --max-distance the same face is unknown.
+    const strict = await runCli(["predict", copy, "--model", model, "--json", "--max-distance", "0.001"]);
+    assert.equal(JSON.parse(strict.stdout[0]!).faces[0].label, null);
+    // A gallery-only model has no network.
+    assert.equal((await runCli(["predict", copy, "--model", model, "--method", "network"])).code, 2);
+  } finally {
+    await Deno.remove(ds, { recursive: true });
+  }
+});
+
+Deno.test("enrol names a photo without a face, goes on with the rest, and exits 1", async () => {
+  const ds = await makeDataset();
+  try {
+    const r = await runCli(["enrol", "bea", `${ds}/people/bea`, "--model", `${ds}/m`]);
+    assert.equal(r.code, 1);
+    assert.ok(r.stderr.some((l) => l.endsWith("flat.pgm: no face found")), r.stderr.join("\n"));
+    assert.equal((await loadModel(`${ds}/m`)).gallery.length, 2);
+  } finally {
+    await Deno.remove(ds, { recursive: true });
+  }
+});
+
+Deno.test("compare --json gives {a, b, distance, same, threshold}: a photo and its re-encoded copy are the same person", async () => {
+  const ds = await makeDataset();
+  try {
+    const a = `${ds}/people/ann/1.jpg`;
+    const copy = await reencoded(a, ds);
+    const r = await runCli(["compare", a, copy, "--json", "--model", `${ds}/none`]);
+    // A named model folder that does not exist is a bad argument…
+    assert.equal(r.code, 2);
+    const same = await runCli(["compare", a, copy, "--json", "--threshold", "0.6"]);
+    assert.equal(same.code, 0, same.stderr.join("\n"));
+    const j = JSON.parse(same.stdout[0]!);
+    assert.deepEqual(Object.keys(j), ["a", "b", "distance", "same", "threshold"]);
+    assert.equal(j.same, true);
+    assert.equal(j.threshold, 0.6);
+    assert.ok(j.distance < 0.15, String(j.distance));
+    // Two different people: exit 0 whatever the answer, and a larger distance.
+    const other = await runCli(["compare", a, `${ds}/people/cat/5.jpg`, "--json", "--threshold", "0.6"]);
+    assert.equal(other.code, 0);
+    assert.ok(JSON.parse(other.stdout[0]!).distance > j.distance + 0.2);
+    // A photo without a face: one line naming it, exit 1.
+    const none = await runCli(["compare", a, `${ds}/people/bea/flat.pgm`]);
+    assert.equal(none.code, 1);
+    assert.ok(none.stderr.some((l) => l.endsWith("flat.pgm: no face found")));
+  } finally {
+    await Deno.remove(ds, { recursive: true });
+  }
+});
+
+Deno.test("a model trained on embedding features keeps a gallery of its faces and predicts by nearest neighbour; enrol refuses a geometry model", async () => {
+  const ds = await makeDataset();
+  try {
+    const cache = `${ds}/emb.cache`;
+    assert.equal((await runCli(["preprocess", `${ds}/people`, "--features", "embedding", "--cache", cache])).code, 1);
+    const t = await runCli(["train", "--cache", cache, "--model", `${ds}/m`, "--epochs", "3", "--folds", "0"]);
+    assert.equal(t.code, 0, t.stderr.join("\n"));
+    const m = await loadModel(`${ds}/m`);
+    assert.equal(m.info.method, "nearest");
+    assert.equal(m.info.features.name, "embedding");
+    assert.equal(m.gallery.length, 6);
+    const p = await runCli(["predict", `${ds}/people/cat/5.jpg`, "--model", `${ds}/m`, "--json"]);
+    const face = JSON.parse(p.stdout[0]!).faces[0];
+    assert.equal(face.label, "cat");
+    assert.ok(face.distance < 1e-4, String(face.distance));
+    // The trained head answers too, with a probability.
+    const n = await runCli([
+      "predict",
+      `${ds}/people/cat/5.jpg`,
+      "--model",
+      `${ds}/m`,
+      "--json",
+      "--method",
+      "network",
+    ]);
+    assert.equal(JSON.parse(n.stdout[0]!).faces[0].method, "network");
+    // A geometry model cannot take enrolments.
+    const gcache = `${ds}/geo.cache`;
+    await runCli(["preprocess", `${ds}/people`, "--cache", gcache]);
+    await runCli(["train", "--cache", gcache, "--model", `${ds}/g`, "--epochs", "2", "--folds", "0"]);
+    const e = await runCli(["enrol", "dan", `${ds}/people/ann/1.jpg`, "--model", `${ds}/g`]);
+    assert.equal(e.code, 2);
+    assert.match(e.stderr.join("\n"), /uses geometry features; enrolment needs the embedding/);
+  } finally {
+    await Deno.remove(ds, { recursive: true });
+  }
+});

@@ -114,7 +114,9 @@ export {
   saveModel,
 } from "./lib/classify/classifier.ts";
 export {
+  createMatcher,
   DEFAULT_MAX_DISTANCE,
+  DEFAULT_VERIFY_DISTANCE,
   GALLERY_FORMAT,
   type GalleryEntry,
   loadGallery,

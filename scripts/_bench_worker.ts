@@ -1,31 +1,42 @@
 /**
- * A bench worker: loads a detector, warms up, says "ready", then on "go" decodes and
- * detects its share of the photos and says "done".
+ * A bench worker: loads its pipeline, warms up, says "ready", then on "go" runs its share of
+ * the photos and says "done". Mode "detect": decode and detect. Mode "full": the whole
+ * pipeline of every feature set (decode, detect, landmarks, alignment and embedding, geometry
+ * and embedding features) on the largest face.
  *
  * @module
  */
 
 /// <reference lib="deno.worker" />
-import { createFaceDetector, type DetectorOptions } from "../lib/detect/detect_faces.ts";
+import type { DetectorOptions } from "../lib/detect/detect_faces.ts";
+import { createPipeline, faceFeatures, type Pipeline } from "../lib/dataset/process_photo.ts";
 import { readImage } from "../lib/image/read_image.ts";
 
 interface Start {
   paths: string[];
   options: DetectorOptions;
+  mode: "detect" | "full";
+}
+
+async function run(pipeline: Pipeline, mode: Start["mode"], path: string): Promise<void> {
+  const image = await readImage(path);
+  const face = pipeline.detector.detect(image)[0];
+  if (mode === "detect" || !face) return;
+  const points = await pipeline.landmarker.landmarks(image, [face.box]);
+  await faceFeatures(pipeline, image, points);
 }
 
 let job: Start | undefined;
+let pipeline: Pipeline | undefined;
 self.onmessage = async (e: MessageEvent<Start | "go">) => {
   if (e.data !== "go") {
     job = e.data;
-    const detector = await createFaceDetector(job.options);
-    if (job.paths[0] !== undefined) detector.detect(await readImage(job.paths[0]));
-    detector.dispose();
+    pipeline = await createPipeline({ detector: job.options, features: "both" });
+    for (const p of job.paths.slice(0, 3)) await run(pipeline, job.mode, p);
     self.postMessage("ready");
     return;
   }
-  const detector = await createFaceDetector(job!.options);
-  for (const p of job!.paths) detector.detect(await readImage(p));
-  detector.dispose();
+  for (const p of job!.paths) await run(pipeline!, job!.mode, p);
+  await pipeline!.dispose();
   self.postMessage("done");
 };

@@ -7,7 +7,7 @@
  */
 
 import type { Fold } from "../lib/classify/folds.ts";
-import { type GalleryEntry, nearestPerson } from "../lib/classify/gallery.ts";
+import { createMatcher } from "../lib/classify/gallery.ts";
 import { euclidean } from "../lib/embed/embed_faces.ts";
 
 /** One labelled face with its embedding. */
@@ -17,11 +17,11 @@ export interface Labelled {
   readonly embedding: Float32Array;
 }
 
-/** Accuracy of 1-nearest-neighbour on each fold's held-out faces, the rest enrolled. */
+/** Accuracy of the gallery's nearest person on each fold's held-out faces, the rest enrolled. */
 export function nearestKfold(faces: readonly Labelled[], folds: readonly Fold[]): number[] {
   return folds.map((f) => {
-    const gallery: GalleryEntry[] = f.train.map((i) => faces[i]!);
-    const hits = f.validation.filter((i) => nearestPerson(gallery, faces[i]!.embedding).label === faces[i]!.label);
+    const match = createMatcher(f.train.map((i) => faces[i]!));
+    const hits = f.validation.filter((i) => match(faces[i]!.embedding).label === faces[i]!.label);
     return hits.length / f.validation.length;
   });
 }
@@ -118,7 +118,8 @@ export function openSetAnswers(split: OpenSetSplit): {
   known: { label: string; distance: number; truth: string }[];
   strangers: number[];
 } {
-  const near = (f: Labelled) => nearestPerson(split.gallery, f.embedding);
+  const match = createMatcher(split.gallery);
+  const near = (f: Labelled) => match(f.embedding);
   return {
     known: split.known.map((f) => {
       const n = near(f);

@@ -45,12 +45,12 @@ Deno.test("the open-set split enrols every other person with every other photo; 
   assert.equal(split.known.length, 4);
   assert.equal(split.strangers.length, 8);
   const answers = openSetAnswers(split);
-  // Gallery: p0 at 0 and 2, p2 at 20 and 22; known probes (1, 3, 21, 23) are 1 away. Strangers: p1
-  // (10–13) are 8, 9, 8, 7 away; p3 (30–33) are 8, 9, 10, 11 away.
+  // Gallery: p0 at 0 and 2 (centroid 1), p2 at 20 and 22 (centroid 21); known probes (1, 3, 21, 23) are 0 or
+  // 2 from their centroid. Strangers: p1 (10–13) are 9, 10, 9, 8 away; p3 (30–33) are 9, 10, 11, 12 away.
   assert.deepEqual(openSetRates(answers, 2), { strangers_named: 0, known_unknown: 0, known_wrong: 0 });
-  assert.deepEqual(openSetRates(answers, 0.5), { strangers_named: 0, known_unknown: 1, known_wrong: 0 });
-  assert.equal(openSetRates(answers, 9).strangers_named, 6 / 8);
-  assert.equal(openSetRates(answers, 7.5).strangers_named, 1 / 8);
+  assert.deepEqual(openSetRates(answers, 0.5), { strangers_named: 0, known_unknown: 0.5, known_wrong: 0 });
+  assert.equal(openSetRates(answers, 9).strangers_named, 4 / 8);
+  assert.equal(openSetRates(answers, 7.5).strangers_named, 0);
   const t = chooseOpenSetThreshold(answers);
   assert.ok(t >= 0.3 && t <= 0.9, String(t));
 });

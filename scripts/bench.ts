@@ -2,9 +2,12 @@
  * `deno task bench [FOLDER…] [--quick] [--json-out FILE]`: speed of the pipeline, never
  * measured in tests. For each photo set (default: `lfw_min10` from ../shared/datasets when
  * present, and the six 1920 px npm sample photos), after a warm-up: median and p90 ms per
- * stage per photo; photos/s with 1 and N workers; cold start of each WASM runtime and of the
- * CLI to its first answer; peak RSS (sampled after every photo) of a process detecting over
- * every set.
+ * stage per photo or face (decode, detect, landmarks, geometry features, embedding); naming
+ * every face of a 640 px photo through the library with a geometry (network) and an embedding
+ * (gallery) model; photos/s with 1 and N workers; cold start of each WASM runtime (OpenCV.js,
+ * onnxruntime-web, tfjs), of the embedding model and of the CLI to its first answer
+ * (`detect`, `predict`); preprocessing and training times; peak RSS (sampled after every
+ * photo) of a process detecting over every set.
  *
  * @module
  */
@@ -12,11 +15,15 @@
 import { createFaceDetector, type DetectorOptions } from "../lib/detect/detect_faces.ts";
 import { decodeImage } from "../lib/image/decode_image.ts";
 import { createLandmarker } from "../lib/landmarks/detect_landmarks.ts";
+import { createEmbedder } from "../lib/embed/embed_faces.ts";
+import { geometryFeatures } from "../lib/features/geometry.ts";
+import { recognitionBench } from "./_bench_recognize.ts";
 import { listImages } from "../lib/image/list_images.ts";
 import { writeFileAtomic } from "../lib/_fs.ts";
 import { datasetsDir, datasetsPresent } from "./_datasets.ts";
 import { formatTable, meta, parseMeasureArgs, rssMb, summarize } from "./_meta.ts";
 import { ROOT, samplePhotos } from "./_npm.ts";
+import { validateBench } from "./_schema.ts";
 
 interface PhotoSet {
   name: string;
@@ -48,16 +55,18 @@ async function stageTimes(set: PhotoSet, warmup: number): Promise<Record<string,
   const detector = await createFaceDetector(set.options);
   const full = await createLandmarker({ model: "full" });
   const tiny = await createLandmarker({ model: "tiny" });
+  const embedder = await createEmbedder();
   const decode: number[] = [], detect: number[] = [], both: number[] = [];
-  const lmFull: number[] = [], lmTiny: number[] = [];
+  const lmFull: number[] = [], lmTiny: number[] = [], embed: number[] = [], geometry: number[] = [];
   try {
     // Warm-up: V8 compiles WASM in tiers; the first runs of a network are several times slower.
     for (const p of set.paths.slice(0, warmup)) {
       const image = await decodeImage(await Deno.readFile(p));
       const boxes = detector.detect(image).slice(0, 1).map((f) => f.box);
       for (let i = 0; i < 20 && boxes.length > 0; i++) {
-        await full.landmarks(image, boxes);
+        const [points] = await full.landmarks(image, boxes);
         await tiny.landmarks(image, boxes);
+        if (i < 5) await embedder.embed(image, [points!]);
       }
     }
     for (const p of set.paths) {
@@ -73,16 +82,23 @@ async function stageTimes(set: PhotoSet, warmup: number): Promise<Record<string,
       const box = faces[0]?.box;
       if (!box) continue;
       const t3 = performance.now();
-      await full.landmarks(image, [box]);
+      const [points] = await full.landmarks(image, [box]);
       const t4 = performance.now();
       await tiny.landmarks(image, [box]);
+      const t5 = performance.now();
+      geometryFeatures(points!);
+      const t6 = performance.now();
+      await embedder.embed(image, [points!]);
       lmFull.push(t4 - t3);
-      lmTiny.push(performance.now() - t4);
+      lmTiny.push(t5 - t4);
+      geometry.push(t6 - t5);
+      embed.push(performance.now() - t6);
     }
   } finally {
     detector.dispose();
     await full.dispose();
     await tiny.dispose();
+    await embedder.dispose();
   }
   return {
     decode: summarize(decode),
@@ -90,10 +106,17 @@ async function stageTimes(set: PhotoSet, warmup: number): Promise<Record<string,
     decode_detect: summarize(both),
     landmarks_full: summarize(lmFull),
     landmarks_tiny: summarize(lmTiny),
+    features_geometry: summarize(geometry),
+    embedding: summarize(embed),
   };
 }
 
-async function throughput(paths: string[], workers: number, options: DetectorOptions): Promise<number> {
+async function throughput(
+  paths: string[],
+  workers: number,
+  options: DetectorOptions,
+  mode: "detect" | "full",
+): Promise<number> {
   const url = new URL("./_bench_worker.ts", import.meta.url);
   const pool = Array.from({ length: workers }, () => new Worker(url, { type: "module" }));
   const next = (w: Worker, want: string) =>
@@ -105,7 +128,7 @@ async function throughput(paths: string[], workers: number, options: DetectorOpt
     const shares = pool.map((_, i) => paths.filter((_, j) => j % workers === i));
     await Promise.all(pool.map((w, i) => {
       const ready = next(w, "ready");
-      w.postMessage({ paths: shares[i], options });
+      w.postMessage({ paths: shares[i], options, mode });
       return ready;
     }));
     const t0 = performance.now();
@@ -214,13 +237,23 @@ if (import.meta.main) {
   const workers = navigator.hardwareConcurrency;
   const result = {
     ...(await meta()),
+    command: `deno task bench ${Deno.args.join(" ")}`.trim(),
     quick,
     sets: {} as Record<
       string,
-      { stages: Record<string, Stats>; throughput: { workers_1: number; workers_n: number; n: number } }
+      {
+        stages: Record<string, Stats>;
+        throughput: {
+          workers_1: number;
+          workers_n: number;
+          n: number;
+          detect_only_workers_1: number;
+          detect_only_workers_n: number;
+        };
+      }
     >,
     stages: {} as Record<string, Stats>,
-    throughput: { workers_1: 0, workers_n: 0, n: workers },
+    throughput: { workers_1: 0, workers_n: 0, n: workers, detect_only_workers_1: 0, detect_only_workers_n: 0 },
     cold_start_ms: {} as Record<string, number>,
     preprocess: null as null | Record<string, unknown>,
     train: null as null | Record<string, unknown>,
@@ -234,15 +267,21 @@ if (import.meta.main) {
     const stages = await stageTimes(set, 3);
     const tpPaths = quick ? set.paths.slice(0, Math.min(set.paths.length, 40)) : set.paths;
     const tp = {
-      workers_1: await throughput(tpPaths, 1, set.options),
-      workers_n: await throughput(tpPaths, workers, set.options),
+      workers_1: await throughput(tpPaths, 1, set.options, "full"),
+      workers_n: await throughput(tpPaths, workers, set.options, "full"),
       n: workers,
+      detect_only_workers_1: await throughput(tpPaths, 1, set.options, "detect"),
+      detect_only_workers_n: await throughput(tpPaths, workers, set.options, "detect"),
     };
     result.sets[set.name] = { stages, throughput: tp };
   }
   const first = Object.values(result.sets)[0]!;
-  result.stages = first.stages;
+  result.stages = { ...first.stages };
   result.throughput = first.throughput;
+  console.error("bench: recognition (640 px photos through the library; predict's cold start)…");
+  const rec = await recognitionBench(quick);
+  Object.assign(result.stages, rec.stages);
+  Object.assign(result.cold_start_ms, rec.cold_start_ms);
   // preprocess: cold cache, then a second run over the unchanged folder, with N workers.
   const ppFolder = datasetsPresent() ? `${datasetsDir()}/${quick ? "face2vec/train" : "lfw_min10"}` : folders[0];
   if (ppFolder !== undefined) {
@@ -305,11 +344,22 @@ if (import.meta.main) {
       rows.push([`${name} ${stage}`, v.median_ms.toFixed(1), v.p90_ms.toFixed(1), String(v.n)]);
     }
     rows.push([
-      `${name} photos/s (1 / ${workers} workers)`,
+      `${name} photos/s end to end (1 / ${workers} workers)`,
       String(s.throughput.workers_1),
       String(s.throughput.workers_n),
       "",
     ]);
+    rows.push([
+      `${name} photos/s decode + detect (1 / ${workers} workers)`,
+      String(s.throughput.detect_only_workers_1),
+      String(s.throughput.detect_only_workers_n),
+      "",
+    ]);
+  }
+  for (const [stage, v] of Object.entries(result.stages)) {
+    if (stage.startsWith("recognize_")) {
+      rows.push([`${stage} (library, warm)`, v.median_ms.toFixed(1), v.p90_ms.toFixed(1), String(v.n)]);
+    }
   }
   for (const [k, v] of Object.entries(result.cold_start_ms)) rows.push([`cold start ${k}`, v.toFixed(0), "", ""]);
   rows.push(["peak RSS MB (detect over all sets)", String(result.peak_rss_mb), "", ""]);
@@ -338,5 +388,10 @@ if (import.meta.main) {
   console.log(
     `(${result.commit}, deno ${result.deno}, ${result.cores} cores, ${result.date}${quick ? ", --quick" : ""})`,
   );
-  if (jsonOut) await writeFileAtomic(jsonOut, JSON.stringify(result, null, 2) + "\n");
+  if (jsonOut) {
+    const problems = validateBench(JSON.parse(JSON.stringify(result)));
+    for (const p of problems) console.error(`bench.json schema: ${p}`);
+    if (problems.length) Deno.exit(1);
+    await writeFileAtomic(jsonOut, JSON.stringify(result, null, 2) + "\n");
+  }
 }

@@ -30,7 +30,7 @@ import { readCache } from "../lib/dataset/cache.ts";
 import { samplesFromCache } from "../lib/classify/samples.ts";
 import { trainClassifier } from "../lib/classify/train.ts";
 import { createClassifier, modelFromTraining } from "../lib/classify/classifier.ts";
-import { DEFAULT_MAX_DISTANCE, nearestPerson } from "../lib/classify/gallery.ts";
+import { createMatcher, DEFAULT_MAX_DISTANCE } from "../lib/classify/gallery.ts";
 import { seededRandom, stratifiedFolds } from "../lib/classify/folds.ts";
 import { defaultNetwork } from "../lib/classify/network.ts";
 import {
@@ -45,6 +45,7 @@ import {
   verificationAt,
 } from "./_embedding_eval.ts";
 import { ROOT, samplePhotos } from "./_npm.ts";
+import { validateReport } from "./_schema.ts";
 
 interface Target {
   name: string;
@@ -153,7 +154,7 @@ async function networkFigures(p: Prepared, set: string, k: number, seeds: number
   return { means, trainTest: scores };
 }
 
-/** k-fold and train→test figures of 1-nearest-neighbour on the embeddings. */
+/** k-fold and train→test figures of the gallery (nearest person's centroid) on the embeddings. */
 function nearestFigures(p: Prepared, k: number, seeds: number[]) {
   const means = seeds.map((seed) =>
     avg(nearestKfold(p.faces, stratifiedFolds(p.samples.labels, k, seededRandom(seed))))
@@ -162,7 +163,7 @@ function nearestFigures(p: Prepared, k: number, seeds: number[]) {
   const probes = p.faces.filter((f) => f.path.startsWith("test/"));
   const trainTest = probes.length && gallery.length
     ? [
-      probes.filter((f) => nearestPerson(gallery, f.embedding).label === f.label).length /
+      probes.filter((f) => createMatcher(gallery)(f.embedding).label === f.label).length /
       (probes.length + p.testNoFace),
     ]
     : [];
@@ -174,8 +175,8 @@ function nearestFigures(p: Prepared, k: number, seeds: number[]) {
  * cross-validation stratified by person (k = min(10, smallest class)), the same folds for
  * every set (same seeds, same photos), mean ± std over seeds, and train→test where the folder
  * has train/ and test/. `kfold_mean` is over photos with a face; `kfold_mean_all` counts each
- * no-face photo as an error, as train→test does. `embedding` is 1-nearest-neighbour (its
- * default, deterministic: its std is over the seeds' folds); `geometry` and `both` are the
+ * no-face photo as an error, as train→test does. `embedding` is the gallery's nearest person
+ * (its default, deterministic: its std is over the seeds' folds); `geometry` and `both` are the
  * trained network.
  */
 async function accuracyFigures(name: string, dir: string, quick: boolean, rows: string[][]) {
@@ -360,7 +361,12 @@ if (import.meta.main) {
     targets.push({ name: "npm_samples_rotate_always", kind: "boxes", photos, options: { rotate: "always" }, truth });
   }
 
-  const report = { ...(await meta()), quick, datasets: {} as Record<string, unknown> };
+  const report = {
+    ...(await meta()),
+    command: `deno task report ${Deno.args.join(" ")}`.trim(),
+    quick,
+    datasets: {} as Record<string, unknown>,
+  };
   const rows = [["dataset", "photos", "hit", "even", "odd", "padded", "fallback", "false", "errors"]];
   const nmeRows = [["landmarks (NME %)", "model", "median", "mean", "found", "even median", "odd median"]];
   for (const t of targets) {
@@ -437,5 +443,10 @@ if (import.meta.main) {
   console.log(
     `(${report.commit}, deno ${report.deno}, ${report.cores} cores, ${report.date}${quick ? ", --quick" : ""})`,
   );
-  if (jsonOut) await writeFileAtomic(jsonOut, JSON.stringify(report, null, 2) + "\n");
+  if (jsonOut) {
+    const problems = validateReport(JSON.parse(JSON.stringify(report)));
+    for (const p of problems) console.error(`report.json schema: ${p}`);
+    if (problems.length) Deno.exit(1);
+    await writeFileAtomic(jsonOut, JSON.stringify(report, null, 2) + "\n");
+  }
 }

@@ -53,6 +53,8 @@ Deno.test("mod.ts exports exactly the documented API (name and kind)", () => {
     stratifiedFolds: "function",
     DEFAULT_ALIGN_OPTIONS: "object",
     DEFAULT_MAX_DISTANCE: "number",
+    DEFAULT_VERIFY_DISTANCE: "number",
+    createMatcher: "function",
     EMBEDDING_SIZE: "number",
     GALLERY_FORMAT: "object",
     alignmentTransform: "function",

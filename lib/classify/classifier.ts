@@ -3,7 +3,7 @@ import { writeFileAtomic } from "../_fs.ts";
 import { forward, type NetworkOptions, PARAM_NAMES, type StackedParams, STAT_NAMES } from "./network.ts";
 import { loadTfjs } from "./tfjs.ts";
 import type { TrainResult, Weights } from "./train.ts";
-import { type GalleryEntry, loadGallery, nearestPerson, saveGallery } from "./gallery.ts";
+import { createMatcher, type GalleryEntry, loadGallery, saveGallery } from "./gallery.ts";
 
 /**
  * How a model names a face: `"network"` (the trained classifier's top class, unknown under
@@ -224,6 +224,7 @@ export async function createClassifier(model: Model): Promise<Classifier> {
     const c = info.labels.length;
     return features.map((_, i) => values.slice(i * c, (i + 1) * c));
   };
+  let matcher: ReturnType<typeof createMatcher> | undefined;
   return {
     info,
     gallery,
@@ -232,9 +233,10 @@ export async function createClassifier(model: Model): Promise<Classifier> {
       const method = options.method ?? info.method;
       if (method === "nearest") {
         const maxDistance = options.maxDistance ?? info.maxDistance ?? Infinity;
+        matcher ??= createMatcher(gallery);
         return faces.map((f) => {
           if (!f.embedding) throw new RangeError("nearest-neighbour prediction needs the face embedding");
-          const n = nearestPerson(gallery, f.embedding, maxDistance);
+          const n = matcher!(f.embedding, maxDistance);
           return {
             label: n.label,
             method,

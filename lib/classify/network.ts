@@ -41,8 +41,10 @@ export const DEFAULT_NETWORK: Readonly<Required<NetworkOptions>> = Object.freeze
 
 /**
  * The default architecture for a feature set: the original's network for `geometry`; for
- * `embedding` and `both` (one row of 128 or 332 numbers) the same layers, wider.
- * PROVISIONAL sizes until measured.
+ * `embedding` and `both` (one row of 128 or 332 numbers) the same layers, wider: Dense(128),
+ * BN, tanh, Dense(64), sigmoid. Chosen on the even half of lfw_min10 (5-fold, seed 0, 100
+ * epochs) with `both`: 99.1% ± 0.6%, against 97.0% ± 1.1% for the original's 68/32, 99.0%
+ * for 128/128 tanh and 98.0% for 256/128 relu (`deno task tune-head`).
  *
  * @param featureSet A feature set name.
  * @returns The options in force (unknown names get the original's network).
@@ -54,7 +56,7 @@ export const DEFAULT_NETWORK: Readonly<Required<NetworkOptions>> = Object.freeze
  */
 export function defaultNetwork(featureSet: string): Required<NetworkOptions> {
   if (featureSet === "embedding" || featureSet === "both") {
-    return { ...DEFAULT_NETWORK, hidden1: 128, hidden2: 128, activation2: "tanh" };
+    return { ...DEFAULT_NETWORK, hidden1: 128, hidden2: 64 };
   }
   return { ...DEFAULT_NETWORK };
 }

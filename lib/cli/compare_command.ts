@@ -1,5 +1,5 @@
 import { Command } from "npm:@commander-js/extra-typings@15.1.0";
-import { DEFAULT_MAX_DISTANCE } from "../classify/gallery.ts";
+import { DEFAULT_VERIFY_DISTANCE } from "../classify/gallery.ts";
 import { loadCheckedModel, modelPipeline } from "../classify/recognize.ts";
 import { createPipeline, faceFeatures, type PipelineOptions } from "../dataset/process_photo.ts";
 import { euclidean } from "../embed/embed_faces.ts";
@@ -19,10 +19,14 @@ export function compareCommand(io: CliIo, setExit: (code: number) => void) {
     .argument("<b>", "second photo")
     .option(
       "--model <dir>",
-      "take the pipeline settings and threshold of this model when it uses embeddings",
+      "take the pipeline settings of this model when it uses embeddings",
       "./model",
     )
-    .option("--threshold <d>", "same person when the distance is at most this", numberIn("--threshold", 0, 100))
+    .option(
+      "--threshold <d>",
+      `same person when the distance is at most this (default ${DEFAULT_VERIFY_DISTANCE}: the equal-error point measured on LFW)`,
+      numberIn("--threshold", 0, 100),
+    )
     .option("--json", "print one JSON object")
     .action(async (a, b, o, cmd) =>
       setExit(await runCompare(a, b, { ...o, modelGiven: cmd.getOptionValueSource("model") !== "default" }, io))
@@ -37,12 +41,11 @@ async function runCompare(
 ): Promise<number> {
   // The model's settings when it has embeddings; the defaults when there is no model (unless one was named).
   let options: PipelineOptions = { features: "embedding" };
-  let threshold = o.threshold ?? DEFAULT_MAX_DISTANCE;
+  const threshold = o.threshold ?? DEFAULT_VERIFY_DISTANCE;
   try {
     const model = await loadCheckedModel(o.model);
     if (featureSet(model.info.features.name).needsEmbedding) {
       options = { ...modelPipeline(model.info), features: "embedding" };
-      threshold = o.threshold ?? model.info.maxDistance ?? DEFAULT_MAX_DISTANCE;
     }
   } catch (e) {
     if (o.modelGiven) {

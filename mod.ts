@@ -102,6 +102,7 @@ export {
 export {
   type Classifier,
   createClassifier,
+  DEFAULT_MIN_PROB,
   type FaceVectors,
   loadModel,
   type Model,

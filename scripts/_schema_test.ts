@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { validateBench, validateReport } from "./_schema.ts";
-import { figureSections } from "./readme_figures.ts";
+import { denoFmt, figureSections } from "./readme_figures.ts";
 
 const BENCH: Record<string, unknown> = JSON.parse(
   await Deno.readTextFile(new URL("./testdata/bench.json", import.meta.url)),
@@ -320,18 +320,7 @@ Deno.test("every field the validators check is listed in the README's schema", a
 
 Deno.test("figureSections() renders the fixtures as deno-fmt-clean markdown", async () => {
   const s = figureSections(REPORT as never, BENCH as never, { report: "docs/report.json", bench: "docs/bench.json" });
-  for (const text of [s.accuracy, s.speed]) {
-    const child = new Deno.Command(Deno.execPath(), {
-      args: ["fmt", "--ext", "md", "-"],
-      cwd: new URL("..", import.meta.url),
-      stdin: "piped",
-      stdout: "piped",
-    }).spawn();
-    const writer = child.stdin.getWriter();
-    await writer.write(new TextEncoder().encode(text));
-    await writer.close();
-    assert.equal(new TextDecoder().decode((await child.output()).stdout), `${text}\n`);
-  }
+  for (const text of [s.accuracy, s.speed]) assert.equal(await denoFmt(text), `${text}\n`);
   assert.match(
     s.accuracy,
     /\| lfw_min10 +\| embedding +\| nearest neighbour +\| +106 \| +2148 \(\+11\) \| +96\.5% ± 0\.1% \|/,

@@ -227,16 +227,19 @@ export async function runDemo(args: readonly string[], io: CliIo = processIo()):
   const f2v = `${datasetsDir()}/face2vec`;
   const useDatasets = !o.samples && await isDirectory(f2v);
   const epochs = o.epochs === undefined ? [] : ["--epochs", String(o.epochs)];
-  let steps: string[][], data: string;
+  // The same path twice: the original's landmark geometry (model in out/model), then the
+  // learned embedding (out/model_embedding).
+  const FEATURES = ["geometry", "embedding"] as const;
+  const modelOf = (f: string) => (f === "geometry" ? `${out}/model` : `${out}/model_${f}`);
+  let steps: (f: string) => string[][], data: string;
   if (useDatasets) {
     data = `the original Face2Vec's own photos (${f2v}: train/ and test/)`;
     io.stderr(`Face2Vec demo 2/2 on ${data}: preprocess train/ → train → evaluate test/ → predict`);
-    const cache = `${out}/face2vec_train.geometry.cache`;
-    steps = [
-      ["preprocess", `${f2v}/train`, "--cache", cache],
-      ["train", "--cache", cache, "--model", `${out}/model`, "--folds", "2", ...epochs],
-      ["evaluate", `${f2v}/test`, "--model", `${out}/model`, "--cache", `${out}/face2vec_test.geometry.cache`],
-      ["predict", photos[2]!, "--model", `${out}/model`],
+    steps = (f) => [
+      ["preprocess", `${f2v}/train`, "--features", f, "--cache", `${out}/face2vec_train.${f}.cache`],
+      ["train", "--cache", `${out}/face2vec_train.${f}.cache`, "--model", modelOf(f), "--folds", "2", ...epochs],
+      ["evaluate", `${f2v}/test`, "--model", modelOf(f), "--cache", `${out}/face2vec_test.${f}.cache`],
+      ["predict", photos[2]!, "--model", modelOf(f)],
     ];
   } else {
     io.stderr(
@@ -261,31 +264,45 @@ export async function runDemo(args: readonly string[], io: CliIo = processIo()):
       `(${TRAIN_AUGMENTATIONS.length} copies each to train on in ${s.train}/, ${TEST_AUGMENTATIONS.length} ` +
       `held-out copies each to recognise in ${s.test}/)`;
     io.stderr(`data: ${data}`);
-    const cache = `${out}/samples_train.geometry.cache`;
-    steps = [
-      ["preprocess", s.train, "--cache", cache],
-      ["train", "--cache", cache, "--model", `${out}/model`, "--folds", "4", ...epochs],
-      ["evaluate", s.test, "--model", `${out}/model`, "--cache", `${out}/samples_test.geometry.cache`],
-      ["predict", `${s.test}/${s.people[0]!.name}/1.png`, "--model", `${out}/model`],
+    steps = (f) => [
+      ["preprocess", s.train, "--features", f, "--cache", `${out}/samples_train.${f}.cache`],
+      ["train", "--cache", `${out}/samples_train.${f}.cache`, "--model", modelOf(f), "--folds", "4", ...epochs],
+      ["evaluate", s.test, "--model", modelOf(f), "--cache", `${out}/samples_test.${f}.cache`],
+      ["predict", `${s.test}/${s.people[0]!.name}/1.png`, "--model", modelOf(f)],
     ];
   }
-  let accuracy: string | undefined;
-  for (const step of steps) {
-    io.stderr(`$ face2vec ${step.join(" ")}`);
-    // Evaluate's summary line is kept for the last word.
-    const tee: CliIo = {
-      ...io,
-      stdout: (line) => {
-        accuracy ??= /^accuracy: ([0-9.]+%)/.exec(line)?.[1];
-        io.stdout(line);
-      },
-    };
-    code = await main(step, tee);
-    if (code !== 0) return code;
+  const accuracy: Record<string, string | undefined> = {};
+  for (const f of FEATURES) {
+    io.stderr(
+      f === "geometry"
+        ? "-- with the original Face2Vec's landmark geometry features and network --"
+        : "-- with the learned 128-d embedding of the aligned face (the gallery names the nearest person) --",
+    );
+    for (const step of steps(f)) {
+      io.stderr(`$ face2vec ${step.join(" ")}`);
+      // Evaluate's summary line is kept for the last word.
+      const tee: CliIo = {
+        ...io,
+        stdout: (line) => {
+          accuracy[f] ??= /^accuracy: ([0-9.]+%)/.exec(line)?.[1];
+          io.stdout(line);
+        },
+      };
+      code = await main(step, tee);
+      if (code !== 0) return code;
+    }
   }
-  io.stderr(`demo done in ${((performance.now() - t0) / 1000).toFixed(1)} s; model in ${out}/model/`);
+  io.stderr(
+    `demo done in ${((performance.now() - t0) / 1000).toFixed(1)} s; models in ${modelOf("geometry")}/ and ${
+      modelOf("embedding")
+    }/`,
+  );
   io.stderr(`data used: ${data}`);
-  io.stderr(`evaluate accuracy: ${accuracy ?? "not printed"}${useDatasets ? "" : ` (${SAMPLES_CAVEAT})`}`);
+  for (const f of FEATURES) {
+    io.stderr(
+      `evaluate accuracy (${f}): ${accuracy[f] ?? "not printed"}${useDatasets ? "" : ` (${SAMPLES_CAVEAT})`}`,
+    );
+  }
   return 0;
 }
 

@@ -518,7 +518,7 @@ function sectionRange(readme: string, name: string): [number, number] {
 }
 
 /** Formats markdown with `deno fmt` and the project's settings (deno.json's `fmt`). */
-async function denoFmt(markdown: string): Promise<string> {
+export async function denoFmt(markdown: string): Promise<string> {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["fmt", "--ext", "md", "-"],
     cwd: ROOT,

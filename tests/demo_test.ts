@@ -53,9 +53,14 @@ Deno.test("demo --samples runs preprocess → train → evaluate → predict on 
     }
     // The accuracy evaluate printed, repeated at the end. Measured at 40 epochs: 90.6–96.9%
     // over seeds 1–3; asserted far below that, and far above chance (12.5%).
-    const accuracy = Number(/^evaluate accuracy: ([0-9.]+)%/m.exec(log)?.[1]);
+    const accuracy = Number(/^evaluate accuracy \(geometry\): ([0-9.]+)%/m.exec(log)?.[1]);
     assert.ok(Number.isFinite(accuracy) && accuracy >= 50 && accuracy <= 100, `accuracy ${accuracy}`);
     assert.ok(stdout.some((l) => l.startsWith(`accuracy: ${accuracy.toFixed(1)}% (`)), "as evaluate printed it");
+    // The embedding path too: copies of one face are near each other in the embedding.
+    const embedded = Number(/^evaluate accuracy \(embedding\): ([0-9.]+)%/m.exec(log)?.[1]);
+    console.log(`demo accuracy: geometry ${accuracy}%, embedding ${embedded}%`);
+    assert.ok(Number.isFinite(embedded) && embedded >= 50, `embedding accuracy ${embedded}`);
+    assert.equal((await loadModel(`${out}/model_embedding`)).info.method, "nearest");
     // predict answered for the held-out copy (a person, or unknown under the model's threshold).
     assert.ok(stdout.some((l) => /person01\/1\.png: (person\d\d|unknown) \(/.test(l)), stdout.join("\n"));
   } finally {

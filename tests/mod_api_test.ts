@@ -10,6 +10,7 @@ Deno.test("mod.ts exports exactly the documented API (name and kind)", () => {
     DEFAULT_DETECTOR_OPTIONS: "object",
     DEFAULT_LANDMARKER_OPTIONS: "object",
     DEFAULT_MAX_PIXELS: "number",
+    DEFAULT_MIN_PROB: "number",
     DEFAULT_NETWORK: "object",
     EventWriter: "function",
     FEATURE_SETS: "object",

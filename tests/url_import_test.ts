@@ -4,7 +4,7 @@ import { samplePhotos } from "../scripts/_npm.ts";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
 
-Deno.test("mod.ts works when imported from a URL: modules, the cascade and the ONNX model load over HTTP", async () => {
+Deno.test("mod.ts works when imported from a URL: modules, the cascade and the ONNX models load over HTTP", async () => {
   let requests = 0;
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
     requests++;
@@ -28,9 +28,12 @@ Deno.test("mod.ts works when imported from a URL: modules, the cascade and the O
       `const faces = d.detect(img);`,
       `const lm = await m.createLandmarker();`,
       `const points = await lm.landmarks(img, faces.map((f) => f.box));`,
-      `console.log(JSON.stringify({ faces: faces.length, width: img.width, points: points[0].length }));`,
+      `const e = await m.createEmbedder();`,
+      `const [v] = await e.embed(img, [points[0]]);`,
+      `console.log(JSON.stringify({ faces: faces.length, width: img.width, points: points[0].length, embedding: v.length }));`,
       `d.dispose();`,
       `await lm.dispose();`,
+      `await e.dispose();`,
     ].join("\n");
     const out = await new Deno.Command(Deno.execPath(), {
       args: [
@@ -53,6 +56,7 @@ Deno.test("mod.ts works when imported from a URL: modules, the cascade and the O
     assert.equal(result.width, 1920);
     assert.ok(result.faces >= 1, `faces ${result.faces}`);
     assert.equal(result.points, 68);
+    assert.equal(result.embedding, 128);
     assert.ok(requests > 5, `only ${requests} requests: not loaded over HTTP?`);
   } finally {
     await server.shutdown();

@@ -1,15 +1,12 @@
 import { Command } from "npm:@commander-js/extra-typings@15.1.0";
 import { type Cache, CacheError, configDifference, readCache } from "../dataset/cache.ts";
-import { loadModel, type Model, modelFromTraining, saveModel } from "../classify/classifier.ts";
+import { DEFAULT_MIN_PROB, loadModel, type Model, modelFromTraining, saveModel } from "../classify/classifier.ts";
 import { DEFAULT_NETWORK, defaultNetwork, type NetworkOptions } from "../classify/network.ts";
 import { DEFAULT_MAX_DISTANCE, type GalleryEntry } from "../classify/gallery.ts";
 import { featureSet } from "../features/feature_sets.ts";
 import { type Samples, samplesFromCache } from "../classify/samples.ts";
 import { trainClassifier } from "../classify/train.ts";
 import { type CliIo, EXIT, numberIn } from "./_io.ts";
-
-/** Default probability under which a face is "unknown", stored in the model. */
-export const DEFAULT_MIN_PROB = 0.5;
 
 /**
  * Finds the cache to use: the one given, or the only one under `./.face2vec/`.

@@ -118,6 +118,15 @@ export interface OpenSetRates {
   readonly known_wrong: number;
 }
 
+/** The network's open set: the stored `minProb`, the one chosen on the even half, and the rates. */
+export interface NetworkOpenSet {
+  readonly min_prob_default: number;
+  readonly min_prob_chosen_on_even: number;
+  readonly odd_at_default: OpenSetRates;
+  readonly odd_at_chosen: OpenSetRates;
+  readonly even_at_chosen: OpenSetRates;
+}
+
 /** Verification error rates at one threshold. */
 export interface VerificationRates {
   readonly false_accept: number;
@@ -136,6 +145,8 @@ export interface DatasetReport {
     readonly odd_at_default: OpenSetRates;
     readonly even_at_default: OpenSetRates;
     readonly odd_at_chosen: OpenSetRates;
+    /** The trained network's open set (its probability threshold), by feature set. */
+    readonly network?: Readonly<Record<string, NetworkOpenSet>>;
   };
   readonly verification?: {
     readonly eer: number;
@@ -393,6 +404,13 @@ function checkDataset(c: Checker, v: unknown, at: string): void {
     c.field(open, o, "threshold_default", NON_NEGATIVE);
     c.field(open, o, "threshold_chosen_on_even", NON_NEGATIVE);
     for (const k of ["odd_at_default", "even_at_default", "odd_at_chosen"]) checkRates(c, open, o, k, OPEN_SET_RATES);
+    c.entries(open, o, "network", false, (v, n) => {
+      const net = c.asObject(v, n);
+      if (net === undefined) return;
+      c.field(net, n, "min_prob_default", FRACTION);
+      c.field(net, n, "min_prob_chosen_on_even", FRACTION);
+      for (const k of ["odd_at_default", "odd_at_chosen", "even_at_chosen"]) checkRates(c, net, n, k, OPEN_SET_RATES);
+    });
   }
   const ver = c.object(d, at, "verification", false);
   if (ver !== undefined) {

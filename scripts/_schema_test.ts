@@ -323,7 +323,7 @@ Deno.test("figureSections() renders the fixtures as deno-fmt-clean markdown", as
   for (const text of [s.accuracy, s.speed]) assert.equal(await denoFmt(text), `${text}\n`);
   assert.match(
     s.accuracy,
-    /\| lfw_min10 +\| embedding +\| nearest neighbour +\| +106 \| +2148 \(\+11\) \| +96\.5% ± 0\.1% \|/,
+    /\| lfw_min10 +\| embedding +\| gallery \(nearest person\) +\| +106 \| +2148 \(\+11\) \| +96\.5% ± 0\.1% \|/,
   );
   assert.match(
     s.speed,

@@ -112,7 +112,7 @@ if (import.meta.main) {
     console.error(`${s}: ${r.found.length} even-half faces (${r.missed} photos without a face left out)`);
     found.set(s, r.found);
   }
-  const rows = [["alignment (1-NN k-fold, even half)", ...sets]];
+  const rows = [["alignment (gallery k-fold, even half)", ...sets]];
   let lfwDefault: Labelled[] = [];
   for (const [name, options] of thresholdOnly ? variants.filter(([n]) => n === "template 7 pts, pad 0.25") : variants) {
     const row = [name];

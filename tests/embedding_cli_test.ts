@@ -18,7 +18,7 @@ Deno.test("enrol into a new folder, then predict names the enrolled person on a 
   try {
     const a = await runCli(["enrol", "ann", `${ds}/people/ann/1.jpg`, "--model", model]);
     assert.equal(a.code, 0, a.stderr.join("\n"));
-    assert.match(a.stderr.join("\n"), /enrolled 1 photo\(s\) of ann/);
+    assert.match(a.stderr.join("\n"), /enrolled 1 photo of ann into .* \(gallery: 1 face of 1 person\)/);
     assert.equal((await runCli(["enrol", "bea", `${ds}/people/bea/3.jpg`, "--model", model])).code, 0);
     const m = await loadModel(model);
     assert.equal(m.info.method, "nearest");
@@ -40,6 +40,7 @@ Deno.test("enrol into a new folder, then predict names the enrolled person on a 
     // Under a tiny --max-distance the same face is unknown.
     const strict = await runCli(["predict", copy, "--model", model, "--json", "--max-distance", "0.001"]);
     assert.equal(JSON.parse(strict.stdout[0]!).faces[0].label, null);
+    assert.equal(JSON.parse(strict.stdout[0]!).faces[0].candidate, "ann");
     // A gallery-only model has no network.
     assert.equal((await runCli(["predict", copy, "--model", model, "--method", "network"])).code, 2);
   } finally {
@@ -101,7 +102,11 @@ Deno.test("a model trained on embedding features keeps a gallery of its faces an
     const p = await runCli(["predict", `${ds}/people/cat/5.jpg`, "--model", `${ds}/m`, "--json"]);
     const face = JSON.parse(p.stdout[0]!).faces[0];
     assert.equal(face.label, "cat");
-    assert.ok(face.distance < 1e-4, String(face.distance));
+    // The distance is to cat's centroid: half the distance between cat's two enrolled photos.
+    const cats = m.gallery.filter((e) => e.label === "cat").map((e) => e.embedding);
+    assert.equal(cats.length, 2);
+    const half = Math.hypot(...cats[0]!.map((v, i) => v - cats[1]![i]!)) / 2;
+    assert.ok(Math.abs(face.distance - half) < 1e-3, `${face.distance} vs ${half}`);
     // The trained head answers too, with a probability.
     const n = await runCli([
       "predict",

@@ -59,6 +59,8 @@ export interface Prediction {
   readonly label: string | null;
   /** How it was named. */
   readonly method: PredictMethod;
+  /** The most likely person, named or not: `label` is this person, or null when they are too unlikely. */
+  readonly candidate: string;
   /** "network": the top class probability; "nearest": null. */
   readonly probability: number | null;
   /** "nearest": the distance to the nearest enrolled face; "network": null. */
@@ -246,6 +248,7 @@ export async function createClassifier(model: Model): Promise<Classifier> {
           const n = matcher!(f.embedding, maxDistance);
           return {
             label: n.label,
+            candidate: n.candidate,
             method,
             probability: null,
             distance: n.distance,
@@ -259,6 +262,7 @@ export async function createClassifier(model: Model): Promise<Classifier> {
         const [top, second] = [order[0]!, order[1]];
         return {
           label: p[top]! >= minProb ? info.labels[top]! : null,
+          candidate: info.labels[top]!,
           method,
           probability: p[top]!,
           distance: null,

@@ -40,6 +40,8 @@ export interface GalleryEntry {
 export interface NearestAnswer {
   /** The nearest enrolled person, or null when even they are farther than the threshold. */
   readonly label: string | null;
+  /** The nearest enrolled person, whatever the threshold. */
+  readonly candidate: string;
   /** Distance to that person's centroid (the mean of their enrolled embeddings). */
   readonly distance: number;
   /** The next nearest person and their centroid's distance. */
@@ -75,6 +77,7 @@ export function createMatcher(
     const [top, second] = [ranked[0]!, ranked[1]];
     return {
       label: top.distance <= maxDistance ? top.label : null,
+      candidate: top.label,
       distance: top.distance,
       runnerUp: second ? { label: second.label, distance: second.distance } : null,
     };

@@ -102,7 +102,11 @@ async function runEnrol(label: string, inputs: string[], o: { model: string }, i
     }
     const people = new Set(gallery.map((e) => e.label)).size;
     io.stderr(
-      `enrolled ${added.length} photo(s) of ${label} into ${o.model}/ (gallery: ${gallery.length} faces of ${people} people)`,
+      `enrolled ${added.length} photo${
+        added.length === 1 ? "" : "s"
+      } of ${label} into ${o.model}/ (gallery: ${gallery.length} face${gallery.length === 1 ? "" : "s"} of ${people} ${
+        people === 1 ? "person" : "people"
+      })`,
     );
   } else io.stderr(`nothing enrolled into ${o.model}/`);
   return failed > 0 ? EXIT.inputFailed : EXIT.ok;

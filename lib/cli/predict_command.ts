@@ -69,6 +69,7 @@ async function runPredict(
             box: roundedBox(f.box),
             landmarks: roundedPoints(f.landmarks),
             label: f.prediction.label,
+            candidate: f.prediction.candidate,
             method: f.prediction.method,
             probability: round4(f.prediction.probability),
             distance: round4(f.prediction.distance),
@@ -84,7 +85,9 @@ async function runPredict(
         else {
           const score = (p: number | null, d: number | null) => p !== null ? p.toFixed(2) : `distance ${d!.toFixed(2)}`;
           const named = line.faces.map((f) =>
-            `${f.label ?? "unknown"} (${score(f.probability, f.distance)}${
+            `${f.label ?? "unknown"} (${f.label === null ? `most like ${f.candidate}, ` : ""}${
+              score(f.probability, f.distance)
+            }${
               f.runner_up ? `; then ${f.runner_up.label} ${score(f.runner_up.probability, f.runner_up.distance)}` : ""
             })`
           );

@@ -103,6 +103,7 @@ export {
   type Classifier,
   createClassifier,
   DEFAULT_MIN_PROB,
+  defaultMinProb,
   type FaceVectors,
   loadModel,
   type Model,

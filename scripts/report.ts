@@ -29,8 +29,8 @@ import { preprocessFolder } from "../lib/dataset/preprocess.ts";
 import { readCache } from "../lib/dataset/cache.ts";
 import { samplesFromCache } from "../lib/classify/samples.ts";
 import { trainClassifier } from "../lib/classify/train.ts";
-import { createClassifier, DEFAULT_MIN_PROB, modelFromTraining } from "../lib/classify/classifier.ts";
-import { createMatcher, DEFAULT_MAX_DISTANCE } from "../lib/classify/gallery.ts";
+import { createClassifier, defaultMinProb, modelFromTraining } from "../lib/classify/classifier.ts";
+import { createMatcher, DEFAULT_MAX_DISTANCE, DEFAULT_VERIFY_DISTANCE } from "../lib/classify/gallery.ts";
 import { seededRandom, stratifiedFolds } from "../lib/classify/folds.ts";
 import { defaultNetwork } from "../lib/classify/network.ts";
 import {
@@ -232,7 +232,7 @@ async function accuracyFigures(name: string, dir: string, quick: boolean, rows: 
  * other photo (as {@linkcode openSetSplit}), a network is trained on those photos alone, and
  * each probe's top probability decides: under `minProb` it is unknown. `minProb` is chosen on
  * the even half (minimax of the three rates, over 0.05–0.95) and reported on the odd half,
- * beside the rates at the stored default.
+ * beside the rates at the default `train` stores ({@linkcode defaultMinProb}).
  */
 async function networkOpenSet(p: Prepared, set: string, epochs: number) {
   const byPath = new Map(p.samples.paths.map((path, i) => [path, i]));
@@ -276,9 +276,9 @@ async function networkOpenSet(p: Prepared, set: string, epochs: number) {
     if (worst < chosen.worst - 1e-12) chosen = { worst, t: Math.round(t * 100) / 100 };
   }
   return {
-    min_prob_default: DEFAULT_MIN_PROB,
+    min_prob_default: defaultMinProb(set),
     min_prob_chosen_on_even: chosen.t,
-    odd_at_default: rates(odd, DEFAULT_MIN_PROB),
+    odd_at_default: rates(odd, defaultMinProb(set)),
     odd_at_chosen: rates(odd, chosen.t),
     even_at_chosen: rates(even, chosen.t),
   };
@@ -330,8 +330,10 @@ function openSetFigures(name: string, faces: readonly Labelled[], rows: string[]
     eer_even: r4(eerEven.eer),
     eer_even_threshold: r4(eerEven.threshold),
     eer_odd: r4(eerOdd.eer),
-    at_default: at(pairs, DEFAULT_MAX_DISTANCE),
-    odd_at_default: at(po, DEFAULT_MAX_DISTANCE),
+    // `compare`'s default threshold (the gallery's, above, is stricter).
+    threshold_default: DEFAULT_VERIFY_DISTANCE,
+    at_default: at(pairs, DEFAULT_VERIFY_DISTANCE),
+    odd_at_default: at(po, DEFAULT_VERIFY_DISTANCE),
   };
   const o = open.odd_at_default;
   rows.push([

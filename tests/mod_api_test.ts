@@ -63,6 +63,7 @@ Deno.test("mod.ts exports exactly the documented API (name and kind)", () => {
     createEmbedder: "function",
     createPipeline: "function",
     createRecognizer: "function",
+    defaultMinProb: "function",
     defaultNetwork: "function",
     euclidean: "function",
     evaluateRecords: "function",

@@ -13,11 +13,30 @@ import { createMatcher, type GalleryEntry, loadGallery, saveGallery } from "./ga
 export type PredictMethod = "network" | "nearest";
 
 /**
- * The default probability under which the network's answer is "unknown" (stored in the model
- * by `train`). Not chosen by measurement: `deno task report` measures the open set with it and
- * with the value that is best on LFW's even half.
+ * The probability under which the network's answer is "unknown", for feature sets whose
+ * threshold was not measured (`embedding`, whose default is the gallery anyway).
  */
 export const DEFAULT_MIN_PROB = 0.5;
+
+/**
+ * The default probability under which the network's answer is "unknown" (stored in the model
+ * by `train`), per feature set: the value that minimises the largest open-set error rate on
+ * LFW's even-position people (`deno task report`, commit ce35ea4; half of them enrolled with
+ * half of their photos, a network trained on those): 0.34 for `geometry` (which stays poor at
+ * any threshold: 46% of strangers named and 45% of known faces called unknown there) and 0.9
+ * for `both` (3.6% and 4.4%). Other sets get {@linkcode DEFAULT_MIN_PROB}.
+ *
+ * @param featureSet A feature set name.
+ * @returns The threshold, 0–1.
+ * @example
+ * ```ts
+ * import { defaultMinProb } from "./classifier.ts";
+ * if (defaultMinProb("both") !== 0.9) throw new Error();
+ * ```
+ */
+export function defaultMinProb(featureSet: string): number {
+  return featureSet === "geometry" ? 0.34 : featureSet === "both" ? 0.9 : DEFAULT_MIN_PROB;
+}
 
 /** The format's name and version, in every `model.json`. */
 export const MODEL_FORMAT = { format: "face2vec-model", version: 1 } as const;

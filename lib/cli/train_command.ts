@@ -1,6 +1,6 @@
 import { Command } from "npm:@commander-js/extra-typings@15.1.0";
 import { type Cache, CacheError, configDifference, readCache } from "../dataset/cache.ts";
-import { DEFAULT_MIN_PROB, loadModel, type Model, modelFromTraining, saveModel } from "../classify/classifier.ts";
+import { defaultMinProb, loadModel, type Model, modelFromTraining, saveModel } from "../classify/classifier.ts";
 import { DEFAULT_NETWORK, defaultNetwork, type NetworkOptions } from "../classify/network.ts";
 import { DEFAULT_MAX_DISTANCE, type GalleryEntry } from "../classify/gallery.ts";
 import { featureSet } from "../features/feature_sets.ts";
@@ -76,9 +76,9 @@ export function trainCommand(io: CliIo, setExit: (code: number) => void) {
     )
     .option(
       "--min-prob <p>",
-      "store this threshold for 'unknown' (with --resume: the model's unless given)",
+      "store this probability threshold for 'unknown' (default by feature set, measured on LFW: geometry 0.34, " +
+        "both 0.9, embedding 0.5; with --resume: the model's unless given)",
       numberIn("--min-prob", 0, 1),
-      DEFAULT_MIN_PROB,
     )
     .option(
       "--max-distance <d>",
@@ -96,7 +96,7 @@ export function trainCommand(io: CliIo, setExit: (code: number) => void) {
         await runTrain({
           ...o,
           l2Given: cmd.getOptionValueSource("l2") !== "default",
-          minProbGiven: cmd.getOptionValueSource("minProb") !== "default",
+          minProbGiven: o.minProb !== undefined,
         }, io),
       )
     );
@@ -113,7 +113,7 @@ async function runTrain(
     l2: number;
     logdir?: string;
     workers: number;
-    minProb: number;
+    minProb?: number;
     maxDistance?: number;
     resume?: true;
     l2Given: boolean;
@@ -132,7 +132,7 @@ async function runTrain(
   const { features: fs, labels: _l, ...pipeline } = cache.config as Record<string, unknown>;
   const set = featureSet((fs as { name: string }).name);
   let network: Required<NetworkOptions> = { ...defaultNetwork(set.name), l2: o.l2 };
-  let minProb = o.minProb;
+  let minProb = o.minProb ?? defaultMinProb(set.name);
   let previous: Model | undefined;
   if (o.resume) {
     const checked = await resumable(o.model, samples, fs, pipeline, network);

@@ -89,12 +89,7 @@ async function landmarkAssets(): Promise<Asset[]> {
     out.push({ path: `lib/landmarks/models/${name}`, bytes: onnx });
     rows.push(`| \`${name}\` | \`${file}.bin\` + manifest | ${onnx.length} | \`${await sha256(onnx)}\` |`);
   }
-  const provenance = [
-    "# Provenance of the landmark models",
-    "",
-    "Made by `deno task assets` (`scripts/make_assets.ts`, graph in `scripts/_faceapi.ts`); do not edit by hand.",
-    "",
-    `- Package: \`${FACE_API.name}@${FACE_API.version}\` from the npm registry, folder \`model/\``,
+  const provenance = faceApiProvenance("Provenance of the landmark models", [
     "- Licence: MIT (face-api.js by Vincent Mühler; this fork by Vladimir Mandic)",
     "- Conversion: the uint8-quantised weights are dequantised as face-api.js does (float32(q · scale + min))",
     "  and stored as float32, layouts permuted from TF (HWIO) to ONNX (OIHW); TF `SAME` padding becomes",
@@ -102,12 +97,7 @@ async function landmarkAssets(): Promise<Asset[]> {
     "  Cast/Mul/Add nodes makes the file 4x smaller but session creation 3-4x slower: see README.)",
     "- Input `input`: [N, 112, 112, 3] float RGB 0–255. Output `landmarks`: [N, 136], x0, y0, x1, y1, …",
     "  relative to the 112x112 input.",
-    "",
-    "| file | source | bytes | sha256 |",
-    "| --- | --- | ---: | --- |",
-    ...rows,
-    "",
-  ].join("\n");
+  ], rows);
   out.push({ path: "lib/landmarks/models/PROVENANCE.md", bytes: new TextEncoder().encode(provenance) });
   return out;
 }
@@ -123,12 +113,7 @@ async function recognitionAssets(): Promise<Asset[]> {
     "uint8",
   );
   const name = "face_recognition.onnx";
-  const provenance = [
-    "# Provenance of the face recognition model",
-    "",
-    "Made by `deno task assets` (`scripts/make_assets.ts`, graph in `scripts/_faceapi.ts`); do not edit by hand.",
-    "",
-    `- Package: \`${FACE_API.name}@${FACE_API.version}\` from the npm registry, folder \`model/\``,
+  const provenance = faceApiProvenance("Provenance of the face recognition model", [
     "- Licence: MIT (face-api.js by Vincent Mühler; this fork by Vladimir Mandic; the network is a port of",
     "  dlib's ResNet face recognition model by Davis King)",
     `- Source: \`model/${file}.bin\` (sha256 \`${binSha}\`) + \`model/${file}-weights_manifest.json\`;`,
@@ -143,16 +128,30 @@ async function recognitionAssets(): Promise<Asset[]> {
     "  column appended bottom/right to the branch where it is one pixel smaller than the shortcut (Pad).",
     "- Input `input`: [N, 150, 150, 3] float RGB 0–255 (NHWC). Output `embedding`: [N, 128], face-api's",
     "  descriptor as the net outputs it (not L2-normalised).",
-    "",
-    "| file | source | bytes | sha256 |",
-    "| --- | --- | ---: | --- |",
+  ], [
     `| \`${name}\` | \`${file}.bin\` + manifest | ${onnx.length} | \`${await sha256(onnx)}\` |`,
-    "",
-  ].join("\n");
+  ]);
   return [
     { path: `lib/embed/models/${name}`, bytes: onnx },
     { path: "lib/embed/models/PROVENANCE.md", bytes: new TextEncoder().encode(provenance) },
   ];
+}
+
+/** A model folder's PROVENANCE.md for networks converted from face-api's `model/` folder. */
+function faceApiProvenance(title: string, bullets: readonly string[], rows: readonly string[]): string {
+  return [
+    `# ${title}`,
+    "",
+    "Made by `deno task assets` (`scripts/make_assets.ts`, graph in `scripts/_faceapi.ts`); do not edit by hand.",
+    "",
+    `- Package: \`${FACE_API.name}@${FACE_API.version}\` from the npm registry, folder \`model/\``,
+    ...bullets,
+    "",
+    "| file | source | bytes | sha256 |",
+    "| --- | --- | ---: | --- |",
+    ...rows,
+    "",
+  ].join("\n");
 }
 
 /** Paths of committed assets that differ from a fresh build (empty when all match). */

@@ -138,9 +138,11 @@ export { evaluateRecords, type Evaluation } from "./lib/classify/evaluate.ts";
 export {
   createPipeline,
   faceFeatures,
+  largestFace,
   type Pipeline,
   pipelineConfig,
   type PipelineOptions,
+  type ProcessedFace,
 } from "./lib/dataset/process_photo.ts";
 export { type Samples, samplesFromCache } from "./lib/classify/samples.ts";
 export { EventWriter } from "./lib/classify/tensorboard.ts";

@@ -9,7 +9,7 @@
 
 /// <reference lib="deno.worker" />
 import type { DetectorOptions } from "../lib/detect/detect_faces.ts";
-import { createPipeline, faceFeatures, type Pipeline } from "../lib/dataset/process_photo.ts";
+import { createPipeline, largestFace, type Pipeline } from "../lib/dataset/process_photo.ts";
 import { readImage } from "../lib/image/read_image.ts";
 
 interface Start {
@@ -20,10 +20,8 @@ interface Start {
 
 async function run(pipeline: Pipeline, mode: Start["mode"], path: string): Promise<void> {
   const image = await readImage(path);
-  const face = pipeline.detector.detect(image)[0];
-  if (mode === "detect" || !face) return;
-  const points = await pipeline.landmarker.landmarks(image, [face.box]);
-  await faceFeatures(pipeline, image, points);
+  if (mode === "detect") pipeline.detector.detect(image);
+  else await largestFace(pipeline, image);
 }
 
 let job: Start | undefined;

@@ -140,15 +140,28 @@ export function openSetRates(answers: ReturnType<typeof openSetAnswers>, thresho
 }
 
 /**
- * The threshold that minimises the largest of the three open-set rates, searched over
- * 0.30–0.90 in steps of 0.005.
+ * The threshold on a grid (`from`, `from + step`, … ≤ `to`) that minimises the largest of
+ * the three open-set error rates; the first such threshold wins ties.
+ *
+ * @param rates The open-set rates at a threshold.
  */
-export function chooseOpenSetThreshold(answers: ReturnType<typeof openSetAnswers>): number {
-  let best = { worst: Infinity, t: 0.6 };
-  for (let t = 0.3; t <= 0.9 + 1e-9; t += 0.005) {
-    const r = openSetRates(answers, t);
+export function minimaxThreshold(
+  rates: (t: number) => OpenSetRates,
+  from: number,
+  to: number,
+  step: number,
+): number {
+  let best = { worst: Infinity, t: from };
+  for (let i = 0; from + i * step <= to + 1e-9; i++) {
+    const t = Number((from + i * step).toFixed(10));
+    const r = rates(t);
     const worst = Math.max(r.strangers_named, r.known_unknown, r.known_wrong);
-    if (worst < best.worst - 1e-12) best = { worst, t: Math.round(t * 1000) / 1000 };
+    if (worst < best.worst - 1e-12) best = { worst, t };
   }
   return best.t;
+}
+
+/** The gallery's distance threshold, searched over 0.30–0.90 in steps of 0.005 ({@linkcode minimaxThreshold}). */
+export function chooseOpenSetThreshold(answers: ReturnType<typeof openSetAnswers>): number {
+  return minimaxThreshold((t) => openSetRates(answers, t), 0.3, 0.9, 0.005);
 }

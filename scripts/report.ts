@@ -37,6 +37,7 @@ import {
   chooseOpenSetThreshold,
   equalErrorRate,
   type Labelled,
+  minimaxThreshold,
   nearestKfold,
   openSetAnswers,
   openSetRates,
@@ -161,11 +162,9 @@ function nearestFigures(p: Prepared, k: number, seeds: number[]) {
   );
   const gallery = p.faces.filter((f) => f.path.startsWith("train/"));
   const probes = p.faces.filter((f) => f.path.startsWith("test/"));
-  const trainTest = probes.length && gallery.length
-    ? [
-      probes.filter((f) => createMatcher(gallery)(f.embedding).label === f.label).length /
-      (probes.length + p.testNoFace),
-    ]
+  const match = gallery.length ? createMatcher(gallery) : undefined;
+  const trainTest = probes.length && match
+    ? [probes.filter((f) => match(f.embedding).label === f.label).length / (probes.length + p.testNoFace)]
     : [];
   return { means, trainTest };
 }
@@ -269,18 +268,13 @@ async function networkOpenSet(p: Prepared, set: string, epochs: number) {
     known_wrong: r4(a.known.filter((k) => k.score >= t && k.label !== k.truth).length / Math.max(1, a.known.length)),
   });
   const even = await halfAnswers(0), odd = await halfAnswers(1);
-  let chosen = { worst: Infinity, t: 0.5 };
-  for (let t = 0.05; t <= 0.95 + 1e-9; t += 0.01) {
-    const r = rates(even, t);
-    const worst = Math.max(r.strangers_named, r.known_unknown, r.known_wrong);
-    if (worst < chosen.worst - 1e-12) chosen = { worst, t: Math.round(t * 100) / 100 };
-  }
+  const chosen = minimaxThreshold((t) => rates(even, t), 0.05, 0.95, 0.01);
   return {
     min_prob_default: defaultMinProb(set),
-    min_prob_chosen_on_even: chosen.t,
+    min_prob_chosen_on_even: chosen,
     odd_at_default: rates(odd, defaultMinProb(set)),
-    odd_at_chosen: rates(odd, chosen.t),
-    even_at_chosen: rates(even, chosen.t),
+    odd_at_chosen: rates(odd, chosen),
+    even_at_chosen: rates(even, chosen),
   };
 }
 

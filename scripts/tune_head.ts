@@ -26,10 +26,11 @@ if (import.meta.main) {
     features: "both",
     workers: navigator.hardwareConcurrency,
   });
-  const s = samplesFromCache((await readCache(cache))!);
+  const read = (await readCache(cache))!;
+  const s = samplesFromCache(read);
   const even = half(s.paths.map((_, i) => i), "even");
   // `both` is geometry (204, unit norm) then the embedding (128, unit norm); `embedding` alone is its raw vector.
-  const records = (await readCache(cache))!.records;
+  const records = read.records;
   const features = even.map((i) =>
     which === "both" ? s.features[i]! : Float32Array.from(records.get(s.paths[i]!)!.embedding!)
   );

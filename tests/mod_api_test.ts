@@ -38,6 +38,7 @@ Deno.test("mod.ts exports exactly the documented API (name and kind)", () => {
     hasImageExtension: "function",
     iou: "function",
     labelOf: "function",
+    largestFace: "function",
     landmarkCrop: "function",
     listImages: "function",
     loadModel: "function",

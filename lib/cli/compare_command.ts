@@ -1,7 +1,7 @@
 import { Command } from "npm:@commander-js/extra-typings@15.1.0";
 import { DEFAULT_VERIFY_DISTANCE } from "../classify/gallery.ts";
 import { loadCheckedModel, modelPipeline } from "../classify/recognize.ts";
-import { createPipeline, faceFeatures, type PipelineOptions } from "../dataset/process_photo.ts";
+import { createPipeline, largestFace, type PipelineOptions } from "../dataset/process_photo.ts";
 import { euclidean } from "../embed/embed_faces.ts";
 import { ImageError } from "../image/image_error.ts";
 import { readImage } from "../image/read_image.ts";
@@ -59,10 +59,9 @@ async function runCompare(
     for (const path of [a, b]) {
       try {
         const image = await readImage(path);
-        const face = pipeline.detector.detect(image)[0];
-        if (!face) throw new ImageError(path, "no face found");
-        const points = await pipeline.landmarker.landmarks(image, [face.box]);
-        embeddings.push((await faceFeatures(pipeline, image, points))[0]!.embedding!);
+        const found = await largestFace(pipeline, image);
+        if (!found) throw new ImageError(path, "no face found");
+        embeddings.push(found.embedding!);
       } catch (e) {
         if (!(e instanceof ImageError)) throw e;
         io.stderr(e.message);

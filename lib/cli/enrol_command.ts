@@ -2,7 +2,7 @@ import { Command } from "npm:@commander-js/extra-typings@15.1.0";
 import { type Model, saveModel } from "../classify/classifier.ts";
 import { DEFAULT_MAX_DISTANCE, type GalleryEntry, saveGallery } from "../classify/gallery.ts";
 import { loadCheckedModel, modelPipeline } from "../classify/recognize.ts";
-import { createPipeline, faceFeatures, pipelineConfig } from "../dataset/process_photo.ts";
+import { createPipeline, largestFace, pipelineConfig } from "../dataset/process_photo.ts";
 import { featureSet } from "../features/feature_sets.ts";
 import { ImageError } from "../image/image_error.ts";
 import { readImage } from "../image/read_image.ts";
@@ -76,12 +76,10 @@ async function runEnrol(label: string, inputs: string[], o: { model: string }, i
     for (const item of listed.listed) {
       try {
         const image = await readImage(item.path);
-        const faces = pipeline.detector.detect(image);
-        if (faces.length === 0) throw new ImageError(item.path, "no face found");
-        if (faces.length > 1) io.stderr(`${item.path}: ${faces.length} faces, enrolling the largest`);
-        const points = await pipeline.landmarker.landmarks(image, [faces[0]!.box]);
-        const { embedding } = (await faceFeatures(pipeline, image, points))[0]!;
-        added.push({ label, path: item.path, embedding: embedding! });
+        const found = await largestFace(pipeline, image);
+        if (!found) throw new ImageError(item.path, "no face found");
+        if (found.faces > 1) io.stderr(`${item.path}: ${found.faces} faces, enrolling the largest`);
+        added.push({ label, path: item.path, embedding: found.embedding! });
       } catch (e) {
         if (!(e instanceof ImageError)) throw e;
         failed++;

@@ -3,6 +3,7 @@ import {
   cascadeUrl,
   createFaceDetector,
   type DetectorOptions,
+  type Face,
   type FaceDetector,
   resolveDetectorOptions,
 } from "../detect/detect_faces.ts";
@@ -53,21 +54,14 @@ export async function pipelineConfig(options: PipelineOptions, labelRule: LabelR
     cascade: await sha256Hex(await readAsset(cascadeUrl(detector.cascade))),
     landmark_model: await sha256Hex(await readAsset(landmarkModelUrl(landmarks.model))),
   };
-  if (!set.needsEmbedding) {
-    return {
-      detector: { ...detector, angles: [...detector.angles] },
-      landmarks,
-      assets,
-      features: { name: set.name, version: set.version },
-      labels: labelRule,
-    };
-  }
-  const align = resolveEmbedderOptions(options.embedder);
-  assets.embedding_model = await sha256Hex(await readAsset(embeddingModelUrl()));
+  // Only the sets that use the embedding record its model and the alignment (so geometry caches
+  // are unaffected by them).
+  const align = set.needsEmbedding ? resolveEmbedderOptions(options.embedder) : undefined;
+  if (align) assets.embedding_model = await sha256Hex(await readAsset(embeddingModelUrl()));
   return {
     detector: { ...detector, angles: [...detector.angles] },
     landmarks,
-    align: { ...align, points: [...align.points] },
+    ...(align ? { align: { ...align, points: [...align.points] } } : {}),
     assets,
     features: { name: set.name, version: set.version },
     labels: labelRule,
@@ -123,6 +117,33 @@ export async function faceFeatures(
   });
 }
 
+/** The largest face of a photo, processed: what {@linkcode largestFace} returns. */
+export interface ProcessedFace {
+  /** How many faces the photo has. */
+  readonly faces: number;
+  readonly face: Face;
+  readonly landmarks: readonly Point[];
+  readonly features: Float32Array;
+  /** Present when the pipeline has an embedder. */
+  readonly embedding?: Float32Array;
+}
+
+/**
+ * The largest face of an image through the whole pipeline: landmarks, features and (when the
+ * pipeline has an embedder) embedding. What preprocessing caches, `enrol` enrols and `compare`
+ * compares.
+ *
+ * @returns The face, or undefined when none is found.
+ */
+export async function largestFace(pipeline: Pipeline, image: Image): Promise<ProcessedFace | undefined> {
+  const found = pipeline.detector.detect(image);
+  const face = found[0];
+  if (!face) return undefined;
+  const [landmarks] = await pipeline.landmarker.landmarks(image, [face.box]);
+  const [computed] = await faceFeatures(pipeline, image, [landmarks!]);
+  return { faces: found.length, face, landmarks: landmarks!, ...computed! };
+}
+
 /** One photo to process: its bytes and what is already known of it. */
 export interface PhotoTask {
   readonly relative: string;
@@ -148,21 +169,18 @@ export async function processPhoto(pipeline: Pipeline, task: PhotoTask): Promise
     throw e;
   }
   const size = { width: image.width, height: image.height };
-  const faces = pipeline.detector.detect(image);
-  const face = faces[0];
-  if (!face) return { ...base, status: "no_face", reason: "no face found", ...size, faces: 0 };
-  const [points] = await pipeline.landmarker.landmarks(image, [face.box]);
-  const [computed] = await faceFeatures(pipeline, image, [points!]);
-  const { features, embedding } = computed!;
+  const found = await largestFace(pipeline, image);
+  if (!found) return { ...base, status: "no_face", reason: "no face found", ...size, faces: 0 };
+  const { face, embedding } = found;
   return {
     ...base,
     status: "ok",
     ...size,
-    faces: faces.length,
+    faces: found.faces,
     box: roundedBox(face.box),
     source: face.source,
-    landmarks: roundedPoints(points!),
-    features: Array.from(features),
+    landmarks: roundedPoints(found.landmarks),
+    features: Array.from(found.features),
     ...(embedding ? { embedding: Array.from(embedding) } : {}),
   };
 }

@@ -125,7 +125,7 @@ export {
   type NearestAnswer,
   nearestPerson,
   saveGallery,
-} from "./lib/classify/gallery.ts";
+} from "./lib/gallery/gallery.ts";
 export {
   createRecognizer,
   loadCheckedModel,
@@ -133,8 +133,8 @@ export {
   modelPipeline,
   type RecognizedFace,
   type Recognizer,
-} from "./lib/classify/recognize.ts";
-export { evaluateRecords, type Evaluation } from "./lib/classify/evaluate.ts";
+} from "./lib/recognize/recognize.ts";
+export { evaluateRecords, type Evaluation } from "./lib/eval/evaluate.ts";
 export {
   createPipeline,
   faceFeatures,
@@ -143,7 +143,7 @@ export {
   pipelineConfig,
   type PipelineOptions,
   type ProcessedFace,
-} from "./lib/dataset/process_photo.ts";
+} from "./lib/pipeline/pipeline.ts";
 export { type Samples, samplesFromCache } from "./lib/classify/samples.ts";
 export { EventWriter } from "./lib/classify/tensorboard.ts";
 export {

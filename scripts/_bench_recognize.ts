@@ -8,17 +8,17 @@
  */
 
 import { modelFromTraining, saveModel } from "../lib/classify/classifier.ts";
-import { createRecognizer, loadCheckedModel } from "../lib/classify/recognize.ts";
+import { createRecognizer, loadCheckedModel } from "../lib/recognize/recognize.ts";
 import { trainClassifier } from "../lib/classify/train.ts";
-import { pipelineConfig } from "../lib/dataset/process_photo.ts";
+import { pipelineConfig } from "../lib/pipeline/pipeline.ts";
 import { featureSet } from "../lib/features/feature_sets.ts";
-import { loadOpenCV, WasmScope } from "../lib/detect/opencv.ts";
+import { loadOpenCV, WasmScope } from "../lib/runtime/opencv.ts";
 import { encodeImage } from "../lib/image/encode_image.ts";
 import { readImage } from "../lib/image/read_image.ts";
 import type { Image } from "../lib/image/image.ts";
 import { seededRandom } from "../lib/classify/folds.ts";
 import { summarize } from "./_meta.ts";
-import { ROOT, samplePhotos } from "./_npm.ts";
+import { ROOT, samplePhotos } from "../lib/eval/npm.ts";
 
 type Stats = ReturnType<typeof summarize>;
 
@@ -126,7 +126,7 @@ export async function recognitionBench(quick: boolean): Promise<{
       embedding_model: [],
     };
     const tfjs = `const t0 = performance.now(); const { loadTfjs } = await import(${
-      JSON.stringify(new URL("../lib/classify/tfjs.ts", import.meta.url).href)
+      JSON.stringify(new URL("../lib/runtime/tfjs.ts", import.meta.url).href)
     }); await loadTfjs(); console.log(performance.now() - t0);`;
     const embedder = `const t0 = performance.now(); const { createEmbedder } = await import(${
       JSON.stringify(new URL("../lib/embed/embed_faces.ts", import.meta.url).href)

@@ -9,7 +9,7 @@
 
 /// <reference lib="deno.worker" />
 import type { DetectorOptions } from "../lib/detect/detect_faces.ts";
-import { createPipeline, largestFace, type Pipeline } from "../lib/dataset/process_photo.ts";
+import { createPipeline, largestFace, type Pipeline } from "../lib/pipeline/pipeline.ts";
 import { readImage } from "../lib/image/read_image.ts";
 
 interface Start {

@@ -10,7 +10,7 @@
  * @module
  */
 
-import { FACE_API, npmFile } from "./_npm.ts";
+import { FACE_API, npmFile } from "../lib/eval/npm.ts";
 import { dequantize, readWeights } from "./_faceapi.ts";
 
 // deno-lint-ignore no-explicit-any

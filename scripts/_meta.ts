@@ -4,7 +4,7 @@
  * @module
  */
 
-import { ROOT } from "./_npm.ts";
+import { ROOT } from "../lib/eval/npm.ts";
 
 /** Provenance fields of a measurement file. */
 export interface Meta {

@@ -20,9 +20,9 @@ import { geometryFeatures } from "../lib/features/geometry.ts";
 import { recognitionBench } from "./_bench_recognize.ts";
 import { listImages } from "../lib/image/list_images.ts";
 import { writeFileAtomic } from "../lib/_fs.ts";
-import { datasetsDir, datasetsPresent } from "./_datasets.ts";
+import { datasetsDir, datasetsPresent } from "../lib/eval/datasets.ts";
 import { formatTable, meta, parseMeasureArgs, rssMb, summarize } from "./_meta.ts";
-import { ROOT, samplePhotos } from "./_npm.ts";
+import { ROOT, samplePhotos } from "../lib/eval/npm.ts";
 import { validateBench } from "./_schema.ts";
 
 interface PhotoSet {
@@ -145,14 +145,14 @@ async function throughput(
 
 async function coldStarts(sample: string): Promise<Record<string, number>> {
   const opencv = `const t0 = performance.now(); const { loadOpenCV } = await import(${
-    JSON.stringify(new URL("../lib/detect/opencv.ts", import.meta.url).href)
+    JSON.stringify(new URL("../lib/runtime/opencv.ts", import.meta.url).href)
   }); await loadOpenCV(); console.log(performance.now() - t0);`;
   // The landmark stage from nothing: import, onnxruntime-web's WASM, the session, one face.
   const landmarks = `const t0 = performance.now(); const { createLandmarker } = await import(${
     JSON.stringify(new URL("../lib/landmarks/detect_landmarks.ts", import.meta.url).href)
   }); const lm = await createLandmarker(); const t1 = performance.now();
   const { createOnnxSession } = await import(${
-    JSON.stringify(new URL("../lib/landmarks/onnx_runtime.ts", import.meta.url).href)
+    JSON.stringify(new URL("../lib/runtime/onnx.ts", import.meta.url).href)
   });
   const bytes = await Deno.readFile(new URL(${
     JSON.stringify(new URL("../lib/landmarks/models/face_landmark_68.onnx", import.meta.url).href)

@@ -26,8 +26,8 @@ import { createFaceDetector } from "../lib/detect/detect_faces.ts";
 import { encodeImage } from "../lib/image/encode_image.ts";
 import type { Image } from "../lib/image/image.ts";
 import { readImage } from "../lib/image/read_image.ts";
-import { datasetsDir } from "./_datasets.ts";
-import { samplePhotos } from "./_npm.ts";
+import { datasetsDir } from "../lib/eval/datasets.ts";
+import { samplePhotos } from "../lib/eval/npm.ts";
 
 /** One augmented copy of a face: mirrored or not, rotated, brightened or darkened. */
 export interface Augmentation {

@@ -19,7 +19,7 @@
  * @module
  */
 
-import { FACE_API, npmFile, ROOT } from "./_npm.ts";
+import { FACE_API, npmFile, ROOT } from "../lib/eval/npm.ts";
 import { landmarkOnnx, readWeights, recognitionOnnx } from "./_faceapi.ts";
 
 const OPENCV4NODEJS = {

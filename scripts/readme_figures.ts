@@ -20,7 +20,7 @@
  */
 
 import { writeFileAtomic } from "../lib/_fs.ts";
-import { ROOT } from "./_npm.ts";
+import { ROOT } from "../lib/eval/npm.ts";
 import {
   type BenchJson,
   type DatasetReport,

@@ -20,17 +20,17 @@ import { ImageError } from "../lib/image/image_error.ts";
 import { listImages } from "../lib/image/list_images.ts";
 import { readImage } from "../lib/image/read_image.ts";
 import { writeFileAtomic } from "../lib/_fs.ts";
-import { DATASETS, datasetsDir, datasetsPresent, type DetectionKind, half } from "./_datasets.ts";
-import { type Detected, type DetectionScore, scoreDetections } from "./_detection_eval.ts";
+import { DATASETS, datasetsDir, datasetsPresent, type DetectionKind, half } from "../lib/eval/datasets.ts";
+import { type Detected, type DetectionScore, scoreDetections } from "../lib/eval/detection.ts";
 import { formatTable, meta, parseMeasureArgs } from "./_meta.ts";
-import { landmarkErrors, loadAnnotated, summarizeNme } from "./_landmark_eval.ts";
+import { landmarkErrors, loadAnnotated, summarizeNme } from "../lib/eval/landmarks.ts";
 import { createLandmarker } from "../lib/landmarks/detect_landmarks.ts";
 import { preprocessFolder } from "../lib/dataset/preprocess.ts";
 import { readCache } from "../lib/dataset/cache.ts";
 import { samplesFromCache } from "../lib/classify/samples.ts";
 import { trainClassifier } from "../lib/classify/train.ts";
 import { createClassifier, defaultMinProb, modelFromTraining } from "../lib/classify/classifier.ts";
-import { createMatcher, DEFAULT_MAX_DISTANCE, DEFAULT_VERIFY_DISTANCE } from "../lib/classify/gallery.ts";
+import { createMatcher, DEFAULT_MAX_DISTANCE, DEFAULT_VERIFY_DISTANCE } from "../lib/gallery/gallery.ts";
 import { seededRandom, stratifiedFolds } from "../lib/classify/folds.ts";
 import { defaultNetwork } from "../lib/classify/network.ts";
 import {
@@ -44,8 +44,8 @@ import {
   openSetSplit,
   pairDistances,
   verificationAt,
-} from "./_embedding_eval.ts";
-import { ROOT, samplePhotos } from "./_npm.ts";
+} from "../lib/eval/embedding.ts";
+import { ROOT, samplePhotos } from "../lib/eval/npm.ts";
 import { validateReport } from "./_schema.ts";
 
 interface Target {

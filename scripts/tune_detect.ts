@@ -13,10 +13,10 @@ import { createFaceDetector, type DetectorOptions } from "../lib/detect/detect_f
 import { readImage } from "../lib/image/read_image.ts";
 import type { Image } from "../lib/image/image.ts";
 import type { Box } from "../lib/detect/box.ts";
-import { datasetPhotos, datasetsDir, half } from "./_datasets.ts";
-import { scoreDetections } from "./_detection_eval.ts";
-import type { DetectionKind } from "./_datasets.ts";
-import { ROOT, samplePhotos } from "./_npm.ts";
+import { datasetPhotos, datasetsDir, half } from "../lib/eval/datasets.ts";
+import { scoreDetections } from "../lib/eval/detection.ts";
+import type { DetectionKind } from "../lib/eval/datasets.ts";
+import { ROOT, samplePhotos } from "../lib/eval/npm.ts";
 
 interface Set {
   name: string;

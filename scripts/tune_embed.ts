@@ -25,7 +25,7 @@ import type { Image } from "../lib/image/image.ts";
 import type { Point } from "../lib/landmarks/point.ts";
 import { labelOf } from "../lib/dataset/labels.ts";
 import { seededRandom, stratifiedFolds } from "../lib/classify/folds.ts";
-import { datasetPhotos, datasetsDir, half } from "./_datasets.ts";
+import { datasetPhotos, datasetsDir, half } from "../lib/eval/datasets.ts";
 import {
   chooseOpenSetThreshold,
   equalErrorRate,
@@ -35,7 +35,7 @@ import {
   openSetRates,
   openSetSplit,
   pairDistances,
-} from "./_embedding_eval.ts";
+} from "../lib/eval/embedding.ts";
 import { formatTable } from "./_meta.ts";
 
 interface Found {

@@ -15,8 +15,8 @@ import { readCache } from "../lib/dataset/cache.ts";
 import { samplesFromCache } from "../lib/classify/samples.ts";
 import { trainClassifier } from "../lib/classify/train.ts";
 import { DEFAULT_NETWORK, type NetworkOptions } from "../lib/classify/network.ts";
-import { datasetsDir, half } from "./_datasets.ts";
-import { ROOT } from "./_npm.ts";
+import { datasetsDir, half } from "../lib/eval/datasets.ts";
+import { ROOT } from "../lib/eval/npm.ts";
 
 if (import.meta.main) {
   const which = Deno.args.includes("embedding") ? "embedding" : "both";

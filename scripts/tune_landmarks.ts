@@ -10,8 +10,8 @@
 
 import { createFaceDetector } from "../lib/detect/detect_faces.ts";
 import { createLandmarker, type LandmarkModel } from "../lib/landmarks/detect_landmarks.ts";
-import { datasetPhotos, datasetsDir, half } from "./_datasets.ts";
-import { landmarkErrors, loadAnnotated, summarizeNme } from "./_landmark_eval.ts";
+import { datasetPhotos, datasetsDir, half } from "../lib/eval/datasets.ts";
+import { landmarkErrors, loadAnnotated, summarizeNme } from "../lib/eval/landmarks.ts";
 
 const model: LandmarkModel = Deno.args.includes("tiny") ? "tiny" : "full";
 const photos = half(await datasetPhotos(`${datasetsDir()}/helen_landmarks`), "even");

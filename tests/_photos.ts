@@ -9,7 +9,7 @@
 import { cropImage } from "../lib/image/crop_image.ts";
 import { encodeImage } from "../lib/image/encode_image.ts";
 import { readImage } from "../lib/image/read_image.ts";
-import { samplePhotos } from "../scripts/_npm.ts";
+import { samplePhotos } from "../lib/eval/npm.ts";
 
 /** Writes the dataset into a new temporary folder and returns the folder. */
 export async function makeDataset(): Promise<string> {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { createClassifier, loadModel } from "../lib/classify/classifier.ts";
 import { crc32, readCache } from "../lib/dataset/cache.ts";
 import { samplesFromCache } from "../lib/classify/samples.ts";
-import { samplePhotos } from "../scripts/_npm.ts";
+import { samplePhotos } from "../lib/eval/npm.ts";
 import { runCli } from "./_cli.ts";
 import { makeDataset } from "./_photos.ts";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { runCli } from "./_cli.ts";
-import { samplePhotos } from "../scripts/_npm.ts";
+import { samplePhotos } from "../lib/eval/npm.ts";
 import { jpegOf, pnmOf, quadrants, withOrientation } from "../lib/image/_test_util.ts";
 import { decodeImage } from "../lib/image/decode_image.ts";
 

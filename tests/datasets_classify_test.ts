@@ -9,7 +9,7 @@ import { samplesFromCache } from "../lib/classify/samples.ts";
 import { trainClassifier } from "../lib/classify/train.ts";
 import { readCache } from "../lib/dataset/cache.ts";
 import { preprocessFolder } from "../lib/dataset/preprocess.ts";
-import { datasetsDir, datasetTest } from "../scripts/_datasets.ts";
+import { datasetsDir, datasetTest } from "../lib/eval/datasets.ts";
 
 async function samplesOf(folder: string, dir: string) {
   const cache = `${dir}/c.cache`;

@@ -6,9 +6,9 @@
 import assert from "node:assert/strict";
 import { createFaceDetector } from "../lib/detect/detect_faces.ts";
 import { readImage } from "../lib/image/read_image.ts";
-import { datasetPhotos, datasetsDir, datasetTest } from "../scripts/_datasets.ts";
-import type { DetectionKind } from "../scripts/_datasets.ts";
-import { scoreDetections } from "../scripts/_detection_eval.ts";
+import { datasetPhotos, datasetsDir, datasetTest } from "../lib/eval/datasets.ts";
+import type { DetectionKind } from "../lib/eval/datasets.ts";
+import { scoreDetections } from "../lib/eval/detection.ts";
 
 async function score(name: string, kind: DetectionKind, every: number) {
   const photos = (await datasetPhotos(`${datasetsDir()}/${name}`)).filter((_, i) => i % every === 0);

@@ -6,9 +6,9 @@
 import assert from "node:assert/strict";
 import { readCache } from "../lib/dataset/cache.ts";
 import { preprocessFolder } from "../lib/dataset/preprocess.ts";
-import { createMatcher } from "../lib/classify/gallery.ts";
-import { datasetsDir, datasetTest } from "../scripts/_datasets.ts";
-import { equalErrorRate, type Labelled, pairDistances } from "../scripts/_embedding_eval.ts";
+import { createMatcher } from "../lib/gallery/gallery.ts";
+import { datasetsDir, datasetTest } from "../lib/eval/datasets.ts";
+import { equalErrorRate, type Labelled, pairDistances } from "../lib/eval/embedding.ts";
 
 async function facesOf(folder: string, dir: string): Promise<Labelled[]> {
   const cache = `${dir}/e.cache`;

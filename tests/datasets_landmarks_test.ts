@@ -5,8 +5,8 @@
 import assert from "node:assert/strict";
 import { createFaceDetector } from "../lib/detect/detect_faces.ts";
 import { createLandmarker } from "../lib/landmarks/detect_landmarks.ts";
-import { datasetPhotos, datasetsDir, datasetTest } from "../scripts/_datasets.ts";
-import { landmarkErrors, loadAnnotated, summarizeNme } from "../scripts/_landmark_eval.ts";
+import { datasetPhotos, datasetsDir, datasetTest } from "../lib/eval/datasets.ts";
+import { landmarkErrors, loadAnnotated, summarizeNme } from "../lib/eval/landmarks.ts";
 
 datasetTest(
   "landmarks land on HELEN faces: median NME ≤ 5.5% (full) and ≤ 6.5% (tiny) on every 5th photo",

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ROOT } from "../scripts/_npm.ts";
+import { ROOT } from "../lib/eval/npm.ts";
 
 /** Every `.ts` file of the project outside node_modules. */
 async function sources(): Promise<string[]> {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { samplePhotos } from "../scripts/_npm.ts";
+import { samplePhotos } from "../lib/eval/npm.ts";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
 

@@ -1,9 +1,9 @@
 import type * as Tf from "npm:@tensorflow/tfjs@4.22.0";
 import { writeFileAtomic } from "../_fs.ts";
 import { forward, type NetworkOptions, PARAM_NAMES, type StackedParams, STAT_NAMES } from "./network.ts";
-import { loadTfjs } from "./tfjs.ts";
+import { loadTfjs } from "../runtime/tfjs.ts";
 import type { TrainResult, Weights } from "./train.ts";
-import { createMatcher, type GalleryEntry, loadGallery, saveGallery } from "./gallery.ts";
+import { createMatcher, type GalleryEntry, loadGallery, saveGallery } from "../gallery/gallery.ts";
 
 /**
  * How a model names a face: `"network"` (the trained classifier's top class, unknown under

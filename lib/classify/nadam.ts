@@ -1,7 +1,7 @@
 import type * as Tf from "npm:@tensorflow/tfjs@4.22.0";
 
 type NamedTensor = { name: string; tensor: Tf.Tensor };
-import { loadTfjs, type Tfjs } from "./tfjs.ts";
+import { loadTfjs, type Tfjs } from "../runtime/tfjs.ts";
 
 /** Options of {@linkcode createNadam}, with Keras' defaults. */
 export interface NadamOptions {
@@ -53,7 +53,7 @@ export function nadamSchedule(
  * @example
  * ```ts
  * import { createNadam } from "./nadam.ts";
- * import { loadTfjs } from "./tfjs.ts";
+ * import { loadTfjs } from "../runtime/tfjs.ts";
  * const tf = await loadTfjs();
  * const x = tf.variable(tf.scalar(0));
  * const opt = await createNadam({ learningRate: 0.1 });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createNadam, nadamSchedule } from "./nadam.ts";
-import { loadTfjs } from "./tfjs.ts";
+import { loadTfjs } from "../runtime/tfjs.ts";
 
 Deno.test("nadamSchedule() gives Keras' momentum schedule (values worked out by hand)", () => {
   // μ_1 = 0.9 · (1 − ½ · 0.96^0.004) = 0.9 · 0.50008164 = 0.45007348

@@ -1,5 +1,5 @@
 import type * as Tf from "npm:@tensorflow/tfjs@4.22.0";
-import type { Tfjs } from "./tfjs.ts";
+import type { Tfjs } from "../runtime/tfjs.ts";
 
 /** Activation functions the network options accept. */
 export type Activation = "tanh" | "sigmoid" | "relu" | "linear";

@@ -14,7 +14,7 @@ import {
   updateMovingStats,
 } from "./network.ts";
 import { EventWriter } from "./tensorboard.ts";
-import { loadTfjs, type Tfjs } from "./tfjs.ts";
+import { loadTfjs, type Tfjs } from "../runtime/tfjs.ts";
 
 /** Options of {@linkcode trainClassifier}. */
 export interface TrainOptions {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { seededRandom } from "./folds.ts";
 import { readTfRecords } from "./tensorboard.ts";
-import { loadTfjs } from "./tfjs.ts";
+import { loadTfjs } from "../runtime/tfjs.ts";
 import { trainClassifier, type Weights } from "./train.ts";
 
 /** 5 classes, 20 noisy copies of a random 3x68 prototype each: separable. */

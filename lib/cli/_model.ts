@@ -6,7 +6,7 @@
  */
 
 import type { Model } from "../classify/classifier.ts";
-import { loadCheckedModel } from "../classify/recognize.ts";
+import { loadCheckedModel } from "../recognize/recognize.ts";
 import type { CliIo } from "./_io.ts";
 
 /**

@@ -1,7 +1,7 @@
 import { Command } from "npm:@commander-js/extra-typings@15.1.0";
-import { DEFAULT_VERIFY_DISTANCE } from "../classify/gallery.ts";
-import { loadCheckedModel, modelPipeline } from "../classify/recognize.ts";
-import { createPipeline, largestFace, type PipelineOptions } from "../dataset/process_photo.ts";
+import { DEFAULT_VERIFY_DISTANCE } from "../gallery/gallery.ts";
+import { loadCheckedModel, modelPipeline } from "../recognize/recognize.ts";
+import { createPipeline, largestFace, type PipelineOptions } from "../pipeline/pipeline.ts";
 import { euclidean } from "../embed/embed_faces.ts";
 import { ImageError } from "../image/image_error.ts";
 import { readImage } from "../image/read_image.ts";

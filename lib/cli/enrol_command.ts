@@ -1,8 +1,8 @@
 import { Command } from "npm:@commander-js/extra-typings@15.1.0";
 import { type Model, saveModel } from "../classify/classifier.ts";
-import { DEFAULT_MAX_DISTANCE, type GalleryEntry, saveGallery } from "../classify/gallery.ts";
-import { loadCheckedModel, modelPipeline } from "../classify/recognize.ts";
-import { createPipeline, largestFace, pipelineConfig } from "../dataset/process_photo.ts";
+import { DEFAULT_MAX_DISTANCE, type GalleryEntry, saveGallery } from "../gallery/gallery.ts";
+import { loadCheckedModel, modelPipeline } from "../recognize/recognize.ts";
+import { createPipeline, largestFace, pipelineConfig } from "../pipeline/pipeline.ts";
 import { featureSet } from "../features/feature_sets.ts";
 import { ImageError } from "../image/image_error.ts";
 import { readImage } from "../image/read_image.ts";

@@ -4,8 +4,8 @@ import { defaultCachePath, preprocessFolder } from "../dataset/preprocess.ts";
 import { type CliIo, EXIT } from "./_io.ts";
 import { loadModelFor } from "./_model.ts";
 import { createClassifier } from "../classify/classifier.ts";
-import { modelPipeline } from "../classify/recognize.ts";
-import { evaluateRecords } from "../classify/evaluate.ts";
+import { modelPipeline } from "../recognize/recognize.ts";
+import { evaluateRecords } from "../eval/evaluate.ts";
 
 /** The `evaluate` subcommand: accuracy of a model over a labelled folder or cache. */
 export function evaluateCommand(io: CliIo, setExit: (code: number) => void) {

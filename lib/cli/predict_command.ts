@@ -1,5 +1,5 @@
 import { Command, Option } from "npm:@commander-js/extra-typings@15.1.0";
-import { createRecognizer } from "../classify/recognize.ts";
+import { createRecognizer } from "../recognize/recognize.ts";
 import { ImageError } from "../image/image_error.ts";
 import { readImage } from "../image/read_image.ts";
 import { type CliIo, EXIT, listInputs, ms, numberIn } from "./_io.ts";

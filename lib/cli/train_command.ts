@@ -2,7 +2,7 @@ import { Command } from "npm:@commander-js/extra-typings@15.1.0";
 import { type Cache, CacheError, configDifference, readCache } from "../dataset/cache.ts";
 import { defaultMinProb, loadModel, type Model, modelFromTraining, saveModel } from "../classify/classifier.ts";
 import { DEFAULT_NETWORK, defaultNetwork, type NetworkOptions } from "../classify/network.ts";
-import { DEFAULT_MAX_DISTANCE, type GalleryEntry } from "../classify/gallery.ts";
+import { DEFAULT_MAX_DISTANCE, type GalleryEntry } from "../gallery/gallery.ts";
 import { featureSet } from "../features/feature_sets.ts";
 import { type Samples, samplesFromCache } from "../classify/samples.ts";
 import { trainClassifier } from "../classify/train.ts";

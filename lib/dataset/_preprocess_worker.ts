@@ -6,7 +6,8 @@
  */
 
 /// <reference lib="deno.worker" />
-import { createPipeline, type PhotoTask, type Pipeline, type PipelineOptions, processPhoto } from "./process_photo.ts";
+import { createPipeline, type Pipeline, type PipelineOptions } from "../pipeline/pipeline.ts";
+import { type PhotoTask, processPhoto } from "./photo_record.ts";
 
 let pipeline: Promise<Pipeline> | undefined;
 

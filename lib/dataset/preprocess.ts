@@ -3,7 +3,8 @@ import { listImages } from "../image/list_images.ts";
 import { featureSet } from "../features/feature_sets.ts";
 import { CacheError, type CacheRecord, CacheWriter, compactCache, configDifference, readCache } from "./cache.ts";
 import { detectLabelRule, labelOf, type LabelRule } from "./labels.ts";
-import { createPipeline, type PhotoTask, pipelineConfig, type PipelineOptions, processPhoto } from "./process_photo.ts";
+import { createPipeline, pipelineConfig, type PipelineOptions } from "../pipeline/pipeline.ts";
+import { type PhotoTask, processPhoto } from "./photo_record.ts";
 
 /** Options of {@linkcode preprocessFolder}. */
 export interface PreprocessOptions extends PipelineOptions {

@@ -2,7 +2,7 @@ import type { Image } from "../image/image.ts";
 import { readAsset } from "../_asset.ts";
 import { type Box, iou } from "./box.ts";
 import { contrastMat, type ContrastMethod, grayMat } from "./enhance.ts";
-import { type CascadeClassifier, loadOpenCV, type Mat, type OpenCV, WasmScope } from "./opencv.ts";
+import { type CascadeClassifier, loadOpenCV, type Mat, type OpenCV, WasmScope } from "../runtime/opencv.ts";
 
 /** The Haar cascades bundled from OpenCV (see `lib/detect/cascades/PROVENANCE.md`). */
 export type CascadeName = "frontalface_default" | "frontalface_alt" | "frontalface_alt2";

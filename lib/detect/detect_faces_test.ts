@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { createFaceDetector, DEFAULT_DETECTOR_OPTIONS } from "./detect_faces.ts";
-import { loadOpenCV } from "./opencv.ts";
+import { loadOpenCV } from "../runtime/opencv.ts";
 import { readImage } from "../image/read_image.ts";
 import { iou } from "./box.ts";
 import type { Box } from "./box.ts";
-import { ROOT, samplePhotos } from "../../scripts/_npm.ts";
-import { scoreDetections } from "../../scripts/_detection_eval.ts";
+import { ROOT, samplePhotos } from "../eval/npm.ts";
+import { scoreDetections } from "../eval/detection.ts";
 
 const truth: Record<string, Box[]> = JSON.parse(await Deno.readTextFile(`${ROOT}/fixtures/sample_faces.json`)).faces;
 

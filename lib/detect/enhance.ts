@@ -1,5 +1,5 @@
 import type { Image } from "../image/image.ts";
-import { loadOpenCV, type Mat, type OpenCV, WasmScope } from "./opencv.ts";
+import { loadOpenCV, type Mat, type OpenCV, WasmScope } from "../runtime/opencv.ts";
 
 /** How contrast is boosted before detection. */
 export type ContrastMethod = "none" | "equalize" | "clahe";

@@ -7,7 +7,7 @@
 
 import type { Image } from "../image/image.ts";
 import { cropImage } from "../image/crop_image.ts";
-import { loadOpenCV, WasmScope } from "../detect/opencv.ts";
+import { loadOpenCV, WasmScope } from "../runtime/opencv.ts";
 import type { Point } from "../landmarks/point.ts";
 import { meanFacePoint } from "./_mean_face.ts";
 

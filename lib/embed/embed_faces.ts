@@ -10,7 +10,7 @@
 
 import type { Image } from "../image/image.ts";
 import type { Point } from "../landmarks/point.ts";
-import { createOnnxSession, type OnnxSession } from "../landmarks/onnx_runtime.ts";
+import { createOnnxSession, type OnnxSession } from "../runtime/onnx.ts";
 import { readAsset } from "../_asset.ts";
 import { alignmentTransform, type AlignOptions, extractChip, resolveAlignOptions } from "./align_face.ts";
 

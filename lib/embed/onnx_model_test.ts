@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { createOnnxSession, type OnnxSession } from "../landmarks/onnx_runtime.ts";
+import { createOnnxSession, type OnnxSession } from "../runtime/onnx.ts";
 import { faceApiDescriptors } from "../../scripts/_faceapi_reference.ts";
 import { readImage } from "../image/read_image.ts";
 import { cropImage } from "../image/crop_image.ts";
 import { readWeights, recognitionOnnx } from "../../scripts/_faceapi.ts";
-import { FACE_API, npmFile, samplePhotos } from "../../scripts/_npm.ts";
+import { FACE_API, npmFile, samplePhotos } from "../eval/npm.ts";
 
 const SIDE = 150;
 const PIXELS = SIDE * SIDE * 3;

@@ -1,7 +1,7 @@
 import type { Box } from "../detect/box.ts";
 import type { Image } from "../image/image.ts";
 import { readAsset } from "../_asset.ts";
-import { createOnnxSession, type OnnxSession } from "./onnx_runtime.ts";
+import { createOnnxSession, type OnnxSession } from "../runtime/onnx.ts";
 import type { Point } from "./point.ts";
 
 /** Which 68-point network: `"full"` (more accurate) or `"tiny"` (about twice as fast). */

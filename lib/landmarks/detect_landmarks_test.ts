@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { createLandmarker, landmarkCrop } from "./detect_landmarks.ts";
 import { parsePts } from "./read_pts.ts";
 import { readImage } from "../image/read_image.ts";
-import { samplePhotos } from "../../scripts/_npm.ts";
+import { samplePhotos } from "../eval/npm.ts";
 import { createFaceDetector } from "../detect/detect_faces.ts";
 
 Deno.test("parsePts() reads 68-point files with and without the version/n_points/{} header", () => {

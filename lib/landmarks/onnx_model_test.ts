@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
-import { createOnnxSession } from "./onnx_runtime.ts";
+import { createOnnxSession } from "../runtime/onnx.ts";
 import { faceApiLandmarks } from "../../scripts/_faceapi_reference.ts";
 import { readImage } from "../image/read_image.ts";
-import { samplePhotos } from "../../scripts/_npm.ts";
+import { samplePhotos } from "../eval/npm.ts";
 import { cropImage } from "../image/crop_image.ts";
 import { landmarkOnnx, readWeights } from "../../scripts/_faceapi.ts";
-import { FACE_API, npmFile } from "../../scripts/_npm.ts";
+import { FACE_API, npmFile } from "../eval/npm.ts";
 
 /** Deterministic test inputs: noise, a flat gray image, and a real face resized to 112. */
 async function inputs(): Promise<Float32Array[]> {

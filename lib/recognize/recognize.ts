@@ -13,7 +13,7 @@ import {
   type Pipeline,
   pipelineConfig,
   type PipelineOptions,
-} from "../dataset/process_photo.ts";
+} from "../pipeline/pipeline.ts";
 import type { DetectorOptions, Face } from "../detect/detect_faces.ts";
 import type { EmbedderOptions } from "../embed/embed_faces.ts";
 import type { AlignOptions } from "../embed/align_face.ts";
@@ -28,7 +28,7 @@ import {
   type ModelInfo,
   type Prediction,
   type PredictOptions,
-} from "./classifier.ts";
+} from "../classify/classifier.ts";
 
 /**
  * The pipeline options a model's photos were processed with (from its stored configuration).

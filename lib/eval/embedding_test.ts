@@ -8,7 +8,7 @@ import {
   openSetSplit,
   pairDistances,
   verificationAt,
-} from "./_embedding_eval.ts";
+} from "./embedding.ts";
 
 /** People on a line: person p's photos at 10·p + small offsets (1-d embeddings). */
 function line(people: number, photos: number, spread: number): Labelled[] {

@@ -7,8 +7,6 @@ import {
   type FaceDetector,
   resolveDetectorOptions,
 } from "../detect/detect_faces.ts";
-import { decodeImage } from "../image/decode_image.ts";
-import { ImageError } from "../image/image_error.ts";
 import {
   createLandmarker,
   type FaceLandmarker,
@@ -24,9 +22,7 @@ import {
   type FaceEmbedder,
   resolveEmbedderOptions,
 } from "../embed/embed_faces.ts";
-import type { CacheRecord } from "./cache.ts";
-import type { LabelRule } from "./labels.ts";
-import { roundedBox, roundedPoints } from "../_rounded.ts";
+import type { LabelRule } from "../dataset/labels.ts";
 import type { Image } from "../image/image.ts";
 import type { Point } from "../landmarks/point.ts";
 
@@ -142,45 +138,4 @@ export async function largestFace(pipeline: Pipeline, image: Image): Promise<Pro
   const [landmarks] = await pipeline.landmarker.landmarks(image, [face.box]);
   const [computed] = await faceFeatures(pipeline, image, [landmarks!]);
   return { faces: found.length, face, landmarks: landmarks!, ...computed! };
-}
-
-/** One photo to process: its bytes and what is already known of it. */
-export interface PhotoTask {
-  readonly relative: string;
-  readonly bytes: Uint8Array;
-  readonly hash: string;
-  /** The label, or the reason there is none. */
-  readonly label: { readonly value: string } | { readonly error: string };
-}
-
-/**
- * Turns one photo into its cache record: decode, detect (the largest face is used),
- * landmarks, features. Never throws for a bad photo: its record has status "error" or
- * "no_face" with the reason.
- */
-export async function processPhoto(pipeline: Pipeline, task: PhotoTask): Promise<CacheRecord> {
-  const base = { path: task.relative, hash: task.hash, label: "value" in task.label ? task.label.value : "" };
-  if ("error" in task.label) return { ...base, status: "error", reason: task.label.error };
-  let image;
-  try {
-    image = await decodeImage(task.bytes, { name: task.relative });
-  } catch (e) {
-    if (e instanceof ImageError) return { ...base, status: "error", reason: e.reason };
-    throw e;
-  }
-  const size = { width: image.width, height: image.height };
-  const found = await largestFace(pipeline, image);
-  if (!found) return { ...base, status: "no_face", reason: "no face found", ...size, faces: 0 };
-  const { face, embedding } = found;
-  return {
-    ...base,
-    status: "ok",
-    ...size,
-    faces: found.faces,
-    box: roundedBox(face.box),
-    source: face.source,
-    landmarks: roundedPoints(found.landmarks),
-    features: Array.from(found.features),
-    ...(embedding ? { embedding: Array.from(embedding) } : {}),
-  };
 }

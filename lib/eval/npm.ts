@@ -8,7 +8,7 @@
 import { fileURLToPath } from "node:url";
 
 /** The project's root folder. */
-export const ROOT: string = fileURLToPath(new URL("../", import.meta.url)).replace(/\/$/, "");
+export const ROOT: string = fileURLToPath(new URL("../../", import.meta.url)).replace(/\/$/, "");
 
 /**
  * Absolute path of a file inside an installed npm package, after checking that the

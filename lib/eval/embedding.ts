@@ -6,9 +6,9 @@
  * @module
  */
 
-import type { Fold } from "../lib/classify/folds.ts";
-import { createMatcher } from "../lib/classify/gallery.ts";
-import { euclidean } from "../lib/embed/embed_faces.ts";
+import type { Fold } from "../classify/folds.ts";
+import { createMatcher } from "../gallery/gallery.ts";
+import { euclidean } from "../embed/embed_faces.ts";
 
 /** One labelled face with its embedding. */
 export interface Labelled {

@@ -5,8 +5,8 @@
  * @module
  */
 
-import { listImages } from "../lib/image/list_images.ts";
-import { ROOT } from "./_npm.ts";
+import { listImages } from "../image/list_images.ts";
+import { ROOT } from "./npm.ts";
 
 /** Where the shared datasets live: `$FACE2VEC_DATASETS`, else `../shared/datasets` beside the project. */
 export function datasetsDir(): string {

@@ -5,9 +5,9 @@
  * @module
  */
 
-import { type Box, containsPoint, iou } from "../lib/detect/box.ts";
-import type { Face } from "../lib/detect/detect_faces.ts";
-import type { DetectionKind } from "./_datasets.ts";
+import { type Box, containsPoint, iou } from "../detect/box.ts";
+import type { Face } from "../detect/detect_faces.ts";
+import type { DetectionKind } from "./datasets.ts";
 
 /** One photo's detection result. */
 export interface Detected {

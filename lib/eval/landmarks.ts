@@ -8,14 +8,14 @@
  * @module
  */
 
-import { type Box, iou } from "../lib/detect/box.ts";
-import type { FaceDetector } from "../lib/detect/detect_faces.ts";
-import { cropImage } from "../lib/image/crop_image.ts";
-import type { Image } from "../lib/image/image.ts";
-import { readImage } from "../lib/image/read_image.ts";
-import type { FaceLandmarker } from "../lib/landmarks/detect_landmarks.ts";
-import type { Point } from "../lib/landmarks/point.ts";
-import { parsePts } from "../lib/landmarks/read_pts.ts";
+import { type Box, iou } from "../detect/box.ts";
+import type { FaceDetector } from "../detect/detect_faces.ts";
+import { cropImage } from "../image/crop_image.ts";
+import type { Image } from "../image/image.ts";
+import { readImage } from "../image/read_image.ts";
+import type { FaceLandmarker } from "../landmarks/detect_landmarks.ts";
+import type { Point } from "../landmarks/point.ts";
+import { parsePts } from "../landmarks/read_pts.ts";
 
 /** An annotated photo, reduced to what landmark evaluation needs. */
 export interface AnnotatedFace {

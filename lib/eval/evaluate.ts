@@ -7,7 +7,7 @@
  */
 
 import type { CacheRecord } from "../dataset/cache.ts";
-import type { Classifier } from "./classifier.ts";
+import type { Classifier } from "../classify/classifier.ts";
 
 /** What {@linkcode evaluateRecords} measured. Fractions are 0–1. */
 export interface Evaluation {

@@ -59,8 +59,8 @@ function exclusive<T>(fn: () => Promise<T>): Promise<T> {
  * @throws {Error} When onnxruntime-web cannot load or the model is invalid.
  * @example
  * ```ts
- * import { createOnnxSession } from "./onnx_runtime.ts";
- * const bytes = await Deno.readFile(new URL("./models/face_landmark_68_tiny.onnx", import.meta.url));
+ * import { createOnnxSession } from "./onnx.ts";
+ * const bytes = await Deno.readFile(new URL("../landmarks/models/face_landmark_68_tiny.onnx", import.meta.url));
  * const session = await createOnnxSession(bytes);
  * try {
  *   const out = await session.run({ input: { data: new Float32Array(112 * 112 * 3).fill(128), dims: [1, 112, 112, 3] } });

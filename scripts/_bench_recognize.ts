@@ -7,10 +7,10 @@
  * @module
  */
 
-import { modelFromTraining, saveModel } from "../lib/classify/classifier.ts";
+import { modelFromTraining, saveModel } from "../lib/classify/model.ts";
 import { createRecognizer, loadCheckedModel } from "../lib/recognize/recognize.ts";
 import { trainClassifier } from "../lib/classify/train.ts";
-import { pipelineConfig } from "../lib/pipeline/pipeline.ts";
+import { pipelineSettings } from "../lib/pipeline/pipeline.ts";
 import { featureSet } from "../lib/features/feature_sets.ts";
 import { loadOpenCV, WasmScope } from "../lib/runtime/opencv.ts";
 import { encodeImage } from "../lib/image/encode_image.ts";
@@ -42,7 +42,7 @@ async function benchModel(dir: string, features: "geometry" | "embedding"): Prom
   const xs = Array.from({ length: 40 }, () => Float32Array.from({ length: dim }, () => random() * 2 - 1));
   const ys = xs.map((_, i) => i % 20);
   const result = await trainClassifier(xs, ys, set.shape[0], { folds: 0, epochs: 1 });
-  const { labels: _l, features: fs, ...pipeline } = await pipelineConfig({ features }, "folder");
+  const { settings: pipeline, features: fs } = await pipelineSettings({ features });
   const names = Array.from({ length: 20 }, (_, i) => `person${i}`);
   const gallery = features === "embedding"
     ? xs.map((x, i) => ({ label: names[ys[i]!]!, path: `${i}.jpg`, embedding: x.map((v) => v * 0.1) }))
@@ -51,7 +51,7 @@ async function benchModel(dir: string, features: "geometry" | "embedding"): Prom
   await saveModel(
     dir,
     modelFromTraining(result, names, set.shape[0], {
-      features: fs as { name: string; version: number },
+      features: fs,
       pipeline,
       minProb: 0.5,
       maxDistance: features === "embedding" ? 0.45 : null,

@@ -9,7 +9,7 @@
 
 /// <reference lib="deno.worker" />
 import type { DetectorOptions } from "../lib/detect/detect_faces.ts";
-import { createPipeline, largestFace, type Pipeline } from "../lib/pipeline/pipeline.ts";
+import { createPipeline, type Pipeline } from "../lib/pipeline/pipeline.ts";
 import { readImage } from "../lib/image/read_image.ts";
 
 interface Start {
@@ -21,7 +21,7 @@ interface Start {
 async function run(pipeline: Pipeline, mode: Start["mode"], path: string): Promise<void> {
   const image = await readImage(path);
   if (mode === "detect") pipeline.detector.detect(image);
-  else await largestFace(pipeline, image);
+  else await pipeline.processLargestFace(image);
 }
 
 let job: Start | undefined;

@@ -4,7 +4,8 @@
  * FACE2VEC_REQUIRE_DATASETS=1).
  */
 import assert from "node:assert/strict";
-import { createClassifier, modelFromTraining } from "../lib/classify/classifier.ts";
+import { createClassifier } from "../lib/classify/classifier.ts";
+import { modelFromTraining } from "../lib/classify/model.ts";
 import { samplesFromCache } from "../lib/classify/samples.ts";
 import { trainClassifier } from "../lib/classify/train.ts";
 import { readCache } from "../lib/dataset/cache.ts";

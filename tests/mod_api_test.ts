@@ -1,97 +1,140 @@
 import assert from "node:assert/strict";
-import * as mod from "../mod.ts";
 
-Deno.test("mod.ts exports exactly the documented API (name and kind)", () => {
-  const kinds = Object.fromEntries(Object.entries(mod).map(([k, v]) => [k, Array.isArray(v) ? "array" : typeof v]));
-  assert.deepEqual(kinds, {
-    CACHE_FORMAT: "object",
-    CASCADES: "array",
+/** Every entry point declared in deno.json's `exports`, with each value it exports and its kind. */
+const API: Record<string, Record<string, string>> = {
+  ".": {
     CacheError: "function",
-    DEFAULT_DETECTOR_OPTIONS: "object",
-    DEFAULT_LANDMARKER_OPTIONS: "object",
-    DEFAULT_MAX_PIXELS: "number",
-    DEFAULT_MIN_PROB: "number",
-    DEFAULT_NETWORK: "object",
-    EventWriter: "function",
+    DEFAULT_MAX_DISTANCE: "number",
+    DEFAULT_VERIFY_DISTANCE: "number",
     FEATURE_SETS: "object",
-    GEOMETRY_CENTRE: "number",
-    IMAGE_EXTENSIONS: "array",
-    MODEL_FORMAT: "object",
     ImageError: "function",
-    containsPoint: "function",
-    createFaceDetector: "function",
+    ModelError: "function",
     createClassifier: "function",
-    createImage: "function",
+    createEmbedder: "function",
+    createFaceDetector: "function",
     createLandmarker: "function",
-    createNadam: "function",
-    cropImage: "function",
+    createMatcher: "function",
+    createPipeline: "function",
+    createRecognizer: "function",
     decodeImage: "function",
-    defaultCachePath: "function",
-    detectLabelRule: "function",
-    drawBoxes: "function",
-    encodeImage: "function",
-    enhanceContrast: "function",
-    featureSet: "function",
-    formatForName: "function",
-    geometryFeatures: "function",
-    growBox: "function",
-    hasImageExtension: "function",
-    iou: "function",
-    labelOf: "function",
-    largestFace: "function",
-    landmarkCrop: "function",
-    listImages: "function",
+    euclidean: "function",
+    evaluateRecords: "function",
+    loadCheckedModel: "function",
     loadModel: "function",
-    modelFromTraining: "function",
-    orientImage: "function",
-    parseCache: "function",
-    parsePts: "function",
+    planTraining: "function",
     preprocessFolder: "function",
     readCache: "function",
     readImage: "function",
-    samplesFromCache: "function",
     saveModel: "function",
-    seededRandom: "function",
-    stratifiedFolds: "function",
+    trainModel: "function",
+  },
+  "./image": {
+    DEFAULT_MAX_PIXELS: "number",
+    IMAGE_EXTENSIONS: "array",
+    createImage: "function",
+    cropImage: "function",
+    drawBoxes: "function",
+    encodeImage: "function",
+    formatForName: "function",
+    hasImageExtension: "function",
+    listImages: "function",
+    orientImage: "function",
+  },
+  "./detect": {
+    CASCADES: "array",
+    DEFAULT_DETECTOR_OPTIONS: "object",
+    DEFAULT_LANDMARKER_OPTIONS: "object",
+    containsPoint: "function",
+    enhanceContrast: "function",
+    growBox: "function",
+    iou: "function",
+    landmarkCrop: "function",
+    parsePts: "function",
+  },
+  "./features": {
+    DEFAULT_FEATURE_SET: "string",
+    FEATURE_SETS: "object",
+    FEATURE_SET_NAMES: "array",
+    featureSet: "function",
+    geometryFeatures: "function",
+  },
+  "./embed": {
     DEFAULT_ALIGN_OPTIONS: "object",
-    DEFAULT_MAX_DISTANCE: "number",
-    DEFAULT_VERIFY_DISTANCE: "number",
-    createMatcher: "function",
     EMBEDDING_SIZE: "number",
-    GALLERY_FORMAT: "object",
     alignmentTransform: "function",
     applyAffine: "function",
-    createEmbedder: "function",
-    createPipeline: "function",
-    createRecognizer: "function",
-    defaultMinProb: "function",
-    defaultNetwork: "function",
-    euclidean: "function",
-    evaluateRecords: "function",
     extractChip: "function",
-    faceFeatures: "function",
     fitSimilarity: "function",
-    invertAffine: "function",
-    loadCheckedModel: "function",
+  },
+  "./train": {
+    DEFAULT_NETWORK: "object",
+    assertEnrollable: "function",
+    detectLabelRule: "function",
+    enrolled: "function",
+    labelOf: "function",
     loadGallery: "function",
-    modelMismatch: "function",
-    modelPipeline: "function",
+    modelFromTraining: "function",
     nearestPerson: "function",
-    pipelineConfig: "function",
+    networkFor: "function",
+    newGalleryModel: "function",
+    resumableModel: "function",
+    samplesFromCache: "function",
     saveGallery: "function",
-    templatePoint: "function",
     trainClassifier: "function",
-  });
+  },
+  "./eval": {
+    TEST_AUGMENTATIONS: "array",
+    TRAIN_AUGMENTATIONS: "array",
+    augmentFace: "function",
+    boundingBox: "function",
+    chooseOpenSetThreshold: "function",
+    equalErrorRate: "function",
+    evaluateRecords: "function",
+    landmarkErrors: "function",
+    loadAnnotated: "function",
+    minimaxThreshold: "function",
+    nearestKfold: "function",
+    nme: "function",
+    openSetAnswers: "function",
+    openSetRates: "function",
+    openSetSplit: "function",
+    pairDistances: "function",
+    scoreDetections: "function",
+    summarizeNme: "function",
+    verificationAt: "function",
+  },
+};
+
+const config = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
+const exportsMap: Record<string, string> = config.exports;
+
+Deno.test("deno.json declares exactly the pinned entry points", () => {
+  assert.deepEqual(Object.keys(exportsMap).sort(), Object.keys(API).sort());
 });
 
-Deno.test("importing mod.ts loads no WASM runtime and touches nothing", async () => {
-  // A fresh process imports mod.ts with no permissions at all: any file, network or env
-  // access at import time would throw.
+Deno.test("mod.ts is the small front door: at most 25 values", () => {
+  assert.ok(Object.keys(API["."]!).length <= 25, `${Object.keys(API["."]!).length} values`);
+});
+
+for (const [entry, want] of Object.entries(API)) {
+  Deno.test(`entry point ${entry} (${exportsMap[entry]}) exports exactly its pinned API (name and kind)`, async () => {
+    const mod = await import(new URL(`../${exportsMap[entry]}`, import.meta.url).href);
+    const kinds = Object.fromEntries(
+      Object.entries(mod).map(([k, v]) => [k, Array.isArray(v) ? "array" : typeof v]),
+    );
+    assert.deepEqual(kinds, want);
+  });
+}
+
+Deno.test("importing any entry point loads no WASM runtime and touches nothing", async () => {
+  // A fresh process imports every entry point with no permissions at all: any file, network
+  // or env access at import time would throw.
+  const urls = Object.values(exportsMap).map((p) => new URL(`../${p}`, import.meta.url).href);
   const cmd = new Deno.Command(Deno.execPath(), {
     args: [
       "eval",
       "--no-config",
-      `await import(${JSON.stringify(new URL("../mod.ts", import.meta.url).href)}); console.log("ok")`,
+      `for (const u of ${JSON.stringify(urls)}) await import(u); console.log("ok")`,
     ],
     stdout: "piped",
     stderr: "piped",

@@ -4,7 +4,7 @@ import { samplePhotos } from "../lib/eval/npm.ts";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
 
-Deno.test("mod.ts works when imported from a URL: modules, the cascade and the ONNX models load over HTTP", async () => {
+Deno.test("mod.ts and a subpath entry point work when imported from a URL: modules, the cascade and the ONNX models load over HTTP", async () => {
   let requests = 0;
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
     requests++;
@@ -30,7 +30,10 @@ Deno.test("mod.ts works when imported from a URL: modules, the cascade and the O
       `const points = await lm.landmarks(img, faces.map((f) => f.box));`,
       `const e = await m.createEmbedder();`,
       `const [v] = await e.embed(img, [points[0]]);`,
-      `console.log(JSON.stringify({ faces: faces.length, width: img.width, points: points[0].length, embedding: v.length }));`,
+      // A subpath entry point (deno.json's "./features") from the same host.
+      `const f = await import(${JSON.stringify(url.replace(/mod\.ts$/, "lib/features/mod.ts"))});`,
+      `const g = f.geometryFeatures(points[0]);`,
+      `console.log(JSON.stringify({ faces: faces.length, width: img.width, points: points[0].length, embedding: v.length, geometry: g.length }));`,
       `d.dispose();`,
       `await lm.dispose();`,
       `await e.dispose();`,
@@ -57,6 +60,7 @@ Deno.test("mod.ts works when imported from a URL: modules, the cascade and the O
     assert.ok(result.faces >= 1, `faces ${result.faces}`);
     assert.equal(result.points, 68);
     assert.equal(result.embedding, 128);
+    assert.equal(result.geometry, 204);
     assert.ok(requests > 5, `only ${requests} requests: not loaded over HTTP?`);
   } finally {
     await server.shutdown();

@@ -1,5 +1,6 @@
 import type * as Tf from "npm:@tensorflow/tfjs@4.22.0";
 import type { Tfjs } from "../runtime/tfjs.ts";
+import type { FeatureSet } from "../features/feature_sets.ts";
 
 /** Activation functions the network options accept. */
 export type Activation = "tanh" | "sigmoid" | "relu" | "linear";
@@ -21,11 +22,7 @@ export interface NetworkOptions {
   readonly activation2?: Activation;
   /** Dropout before the last layer (0 = none). Default 0. */
   readonly dropout?: number;
-  /**
-   * L2 strength on kernels and biases. Default 1e-4: measured on 1,000 LFW faces (5 folds,
-   * 100 epochs), 0.01 collapses the network to the class priors (11%), 1e-4 gave 28.0%,
-   * 0 gave 27.4%, 1e-3 gave 26.5%.
-   */
+  /** L2 strength on kernels and biases. Default 1e-4, chosen by measurement on LFW faces (5 folds, 100 epochs). */
   readonly l2?: number;
 }
 
@@ -40,25 +37,21 @@ export const DEFAULT_NETWORK: Readonly<Required<NetworkOptions>> = Object.freeze
 });
 
 /**
- * The default architecture for a feature set: the original's network for `geometry`; for
- * `embedding` and `both` (one row of 128 or 332 numbers) the same layers, wider: Dense(128),
- * BN, tanh, Dense(64), sigmoid. Chosen on the even half of lfw_min10 (5-fold, seed 0, 100
- * epochs) with `both`: 99.1% ± 0.6%, against 97.0% ± 1.1% for the original's 68/32, 99.0%
- * for 128/128 tanh and 98.0% for 256/128 relu (`deno task tune-head`).
+ * The network trained on a feature set by default: the original's layers, with the hidden
+ * widths the feature set's registry entry gives (the original's 68 and 32 for `geometry`).
  *
- * @param featureSet A feature set name.
- * @returns The options in force (unknown names get the original's network).
+ * @param set A feature set (from the registry).
+ * @returns The options in force.
  * @example
  * ```ts
- * import { defaultNetwork } from "./network.ts";
- * if (defaultNetwork("geometry").hidden1 !== 68) throw new Error();
+ * import { networkFor } from "./network.ts";
+ * import { featureSet } from "../features/feature_sets.ts";
+ * if (networkFor(featureSet("geometry")).hidden1 !== 68) throw new Error();
+ * if (networkFor(featureSet("both")).hidden2 !== 64) throw new Error();
  * ```
  */
-export function defaultNetwork(featureSet: string): Required<NetworkOptions> {
-  if (featureSet === "embedding" || featureSet === "both") {
-    return { ...DEFAULT_NETWORK, hidden1: 128, hidden2: 64 };
-  }
-  return { ...DEFAULT_NETWORK };
+export function networkFor(set: Pick<FeatureSet, "network">): Required<NetworkOptions> {
+  return { ...DEFAULT_NETWORK, ...set.network };
 }
 
 /** The names of the trainable parameters, in a fixed order. */

@@ -1,5 +1,5 @@
 import type { Cache } from "../dataset/cache.ts";
-import { featureSet } from "../features/feature_sets.ts";
+import { DEFAULT_FEATURE_SET, featureSet } from "../features/feature_sets.ts";
 
 /** A cache's usable photos as training samples. */
 export interface Samples {
@@ -27,7 +27,7 @@ export function samplesFromCache(cache: Cache): Samples {
   );
   if (ok.length === 0) throw new RangeError("the cache holds no photo with features");
   const names = [...new Set(ok.map((r) => r.label))].sort();
-  const set = featureSet(String((cache.config.features as { name?: string } | undefined)?.name ?? "geometry"));
+  const set = featureSet(String((cache.config.features as { name?: string } | undefined)?.name ?? DEFAULT_FEATURE_SET));
   return {
     features: ok.map((r) => Float32Array.from(r.features!)),
     labels: ok.map((r) => names.indexOf(r.label)),

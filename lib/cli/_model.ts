@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Model } from "../classify/classifier.ts";
+import type { Model } from "../classify/model.ts";
 import { loadCheckedModel } from "../recognize/recognize.ts";
 import type { CliIo } from "./_io.ts";
 

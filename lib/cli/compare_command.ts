@@ -1,7 +1,7 @@
 import { Command } from "npm:@commander-js/extra-typings@15.1.0";
 import { DEFAULT_VERIFY_DISTANCE } from "../gallery/gallery.ts";
-import { loadCheckedModel, modelPipeline } from "../recognize/recognize.ts";
-import { createPipeline, largestFace, type PipelineOptions } from "../pipeline/pipeline.ts";
+import { loadCheckedModel, modelPipelineOptions } from "../recognize/recognize.ts";
+import { createPipeline, type PipelineOptions } from "../pipeline/pipeline.ts";
 import { euclidean } from "../embed/embed_faces.ts";
 import { ImageError } from "../image/image_error.ts";
 import { readImage } from "../image/read_image.ts";
@@ -45,7 +45,7 @@ async function runCompare(
   try {
     const model = await loadCheckedModel(o.model);
     if (featureSet(model.info.features.name).needsEmbedding) {
-      options = { ...modelPipeline(model.info), features: "embedding" };
+      options = { ...modelPipelineOptions(model.info), features: "embedding" };
     }
   } catch (e) {
     if (o.modelGiven) {
@@ -59,9 +59,9 @@ async function runCompare(
     for (const path of [a, b]) {
       try {
         const image = await readImage(path);
-        const found = await largestFace(pipeline, image);
+        const found = await pipeline.processLargestFace(image);
         if (!found) throw new ImageError(path, "no face found");
-        embeddings.push(found.embedding!);
+        embeddings.push(found.face.embedding!);
       } catch (e) {
         if (!(e instanceof ImageError)) throw e;
         io.stderr(e.message);

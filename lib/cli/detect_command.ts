@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError, Option } from "npm:@commander-js/extra-typings@15.1.0";
-import { CASCADES, createFaceDetector, DEFAULT_DETECTOR_OPTIONS, type Face } from "../detect/detect_faces.ts";
+import { CASCADES, DEFAULT_DETECTOR_OPTIONS, type DetectorOptions, type Face } from "../detect/detect_faces.ts";
 import { DEFAULT_MAX_PIXELS } from "../image/decode_image.ts";
 import { ImageError } from "../image/image_error.ts";
 import { readImage } from "../image/read_image.ts";
@@ -7,10 +7,10 @@ import { writeFileAtomic } from "../_fs.ts";
 import { writeAnnotated } from "./_draw.ts";
 import { type CliIo, EXIT, listInputs, ms, numberIn } from "./_io.ts";
 import { roundedBox, roundedPoints } from "../_rounded.ts";
-import { createLandmarker, DEFAULT_LANDMARKER_OPTIONS, type FaceLandmarker } from "../landmarks/detect_landmarks.ts";
+import { DEFAULT_LANDMARKER_OPTIONS, type LandmarkerOptions } from "../landmarks/detect_landmarks.ts";
 import type { Point } from "../landmarks/point.ts";
 import { startProgress } from "./_progress.ts";
-import { createEmbedder, type FaceEmbedder } from "../embed/embed_faces.ts";
+import { createPipeline } from "../pipeline/pipeline.ts";
 
 const d = DEFAULT_DETECTOR_OPTIONS;
 
@@ -118,8 +118,8 @@ interface DetectRun {
   jsonOut?: string;
   draw?: string;
   maxPixels: number;
-  detector: Parameters<typeof createFaceDetector>[0];
-  landmarks?: Parameters<typeof createLandmarker>[0];
+  detector: DetectorOptions;
+  landmarks?: LandmarkerOptions;
   embed: boolean;
 }
 
@@ -136,9 +136,12 @@ async function runDetect(inputs: string[], run: DetectRun, io: CliIo): Promise<n
   const inputsListed = await listInputs(inputs, io);
   const listed = inputsListed.listed;
   let failed = inputsListed.failed;
-  const detector = await createFaceDetector(run.detector);
-  const landmarker: FaceLandmarker | undefined = run.landmarks ? await createLandmarker(run.landmarks) : undefined;
-  const embedder: FaceEmbedder | undefined = run.embed ? await createEmbedder() : undefined;
+  const pipeline = await createPipeline(
+    { detector: run.detector, landmarks: run.landmarks, features: "geometry" },
+    { landmarks: run.landmarks !== undefined, embed: run.embed },
+  );
+  // Stage by stage, to time each.
+  const { detector, landmarker, embedder } = pipeline;
   const lines: string[] = [];
   const progress = startProgress(io, listed.length, !run.json || !io.stdoutIsTerminal);
   let faces = 0;
@@ -190,9 +193,7 @@ async function runDetect(inputs: string[], run: DetectRun, io: CliIo): Promise<n
     }
   } finally {
     progress.stop();
-    detector.dispose();
-    await landmarker?.dispose();
-    await embedder?.dispose();
+    await pipeline.dispose();
   }
   if (run.jsonOut !== undefined) await writeFileAtomic(run.jsonOut, lines.map((l) => l + "\n").join(""));
   if (!run.json) {

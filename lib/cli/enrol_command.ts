@@ -1,9 +1,9 @@
 import { Command } from "npm:@commander-js/extra-typings@15.1.0";
-import { type Model, saveModel } from "../classify/classifier.ts";
-import { DEFAULT_MAX_DISTANCE, type GalleryEntry, saveGallery } from "../gallery/gallery.ts";
-import { loadCheckedModel, modelPipeline } from "../recognize/recognize.ts";
-import { createPipeline, largestFace, pipelineConfig } from "../pipeline/pipeline.ts";
-import { featureSet } from "../features/feature_sets.ts";
+import { type Model, saveModel } from "../classify/model.ts";
+import { type GalleryEntry, saveGallery } from "../gallery/gallery.ts";
+import { assertEnrollable, enrolled, newGalleryModel } from "../gallery/enrol.ts";
+import { loadCheckedModel, modelPipelineOptions } from "../recognize/recognize.ts";
+import { createPipeline } from "../pipeline/pipeline.ts";
 import { ImageError } from "../image/image_error.ts";
 import { readImage } from "../image/read_image.ts";
 import { type CliIo, EXIT, listInputs } from "./_io.ts";
@@ -23,26 +23,6 @@ export function enrolCommand(io: CliIo, setExit: (code: number) => void) {
     .action(async (label, inputs, o) => setExit(await runEnrol(label, inputs, o, io)));
 }
 
-/** A new gallery-only model: the default pipeline with the embedding, no network. */
-async function newGalleryModel(): Promise<Model> {
-  const { labels: _l, features, ...pipeline } = await pipelineConfig({ features: "embedding" }, "folder");
-  return {
-    info: {
-      labels: [],
-      network: null,
-      rows: 1,
-      features: features as { name: string; version: number },
-      pipeline,
-      minProb: 0,
-      method: "nearest",
-      maxDistance: DEFAULT_MAX_DISTANCE,
-      training: {},
-    },
-    weights: {},
-    gallery: [],
-  };
-}
-
 async function runEnrol(label: string, inputs: string[], o: { model: string }, io: CliIo): Promise<number> {
   if (label.trim() === "" || label !== label.trim()) {
     io.stderr(`error: the label must be a non-empty name without surrounding spaces, got ${JSON.stringify(label)}`);
@@ -57,29 +37,23 @@ async function runEnrol(label: string, inputs: string[], o: { model: string }, i
   let model: Model;
   try {
     model = exists ? await loadCheckedModel(o.model) : await newGalleryModel();
+    assertEnrollable(model, o.model);
   } catch (e) {
     io.stderr(e instanceof Error ? e.message : String(e));
-    return EXIT.badArguments;
-  }
-  if (!featureSet(model.info.features.name).needsEmbedding) {
-    io.stderr(
-      `${o.model}: the model uses ${model.info.features.name} features; enrolment needs the embedding ` +
-        "(train on a cache made with --features embedding or both, or enrol into a new folder)",
-    );
     return EXIT.badArguments;
   }
   const listed = await listInputs(inputs, io);
   let failed = listed.failed;
   const added: GalleryEntry[] = [];
-  const pipeline = await createPipeline(modelPipeline(model.info));
+  const pipeline = await createPipeline(modelPipelineOptions(model.info));
   try {
     for (const item of listed.listed) {
       try {
         const image = await readImage(item.path);
-        const found = await largestFace(pipeline, image);
+        const found = await pipeline.processLargestFace(image);
         if (!found) throw new ImageError(item.path, "no face found");
         if (found.faces > 1) io.stderr(`${item.path}: ${found.faces} faces, enrolling the largest`);
-        added.push({ label, path: item.path, embedding: found.embedding! });
+        added.push({ label, path: item.path, embedding: found.face.embedding! });
       } catch (e) {
         if (!(e instanceof ImageError)) throw e;
         failed++;
@@ -90,9 +64,7 @@ async function runEnrol(label: string, inputs: string[], o: { model: string }, i
     await pipeline.dispose();
   }
   if (added.length) {
-    // A photo enrolled again under the same name replaces its earlier entry.
-    const again = new Set(added.map((e) => e.path));
-    const gallery = [...model.gallery.filter((e) => !(e.label === label && again.has(e.path))), ...added];
+    const gallery = enrolled(model.gallery, added);
     if (exists) await saveGallery(o.model, gallery);
     else {
       await Deno.mkdir(o.model, { recursive: true });

@@ -1,10 +1,11 @@
 import { Command } from "npm:@commander-js/extra-typings@15.1.0";
-import { configDifference, readCache } from "../dataset/cache.ts";
+import { readCache } from "../dataset/cache.ts";
+import { configDifference } from "../_config.ts";
 import { defaultCachePath, preprocessFolder } from "../dataset/preprocess.ts";
 import { type CliIo, EXIT } from "./_io.ts";
 import { loadModelFor } from "./_model.ts";
 import { createClassifier } from "../classify/classifier.ts";
-import { modelPipeline } from "../recognize/recognize.ts";
+import { modelPipelineOptions } from "../recognize/recognize.ts";
 import { evaluateRecords } from "../eval/evaluate.ts";
 
 /** The `evaluate` subcommand: accuracy of a model over a labelled folder or cache. */
@@ -25,7 +26,7 @@ async function runEvaluate(
 ): Promise<number> {
   const loaded = await loadModelFor(o.model, io);
   if (!loaded) return EXIT.badArguments;
-  const model = { classifier: await createClassifier(loaded), pipeline: modelPipeline(loaded.info) };
+  const model = { classifier: await createClassifier(loaded), pipeline: modelPipelineOptions(loaded.info) };
   try {
     let cachePath = source;
     if (!source.endsWith(".cache")) {

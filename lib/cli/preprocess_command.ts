@@ -1,7 +1,7 @@
 import { Command, Option } from "npm:@commander-js/extra-typings@15.1.0";
 import { CacheError, type CacheRecord } from "../dataset/cache.ts";
 import { preprocessFolder } from "../dataset/preprocess.ts";
-import { FEATURE_SETS } from "../features/feature_sets.ts";
+import { DEFAULT_FEATURE_SET, FEATURE_SET_NAMES, type FeatureSetName } from "../features/feature_sets.ts";
 import { decodeImage } from "../image/decode_image.ts";
 import { type CliIo, EXIT, numberIn } from "./_io.ts";
 import { startProgress } from "./_progress.ts";
@@ -20,7 +20,7 @@ export function preprocessCommand(io: CliIo, setExit: (code: number) => void) {
     .description("Cache the features of every photo in a folder named by person (kanye3.jpg or kanye/3.jpg).")
     .argument("<folder>", "the photos, walked recursively")
     .option("--cache <file>", "the cache file (default ./.face2vec/<folder>.<features>.cache)")
-    .addOption(new Option("--features <name>", "feature set").choices(Object.keys(FEATURE_SETS)).default("geometry"))
+    .addOption(new Option("--features <name>", "feature set").choices(FEATURE_SET_NAMES).default(DEFAULT_FEATURE_SET))
     .addOption(
       new Option("--labels <rule>", "label by folder or by file name (default: folder if photos sit in person folders)")
         .choices(["folder", "filename"] as const),
@@ -34,7 +34,7 @@ export function preprocessCommand(io: CliIo, setExit: (code: number) => void) {
 
 async function runPreprocess(
   folder: string,
-  o: { cache?: string; features: string; labels?: "folder" | "filename"; workers: number; draw?: string },
+  o: { cache?: string; features: FeatureSetName; labels?: "folder" | "filename"; workers: number; draw?: string },
   io: CliIo,
 ): Promise<number> {
   try {

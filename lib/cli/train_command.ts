@@ -1,35 +1,15 @@
 import { Command } from "npm:@commander-js/extra-typings@15.1.0";
-import { type Cache, CacheError, configDifference, readCache } from "../dataset/cache.ts";
-import { defaultMinProb, loadModel, type Model, modelFromTraining, saveModel } from "../classify/classifier.ts";
-import { DEFAULT_NETWORK, defaultNetwork, type NetworkOptions } from "../classify/network.ts";
-import { DEFAULT_MAX_DISTANCE, type GalleryEntry } from "../gallery/gallery.ts";
-import { featureSet } from "../features/feature_sets.ts";
-import { type Samples, samplesFromCache } from "../classify/samples.ts";
-import { trainClassifier } from "../classify/train.ts";
+import { type Cache, CacheError, readCache } from "../dataset/cache.ts";
+import { findCache } from "../dataset/preprocess.ts";
+import { saveModel } from "../classify/model.ts";
+import { ModelError } from "../classify/model.ts";
+import { DEFAULT_NETWORK } from "../classify/network.ts";
+import { planTraining, type TrainingPlan, trainModel } from "../classify/train_model.ts";
+import { DEFAULT_MAX_DISTANCE } from "../gallery/gallery.ts";
+import { FEATURE_SETS } from "../features/feature_sets.ts";
 import { type CliIo, EXIT, numberIn } from "./_io.ts";
 
-/**
- * Finds the cache to use: the one given, or the only one under `./.face2vec/`.
- *
- * @returns The path, or an error message naming the candidates.
- */
-export async function findCache(given?: string): Promise<{ path: string } | { error: string }> {
-  if (given !== undefined) return { path: given };
-  const found: string[] = [];
-  try {
-    for await (const e of Deno.readDir("./.face2vec")) {
-      if (e.isFile && e.name.endsWith(".cache")) found.push(`./.face2vec/${e.name}`);
-    }
-  } catch {
-    // no folder: no cache
-  }
-  found.sort();
-  if (found.length === 1) return { path: found[0]! };
-  if (found.length === 0) {
-    return { error: "no cache under ./.face2vec/: run `deno task preprocess <folder>` first, or pass --cache" };
-  }
-  return { error: `several caches under ./.face2vec/, choose one with --cache: ${found.join(", ")}` };
-}
+const MIN_PROBS = Object.values(FEATURE_SETS).map((f) => `${f.name} ${f.minProb}`).join(", ");
 
 /** Reads a cache for a command, turning its absence into a one-line error. */
 export async function openCache(path: string, io: CliIo): Promise<Cache | undefined> {
@@ -76,8 +56,8 @@ export function trainCommand(io: CliIo, setExit: (code: number) => void) {
     )
     .option(
       "--min-prob <p>",
-      "store this probability threshold for 'unknown' (default by feature set, measured on LFW: geometry 0.34, " +
-        "both 0.9, embedding 0.5; with --resume: the model's unless given)",
+      `store this probability threshold for 'unknown' (default by feature set, measured on LFW: ${MIN_PROBS}; ` +
+        "with --resume: the model's unless given)",
       numberIn("--min-prob", 0, 1),
     )
     .option(
@@ -96,7 +76,6 @@ export function trainCommand(io: CliIo, setExit: (code: number) => void) {
         await runTrain({
           ...o,
           l2Given: cmd.getOptionValueSource("l2") !== "default",
-          minProbGiven: o.minProb !== undefined,
         }, io),
       )
     );
@@ -117,7 +96,6 @@ async function runTrain(
     maxDistance?: number;
     resume?: true;
     l2Given: boolean;
-    minProbGiven: boolean;
   },
   io: CliIo,
 ): Promise<number> {
@@ -128,42 +106,37 @@ async function runTrain(
   }
   const cache = await openCache(found.path, io);
   if (!cache) return EXIT.badArguments;
-  const samples = samplesFromCache(cache);
-  const { features: fs, labels: _l, ...pipeline } = cache.config as Record<string, unknown>;
-  const set = featureSet((fs as { name: string }).name);
-  let network: Required<NetworkOptions> = { ...defaultNetwork(set.name), l2: o.l2 };
-  let minProb = o.minProb ?? defaultMinProb(set.name);
-  let previous: Model | undefined;
-  if (o.resume) {
-    const checked = await resumable(o.model, samples, fs, pipeline, network);
-    if ("error" in checked) {
-      io.stderr(`${o.model}: cannot resume: ${checked.error}`);
-      return EXIT.badArguments;
-    }
-    previous = checked.model;
-    // Regularisation and the threshold may change; by default they stay the model's.
-    network = { ...checked.network, l2: o.l2Given ? o.l2 : checked.network.l2 };
-    if (!o.minProbGiven) minProb = previous.info.minProb;
+  let plan: TrainingPlan;
+  try {
+    plan = await planTraining(cache, {
+      folds: o.folds,
+      l2: o.l2Given ? o.l2 : undefined,
+      minProb: o.minProb,
+      maxDistance: o.maxDistance,
+      resume: o.resume ? o.model : undefined,
+    });
+  } catch (e) {
+    if (!(e instanceof ModelError)) throw e;
+    io.stderr(e.message);
+    return EXIT.badArguments;
   }
-  const resumedFrom = previous ? totalEpochs(previous) : 0;
-  const perClass = samples.names.map((_, c) => samples.labels.filter((l) => l === c).length);
-  const smallest = Math.min(...perClass);
-  let k = o.folds;
-  if (k >= 2 && smallest < k) {
-    k = smallest >= 2 ? smallest : 0;
-    io.stderr(`the smallest class has ${smallest} photo(s): ${k >= 2 ? `using ${k} folds` : "no cross-validation"}`);
+  const { samples, previous } = plan;
+  if (plan.folds !== o.folds) {
+    io.stderr(
+      `the smallest class has ${plan.smallestClass} photo(s): ${
+        plan.folds >= 2 ? `using ${plan.folds} folds` : "no cross-validation"
+      }`,
+    );
   }
   io.stderr(`training on ${samples.features.length} faces of ${samples.names.length} people from ${found.path}`);
-  if (previous) io.stderr(`the final model continues from ${o.model}/ (${resumedFrom} epochs so far)`);
-  const result = await trainClassifier(samples.features, samples.labels, samples.rows, {
-    folds: k,
+  if (previous) io.stderr(`the final model continues from ${o.model}/ (${previous.epochs} epochs so far)`);
+  const { model, result } = await trainModel(cache, plan, {
     epochs: o.epochs,
     batch: o.batch,
     seed: o.seed,
-    network,
     logdir: o.logdir,
     workers: o.workers,
-    initial: previous?.weights,
+    cachePath: found.path,
     onEpoch: (epoch, m) => {
       if (!io.stderrIsTerminal && epoch % 10 !== 0 && epoch !== o.epochs) return;
       const val = m.folds.length
@@ -184,101 +157,11 @@ async function runTrain(
       }% over ${result.folds.length} folds`,
     );
   }
-  // Models with the embedding also keep every training face's embedding: the gallery that
-  // "nearest" answers from and `enrol` adds to (a resumed model keeps its enrolled faces too).
-  const gallery: GalleryEntry[] = [];
-  if (set.needsEmbedding) {
-    const trained = new Set(samples.paths);
-    gallery.push(...(previous?.gallery ?? []).filter((e) => !trained.has(e.path)));
-    for (const r of [...cache.records.values()].sort((a, b) => (a.path < b.path ? -1 : 1))) {
-      if (r.status === "ok" && r.embedding) {
-        gallery.push({ label: r.label, path: r.path, embedding: Float32Array.from(r.embedding) });
-      }
-    }
-  }
-  await saveModel(
-    o.model,
-    modelFromTraining(result, samples.names, samples.rows, {
-      features: fs as { name: string; version: number },
-      pipeline,
-      minProb,
-      method: set.name === "embedding" ? "nearest" : "network",
-      maxDistance: set.needsEmbedding ? (o.maxDistance ?? previous?.info.maxDistance ?? DEFAULT_MAX_DISTANCE) : null,
-      training: {
-        cache: found.path,
-        faces: samples.features.length,
-        folds: k,
-        epochs: o.epochs,
-        ...(previous ? { resumed_from: resumedFrom } : {}),
-        total_epochs: resumedFrom + o.epochs,
-        batch: o.batch,
-        seed: o.seed,
-        kfold_mean: result.mean,
-        kfold_std: result.std,
-        fold_accuracy: result.folds.map((f) => f.accuracy),
-        ms: Math.round(result.ms),
-      },
-    }, gallery),
-  );
+  await saveModel(o.model, model);
   io.stderr(
     `model saved to ${o.model}/ (${(result.ms / 1000).toFixed(1)} s${
-      previous ? `; ${resumedFrom + o.epochs} epochs in all` : ""
+      previous ? `; ${previous.epochs + o.epochs} epochs in all` : ""
     })`,
   );
   return EXIT.ok;
-}
-
-/** Epochs a saved model's final weights have been trained for (all runs, resumed ones included). */
-function totalEpochs(model: Model): number {
-  const t = model.info.training as { total_epochs?: unknown; epochs?: unknown };
-  const n = typeof t.total_epochs === "number" ? t.total_epochs : t.epochs;
-  return typeof n === "number" && Number.isFinite(n) ? n : 0;
-}
-
-/**
- * The model in `dir`, if training can continue from it on these samples: same people in the
- * same order, same feature set and pipeline as the cache, same network sizes and activations
- * as requested (L2 and dropout may change: they shape training, not the weights). Otherwise
- * the reason, for a one-line message.
- */
-async function resumable(
-  dir: string,
-  samples: Samples,
-  features: unknown,
-  pipeline: Readonly<Record<string, unknown>>,
-  network: Required<NetworkOptions>,
-): Promise<{ model: Model; network: Required<NetworkOptions> } | { error: string }> {
-  let model: Model;
-  try {
-    model = await loadModel(dir);
-  } catch (e) {
-    const text = e instanceof Error ? e.message : String(e);
-    if (/no model here/.test(text)) return { error: "no model here (train without --resume first)" };
-    return { error: text.startsWith(`${dir}/`) ? text.slice(dir.length + 1) : text };
-  }
-  const { info } = model;
-  if (!info.network) return { error: "it has no trained network (a model made by enrolment alone)" };
-  const had = info.labels, now = samples.names;
-  if (had.join("\n") !== now.join("\n")) {
-    const gone = had.filter((l) => !now.includes(l)), added = now.filter((l) => !had.includes(l));
-    const what = [
-      gone.length ? `not in the cache: ${gone.join(", ")}` : "",
-      added.length ? `new in the cache: ${added.join(", ")}` : "",
-    ].filter(Boolean).join("; ");
-    return { error: `the model's people differ from the cache's (${what || "another order"})` };
-  }
-  const featureDiff = configDifference(info.features, features) ??
-    (info.rows === samples.rows ? undefined : `rows: ${info.rows} → ${samples.rows}`);
-  if (featureDiff) return { error: `the model was trained on other features (${featureDiff})` };
-  const pipelineDiff = configDifference(info.pipeline, pipeline);
-  if (pipelineDiff) return { error: `the cache was made with other settings than the model (${pipelineDiff})` };
-  const arch = (n: Required<NetworkOptions>) => ({
-    hidden1: n.hidden1,
-    hidden2: n.hidden2,
-    activation1: n.activation1,
-    activation2: n.activation2,
-  });
-  const networkDiff = configDifference(arch(info.network), arch(network));
-  if (networkDiff) return { error: `its network differs from the one requested (${networkDiff})` };
-  return { model, network: info.network };
 }

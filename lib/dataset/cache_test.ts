@@ -1,14 +1,6 @@
 import assert from "node:assert/strict";
-import {
-  CacheError,
-  type CacheRecord,
-  CacheWriter,
-  compactCache,
-  configDifference,
-  crc32,
-  parseCache,
-  readCache,
-} from "./cache.ts";
+import { CacheError, type CacheRecord, CacheWriter, compactCache, crc32, parseCache, readCache } from "./cache.ts";
+import { configDifference } from "../_config.ts";
 
 const config = { detector: { minNeighbors: 5 }, features: { name: "geometry", version: 1 }, labels: "folder" };
 const rec = (path: string, extra: Partial<CacheRecord> = {}): CacheRecord => ({

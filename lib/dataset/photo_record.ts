@@ -7,7 +7,7 @@
 
 import { decodeImage } from "../image/decode_image.ts";
 import { ImageError } from "../image/image_error.ts";
-import { largestFace, type Pipeline } from "../pipeline/pipeline.ts";
+import type { Pipeline } from "../pipeline/pipeline.ts";
 import { roundedBox, roundedPoints } from "../_rounded.ts";
 import type { CacheRecord } from "./cache.ts";
 
@@ -36,9 +36,9 @@ export async function processPhoto(pipeline: Pipeline, task: PhotoTask): Promise
     throw e;
   }
   const size = { width: image.width, height: image.height };
-  const found = await largestFace(pipeline, image);
+  const found = await pipeline.processLargestFace(image);
   if (!found) return { ...base, status: "no_face", reason: "no face found", ...size, faces: 0 };
-  const { face, embedding } = found;
+  const { face } = found;
   return {
     ...base,
     status: "ok",
@@ -46,8 +46,8 @@ export async function processPhoto(pipeline: Pipeline, task: PhotoTask): Promise
     faces: found.faces,
     box: roundedBox(face.box),
     source: face.source,
-    landmarks: roundedPoints(found.landmarks),
-    features: Array.from(found.features),
-    ...(embedding ? { embedding: Array.from(embedding) } : {}),
+    landmarks: roundedPoints(face.landmarks),
+    features: Array.from(face.features),
+    ...(face.embedding ? { embedding: Array.from(face.embedding) } : {}),
   };
 }

@@ -1,9 +1,10 @@
 import { sha256Hex } from "../_asset.ts";
 import { listImages } from "../image/list_images.ts";
-import { featureSet } from "../features/feature_sets.ts";
-import { CacheError, type CacheRecord, CacheWriter, compactCache, configDifference, readCache } from "./cache.ts";
+import { DEFAULT_FEATURE_SET, featureSet } from "../features/feature_sets.ts";
+import { CacheError, type CacheRecord, CacheWriter, compactCache, readCache } from "./cache.ts";
+import { configDifference } from "../_config.ts";
 import { detectLabelRule, labelOf, type LabelRule } from "./labels.ts";
-import { createPipeline, pipelineConfig, type PipelineOptions } from "../pipeline/pipeline.ts";
+import { createPipeline, type PipelineOptions, pipelineSettings } from "../pipeline/pipeline.ts";
 import { type PhotoTask, processPhoto } from "./photo_record.ts";
 
 /** Options of {@linkcode preprocessFolder}. */
@@ -50,6 +51,29 @@ export function defaultCachePath(folder: string, features: string): string {
 }
 
 /**
+ * Finds the cache to use: the one given, or the only one under `./.face2vec/`.
+ *
+ * @returns The path, or an error message naming the candidates.
+ */
+export async function findCache(given?: string): Promise<{ path: string } | { error: string }> {
+  if (given !== undefined) return { path: given };
+  const found: string[] = [];
+  try {
+    for await (const e of Deno.readDir("./.face2vec")) {
+      if (e.isFile && e.name.endsWith(".cache")) found.push(`./.face2vec/${e.name}`);
+    }
+  } catch {
+    // no folder: no cache
+  }
+  found.sort();
+  if (found.length === 1) return { path: found[0]! };
+  if (found.length === 0) {
+    return { error: "no cache under ./.face2vec/: run `deno task preprocess <folder>` first, or pass --cache" };
+  }
+  return { error: `several caches under ./.face2vec/, choose one with --cache: ${found.join(", ")}` };
+}
+
+/**
  * Preprocesses a folder of photos named by person into a cache of features: incremental
  * (only new or changed photos are processed; vanished ones are dropped), resumable (records
  * are appended as photos finish), and atomic (the cache is compacted into a temporary file
@@ -62,12 +86,13 @@ export function defaultCachePath(folder: string, features: string): string {
  * (the message names the setting that differs).
  */
 export async function preprocessFolder(folder: string, options: PreprocessOptions = {}): Promise<PreprocessSummary> {
-  const features = featureSet(options.features ?? "geometry").name;
+  const features = featureSet(options.features ?? DEFAULT_FEATURE_SET).name;
   const cachePath = options.cache ?? defaultCachePath(folder, features);
   const root = folder.replace(/\/+$/, "");
   const photos = await listImages([root]);
   const labelRule = options.labels ?? detectLabelRule(photos.map((p) => p.relative));
-  const config = await pipelineConfig(options, labelRule);
+  const { settings, features: recorded } = await pipelineSettings(options);
+  const config = { ...settings, features: recorded, labels: labelRule };
   const old = await readCache(cachePath);
   if (old) {
     const diff = configDifference(old.config, config);

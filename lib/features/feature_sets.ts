@@ -1,12 +1,21 @@
 /**
- * The named, versioned feature sets a cache can hold: the original Face2Vec's landmark
- * geometry, the learned face embedding, or both side by side.
+ * The registry of feature sets: the original Face2Vec's landmark geometry, the learned face
+ * embedding, or both side by side. Each entry owns everything about its set: its name,
+ * version, vector length, the network trained on it, and how a model made from it names
+ * faces by default. Nothing else branches on a set's name.
  *
  * @module
  */
 
 import type { Point } from "../landmarks/point.ts";
+import { EMBEDDING_SIZE } from "../embed/embed_faces.ts";
 import { geometryFeatures } from "./geometry.ts";
+
+/** The names of the feature sets. */
+export type FeatureSetName = "geometry" | "embedding" | "both";
+
+/** How a model names a face: the trained network's top class, or the nearest person in its gallery. */
+export type PredictMethod = "network" | "nearest";
 
 /** What a feature set computes from: one face's landmarks and, for sets that need it, its embedding. */
 export interface FaceInput {
@@ -15,18 +24,26 @@ export interface FaceInput {
   readonly embedding?: ArrayLike<number>;
 }
 
-/** A named, versioned way to turn one face into numbers. */
+/** A named, versioned way to turn one face into numbers, with the defaults of the models made from it. */
 export interface FeatureSet {
-  /** The name used by `--features` and recorded in caches. */
-  readonly name: string;
+  /** The name used by `--features` and recorded in caches and models. */
+  readonly name: FeatureSetName;
   /** Bumped whenever the numbers a set produces change; a cache of another version is refused. */
   readonly version: number;
   /** The shape of one face's features (row-major): rows x columns. */
   readonly shape: readonly [number, number];
+  /** Numbers per face: rows · columns. */
+  readonly length: number;
   /** Whether it needs the face embedding (the pipeline then runs the embedding network). */
   readonly needsEmbedding: boolean;
   /** One line for `--help` and the docs. */
   readonly description: string;
+  /** The classifier's hidden layer widths for this set (the rest of the network is the original's). */
+  readonly network: { readonly hidden1: number; readonly hidden2: number };
+  /** The probability under which the network's answer is "unknown", stored in a model by `train`. */
+  readonly minProb: number;
+  /** How a model trained on this set names faces unless told otherwise. */
+  readonly method: PredictMethod;
   /**
    * Computes one face's features.
    * @throws {RangeError} When the set needs the embedding and `face` has none.
@@ -35,8 +52,8 @@ export interface FeatureSet {
 }
 
 function embeddingOf(face: FaceInput): ArrayLike<number> {
-  if (!face.embedding || face.embedding.length !== 128) {
-    throw new RangeError("this feature set needs the 128-d embedding");
+  if (!face.embedding || face.embedding.length !== EMBEDDING_SIZE) {
+    throw new RangeError(`this feature set needs the ${EMBEDDING_SIZE}-d embedding`);
   }
   return face.embedding;
 }
@@ -49,38 +66,71 @@ function unitNorm(v: ArrayLike<number>): Float32Array {
   return Float32Array.from({ length: v.length }, (_, i) => v[i]! / n);
 }
 
-/** Every feature set, by name. */
-export const FEATURE_SETS: Readonly<Record<string, FeatureSet>> = Object.freeze({
+const GEOMETRY_LENGTH = 3 * 68;
+
+/**
+ * Every feature set, by name. The defaults were chosen by measurement on the even half of
+ * lfw_min10 (`deno task tune-head` for the network widths, `deno task report` for the
+ * probability thresholds); the figures are in `docs/report.json`.
+ *
+ * - `geometry`: the original's network (Dense 68, Dense 32), named by the network, unknown
+ *   under probability 0.34.
+ * - `embedding`: Dense 128, Dense 64; named by the nearest person in the gallery (the
+ *   network's threshold, 0.5, was not tuned: the gallery is the default).
+ * - `both`: Dense 128, Dense 64; named by the network, unknown under probability 0.9.
+ */
+export const FEATURE_SETS: Readonly<Record<FeatureSetName, FeatureSet>> = Object.freeze({
   geometry: {
     name: "geometry",
     version: 1,
     shape: [3, 68],
+    length: GEOMETRY_LENGTH,
     needsEmbedding: false,
     description: "the original Face2Vec's landmark geometry: distance, dy, dx from the nose tip, max-abs scaled",
+    network: { hidden1: 68, hidden2: 32 },
+    minProb: 0.34,
+    method: "network",
     compute: (face: FaceInput) => geometryFeatures(face.landmarks),
   },
   embedding: {
     name: "embedding",
     version: 1,
-    shape: [1, 128],
+    shape: [1, EMBEDDING_SIZE],
+    length: EMBEDDING_SIZE,
     needsEmbedding: true,
-    description: "the learned 128-d face embedding of the aligned face, as the network outputs it",
+    description: `the learned ${EMBEDDING_SIZE}-d face embedding of the aligned face, as the network outputs it`,
+    network: { hidden1: 128, hidden2: 64 },
+    minProb: 0.5,
+    method: "nearest",
     compute: (face: FaceInput) => Float32Array.from(embeddingOf(face)),
   },
   both: {
     name: "both",
     version: 1,
-    shape: [1, 332],
+    shape: [1, GEOMETRY_LENGTH + EMBEDDING_SIZE],
+    length: GEOMETRY_LENGTH + EMBEDDING_SIZE,
     needsEmbedding: true,
-    description: "geometry (204) then embedding (128), each part scaled to unit Euclidean norm",
+    description:
+      `geometry (${GEOMETRY_LENGTH}) then embedding (${EMBEDDING_SIZE}), each part scaled to unit Euclidean norm`,
+    network: { hidden1: 128, hidden2: 64 },
+    minProb: 0.9,
+    method: "network",
     compute: (face: FaceInput) => {
-      const out = new Float32Array(332);
+      const out = new Float32Array(GEOMETRY_LENGTH + EMBEDDING_SIZE);
       out.set(unitNorm(geometryFeatures(face.landmarks)));
-      out.set(unitNorm(embeddingOf(face)), 204);
+      out.set(unitNorm(embeddingOf(face)), GEOMETRY_LENGTH);
       return out;
     },
   },
 });
+
+/** The names of every feature set, in the registry's order. */
+export const FEATURE_SET_NAMES: readonly FeatureSetName[] = Object.freeze(
+  Object.keys(FEATURE_SETS) as FeatureSetName[],
+);
+
+/** The feature set used when none is named. */
+export const DEFAULT_FEATURE_SET: FeatureSetName = "geometry";
 
 /**
  * Looks up a feature set by name.
@@ -92,14 +142,13 @@ export const FEATURE_SETS: Readonly<Record<string, FeatureSet>> = Object.freeze(
  * ```ts
  * import { featureSet } from "./feature_sets.ts";
  * if (featureSet("geometry").shape.join("x") !== "3x68") throw new Error();
+ * if (featureSet("both").length !== 332) throw new Error();
  * ```
  */
 export function featureSet(name: string): FeatureSet {
-  const set = FEATURE_SETS[name];
+  const set = (FEATURE_SETS as Readonly<Record<string, FeatureSet>>)[name];
   if (!set) {
-    throw new RangeError(
-      `unknown feature set ${JSON.stringify(name)} (known: ${Object.keys(FEATURE_SETS).join(", ")})`,
-    );
+    throw new RangeError(`unknown feature set ${JSON.stringify(name)} (known: ${FEATURE_SET_NAMES.join(", ")})`);
   }
   return set;
 }

@@ -14,15 +14,15 @@ import { euclidean } from "../embed/embed_faces.ts";
  * The default distance beyond which a face is a stranger to the gallery (`predict`, method
  * "nearest"): chosen with `deno task tune-embed` on lfw_min10's even-position people (their
  * even-position photos; half of the people enrolled with half of their photos), where it
- * minimises the largest of the open-set error rates: 1.2% of strangers named, 3.8% of known
- * faces called unknown, none named wrongly. `deno task report` gives the rates on the odd half.
+ * minimises the largest of the open-set error rates. `deno task report` gives the rates on
+ * both halves (`docs/report.json`).
  */
 export const DEFAULT_MAX_DISTANCE = 0.455;
 
 /**
  * The default distance beyond which two faces are taken for different people (`compare`):
  * the equal-error point of every same/different pair of lfw_min10's even-position people and
- * photos (0.6265, EER 2.5%; `deno task tune-embed`), rounded. It is larger than
+ * photos (`deno task tune-embed`), rounded. It is larger than
  * {@linkcode DEFAULT_MAX_DISTANCE} because a gallery compares a stranger with many people
  * at once (the nearest of many is closer than a typical one), and a 1:1 check with one.
  */
@@ -51,9 +51,8 @@ export interface NearestAnswer {
 /**
  * A matcher over a gallery: for an embedding, the enrolled person whose mean embedding (the
  * centroid of their enrolled faces) is nearest, "unknown" (label null) beyond `maxDistance`.
- * Measured on LFW's even half (`deno task tune-embed`, the open-set protocol): the centroid
- * separates strangers far better than the single nearest face, at each one's best threshold
- * 1.2% of strangers named and 3.8% of known faces called unknown, against 6.1% and 6.0%.
+ * The centroid was chosen over the single nearest face by measurement on LFW's even half
+ * (`deno task tune-embed`, the open-set protocol): it separates strangers better.
  *
  * @param gallery Enrolled faces (at least one).
  * @returns A function answering for one embedding.

@@ -1,4 +1,14 @@
+/**
+ * The pipeline: one image → its faces, each with its 68 landmarks, its feature vector and
+ * (for the feature sets that need it) its embedding. Detector, landmarker and embedder are
+ * loaded once by {@linkcode createPipeline}; what decides how a photo becomes numbers is
+ * recorded by {@linkcode pipelineSettings} in every cache and model.
+ *
+ * @module
+ */
+
 import { readAsset, sha256Hex } from "../_asset.ts";
+import { configDifference } from "../_config.ts";
 import {
   cascadeUrl,
   createFaceDetector,
@@ -7,14 +17,7 @@ import {
   type FaceDetector,
   resolveDetectorOptions,
 } from "../detect/detect_faces.ts";
-import {
-  createLandmarker,
-  type FaceLandmarker,
-  type LandmarkerOptions,
-  landmarkModelUrl,
-  resolveLandmarkerOptions,
-} from "../landmarks/detect_landmarks.ts";
-import { type FeatureSet, featureSet } from "../features/feature_sets.ts";
+import type { AlignOptions } from "../embed/align_face.ts";
 import {
   createEmbedder,
   type EmbedderOptions,
@@ -22,30 +25,53 @@ import {
   type FaceEmbedder,
   resolveEmbedderOptions,
 } from "../embed/embed_faces.ts";
-import type { LabelRule } from "../dataset/labels.ts";
+import { DEFAULT_FEATURE_SET, type FeatureSet, featureSet, type FeatureSetName } from "../features/feature_sets.ts";
 import type { Image } from "../image/image.ts";
+import {
+  createLandmarker,
+  type FaceLandmarker,
+  type LandmarkerOptions,
+  landmarkModelUrl,
+  resolveLandmarkerOptions,
+} from "../landmarks/detect_landmarks.ts";
 import type { Point } from "../landmarks/point.ts";
 
 /** Everything that decides how a photo becomes features. */
 export interface PipelineOptions {
   readonly detector?: DetectorOptions;
   readonly landmarks?: LandmarkerOptions;
-  /** Feature set name. Default `"geometry"`. */
-  readonly features?: string;
+  /** The feature set. Default {@linkcode DEFAULT_FEATURE_SET}. */
+  readonly features?: FeatureSetName;
   /** Face alignment for the embedding (used by the sets that need it). */
   readonly embedder?: EmbedderOptions;
 }
 
+/** A feature set as recorded in caches and models. */
+export interface FeatureSetRecord {
+  readonly name: FeatureSetName;
+  readonly version: number;
+}
+
 /**
- * The whole pipeline configuration recorded in a cache: resolved options, the sha256 of
- * the cascade and landmark model in use (and of the embedding model and the alignment, for
- * the sets that need them), the feature set and the label rule. Two runs with equal
- * configurations turn the same photo into the same record.
+ * How photos are processed, as recorded: the resolved detector, landmark and (for the sets
+ * that use the embedding) alignment options, and the sha256 of every model asset in use.
  */
-export async function pipelineConfig(options: PipelineOptions, labelRule: LabelRule): Promise<Record<string, unknown>> {
+export type PipelineSettings = Readonly<Record<string, unknown>>;
+
+/**
+ * The settings and feature set that a cache or model records for `options`. Two runs with
+ * equal settings and feature set turn the same photo into the same numbers.
+ *
+ * @param options The pipeline options (defaults filled in).
+ * @returns The settings and the feature set's name and version.
+ * @throws {RangeError} For invalid options or an unknown feature set.
+ */
+export async function pipelineSettings(
+  options: PipelineOptions,
+): Promise<{ settings: PipelineSettings; features: FeatureSetRecord }> {
   const detector = resolveDetectorOptions(options.detector);
   const landmarks = resolveLandmarkerOptions(options.landmarks);
-  const set = featureSet(options.features ?? "geometry");
+  const set = featureSet(options.features ?? DEFAULT_FEATURE_SET);
   const assets: Record<string, string> = {
     cascade: await sha256Hex(await readAsset(cascadeUrl(detector.cascade))),
     landmark_model: await sha256Hex(await readAsset(landmarkModelUrl(landmarks.model))),
@@ -55,87 +81,151 @@ export async function pipelineConfig(options: PipelineOptions, labelRule: LabelR
   const align = set.needsEmbedding ? resolveEmbedderOptions(options.embedder) : undefined;
   if (align) assets.embedding_model = await sha256Hex(await readAsset(embeddingModelUrl()));
   return {
-    detector: { ...detector, angles: [...detector.angles] },
-    landmarks,
-    ...(align ? { align: { ...align, points: [...align.points] } } : {}),
-    assets,
-    features: { name: set.name, version: set.version },
-    labels: labelRule,
-  };
-}
-
-/** A loaded pipeline: detector, landmarker, embedder (when the feature set needs it) and feature set. */
-export interface Pipeline {
-  readonly detector: FaceDetector;
-  readonly landmarker: FaceLandmarker;
-  /** Present when the feature set needs the embedding (or `embed` was asked for). */
-  readonly embedder?: FaceEmbedder;
-  readonly features: FeatureSet;
-  dispose(): Promise<void>;
-}
-
-/**
- * Loads the detector, landmarker, feature set and, when the set needs it or `embed` is
- * true, the embedder for `options`.
- */
-export async function createPipeline(options: PipelineOptions, embed = false): Promise<Pipeline> {
-  const features = featureSet(options.features ?? "geometry");
-  const detector = await createFaceDetector(options.detector);
-  const landmarker = await createLandmarker(options.landmarks);
-  const embedder = features.needsEmbedding || embed ? await createEmbedder(options.embedder) : undefined;
-  return {
-    detector,
-    landmarker,
-    embedder,
-    features,
-    async dispose() {
-      detector.dispose();
-      await landmarker.dispose();
-      await embedder?.dispose();
+    settings: {
+      detector: { ...detector, angles: [...detector.angles] },
+      landmarks,
+      ...(align ? { align: { ...align, points: [...align.points] } } : {}),
+      assets,
     },
+    features: { name: set.name, version: set.version },
   };
 }
 
 /**
- * One face's features (and embedding, when the pipeline has an embedder) from its landmarks.
+ * The pipeline options that recorded settings describe (the inverse of {@linkcode pipelineSettings}).
  *
- * @throws {RangeError} When the feature set needs an embedding and the pipeline has no embedder.
+ * @param settings Settings from a cache or model.
+ * @param features The feature set's name.
+ * @returns Detector, landmark, feature-set and alignment options.
  */
-export async function faceFeatures(
-  pipeline: Pipeline,
-  image: Image,
-  landmarks: readonly (readonly Point[])[],
-): Promise<{ features: Float32Array; embedding?: Float32Array }[]> {
-  const embeddings = pipeline.embedder ? await pipeline.embedder.embed(image, landmarks) : undefined;
-  return landmarks.map((points, i) => {
-    const embedding = embeddings?.[i];
-    return { features: pipeline.features.compute({ landmarks: points, embedding }), embedding };
-  });
+export function pipelineOptionsFrom(settings: PipelineSettings, features: FeatureSetName): PipelineOptions {
+  const stored = settings as { detector?: DetectorOptions; landmarks?: LandmarkerOptions; align?: AlignOptions };
+  const { size: _size, ...align } = stored.align ?? {};
+  const embedder: EmbedderOptions | undefined = stored.align ? { align } : undefined;
+  return { detector: stored.detector, landmarks: stored.landmarks, features, embedder };
 }
 
-/** The largest face of a photo, processed: what {@linkcode largestFace} returns. */
-export interface ProcessedFace {
-  /** How many faces the photo has. */
-  readonly faces: number;
-  readonly face: Face;
+/**
+ * The first setting or asset in which recorded settings differ from how this Face2Vec would
+ * process photos with them now (an asset changed, a setting no longer exists or has a new
+ * default), as `key: old → new`.
+ *
+ * @param settings Settings from a cache or model.
+ * @param features The feature set recorded beside them.
+ * @returns The difference, or undefined when there is none.
+ */
+export async function settingsDifference(
+  settings: PipelineSettings,
+  features: FeatureSetRecord,
+): Promise<string | undefined> {
+  const now = await pipelineSettings(pipelineOptionsFrom(settings, features.name));
+  return configDifference(settings, now.settings) ?? configDifference(features, now.features);
+}
+
+/** One face through the pipeline: its box, landmarks, features and (when computed) embedding. */
+export interface ProcessedFace extends Face {
   readonly landmarks: readonly Point[];
   readonly features: Float32Array;
   /** Present when the pipeline has an embedder. */
   readonly embedding?: Float32Array;
 }
 
+/** The largest face of an image, and how many faces the image has. */
+export interface LargestFace {
+  readonly face: ProcessedFace;
+  /** How many faces the detector found (the largest is `face`). */
+  readonly faces: number;
+}
+
+/** Load-time options of {@linkcode createPipeline} besides the pipeline's own. */
+export interface CreatePipelineOptions {
+  /** Load the embedder even when the feature set does not need it. Default false. */
+  readonly embed?: boolean;
+  /** Load the landmarker (without it, only `detector` is usable). Default true. */
+  readonly landmarks?: boolean;
+}
+
+/** A loaded pipeline. Free it with `dispose()`. */
+export interface Pipeline {
+  readonly detector: FaceDetector;
+  /** Absent only when created with `landmarks: false`. */
+  readonly landmarker?: FaceLandmarker;
+  /** Present when the feature set needs the embedding (or `embed` was asked for). */
+  readonly embedder?: FaceEmbedder;
+  readonly features: FeatureSet;
+  /**
+   * Every face of the image, largest first, through landmarks, features and embedding.
+   * @throws {RangeError} When the pipeline was created without landmarks.
+   */
+  processFaces(image: Image): Promise<ProcessedFace[]>;
+  /**
+   * The largest face of the image through landmarks, features and embedding (only that face
+   * is processed): what preprocessing caches, `enrol` enrols and `compare` compares.
+   * @returns The face and the count of faces, or undefined when none is found.
+   * @throws {RangeError} When the pipeline was created without landmarks.
+   */
+  processLargestFace(image: Image): Promise<LargestFace | undefined>;
+  /** Frees every runtime object it holds. */
+  dispose(): Promise<void>;
+}
+
 /**
- * The largest face of an image through the whole pipeline: landmarks, features and (when the
- * pipeline has an embedder) embedding. What preprocessing caches, `enrol` enrols and `compare`
- * compares.
+ * Loads the detector, landmarker, feature set and, when the set needs it or `embed` is
+ * true, the embedder for `options`.
  *
- * @returns The face, or undefined when none is found.
+ * @param options Detector, landmark, feature-set and alignment options.
+ * @param create What to load besides the feature set's needs.
+ * @returns The pipeline; call `dispose()` when done.
+ * @throws {RangeError} For invalid options.
+ * @example
+ * ```ts
+ * import { createPipeline } from "./pipeline.ts";
+ * import { createImage } from "../image/image.ts";
+ * const pipeline = await createPipeline({ features: "geometry" });
+ * try {
+ *   const flat = createImage(64, 64, 1);
+ *   flat.data.fill(90);
+ *   if ((await pipeline.processFaces(flat)).length !== 0) throw new Error("a flat image has no face");
+ * } finally {
+ *   await pipeline.dispose();
+ * }
+ * ```
  */
-export async function largestFace(pipeline: Pipeline, image: Image): Promise<ProcessedFace | undefined> {
-  const found = pipeline.detector.detect(image);
-  const face = found[0];
-  if (!face) return undefined;
-  const [landmarks] = await pipeline.landmarker.landmarks(image, [face.box]);
-  const [computed] = await faceFeatures(pipeline, image, [landmarks!]);
-  return { faces: found.length, face, landmarks: landmarks!, ...computed! };
+export async function createPipeline(options: PipelineOptions, create: CreatePipelineOptions = {}): Promise<Pipeline> {
+  const features = featureSet(options.features ?? DEFAULT_FEATURE_SET);
+  const detector = await createFaceDetector(options.detector);
+  const landmarker = create.landmarks === false ? undefined : await createLandmarker(options.landmarks);
+  const embedder = features.needsEmbedding || create.embed ? await createEmbedder(options.embedder) : undefined;
+  const process = async (image: Image, faces: readonly Face[]): Promise<ProcessedFace[]> => {
+    if (!landmarker) throw new RangeError("this pipeline was created without landmarks");
+    const points = await landmarker.landmarks(image, faces.map((f) => f.box));
+    const embeddings = embedder ? await embedder.embed(image, points) : undefined;
+    return faces.map((face, i) => {
+      const landmarks = points[i]!, embedding = embeddings?.[i];
+      return {
+        ...face,
+        landmarks,
+        features: features.compute({ landmarks, embedding }),
+        ...(embedding ? { embedding } : {}),
+      };
+    });
+  };
+  return {
+    detector,
+    landmarker,
+    embedder,
+    features,
+    processFaces: (image) => process(image, detector.detect(image)),
+    async processLargestFace(image) {
+      const found = detector.detect(image);
+      if (found.length === 0) return undefined;
+      const [face] = await process(image, found.slice(0, 1));
+      return { face: face!, faces: found.length };
+    },
+    async dispose() {
+      detector.dispose();
+      await landmarker?.dispose();
+      await embedder?.dispose();
+    },
+  };
 }

@@ -6,54 +6,26 @@
  * @module
  */
 
-import { configDifference } from "../dataset/cache.ts";
+import { type Classifier, createClassifier, type Prediction, type PredictOptions } from "../classify/classifier.ts";
+import { loadModel, type Model, ModelError, type ModelInfo } from "../classify/model.ts";
+import type { Image } from "../image/image.ts";
 import {
   createPipeline,
-  faceFeatures,
   type Pipeline,
-  pipelineConfig,
   type PipelineOptions,
+  pipelineOptionsFrom,
+  type ProcessedFace,
+  settingsDifference,
 } from "../pipeline/pipeline.ts";
-import type { DetectorOptions, Face } from "../detect/detect_faces.ts";
-import type { EmbedderOptions } from "../embed/embed_faces.ts";
-import type { AlignOptions } from "../embed/align_face.ts";
-import type { Image } from "../image/image.ts";
-import type { LandmarkerOptions } from "../landmarks/detect_landmarks.ts";
-import type { Point } from "../landmarks/point.ts";
-import {
-  type Classifier,
-  createClassifier,
-  loadModel,
-  type Model,
-  type ModelInfo,
-  type Prediction,
-  type PredictOptions,
-} from "../classify/classifier.ts";
 
 /**
- * The pipeline options a model's photos were processed with (from its stored configuration).
+ * The pipeline options a model's photos were processed with.
  *
  * @param info A model's information.
  * @returns Detector, landmark, feature-set and alignment options.
  */
-export function modelPipeline(info: ModelInfo): PipelineOptions {
-  const stored = info.pipeline as { detector?: DetectorOptions; landmarks?: LandmarkerOptions; align?: AlignOptions };
-  const { size: _size, ...align } = stored.align ?? {};
-  const embedder: EmbedderOptions | undefined = stored.align ? { align } : undefined;
-  return { detector: stored.detector, landmarks: stored.landmarks, features: info.features.name, embedder };
-}
-
-/**
- * Why a model cannot be used with this Face2Vec: the first setting or asset that differs
- * between how its photos were processed and how photos would be processed now.
- *
- * @param info A model's information.
- * @returns The difference (e.g. `assets.cascade: "…" ≠ "…"`), or undefined when there is none.
- */
-export async function modelMismatch(info: ModelInfo): Promise<string | undefined> {
-  const now = await pipelineConfig(modelPipeline(info), "folder");
-  const { labels: _l, features: nowFeatures, ...nowPipeline } = now;
-  return configDifference(info.pipeline, nowPipeline) ?? configDifference(info.features, nowFeatures);
+export function modelPipelineOptions(info: ModelInfo): PipelineOptions {
+  return pipelineOptionsFrom(info.pipeline, info.features.name);
 }
 
 /**
@@ -61,20 +33,24 @@ export async function modelMismatch(info: ModelInfo): Promise<string | undefined
  *
  * @param dir The model folder.
  * @returns The model.
- * @throws {Error} When there is no model, or a one-line reason naming the folder and the setting.
+ * @throws {ModelError} When there is no model (kind "missing"), it is not one ("invalid"), or
+ * photos would now be processed differently ("mismatch"; the message names the setting).
  */
 export async function loadCheckedModel(dir: string): Promise<Model> {
   const model = await loadModel(dir);
-  const diff = await modelMismatch(model.info);
-  if (diff) throw new Error(`${dir}: the model was trained on photos processed differently (${diff}); train it again`);
+  const diff = await settingsDifference(model.info.pipeline, model.info.features);
+  if (diff) {
+    throw new ModelError(
+      "mismatch",
+      dir,
+      `the model was trained on photos processed differently (${diff}); train it again`,
+    );
+  }
   return model;
 }
 
 /** One face in a photo, named. */
-export interface RecognizedFace extends Face {
-  readonly landmarks: readonly Point[];
-  /** The embedding, for models that use it. */
-  readonly embedding?: Float32Array;
+export interface RecognizedFace extends ProcessedFace {
   readonly prediction: Prediction;
 }
 
@@ -108,7 +84,7 @@ export interface Recognizer {
  * ```
  */
 export async function createRecognizer(model: Model): Promise<Recognizer> {
-  const pipeline = await createPipeline(modelPipeline(model.info));
+  const pipeline = await createPipeline(modelPipelineOptions(model.info));
   let classifier: Classifier;
   try {
     classifier = await createClassifier(model);
@@ -121,16 +97,9 @@ export async function createRecognizer(model: Model): Promise<Recognizer> {
     classifier,
     pipeline,
     async recognize(image, options) {
-      const faces = pipeline.detector.detect(image);
-      const points = await pipeline.landmarker.landmarks(image, faces.map((f) => f.box));
-      const vectors = await faceFeatures(pipeline, image, points);
-      const answers = await classifier.predict(vectors, options);
-      return faces.map((f, i) => ({
-        ...f,
-        landmarks: points[i]!,
-        ...(vectors[i]!.embedding ? { embedding: vectors[i]!.embedding } : {}),
-        prediction: answers[i]!,
-      }));
+      const faces = await pipeline.processFaces(image);
+      const answers = await classifier.predict(faces, options);
+      return faces.map((f, i) => ({ ...f, prediction: answers[i]! }));
     },
     async dispose() {
       classifier.dispose();

@@ -73,7 +73,7 @@ function exclusive<T>(fn: () => Promise<T>): Promise<T> {
 export async function createOnnxSession(model: Uint8Array): Promise<OnnxSession> {
   const ort = await loadOrt();
   // "all" must be asked for: it folds the in-graph uint8 dequantisation into constants and
-  // pre-packs the conv weights (measured here: 8 ms per face instead of 23 without it).
+  // pre-packs the conv weights (several times faster per face than without it).
   // onnxruntime-web's Emscripten glue, on its Node path, replaces the global `Worker` with
   // node:worker_threads' (for pthreads, unused with one thread); after that, Deno workers
   // created by anyone in this process would lack `self`. Put the web Worker back.

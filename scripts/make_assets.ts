@@ -13,14 +13,17 @@
  *   128-d descriptor; same package), converted to standard opset-13 ONNX with its uint8
  *   weights kept quantised behind DequantizeLinear nodes (see `scripts/_faceapi.ts`).
  *
- * Usage: `deno task assets` writes them; `deno task assets --check` exits 1 when a
- * committed asset differs from a fresh build.
+ * Usage: `deno task assets` writes them. `deno task assets --check [--json]` compares the
+ * committed assets with a fresh build and runs each model (committed, and with its other
+ * weight storage) against face-api's own forward pass (`scripts/_verify_assets.ts`); it
+ * prints the figures (as JSON with `--json`) and exits 1 when anything differs or is off.
  *
  * @module
  */
 
 import { FACE_API, npmFile, ROOT } from "../lib/eval/npm.ts";
 import { landmarkOnnx, readWeights, recognitionOnnx } from "./_faceapi.ts";
+import { checkModels, LIMITS, passes } from "./_verify_assets.ts";
 
 const OPENCV4NODEJS = {
   name: "opencv4nodejs",
@@ -158,25 +161,25 @@ function faceApiProvenance(title: string, bullets: readonly string[], rows: read
 export async function differingAssets(): Promise<string[]> {
   const out: string[] = [];
   for (const a of await buildAssets()) {
-    let committed: Uint8Array | undefined;
-    try {
-      committed = await Deno.readFile(`${ROOT}/${a.path}`);
-    } catch {
-      committed = undefined;
-    }
-    if (!committed || committed.length !== a.bytes.length || committed.some((b, i) => b !== a.bytes[i])) {
-      out.push(a.path);
-    }
+    const committed = await Deno.readFile(`${ROOT}/${a.path}`).catch(() => undefined);
+    if (committed?.length !== a.bytes.length || committed.some((b, i) => b !== a.bytes[i])) out.push(a.path);
   }
   return out;
 }
 
 if (import.meta.main) {
   if (Deno.args.includes("--check")) {
-    const diff = await differingAssets();
-    for (const p of diff) console.error(`${p}: differs from a fresh build`);
-    console.log(diff.length === 0 ? "assets: all match a fresh build" : `assets: ${diff.length} differ`);
-    Deno.exit(diff.length === 0 ? 0 : 1);
+    const differing = await differingAssets(), models = await checkModels();
+    const ok = differing.length === 0 && models.every(passes);
+    if (Deno.args.includes("--json")) console.log(JSON.stringify({ ok, limits: LIMITS, differing, models }, null, 2));
+    else {
+      for (const p of differing) console.error(`${p}: differs from a fresh build`);
+      for (const { model, variant, ...m } of models) {
+        console.log(`${model} (${variant}) vs face-api: ${JSON.stringify(m)}`);
+      }
+      console.log(`assets: ${ok ? "all match" : "some differ or exceed"} (limits ${JSON.stringify(LIMITS)})`);
+    }
+    Deno.exit(ok ? 0 : 1);
   }
   for (const a of await buildAssets()) {
     const path = `${ROOT}/${a.path}`;

@@ -1,0 +1,180 @@
+/**
+ * The forward-pass half of `deno task assets --check`: each converted ONNX model, as committed
+ * and with its alternative weight storage converted afresh, against face-api.js's own forward
+ * pass (its bundled tfjs, CPU backend) on the same three inputs: noise, flat gray, a face.
+ *
+ * face-api's bundle is made for browsers and Node; under Deno three things are set up by
+ * hand: `process` is hidden while the bundle is imported (else tfjs takes its Node path and
+ * needs Node's `util`), tfjs gets a minimal platform, and face-api gets a minimal environment
+ * (no canvas is ever used: inputs are tensors).
+ *
+ * @module
+ */
+
+import { FACE_API, npmFile, ROOT, samplePhotos } from "../lib/eval/npm.ts";
+import { cropImage } from "../lib/image/crop_image.ts";
+import { readImage } from "../lib/image/read_image.ts";
+import { createOnnxSession } from "../lib/runtime/onnx.ts";
+import { dequantize, landmarkOnnx, readWeights, recognitionOnnx, type Weight } from "./_faceapi.ts";
+
+// deno-lint-ignore no-explicit-any
+type Any = any;
+let loaded: Promise<Any> | undefined;
+
+function faceApi(): Promise<Any> {
+  loaded ??= (async () => {
+    const g = globalThis as Any;
+    const saved = g.process;
+    g.process = undefined;
+    let faceapi: Any;
+    try {
+      faceapi = await import("npm:@vladmandic/face-api@1.7.15/dist/face-api.esm.js");
+    } finally {
+      g.process = saved;
+    }
+    const tf = faceapi.tf;
+    tf.env().setPlatform("deno", {
+      fetch: (u: string, i?: RequestInit) => fetch(u, i),
+      now: () => performance.now(),
+      encode: (t: string) => new TextEncoder().encode(t),
+      decode: (b: Uint8Array, e: string) => new TextDecoder(e).decode(b),
+      isTypedArray: (a: unknown) => ArrayBuffer.isView(a) && !(a instanceof DataView),
+      setTimeoutCustom: (f: () => void, d: number) => setTimeout(f, d),
+    });
+    await tf.setBackend("cpu");
+    await tf.ready();
+    class Unused {}
+    const no = () => {
+      throw new Error("no canvas in the reference harness");
+    };
+    const all = (keys: string[], v: unknown) => Object.fromEntries(keys.map((k) => [k, v]));
+    faceapi.env.setEnv({
+      ...all(["Canvas", "CanvasRenderingContext2D", "Image", "ImageData", "Video"], Unused),
+      ...all(["createCanvasElement", "createImageElement", "createVideoElement", "readFile"], no),
+      fetch,
+    });
+    return faceapi;
+  })();
+  return loaded;
+}
+
+/** Each kind of network: its folder under lib/, input side, output name and length. */
+const KINDS = {
+  landmarks: { stage: "landmarks", side: 112, output: "landmarks", length: 136 },
+  embedding: { stage: "embed", side: 150, output: "embedding", length: 128 },
+} as const;
+type Kind = (typeof KINDS)[keyof typeof KINDS];
+
+/**
+ * Each network, `lib/<stage>/models/<name>.onnx` converted from face-api's `model/<name>_model`:
+ * face-api's class for it, its kind, and its other weight storage (converted afresh).
+ */
+const MODELS: readonly (readonly [string, string, Kind, [string, (w: Map<string, Weight>) => Uint8Array]?])[] = [
+  ["face_landmark_68", "FaceLandmark68Net", KINDS.landmarks, ["uint8", (w) => landmarkOnnx(w, "full", "", "uint8")]],
+  ["face_landmark_68_tiny", "FaceLandmark68TinyNet", KINDS.landmarks],
+  ["face_recognition", "FaceRecognitionNet", KINDS.embedding, ["float32", (w) => recognitionOnnx(w, "", "float32")]],
+];
+
+/** How one model variant's outputs compare with face-api's on the three inputs. */
+export interface ModelCheck {
+  /** The committed file's name without `.onnx`, e.g. `face_landmark_68`. */
+  readonly model: string;
+  /** `"committed"`, or the alternative weight storage (`"uint8"`, `"float32"`) converted afresh. */
+  readonly variant: string;
+  /** Largest |ONNX − face-api| over every output number of every input. */
+  readonly maxAbsDiff: number;
+  /** Smallest range (max − min) within one input's output: no output is a constant. */
+  readonly spread: number;
+  /** Smallest, over noise and flat gray, of the largest |difference| from the face's output. */
+  readonly apart: number;
+}
+
+/** The limits a {@linkcode ModelCheck} must meet. */
+export const LIMITS = { maxAbsDiff: 1e-4, spread: 0.1, apart: 0.05 } as const;
+
+/** Whether a check meets {@linkcode LIMITS} (NaN never does). */
+export function passes(c: ModelCheck): boolean {
+  return c.maxAbsDiff <= LIMITS.maxAbsDiff && c.spread > LIMITS.spread && c.apart > LIMITS.apart;
+}
+
+/** Deterministic inputs, side x side RGB 0–255: noise, flat gray, and a face of sample 1, nearest-neighbour resized. */
+async function inputs(side: number): Promise<Float32Array[]> {
+  let seed = 12345;
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const noise = Float32Array.from({ length: side * side * 3 }, () => Math.floor(rand() * 256));
+  const flat = new Float32Array(side * side * 3).fill(128);
+  const img = cropImage(await readImage(samplePhotos()[0]!), { x: 380, y: 360, width: 260, height: 260 });
+  const face = new Float32Array(side * side * 3);
+  for (let y = 0; y < side; y++) {
+    for (let x = 0; x < side; x++) {
+      const s = (Math.floor((y * img.height) / side) * img.width + Math.floor((x * img.width) / side)) * 3;
+      for (let k = 0; k < 3; k++) face[(y * side + x) * 3 + k] = img.data[s + k]!;
+    }
+  }
+  return [noise, flat, face];
+}
+
+/** face-api's own forward pass, one input at a time, with the weights dequantised as its loader does. */
+async function faceApiForward(net: string, kind: Kind, weights: Map<string, Weight>, xs: readonly Float32Array[]) {
+  const faceapi = await faceApi();
+  const tf = faceapi.tf, model = new faceapi[net]();
+  const map: Record<string, Any> = {};
+  for (const [k, v] of weights) map[k] = tf.tensor(dequantize(v), v.shape, "float32");
+  try {
+    model.loadFromWeightMap(map);
+    const out: Float32Array[] = [];
+    for (const x of xs) {
+      const t = tf.tensor3d(x, [kind.side, kind.side, 3], "float32");
+      const result = model.forwardInput(await faceapi.toNetInput(t));
+      out.push(new Float32Array(await result.data()));
+      result.dispose();
+      t.dispose();
+    }
+    return out;
+  } finally {
+    if (model.params) model.dispose();
+    for (const t of Object.values(map)) t.dispose();
+  }
+}
+
+/** One batched ONNX run, as the library calls the models; one output per input. */
+async function onnxForward(kind: Kind, bytes: Uint8Array, xs: readonly Float32Array[]): Promise<Float32Array[]> {
+  const session = await createOnnxSession(bytes);
+  try {
+    const batch = new Float32Array(xs.length * xs[0]!.length);
+    xs.forEach((x, i) => batch.set(x, i * x.length));
+    const out =
+      (await session.run({ input: { data: batch, dims: [xs.length, kind.side, kind.side, 3] } }))[kind.output];
+    if (out?.dims.join() !== `${xs.length},${kind.length}`) {
+      throw new Error(`${kind.output} is not [N, ${kind.length}]`);
+    }
+    return xs.map((_, i) => out.data.slice(i * kind.length, (i + 1) * kind.length));
+  } finally {
+    await session.release();
+  }
+}
+
+const maxAbsDiff = (a: Float32Array, b: Float32Array) => a.reduce((max, v, k) => Math.max(max, Math.abs(v - b[k]!)), 0);
+
+/** Runs every model variant and face-api's forward pass on the same inputs. */
+export async function checkModels(): Promise<ModelCheck[]> {
+  const checks: ModelCheck[] = [];
+  for (const [name, net, kind, other] of MODELS) {
+    const weights = await readWeights(
+      npmFile(FACE_API.name, FACE_API.version, `model/${name}_model-weights_manifest.json`),
+    );
+    const xs = await inputs(kind.side), want = await faceApiForward(net, kind, weights, xs);
+    const variants = [["committed", await Deno.readFile(`${ROOT}/lib/${kind.stage}/models/${name}.onnx`)] as const];
+    for (const [variant, bytes] of other ? [...variants, [other[0], other[1](weights)] as const] : variants) {
+      const got = await onnxForward(kind, bytes, xs), face = got[2]!;
+      checks.push({
+        model: name,
+        variant,
+        maxAbsDiff: Math.max(...got.map((g, i) => maxAbsDiff(g, want[i]!))),
+        spread: Math.min(...got.map((g) => Math.max(...g) - Math.min(...g))),
+        apart: Math.min(maxAbsDiff(face, got[0]!), maxAbsDiff(face, got[1]!)),
+      });
+    }
+  }
+  return checks;
+}

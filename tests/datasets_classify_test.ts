@@ -19,7 +19,7 @@ async function samplesOf(folder: string, dir: string) {
 }
 
 datasetTest(
-  "face2vec: trained on train/, the geometry model names ≥ 4 of the 19 test/ photos (seed 0 measured 5; chance ≈ 2)",
+  "face2vec: trained on train/, the geometry model names ≥ 4 of the 19 test/ photos (seed 0 measured 4; chance ≈ 2)",
   async () => {
     const dir = await Deno.makeTempDir();
     try {
@@ -38,7 +38,7 @@ datasetTest(
       const correct = answers.filter((a, j) => a.label === s.names[s.labels[test[j]!]!]).length;
       console.log(`face2vec train→test: ${correct} of ${test.length}`);
       assert.equal(test.length, 19);
-      assert.ok(correct >= 3, `only ${correct} of 19 correct`);
+      assert.ok(correct >= 4, `only ${correct} of 19 correct (measured 4)`);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

@@ -84,7 +84,11 @@ export async function createClassifier(model: Model): Promise<Classifier> {
     ? Object.fromEntries(
       [...PARAM_NAMES, ...STAT_NAMES].map((k) => {
         const w = model.weights[k]!;
-        return [k, tf.variable(tf.tensor(w.values, [1, ...w.shape]), false, `${k}_${crypto.randomUUID()}`)];
+        // In a tidy, so the source tensor is freed once the variable holds its values.
+        return [
+          k,
+          tf.tidy(() => tf.variable(tf.tensor(w.values, [1, ...w.shape]), false, `${k}_${crypto.randomUUID()}`)),
+        ];
       }),
     ) as StackedParams
     : undefined;

@@ -50,11 +50,14 @@ Deno.test('createFaceDetector({ rotate: "always" }) finds ≥ 90% of the hand-bo
   assert.ok((s.false_boxes ?? 99) <= 7, `false boxes ${s.false_boxes}`);
 });
 
-Deno.test("createFaceDetector() (rotated passes only where the upright pass finds nothing) finds the 16 untilted of the 22 sample faces", async () => {
-  // The measured state of the default (see README): the six misses are heads tilted by
-  // 20–35° or turned to profile, which an upright frontal cascade cannot see.
+Deno.test("createFaceDetector() (rotated passes only where the upright pass finds nothing) finds ≥ 16 of the 22 sample faces with ≤ 5 false boxes", async () => {
+  // The measured state of the default (see README): 16 found; the six misses are heads tilted
+  // by 20–35° or turned to profile, which an upright frontal cascade cannot see. A better
+  // detector may find more, never fewer.
   const s = await scoreSamples({});
-  assert.equal(Math.round(s.hit_rate * 22), 16, s.misses.join("; "));
+  assert.equal(s.listed_faces, 22);
+  const found = Math.round(s.hit_rate * 22);
+  assert.ok(found >= 16, `${found} of 22 found (missed: ${s.misses.join("; ")})`);
   // Measured: 5 false boxes (a badge, two window-blind patches, two oversized boxes).
   assert.ok((s.false_boxes ?? 99) <= 5, `false boxes ${s.false_boxes}`);
 });

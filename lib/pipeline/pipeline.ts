@@ -217,6 +217,7 @@ export async function createPipeline(options: PipelineOptions, create: CreatePip
     features,
     processFaces: (image) => process(image, detector.detect(image)),
     async processLargestFace(image) {
+      if (!landmarker) throw new RangeError("this pipeline was created without landmarks");
       const found = detector.detect(image);
       if (found.length === 0) return undefined;
       const [face] = await process(image, found.slice(0, 1));

@@ -21,11 +21,13 @@
 import { main } from "../cli.ts";
 import { writeFileAtomic } from "../lib/_fs.ts";
 import { type CliIo, processIo } from "../lib/cli/_io.ts";
+import { userDirectory } from "../lib/cli/_permissions.ts";
 import { type Box, iou } from "../lib/detect/box.ts";
 import { createFaceDetector } from "../lib/detect/detect_faces.ts";
 import { encodeImage } from "../lib/image/encode_image.ts";
 import type { Image } from "../lib/image/image.ts";
 import { readImage } from "../lib/image/read_image.ts";
+import { createRecognizer, loadCheckedModel, type RecognizedFace } from "../lib/recognize/recognize.ts";
 import { datasetsDir } from "../lib/eval/datasets.ts";
 import { samplePhotos } from "../lib/eval/npm.ts";
 import { type Augmentation, augmentFace, TEST_AUGMENTATIONS, TRAIN_AUGMENTATIONS } from "../lib/eval/augment.ts";
@@ -104,6 +106,8 @@ interface DemoOptions {
   readonly out: string;
   readonly samples: boolean;
   readonly epochs?: number;
+  /** Write the README's picture here: a sample photo with every face's box, landmarks and name (SVG). */
+  readonly picture?: string;
 }
 
 async function isDirectory(path: string): Promise<boolean> {
@@ -118,18 +122,23 @@ async function isDirectory(path: string): Promise<boolean> {
 const SAMPLES_CAVEAT = "copies of one photo are far easier to tell apart than different photos of a person: " +
   "see the README's accuracy table for real photos";
 
-const USAGE = "usage: deno task demo [--out DIR] [--samples] [--epochs N]";
+const USAGE = "usage: deno task demo [--out DIR] [--samples] [--epochs N] [--picture FILE.svg]";
 
 function parseArgs(args: readonly string[]): DemoOptions | string {
-  let out = "out/demo", samples = false, epochs: number | undefined;
+  let out = "out/demo", samples = false, epochs: number | undefined, picture: string | undefined;
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!, value = args[i + 1];
     if (a === "--samples") samples = true;
     else if (a === "--out" && value !== undefined && !value.startsWith("--")) out = args[++i]!;
     else if (a === "--epochs" && value !== undefined && /^[1-9][0-9]{0,5}$/.test(value)) epochs = Number(args[++i]);
-    else return `${a}: ${a === "--out" || a === "--epochs" ? "missing or bad value" : "unknown option"}\n${USAGE}`;
+    else if (a === "--picture" && value !== undefined && value.endsWith(".svg")) picture = args[++i]!;
+    else if (a === "--help" || a === "-h") return USAGE;
+    else {
+      const valued = ["--out", "--epochs", "--picture"].includes(a);
+      return `${a}: ${valued ? "missing or bad value" : "unknown option"}\n${USAGE}`;
+    }
   }
-  return { out, samples, epochs };
+  return { out, samples, epochs, picture };
 }
 
 /**
@@ -141,6 +150,10 @@ function parseArgs(args: readonly string[]): DemoOptions | string {
  */
 export async function runDemo(args: readonly string[], io: CliIo = processIo()): Promise<number> {
   const o = parseArgs(args);
+  if (o === USAGE) {
+    io.stdout(USAGE);
+    return 0;
+  }
   if (typeof o === "string") {
     io.stderr(o);
     return 2;
@@ -227,6 +240,10 @@ export async function runDemo(args: readonly string[], io: CliIo = processIo()):
     }/`,
   );
   io.stderr(`data used: ${data}`);
+  if (o.picture !== undefined) {
+    const named = await writePicture(o.picture, modelOf("embedding"), photos);
+    io.stderr(`picture: ${named.faces} faces of ${named.photo}, ${named.named} named, written to ${o.picture}`);
+  }
   for (const f of FEATURES) {
     io.stderr(
       `evaluate accuracy (${f}): ${accuracy[f] ?? "not printed"}${useDatasets ? "" : ` (${SAMPLES_CAVEAT})`}`,
@@ -235,6 +252,75 @@ export async function runDemo(args: readonly string[], io: CliIo = processIo()):
   return 0;
 }
 
+/** Halves an image's width and height, each output pixel the mean of a 2x2 block. */
+function halve(image: Image): Image {
+  const w = image.width >> 1, h = image.height >> 1, c = image.channels, src = image.data;
+  const data = new Uint8Array(w * h * c);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      for (let k = 0; k < c; k++) {
+        const at = (dy: number, dx: number) => src[((2 * y + dy) * image.width + 2 * x + dx) * c + k]!;
+        data[(y * w + x) * c + k] = Math.round((at(0, 0) + at(0, 1) + at(1, 0) + at(1, 1)) / 4);
+      }
+    }
+  }
+  return { width: w, height: h, channels: c, data };
+}
+
+/**
+ * Names every face of the sample photo where the embedding model names the most, and draws
+ * it at half size as an SVG: the photo (JPEG), each face's box (green: named, gray:
+ * unknown), its landmarks and its name.
+ */
+async function writePicture(
+  file: string,
+  modelDir: string,
+  photos: readonly string[],
+): Promise<{ photo: string; faces: number; named: number }> {
+  const recognizer = await createRecognizer(await loadCheckedModel(modelDir));
+  try {
+    let best: { photo: string; image: Image; faces: RecognizedFace[]; named: number } | undefined;
+    for (const photo of photos) {
+      const image = await readImage(photo);
+      const faces = await recognizer.recognize(image);
+      const named = faces.filter((f) => f.prediction.label !== null).length;
+      if (!best || named > best.named) best = { photo, image, faces, named };
+    }
+    const { image, faces, named } = best!;
+    const small = halve(image);
+    const jpeg = await encodeImage(small, "jpeg");
+    const r = (v: number) => Math.round(v / 2);
+    const parts = faces.map((f) => {
+      const label = f.prediction.label;
+      const color = label === null ? "#bbbbbb" : "#00e600";
+      const dots = f.landmarks.map((p) => `<circle cx="${r(p.x)}" cy="${r(p.y)}" r="1.5" fill="#00c8ff"/>`).join("");
+      const b = f.box;
+      return `<rect x="${r(b.x)}" y="${r(b.y)}" width="${r(b.width)}" height="${r(b.height)}" fill="none" ` +
+        `stroke="${color}" stroke-width="2"/>${dots}<text x="${r(b.x)}" y="${r(b.y) - 4}" fill="${color}" ` +
+        `stroke="#000" stroke-width="3" paint-order="stroke" font-family="sans-serif" font-size="15" ` +
+        `font-weight="bold">${label ?? "unknown"}</text>`;
+    });
+    const svg = `<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" ` +
+      `width="${small.width}" height="${small.height}" viewBox="0 0 ${small.width} ${small.height}">\n` +
+      `<image width="${small.width}" height="${small.height}" xlink:href="data:image/jpeg;base64,${
+        encodeBase64(jpeg)
+      }"/>\n${parts.join("\n")}\n</svg>\n`;
+    await writeFileAtomic(file, svg);
+    return { photo: best!.photo.slice(best!.photo.lastIndexOf("/") + 1), faces: faces.length, named };
+  } finally {
+    await recognizer.dispose();
+  }
+}
+
+/** Base64 of bytes. */
+function encodeBase64(bytes: Uint8Array): string {
+  let text = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(text);
+}
+
 if (import.meta.main) {
+  // Relative paths (--out, --picture) are the user's, as for every command.
+  Deno.chdir(userDirectory());
   Deno.exit(await runDemo(Deno.args));
 }

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { InvalidArgumentError } from "npm:@commander-js/extra-typings@15.1.0";
+import { InvalidArgumentError, Option } from "npm:@commander-js/extra-typings@15.1.0";
 import { ImageError } from "../image/image_error.ts";
 import { type ListedImage, listImages } from "../image/list_images.ts";
 
@@ -18,7 +18,12 @@ export interface CliIo {
   readonly stderrIsTerminal: boolean;
   /** Whether standard output is a terminal. */
   readonly stdoutIsTerminal: boolean;
+  /** The terminal's width, for laying out help; {@linkcode HELP_COLUMNS} when absent (not a terminal). */
+  readonly columns?: number;
 }
+
+/** The width help is laid out for off a terminal (and in `docs/cli.md`). */
+export const HELP_COLUMNS = 100;
 
 /** The process's real streams. */
 export function processIo(): CliIo {
@@ -28,6 +33,7 @@ export function processIo(): CliIo {
     stderr: (line) => Deno.stderr.writeSync(enc.encode(line + "\n")),
     stderrIsTerminal: Deno.stderr.isTerminal(),
     stdoutIsTerminal: Deno.stdout.isTerminal(),
+    columns: Deno.stdout.isTerminal() ? Deno.consoleSize().columns : undefined,
   };
 }
 
@@ -71,4 +77,12 @@ export function numberIn(name: string, min: number, max: number, integer = false
 /** Rounds milliseconds for output. */
 export function ms(v: number): number {
   return Math.round(v * 10) / 10;
+}
+
+/** `--workers <n>`: 1–64, default the machine's cores (shown as such in the help, not as a number). */
+export function workersOption(description: string) {
+  return new Option("--workers <n>", description).argParser(numberIn("--workers", 1, 64, true)).default(
+    navigator.hardwareConcurrency,
+    "the number of cores",
+  );
 }

@@ -1,7 +1,7 @@
 import { Command } from "npm:@commander-js/extra-typings@15.1.0";
 import { readCache } from "../dataset/cache.ts";
 import { configDifference } from "../_config.ts";
-import { defaultCachePath, preprocessFolder } from "../dataset/preprocess.ts";
+import { evaluationCachePath, preprocessFolder } from "../dataset/preprocess.ts";
 import { type CliIo, EXIT } from "./_io.ts";
 import { loadModelFor } from "./_model.ts";
 import { createClassifier } from "../classify/classifier.ts";
@@ -14,7 +14,10 @@ export function evaluateCommand(io: CliIo, setExit: (code: number) => void) {
     .description("Accuracy of a trained model over a labelled folder (or its cache); no-face photos count as errors.")
     .argument("<source>", "a folder of photos named by person, or a .cache file")
     .option("--model <dir>", "the model", "./model")
-    .option("--cache <file>", "for a folder: its cache (default ./.face2vec/<folder>.<features>.cache)")
+    .option(
+      "--cache <file>",
+      "for a folder: its cache (default: the one preprocess made, ./.face2vec/<folder>.<features>.cache, else one under ./.face2vec/evaluate/)",
+    )
     .option("--json", "print one JSON object")
     .action(async (source, o) => setExit(await runEvaluate(source, o, io)));
 }
@@ -30,7 +33,7 @@ async function runEvaluate(
   try {
     let cachePath = source;
     if (!source.endsWith(".cache")) {
-      cachePath = o.cache ?? defaultCachePath(source, model.classifier.info.features.name);
+      cachePath = o.cache ?? await evaluationCachePath(source, model.classifier.info.features.name);
       await preprocessFolder(source, { ...model.pipeline, cache: cachePath });
     }
     const cache = await readCache(cachePath);
@@ -39,7 +42,8 @@ async function runEvaluate(
       return EXIT.badArguments;
     }
     const { labels: _l, features: _f, ...pipeline } = cache.config as Record<string, unknown>;
-    const diff = configDifference(model.classifier.info.pipeline, pipeline);
+    const diff = configDifference(model.classifier.info.features, cache.config.features, "features") ??
+      configDifference(model.classifier.info.pipeline, pipeline);
     if (diff) {
       io.stderr(`${cachePath}: made with other settings than the model (${diff})`);
       return EXIT.badArguments;

@@ -3,7 +3,7 @@ import { CacheError, type CacheRecord } from "../dataset/cache.ts";
 import { preprocessFolder } from "../dataset/preprocess.ts";
 import { DEFAULT_FEATURE_SET, FEATURE_SET_NAMES, type FeatureSetName } from "../features/feature_sets.ts";
 import { decodeImage } from "../image/decode_image.ts";
-import { type CliIo, EXIT, numberIn } from "./_io.ts";
+import { type CliIo, EXIT, workersOption } from "./_io.ts";
 import { startProgress } from "./_progress.ts";
 import { writeAnnotated } from "./_draw.ts";
 import type { FaceSource } from "../detect/detect_faces.ts";
@@ -25,7 +25,7 @@ export function preprocessCommand(io: CliIo, setExit: (code: number) => void) {
       new Option("--labels <rule>", "label by folder or by file name (default: folder if photos sit in person folders)")
         .choices(["folder", "filename"] as const),
     )
-    .option("--workers <n>", "parallel workers", numberIn("--workers", 1, 64, true), navigator.hardwareConcurrency)
+    .addOption(workersOption("parallel workers"))
     .option("--draw <dir>", "write annotated copies of the processed photos under DIR, mirroring paths")
     .action(async (folder, o) => {
       setExit(await runPreprocess(folder, o, io));

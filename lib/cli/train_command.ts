@@ -7,7 +7,7 @@ import { DEFAULT_NETWORK } from "../classify/network.ts";
 import { planTraining, type TrainingPlan, trainModel } from "../classify/train_model.ts";
 import { DEFAULT_MAX_DISTANCE } from "../gallery/gallery.ts";
 import { FEATURE_SETS } from "../features/feature_sets.ts";
-import { type CliIo, EXIT, numberIn } from "./_io.ts";
+import { type CliIo, EXIT, numberIn, workersOption } from "./_io.ts";
 
 const MIN_PROBS = Object.values(FEATURE_SETS).map((f) => `${f.name} ${f.minProb}`).join(", ");
 
@@ -48,12 +48,7 @@ export function trainCommand(io: CliIo, setExit: (code: number) => void) {
       DEFAULT_NETWORK.l2,
     )
     .option("--logdir <dir>", "write TensorBoard event files (one run per fold)")
-    .option(
-      "--workers <n>",
-      "Deno workers sharing the folds",
-      numberIn("--workers", 1, 64, true),
-      navigator.hardwareConcurrency,
-    )
+    .addOption(workersOption("Deno workers sharing the folds"))
     .option(
       "--min-prob <p>",
       `store this probability threshold for 'unknown' (default by feature set, measured on LFW: ${MIN_PROBS}; ` +

@@ -51,6 +51,25 @@ export function defaultCachePath(folder: string, features: string): string {
 }
 
 /**
+ * The cache `evaluate` uses for a folder: the folder's default cache when `preprocess` made
+ * one (it is brought up to date), otherwise one under `./.face2vec/evaluate/`, where `train`
+ * does not look for caches (so an evaluation never leaves a second training cache behind).
+ *
+ * @param folder The folder evaluated.
+ * @param features The model's feature set.
+ * @returns The cache path.
+ */
+export async function evaluationCachePath(folder: string, features: string): Promise<string> {
+  const trained = defaultCachePath(folder, features);
+  try {
+    if ((await Deno.stat(trained)).isFile) return trained;
+  } catch {
+    // no preprocess cache for this folder
+  }
+  return trained.replace("./.face2vec/", "./.face2vec/evaluate/");
+}
+
+/**
  * Finds the cache to use: the one given, or the only one under `./.face2vec/`.
  *
  * @returns The path, or an error message naming the candidates.
@@ -95,7 +114,9 @@ export async function preprocessFolder(folder: string, options: PreprocessOption
   const config = { ...settings, features: recorded, labels: labelRule };
   const old = await readCache(cachePath);
   if (old) {
-    const diff = configDifference(old.config, config);
+    // The feature set first: a cache of another set differs in many settings, and its name says why.
+    const diff = configDifference(old.config.features, config.features, "features") ??
+      configDifference(old.config, config);
     if (diff) {
       throw new CacheError(
         `${cachePath}: made with another configuration (${diff}); use another --cache or delete it`,

@@ -5,14 +5,10 @@
  */
 
 import { ROOT } from "../lib/eval/npm.ts";
+import type { ReportJson, StageTimes } from "./_schema.ts";
 
 /** Provenance fields of a measurement file. */
-export interface Meta {
-  readonly commit: string;
-  readonly deno: string;
-  readonly cores: number;
-  readonly date: string;
-}
+export type Meta = Pick<ReportJson, "commit" | "deno" | "cores" | "date">;
 
 /** The current commit (with `-dirty` when the tree has changes), Deno version, cores, ISO date. */
 export async function meta(): Promise<Meta> {
@@ -33,7 +29,7 @@ export async function meta(): Promise<Meta> {
 }
 
 /** Median and 90th percentile of a sample (nearest-rank), with its size. */
-export function summarize(values: readonly number[]): { median_ms: number; p90_ms: number; n: number } {
+export function summarize(values: readonly number[]): StageTimes {
   const s = [...values].sort((a, b) => a - b);
   const q = (p: number) => s.length === 0 ? 0 : s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)]!;
   const r = (v: number) => Math.round(v * 100) / 100;

@@ -1,332 +1,192 @@
 import assert from "node:assert/strict";
-import { validateBench, validateReport } from "./_schema.ts";
-import { denoFmt, figureSections } from "./readme_figures.ts";
+import {
+  type BenchJson,
+  type NotesJson,
+  type ReportJson,
+  validateBench,
+  validateNotes,
+  validateReport,
+} from "./_schema.ts";
+import { figureFiles } from "./readme_figures.ts";
 
-const BENCH: Record<string, unknown> = JSON.parse(
-  await Deno.readTextFile(new URL("./testdata/bench.json", import.meta.url)),
-);
-const REPORT: Record<string, unknown> = JSON.parse(
-  await Deno.readTextFile(new URL("./testdata/report.json", import.meta.url)),
-);
-
-/** What a documented field holds; each kind has values it must refuse. */
-type Kind =
-  | "string"
-  | "iso"
-  | "boolean"
-  | "integer≥0"
-  | "integer≥1"
-  | "integer≥2"
-  | "number"
-  | "number≥0"
-  | "number>0"
-  | "fraction"
-  | "method"
-  | "object";
-
-/**
- * A documented field: its path in the fixture, its kind, whether it may be absent or null,
- * and for an optional field the fixture lacks, a valid value to put there.
- */
-interface Field {
-  readonly path: string;
-  readonly kind: Kind;
-  readonly optional?: boolean;
-  readonly nullable?: boolean;
-  readonly valid?: unknown;
-}
-
-const WRONG: Readonly<Record<Kind, readonly unknown[]>> = {
-  "string": [42],
-  "iso": ["yesterday", 42],
-  "boolean": ["yes", 0],
-  "integer≥0": ["x", 1.5, -1],
-  "integer≥1": ["x", 1.5, 0],
-  "integer≥2": ["x", 2.5, 1],
-  "number": ["x"],
-  "number≥0": ["x", -1],
-  "number>0": ["x", 0],
-  "fraction": ["x", 1.5, -0.1],
-  "method": ["magic", 1],
-  "object": [5, "x", []],
-};
-
-const f = (
-  path: string,
-  kind: Kind,
-  extra: { optional?: boolean; nullable?: boolean; valid?: unknown } = {},
-): Field => ({
-  path,
-  kind,
-  ...extra,
-});
-const opt = (path: string, kind: Kind): Field => f(path, kind, { optional: true });
-
-const META: Field[] = [
-  f("commit", "string"),
-  f("deno", "string"),
-  f("cores", "integer≥1"),
-  f("date", "iso"),
-  f("quick", "boolean"),
-  opt("command", "string"),
-];
-
-// Entries of objects keyed by name (a stage, a set, a dataset…) may be absent; their fields may not.
-const stageFields = (at: string): Field[] => [
-  opt(at, "object"),
-  f(`${at}.median_ms`, "number≥0"),
-  f(`${at}.p90_ms`, "number≥0"),
-  f(`${at}.n`, "integer≥0"),
-];
-const throughputFields = (at: string): Field[] => [
-  f(at, "object"),
-  f(`${at}.workers_1`, "number≥0"),
-  f(`${at}.workers_n`, "number≥0"),
-  f(`${at}.n`, "integer≥1"),
-];
-
-/** Every documented field of bench.json, as found in the fixture. */
-const BENCH_FIELDS: Field[] = [
-  ...META,
-  f("stages", "object"),
-  ...["decode", "detect", "decode_detect", "landmarks_full", "landmarks_tiny"].flatMap((s) =>
-    stageFields(`stages.${s}`)
-  ),
-  ...throughputFields("throughput"),
-  f("cold_start_ms", "object"),
-  ...["opencv", "onnxruntime_landmark_stage", "onnx_session_create", "cli_first_answer"].map((k) =>
-    opt(`cold_start_ms.${k}`, "number≥0")
-  ),
-  f("train", "object", { nullable: true }),
-  f("train.seconds", "number≥0"),
-  f("train.ms_per_epoch", "number≥0"),
-  f("train.faces", "integer≥0"),
-  f("train.folds", "integer≥0"),
-  f("train.epochs", "integer≥1"),
-  f("train.workers", "integer≥1"),
-  opt("train.people", "integer≥0"),
-  f("peak_rss_mb", "number>0"),
-  opt("sets", "object"),
-  ...["lfw_min10", "samples_1920"].flatMap((s) => [
-    opt(`sets.${s}`, "object"),
-    f(`sets.${s}.stages`, "object"),
-    ...stageFields(`sets.${s}.stages.decode_detect`),
-    ...throughputFields(`sets.${s}.throughput`),
-  ]),
-  f("preprocess", "object", { optional: true, nullable: true }),
-  f("preprocess.folder", "string"),
-  f("preprocess.workers", "integer≥1"),
-  f("preprocess.photos", "integer≥0"),
-  f("preprocess.cold_seconds", "number≥0"),
-  f("preprocess.cold_photos_per_s", "number≥0"),
-  f("preprocess.second_run_seconds", "number≥0"),
-  f("preprocess.second_run_processed", "integer≥0"),
-  f("preprocess.peak_rss_mb", "number>0"),
-];
-
-const detectionFields = (at: string): Field[] => [
-  f(`${at}.hit_rate`, "fraction"),
-  f(`${at}.fallback_rate`, "fraction"),
-  opt(`${at}.padded_rate`, "fraction"),
-  opt(`${at}.photos`, "integer≥0"),
-  opt(`${at}.errors`, "integer≥0"),
-];
-const nmeFields = (at: string, halves: boolean): Field[] => [
-  f(`${at}.median`, "number≥0"),
-  f(`${at}.mean`, "number≥0"),
-  f(`${at}.found_rate`, "fraction"),
-  opt(`${at}.n`, "integer≥0"),
-  ...(halves ? ["even", "odd"].flatMap((h) => [opt(`${at}.${h}`, "object"), ...nmeFields(`${at}.${h}`, false)]) : []),
-];
-const accuracyFields = (at: string): Field[] => [
-  opt(at, "object"),
-  f(`${at}.kfold_mean`, "fraction"),
-  f(`${at}.kfold_std`, "number≥0"),
-  f(`${at}.k`, "integer≥2"),
-  f(`${at}.train_test`, "fraction", { nullable: true }),
-  f(`${at}.method`, "method"),
-  opt(`${at}.kfold_mean_all`, "fraction"),
-  f(`${at}.train_test_std`, "number≥0", { optional: true, nullable: true }),
-  opt(`${at}.faces`, "integer≥0"),
-  opt(`${at}.no_face`, "integer≥0"),
-  opt(`${at}.people`, "integer≥0"),
-];
-const openSetRates = (at: string): Field[] => [
-  f(at, "object"),
-  f(`${at}.strangers_named`, "fraction"),
-  f(`${at}.known_unknown`, "fraction"),
-  f(`${at}.known_wrong`, "fraction"),
-];
-
+const read = async (path: string) => JSON.parse(await Deno.readTextFile(new URL(path, import.meta.url)));
+const BENCH: BenchJson = await read("./testdata/bench.json");
+const REPORT: ReportJson = await read("./testdata/report.json");
+const NOTES: NotesJson = await read("../docs/figure_notes.json");
 const LFW = "datasets.lfw_min10";
 const HELEN = "datasets.helen_landmarks";
-
-/** Every documented field of report.json, as found in the fixture. */
-const REPORT_FIELDS: Field[] = [
-  ...META,
-  f("datasets", "object"),
-  ...[LFW, HELEN].flatMap((d) => [
-    opt(d, "object"),
-    f(`${d}.photos`, "integer≥0"),
-    f(`${d}.detection`, "object"),
-    ...detectionFields(`${d}.detection`),
-    opt(`${d}.detection.even`, "object"),
-    ...detectionFields(`${d}.detection.even`),
-    opt(`${d}.detection.odd`, "object"),
-    ...detectionFields(`${d}.detection.odd`),
-  ]),
-  f(`${LFW}.detection.false_boxes`, "integer≥0", { optional: true, valid: 5 }),
-  f(`${LFW}.detection.listed_faces`, "integer≥0", { optional: true, valid: 22 }),
-  f(`${LFW}.accuracy.embedding.epochs`, "integer≥1", { optional: true, valid: 100 }),
-  opt(`${LFW}.accuracy`, "object"),
-  ...accuracyFields(`${LFW}.accuracy.geometry`),
-  opt(`${LFW}.accuracy.geometry.epochs`, "integer≥1"),
-  ...accuracyFields(`${LFW}.accuracy.embedding`),
-  ...accuracyFields(`${LFW}.accuracy.both`),
-  opt(`${LFW}.open_set`, "object"),
-  f(`${LFW}.open_set.threshold_default`, "number≥0"),
-  f(`${LFW}.open_set.threshold_chosen_on_even`, "number≥0"),
-  ...openSetRates(`${LFW}.open_set.odd_at_default`),
-  ...openSetRates(`${LFW}.open_set.even_at_default`),
-  ...openSetRates(`${LFW}.open_set.odd_at_chosen`),
-  opt(`${LFW}.verification`, "object"),
-  f(`${LFW}.verification.eer`, "fraction"),
-  f(`${LFW}.verification.eer_threshold`, "number"),
-  f(`${LFW}.verification.eer_odd`, "fraction"),
-  f(`${LFW}.verification.at_default`, "object"),
-  f(`${LFW}.verification.at_default.false_accept`, "fraction"),
-  f(`${LFW}.verification.at_default.false_reject`, "fraction"),
-  opt(`${LFW}.verification.odd_at_default`, "object"),
-  f(`${LFW}.verification.odd_at_default.false_accept`, "fraction"),
-  f(`${LFW}.verification.odd_at_default.false_reject`, "fraction"),
-  opt(`${LFW}.verification.pairs`, "object"),
-  f(`${LFW}.verification.pairs.genuine`, "integer≥0"),
-  f(`${LFW}.verification.pairs.impostor`, "integer≥0"),
-  opt(`${HELEN}.nme`, "object"),
-  ...nmeFields(`${HELEN}.nme`, true),
-  opt(`${HELEN}.nme.models`, "object"),
-  opt(`${HELEN}.nme.models.full`, "object"),
-  ...nmeFields(`${HELEN}.nme.models.full`, true),
-  ...nmeFields(`${HELEN}.nme.models.tiny`, true),
-];
 
 /** A deep copy of `json` with the value at `path` replaced (or, with `undefined`, removed). */
 function edited(json: unknown, path: string, value: unknown): unknown {
   const copy = structuredClone(json) as Record<string, unknown>;
   const keys = path.split(".");
-  let o = copy;
-  for (const k of keys.slice(0, -1)) o = o[k] as Record<string, unknown>;
-  const last = keys.at(-1)!;
-  if (value === undefined) delete o[last];
-  else o[last] = value;
+  const parent = keys.slice(0, -1).reduce((o, k) => o[k] as Record<string, unknown>, copy);
+  if (value === undefined) delete parent[keys.at(-1)!];
+  else parent[keys.at(-1)!] = value;
   return copy;
 }
 
-function valueAt(json: unknown, path: string): unknown {
-  return path.split(".").reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], json);
-}
-
-const show = (v: unknown) => (v === undefined ? "removed" : JSON.stringify(v));
-
-/** Checks every field's removal and wrong values against `validate`. */
-function checkFields(validate: (json: unknown) => string[], json: unknown, fields: readonly Field[]): void {
-  for (const field of fields) {
-    const fixture = field.valid === undefined ? json : edited(json, field.path, field.valid);
-    assert.deepEqual(validate(fixture), [], `${field.path} = ${show(field.valid)} is valid`);
-    assert.notEqual(valueAt(fixture, field.path), undefined, `the fixture has ${field.path}`);
-    const removed = validate(edited(fixture, field.path, undefined));
-    if (field.optional) assert.deepEqual(removed, [], `${field.path} may be absent`);
-    else {
-      assert.ok(
-        removed.some((p) => p.startsWith(`${field.path}: missing`)),
-        `removing ${field.path} is reported; got ${JSON.stringify(removed)}`,
-      );
-    }
-    const wrongs = [...WRONG[field.kind], ...(field.nullable ? [] : [null])];
-    for (const wrong of wrongs) {
-      const problems = validate(edited(fixture, field.path, wrong));
-      assert.ok(
-        problems.some((p) => p.startsWith(`${field.path}: expected `)),
-        `${field.path} = ${show(wrong)} is reported; got ${JSON.stringify(problems)}`,
-      );
-    }
-    if (field.nullable) assert.deepEqual(validate(edited(fixture, field.path, null)), [], `${field.path} may be null`);
-  }
-}
-
-Deno.test("validateBench() accepts the bench.json fixture", () => {
+Deno.test("the validators accept the fixtures and the committed docs/*.json", async () => {
   assert.deepEqual(validateBench(BENCH), []);
-});
-
-Deno.test("validateReport() accepts the report.json fixture", () => {
   assert.deepEqual(validateReport(REPORT), []);
+  assert.deepEqual(validateNotes(NOTES), []);
+  assert.deepEqual(validateBench(await read("../docs/bench.json")), []);
+  assert.deepEqual(validateReport(await read("../docs/report.json")), []);
 });
 
-Deno.test("validateBench() names each documented field that is missing or of the wrong type", () => {
-  checkFields(validateBench, BENCH, BENCH_FIELDS);
+Deno.test("validateReport() names each broken field by its path, with what it expected and what it got", () => {
+  const cases: [string, unknown, string][] = [
+    [`${LFW}.accuracy.embedding.kfold_mean`, "x", 'accuracy.embedding.kfold_mean: expected a number 0–1, got "x"'],
+    [`${LFW}.detection.hit_rate`, undefined, "detection.hit_rate: missing (expected a number 0–1)"],
+    [`${LFW}.detection.even.padded_rate`, 1.5, "detection.even.padded_rate: expected a number 0–1, got 1.5"],
+    [`${LFW}.accuracy.geometry.k`, 1, "accuracy.geometry.k: expected an integer ≥ 2, got 1"],
+    [`${LFW}.accuracy.geometry.faces`, 2.5, "accuracy.geometry.faces: expected an integer ≥ 0, got 2.5"],
+    [`${LFW}.accuracy.both.method`, "magic", 'accuracy.both.method: expected "network" or "nearest", got "magic"'],
+    [`${LFW}.accuracy.both.train_test`, undefined, "accuracy.both.train_test: missing (expected a number 0–1 or null)"],
+    [`${LFW}.accuracy.geometry.seeds.1`, -1, "accuracy.geometry.seeds.1: expected an integer ≥ 0, got -1"],
+    [`${LFW}.open_set.odd_at_chosen`, [], "open_set.odd_at_chosen: expected an object, got an array"],
+    [
+      `${LFW}.open_set.even_at_default.known_wrong`,
+      null,
+      "open_set.even_at_default.known_wrong: expected a number 0–1, got null",
+    ],
+    [`${LFW}.verification.eer_threshold`, "0.5", 'verification.eer_threshold: expected a number, got "0.5"'],
+    [`${LFW}.verification.pairs.genuine`, -3, "verification.pairs.genuine: expected an integer ≥ 0, got -3"],
+    [`${HELEN}.nme.models.tiny.odd.found_rate`, 2, "nme.models.tiny.odd.found_rate: expected a number 0–1, got 2"],
+    [`${HELEN}.nme.median`, -1, "nme.median: expected a number ≥ 0, got -1"],
+  ];
+  for (const [path, value, problem] of cases) {
+    const at = path.split(".").slice(0, 2).join(".");
+    assert.deepEqual(validateReport(edited(REPORT, path, value)), [`${at}.${problem}`], path);
+  }
+  const top: [string, unknown, string][] = [
+    ["date", "yesterday", 'date: expected an ISO 8601 date string, got "yesterday"'],
+    ["date", "2026-13-01T00:00:00Z", 'date: expected an ISO 8601 date string, got "2026-13-01T00:00:00Z"'],
+    ["cores", 0, "cores: expected an integer ≥ 1, got 0"],
+    ["commit", 42, "commit: expected a string, got 42"],
+    ["datasets", 5, "datasets: expected an object, got 5"],
+    ["datasets.bbt", "x", 'datasets.bbt: expected an object, got "x"'],
+  ];
+  for (const [path, value, problem] of top) {
+    assert.deepEqual(validateReport(edited(REPORT, path, value)), [problem], path);
+  }
+  assert.deepEqual(validateReport([]), ["(top level): expected an object, got an array"]);
 });
 
-Deno.test("validateReport() names each documented field that is missing or of the wrong type", () => {
-  checkFields(validateReport, REPORT, REPORT_FIELDS);
+Deno.test("validateBench() names each broken field by its path, with what it expected and what it got", () => {
+  const cases: [string, unknown, string][] = [
+    ["quick", undefined, "quick: missing (expected a boolean)"],
+    ["quick", "yes", 'quick: expected a boolean, got "yes"'],
+    ["train", 3, "train: expected an object, got 3"],
+    ["train", undefined, "train: missing (expected an object or null)"],
+    ["train.epochs", 0, "train.epochs: expected an integer ≥ 1, got 0"],
+    ["throughput.n", 1.5, "throughput.n: expected an integer ≥ 1, got 1.5"],
+    ["stages.decode.median_ms", undefined, "stages.decode.median_ms: missing (expected a number ≥ 0)"],
+    [
+      "sets.samples_1920.stages.decode_detect.p90_ms",
+      -1,
+      "sets.samples_1920.stages.decode_detect.p90_ms: expected a number ≥ 0, got -1",
+    ],
+    ["cold_start_ms.opencv", "fast", 'cold_start_ms.opencv: expected a number ≥ 0, got "fast"'],
+    ["peak_rss_mb", 0, "peak_rss_mb: expected a number > 0, got 0"],
+    ["preprocess.folder", 42, "preprocess.folder: expected a string, got 42"],
+  ];
+  for (const [path, value, problem] of cases) {
+    assert.deepEqual(validateBench(edited(BENCH, path, value)), [problem], path);
+  }
 });
 
-Deno.test("validateReport() says what it expected and what it got", () => {
-  const json = edited(REPORT, `${LFW}.accuracy.embedding.kfold_mean`, "x");
-  assert.deepEqual(validateReport(json), [
-    'datasets.lfw_min10.accuracy.embedding.kfold_mean: expected a number 0–1, got "x"',
+Deno.test("optional fields may be absent, nullable ones null, and undeclared fields are not checked", () => {
+  const bench: [string, unknown][] = [["preprocess", null], ["train", null], ["embedding", { median_ms: "later" }]];
+  for (const [path, value] of bench) assert.deepEqual(validateBench(edited(BENCH, path, value)), [], path);
+  const report: [string, unknown][] = [
+    [`${LFW}.accuracy.geometry.train_test`, null],
+    [`${LFW}.accuracy.geometry.epochs`, undefined],
+    [`${LFW}.open_set`, undefined],
+    [`${HELEN}.nme`, undefined],
+    [`${LFW}.detection.misses`, ["a.jpg"]],
+  ];
+  for (const [path, value] of report) assert.deepEqual(validateReport(edited(REPORT, path, value)), [], path);
+  assert.deepEqual(validateNotes(edited(NOTES, "targets.hit/bbt", { min: "98%", text: "98%" })), [
+    'targets.hit/bbt.min: expected a number, got "98%"',
   ]);
-  assert.deepEqual(validateReport(edited(REPORT, `${LFW}.detection.hit_rate`, undefined)), [
-    "datasets.lfw_min10.detection.hit_rate: missing (expected a number 0–1)",
-  ]);
-  assert.deepEqual(validateBench(edited(BENCH, "train", 3)), ["train: expected an object or null, got 3"]);
-  assert.deepEqual(validateBench([]), ["(top level): expected an object, got an array"]);
 });
 
-Deno.test("validators accept fields they do not document", () => {
-  assert.deepEqual(validateBench(edited(BENCH, "embedding", { median_ms: "later" })), []);
-  assert.deepEqual(validateReport(edited(REPORT, `${LFW}.detection.misses`, ["a.jpg"])), []);
-  assert.deepEqual(validateReport(edited(REPORT, `${LFW}.accuracy.geometry.seeds`, [0, 1])), []);
-});
-
-Deno.test("every field the validators check is listed in the README's schema", async () => {
-  const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
-  const start = readme.indexOf("### The JSON files");
-  assert.ok(start >= 0, "README.md has a '### The JSON files' section");
-  const end = readme.indexOf("\n#", start + 1);
-  const section = readme.slice(start, end < 0 ? undefined : end);
-  const concrete = new Set([
-    "decode",
-    "detect",
-    "decode_detect",
-    "landmarks_full",
-    "landmarks_tiny",
-    "opencv",
-    "onnxruntime_landmark_stage",
-    "onnx_session_create",
-    "cli_first_answer",
-    "lfw_min10",
-    "samples_1920",
-    "helen_landmarks",
-    "geometry",
-    "embedding",
-    "both",
-    "full",
-    "tiny",
-  ]);
-  const names = new Set([...BENCH_FIELDS, ...REPORT_FIELDS].map((x) => x.path.split(".").at(-1)!));
-  const missing = [...names].filter((n) => !concrete.has(n) && !section.includes(`\`${n}\``));
-  assert.deepEqual(missing, []);
-});
-
-Deno.test("figureSections() renders the fixtures as deno-fmt-clean markdown", async () => {
-  const s = figureSections(REPORT as never, BENCH as never, { report: "docs/report.json", bench: "docs/bench.json" });
-  for (const text of [s.accuracy, s.speed]) assert.equal(await denoFmt(text), `${text}\n`);
+Deno.test("figureFiles() renders every section of the fixtures, with their targets", () => {
+  const page = figureFiles(REPORT, BENCH, NOTES, {
+    report: "docs/report.json",
+    bench: "docs/bench.json",
+  })["figures.md"]!;
+  const row = (...cells: string[]) => new RegExp(`^\\| ${cells.join(" \\| ")} \\|`, "m");
   assert.match(
-    s.accuracy,
-    /\| lfw_min10 +\| embedding +\| gallery \(nearest person\) +\| +106 \| +2148 \(\+11\) \| +96\.5% ± 0\.1% \|/,
+    page,
+    row("lfw_min10", "embedding", "gallery \\(nearest person\\)", "106", "2148 \\(\\+11\\)", "96\\.5% ± 0\\.1%"),
   );
+  assert.match(page, row("lfw_min10", "decode \\+ detect", "9\\.0 ms", "10\\.8 ms", "2159", "median ≤ 15 ms met"));
   assert.match(
-    s.speed,
-    /\| lfw_min10 +\| decode \+ detect +\| +9\.0 ms \| +10\.8 ms \| 2159 \| median ≤ 15 ms met +\|/,
+    page,
+    row("lfw_min10", "2159", "99\\.4%", "99\\.5%", "99\\.3%", "0\\.4%", "0\\.5%", "≥ 98\\.5% met"),
   );
+  assert.match(page, row("`docs/report\\.json`", "`deno task report --json-out docs/report\\.json`", "`861e8fa2ee58`"));
+  for (const h of ["Detection", "Landmarks", "Identification", "Open set", "Verification", "Stages", "Throughput"]) {
+    assert.match(page, new RegExp(`^### ${h}`, "m"));
+  }
+  for (const name of ["identification.svg", "verification.svg", "stages.svg"]) {
+    assert.ok(page.includes(`](${name})`), name);
+  }
+  const quick = figureFiles({ ...REPORT, quick: true }, BENCH, NOTES, { report: "r", bench: "b" })["figures.md"]!;
+  assert.doesNotMatch(quick.split("## Speed")[0]!, / met\b|\| target/);
+});
+
+Deno.test("figureFiles() draws the plots from the figures of the tables, the same bytes every time", () => {
+  const files = figureFiles(REPORT, BENCH, NOTES, { report: "r", bench: "b" });
+  assert.deepEqual(Object.keys(files), ["figures.md", "identification.svg", "verification.svg", "stages.svg"]);
+  assert.match(files["identification.svg"]!, />96\.5</); // lfw_min10 embedding k-fold mean
+  assert.match(files["verification.svg"]!, />EER 3\.5% at 0\.5123</);
+  assert.match(files["verification.svg"]!, />FA 1\.2%</);
+  assert.match(files["stages.svg"]!, />9\.0 ms, p90 10\.8</);
+  for (const [name, svg] of Object.entries(files).slice(1)) {
+    assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"[^]*<\/svg>\n$/, name);
+    assert.doesNotMatch(svg, /NaN|undefined|Infinity/, name);
+  }
+  assert.deepEqual(figureFiles(REPORT, BENCH, NOTES, { report: "r", bench: "b" }), files);
+});
+
+Deno.test("deno task readme --check exits 1 on drift and 2 on a usage mistake; without it writes the files", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "face2vec_readme_" });
+  const here = new URL(".", import.meta.url);
+  const readme = (...args: string[]) =>
+    new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-read", "--allow-write", "--allow-run", "--allow-env", "readme_figures.ts", ...args],
+      cwd: here,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+  try {
+    const files = ["testdata/report.json", "testdata/bench.json", "--out", dir];
+    assert.equal((await readme(...files, "--check")).code, 1);
+    assert.equal((await readme(...files)).code, 0);
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name).sort(), [
+      "cli.md",
+      "figures.md",
+      "identification.svg",
+      "stages.svg",
+      "verification.svg",
+    ]);
+    assert.equal((await readme(...files, "--check")).code, 0);
+    const fmt = await new Deno.Command(Deno.execPath(), {
+      args: ["fmt", "--check", "--config", "../deno.json", `${dir}/figures.md`],
+      cwd: here,
+    }).output();
+    assert.ok(fmt.success, "figures.md is deno fmt clean");
+    await Deno.writeTextFile(`${dir}/stages.svg`, "<svg/>\n");
+    const drift = await readme(...files, "--check");
+    assert.equal(drift.code, 1);
+    assert.match(new TextDecoder().decode(drift.stderr), /stages\.svg: out of date with testdata\/report\.json/);
+    assert.equal((await readme(...files, "--nope")).code, 2);
+    assert.equal((await readme("a.json", "b.json", "c.json")).code, 2);
+    assert.equal((await readme(`${dir}/missing.json`, "testdata/bench.json", "--out", dir, "--check")).code, 1);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -23,7 +23,7 @@ import { writeFileAtomic } from "../lib/_fs.ts";
 import { datasetsDir, datasetsPresent } from "../lib/eval/datasets.ts";
 import { formatTable, meta, parseMeasureArgs, rssMb, summarize } from "./_meta.ts";
 import { ROOT, samplePhotos } from "../lib/eval/npm.ts";
-import { validateBench } from "./_schema.ts";
+import { type BenchJson, validateBench } from "./_schema.ts";
 
 interface PhotoSet {
   name: string;
@@ -255,10 +255,10 @@ if (import.meta.main) {
     stages: {} as Record<string, Stats>,
     throughput: { workers_1: 0, workers_n: 0, n: workers, detect_only_workers_1: 0, detect_only_workers_n: 0 },
     cold_start_ms: {} as Record<string, number>,
-    preprocess: null as null | Record<string, unknown>,
-    train: null as null | Record<string, unknown>,
+    preprocess: null as BenchJson["preprocess"],
+    train: null as BenchJson["train"],
     peak_rss_mb: 0,
-  };
+  } satisfies BenchJson;
   // Cold starts first: they are cheap, and a failure here should not cost a long run.
   console.error("bench: cold starts…");
   result.cold_start_ms = await coldStarts(samplePhotos()[0]!);

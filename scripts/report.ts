@@ -29,10 +29,12 @@ import { preprocessFolder } from "../lib/dataset/preprocess.ts";
 import { readCache } from "../lib/dataset/cache.ts";
 import { samplesFromCache } from "../lib/classify/samples.ts";
 import { trainClassifier } from "../lib/classify/train.ts";
-import { createClassifier, defaultMinProb, modelFromTraining } from "../lib/classify/classifier.ts";
+import { createClassifier } from "../lib/classify/classifier.ts";
+import { modelFromTraining } from "../lib/classify/model.ts";
+import { featureSet } from "../lib/features/feature_sets.ts";
 import { createMatcher, DEFAULT_MAX_DISTANCE, DEFAULT_VERIFY_DISTANCE } from "../lib/gallery/gallery.ts";
 import { seededRandom, stratifiedFolds } from "../lib/classify/folds.ts";
-import { defaultNetwork } from "../lib/classify/network.ts";
+import { networkFor } from "../lib/classify/network.ts";
 import {
   chooseOpenSetThreshold,
   equalErrorRate,
@@ -46,7 +48,16 @@ import {
   verificationAt,
 } from "../lib/eval/embedding.ts";
 import { ROOT, samplePhotos } from "../lib/eval/npm.ts";
-import { validateReport } from "./_schema.ts";
+import {
+  type AccuracyFigures,
+  type DatasetReport,
+  type NetworkOpenSet,
+  type NmeFigures,
+  type OpenSetFigures,
+  type ReportJson,
+  validateReport,
+  type VerificationFigures,
+} from "./_schema.ts";
 
 interface Target {
   name: string;
@@ -127,7 +138,7 @@ async function networkFigures(p: Prepared, set: string, k: number, seeds: number
       epochs,
       seed,
       workers: navigator.hardwareConcurrency,
-      network: defaultNetwork(set),
+      network: networkFor(featureSet(set)),
     });
     means.push(r.mean);
   }
@@ -140,7 +151,7 @@ async function networkFigures(p: Prepared, set: string, k: number, seeds: number
         train.map((i) => samples.features[i]!),
         train.map((i) => samples.labels[i]!),
         samples.rows,
-        { folds: 0, epochs, seed, network: defaultNetwork(set) },
+        { folds: 0, epochs, seed, network: networkFor(featureSet(set)) },
       );
       const classifier = await createClassifier(modelFromTraining(r, samples.names, samples.rows));
       const answers = await classifier.predict(test.map(([, i]) => ({ features: samples.features[i]! })), {
@@ -186,7 +197,7 @@ async function accuracyFigures(name: string, dir: string, quick: boolean, rows: 
   const seeds = quick ? [0] : [0, 1, 2, 3, 4];
   const epochs = quick ? 10 : 100;
   const sameFaces = geometry.samples.paths.join("\n") === both.samples.paths.join("\n");
-  const out: Record<string, unknown> = {};
+  const out: Record<string, AccuracyFigures> = {};
   const runs: [string, Prepared, () => Promise<{ means: number[]; trainTest: number[] }>][] = [
     ["geometry", geometry, () => networkFigures(geometry, "geometry", k, seeds, epochs)],
     ["embedding", both, () => Promise.resolve(nearestFigures(both, k, seeds))],
@@ -209,7 +220,7 @@ async function accuracyFigures(name: string, dir: string, quick: boolean, rows: 
       same_folds: sameFaces,
       train_test: trainTest.length ? r4(avg(trainTest)) : null,
       train_test_std: trainTest.length ? r4(sd(trainTest)) : null,
-    };
+    } satisfies AccuracyFigures;
     out[set] = f;
     rows.push([
       name,
@@ -246,7 +257,7 @@ async function networkOpenSet(p: Prepared, set: string, epochs: number) {
       g.map((i) => p.samples.features[i]!),
       split.gallery.map((f) => enrolled.indexOf(f.label)),
       p.samples.rows,
-      { folds: 0, epochs, seed: 0, network: defaultNetwork(set) },
+      { folds: 0, epochs, seed: 0, network: networkFor(featureSet(set)) },
     );
     const classifier = await createClassifier(modelFromTraining(r, enrolled, p.samples.rows));
     try {
@@ -270,12 +281,12 @@ async function networkOpenSet(p: Prepared, set: string, epochs: number) {
   const even = await halfAnswers(0), odd = await halfAnswers(1);
   const chosen = minimaxThreshold((t) => rates(even, t), 0.05, 0.95, 0.01);
   return {
-    min_prob_default: defaultMinProb(set),
+    min_prob_default: featureSet(set).minProb,
     min_prob_chosen_on_even: chosen,
-    odd_at_default: rates(odd, defaultMinProb(set)),
+    odd_at_default: rates(odd, featureSet(set).minProb),
     odd_at_chosen: rates(odd, chosen),
     even_at_chosen: rates(even, chosen),
-  };
+  } satisfies NetworkOpenSet;
 }
 
 /**
@@ -316,7 +327,7 @@ function openSetFigures(name: string, faces: readonly Labelled[], rows: string[]
     even_at_default: rates(ae, DEFAULT_MAX_DISTANCE),
     odd_at_chosen: rates(ao, chosen),
     probes: { known: ae.known.length + ao.known.length, strangers: ae.strangers.length + ao.strangers.length },
-  };
+  } satisfies OpenSetFigures;
   const verification = {
     pairs: { genuine: pairs.genuine.length, impostor: pairs.impostor.length },
     eer: r4(eer.eer),
@@ -328,7 +339,7 @@ function openSetFigures(name: string, faces: readonly Labelled[], rows: string[]
     threshold_default: DEFAULT_VERIFY_DISTANCE,
     at_default: at(pairs, DEFAULT_VERIFY_DISTANCE),
     odd_at_default: at(po, DEFAULT_VERIFY_DISTANCE),
-  };
+  } satisfies VerificationFigures;
   const o = open.odd_at_default;
   rows.push([
     name,
@@ -361,7 +372,7 @@ async function landmarkFigures(t: Target, rows: string[][]) {
   const detector = await createFaceDetector(t.options);
   const faces = await loadAnnotated(t.photos, detector);
   detector.dispose();
-  const out: Record<string, unknown> = {};
+  const out: Record<string, NmeFigures> = {};
   for (const model of ["full", "tiny"] as const) {
     const lm = await createLandmarker({ model });
     const errors = await landmarkErrors(faces, lm);
@@ -382,7 +393,7 @@ async function landmarkFigures(t: Target, rows: string[][]) {
     ]);
   }
   // The schema's top-level figures are those of the default (full) network.
-  return { ...(out.full as object), models: out };
+  return { ...out.full!, models: out };
 }
 
 if (import.meta.main) {
@@ -419,8 +430,8 @@ if (import.meta.main) {
     ...(await meta()),
     command: `deno task report ${Deno.args.join(" ")}`.trim(),
     quick,
-    datasets: {} as Record<string, unknown>,
-  };
+    datasets: {} as Record<string, DatasetReport>,
+  } satisfies ReportJson;
   const rows = [["dataset", "photos", "hit", "even", "odd", "padded", "fallback", "false", "errors"]];
   const nmeRows = [["landmarks (NME %)", "model", "median", "mean", "found", "even median", "odd median"]];
   for (const t of targets) {
@@ -479,7 +490,7 @@ if (import.meta.main) {
   for (const { name, dir } of labelled) {
     console.error(`report: accuracy on ${name}…`);
     const acc = await accuracyFigures(name, dir, quick, accRows);
-    const entry = (report.datasets[name] ?? {}) as Record<string, unknown>;
+    const entry = report.datasets[name]!; // each labelled folder was a detection target above
     const open = openSetFigures(name, acc.faces, openRows);
     // The network's open set (the unknown threshold on its probability), on LFW only (many people).
     const network = name === "lfw_min10" || (quick && name === "face2vec")

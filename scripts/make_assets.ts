@@ -97,7 +97,7 @@ async function landmarkAssets(): Promise<Asset[]> {
     "- Conversion: the uint8-quantised weights are dequantised as face-api.js does (float32(q · scale + min))",
     "  and stored as float32, layouts permuted from TF (HWIO) to ONNX (OIHW); TF `SAME` padding becomes",
     "  explicit pads (the extra pixel bottom/right at stride 2); opset 13, IR version 7. (Keeping uint8 with",
-    "  Cast/Mul/Add nodes makes the file 4x smaller but session creation 3-4x slower: see README.)",
+    "  Cast/Mul/Add nodes makes the file 4x smaller but session creation 3-4x slower: see docs/guide.md.)",
     "- Input `input`: [N, 112, 112, 3] float RGB 0–255. Output `landmarks`: [N, 136], x0, y0, x1, y1, …",
     "  relative to the 112x112 input.",
   ], rows);

@@ -76,7 +76,7 @@ export interface DetectorOptions {
   readonly rotatedMinSize?: number;
 }
 
-/** The defaults of {@linkcode DetectorOptions}, chosen on the even half of each dataset (see README). */
+/** The defaults of {@linkcode DetectorOptions}, chosen on the even half of each dataset (see docs/guide.md). */
 export const DEFAULT_DETECTOR_OPTIONS: Readonly<Required<DetectorOptions>> = Object.freeze({
   cascade: "frontalface_default",
   scaleFactor: 1.1,

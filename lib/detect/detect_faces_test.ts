@@ -46,12 +46,12 @@ Deno.test('createFaceDetector({ rotate: "always" }) finds ≥ 90% of the hand-bo
   const s = await scoreSamples({ rotate: "always" });
   assert.equal(s.listed_faces, 22);
   assert.ok(s.hit_rate >= 0.9, `recall ${s.hit_rate} (missed: ${s.misses.join("; ")})`);
-  // Measured: 7 false boxes (the target of ≤ 2 is not met; see README, "Detection").
+  // Measured: 7 false boxes (the target of ≤ 2 is not met; see docs/figures.md, "Detection").
   assert.ok((s.false_boxes ?? 99) <= 7, `false boxes ${s.false_boxes}`);
 });
 
 Deno.test("createFaceDetector() (rotated passes only where the upright pass finds nothing) finds ≥ 16 of the 22 sample faces with ≤ 5 false boxes", async () => {
-  // The measured state of the default (see README): 16 found; the six misses are heads tilted
+  // The measured state of the default (see docs/figures.md): 16 found; the six misses are heads tilted
   // by 20–35° or turned to profile, which an upright frontal cascade cannot see. A better
   // detector may find more, never fewer.
   const s = await scoreSamples({});

@@ -33,7 +33,7 @@ export type AlignMethod = "template" | "box";
 
 /** Options of {@linkcode alignmentTransform}. */
 export interface AlignOptions {
-  /** Default `"template"` (measured better; see README). */
+  /** Default `"template"` (measured better; see docs/guide.md). */
   readonly method?: AlignMethod;
   /** Chip side in pixels. Default 150 (the embedding network's input). */
   readonly size?: number;

@@ -13,7 +13,7 @@ export interface LandmarkerOptions {
   readonly model?: LandmarkModel;
   /**
    * Side of the square crop fed to the network, as a multiple of the face box's larger side.
-   * Default 1.1 (chosen with `shiftY` on the even half of HELEN; see README).
+   * Default 1.1 (chosen with `shiftY` on the even half of HELEN; see docs/guide.md).
    */
   readonly scale?: number;
   /**

@@ -8,10 +8,10 @@
  * @module
  */
 
-/** A check of one JSON value (`check` appends `path: problem`s), which then has the type `T`. */
+/** A check of one JSON value (`check` returns its `path: problem`s, none when valid), which then has the type `T`. */
 type Schema<T> = {
   expected: string;
-  check: (v: unknown, at: string, p: string[]) => void;
+  check: (v: unknown, at: string) => string[];
   optional?: boolean;
   type?: T;
 };
@@ -31,11 +31,9 @@ const show = (v: unknown) =>
   Array.isArray(v) ? "an array" : isObj(v) ? "an object" : typeof v === "number" ? String(v) : JSON.stringify(v);
 
 /** A schema that checks the value itself with `ok`, then its parts with `inner`. */
-function schema<T>(expected: string, ok: (v: unknown) => boolean, inner?: (v: never, at: string, p: string[]) => void) {
-  const check = (v: unknown, at: string, problems: string[]) => {
-    if (!ok(v)) problems.push(`${at || "(top level)"}: expected ${expected}, got ${show(v)}`);
-    else inner?.(v as never, at, problems);
-  };
+function schema<T>(expected: string, ok: (v: unknown) => boolean, inner?: (v: never, at: string) => string[]) {
+  const check = (v: unknown, at: string) =>
+    ok(v) ? inner?.(v as never, at) ?? [] : [`${at || "(top level)"}: expected ${expected}, got ${show(v)}`];
   return { expected, check } as Schema<T>;
 }
 
@@ -46,36 +44,30 @@ const bool = schema<boolean>("a boolean", (v) => typeof v === "boolean");
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
 const isDate = (v: unknown) => ISO_DATE.test(`${v}`) && !Number.isNaN(Date.parse(`${v}`));
 const iso = schema<string>("an ISO 8601 date string", isDate);
-const anyObject = schema<object>("an object", isObj);
 const finite = number("a number", () => true);
 const nonNegative = number("a number ≥ 0", (v) => v >= 0);
 const positive = number("a number > 0", (v) => v > 0);
 const fraction = number("a number 0–1", (v) => v >= 0 && v <= 1);
 const int = (min: number) => number(`an integer ≥ ${min}`, (v) => Number.isInteger(v) && v >= min);
-const oneOf = <const V extends readonly string[]>(...values: V) =>
-  schema<V[number]>(values.map((v) => JSON.stringify(v)).join(" or "), (v) => values.includes(v as string));
 const optional = <T>(s: Schema<T>) => ({ ...s, optional: true }) as Schema<T> & Optional;
 const orNull = <T>(s: Schema<T>) =>
-  schema<T | null>(`${s.expected} or null`, () => true, (v, at, p) => v !== null && s.check(v, at, p));
+  schema<T | null>(`${s.expected} or null`, () => true, (v, at) => (v === null ? [] : s.check(v, at)));
 const array = <T>(s: Schema<T>) =>
-  schema<readonly T[]>("an array", Array.isArray, (v: unknown[], at, p) => {
-    v.forEach((x, i) => s.check(x, `${at}.${i}`, p));
-  });
+  schema<readonly T[]>("an array", Array.isArray, (v: unknown[], at) => v.flatMap((x, i) => s.check(x, `${at}.${i}`)));
 
 /** An object of entries by name (a stage, a set, a dataset…), each checked by `s`. */
 const record = <T>(s: Schema<T>) =>
-  schema<Readonly<Record<string, T>>>("an object", isObj, (v: Record<string, unknown>, at, p) => {
-    for (const [key, x] of Object.entries(v)) s.check(x, join(at, key), p);
+  schema<Readonly<Record<string, T>>>("an object", isObj, (v: Record<string, unknown>, at) => {
+    return Object.entries(v).flatMap(([key, x]) => s.check(x, join(at, key)));
   });
 
 /** An object with the fields of `shape` (kept on the schema, to extend it). */
 function object<S extends Shape>(shape: S): Schema<ObjectOf<S>> & { readonly shape: S } {
-  const inner = (v: Record<string, unknown>, at: string, p: string[]) => {
-    for (const [key, s] of Object.entries(shape)) {
-      if (key in v) s.check(v[key], join(at, key), p);
-      else if (!s.optional) p.push(`${join(at, key)}: missing (expected ${s.expected})`);
-    }
-  };
+  const inner = (v: Record<string, unknown>, at: string) =>
+    Object.entries(shape).flatMap(([key, s]) => {
+      if (key in v) return s.check(v[key], join(at, key));
+      return s.optional ? [] : [`${join(at, key)}: missing (expected ${s.expected})`];
+    });
   return { ...schema<ObjectOf<S>>("an object", isObj, inner), shape };
 }
 
@@ -146,7 +138,7 @@ const accuracy = object({
   kfold_mean_all: fraction,
   k: int(2),
   seeds: array(int(0)),
-  method: oneOf("network", "nearest"),
+  method: schema<"network" | "nearest">('"network" or "nearest"', (v) => v === "network" || v === "nearest"),
   epochs: optional(int(1)),
   faces: int(0),
   no_face: int(0),
@@ -196,7 +188,7 @@ const verification = object({
 const dataset = object({
   photos: int(0),
   kind: str,
-  options: anyObject,
+  options: schema<object>("an object", isObj),
   detection: object({ ...detectionHalf, even: object(detectionHalf), odd: object(detectionHalf) }),
   accuracy: optional(record(accuracy)),
   nme: optional(object({ ...nme.shape, models: record(nme) })),
@@ -234,14 +226,6 @@ export type VerificationFigures = Infer<typeof verification>;
 /** `docs/figure_notes.json`. */
 export type NotesJson = Infer<typeof notes>;
 
-function validator(s: Schema<unknown>): (json: unknown) => string[] {
-  return (json) => {
-    const problems: string[] = [];
-    s.check(json, "", problems);
-    return problems;
-  };
-}
-
 /**
  * Checks a parsed `bench.json`.
  *
@@ -256,7 +240,7 @@ function validator(s: Schema<unknown>): (json: unknown) => string[] {
  * assert.ok(validateBench({ cores: 1.5 }).includes("cores: expected an integer ≥ 1, got 1.5"));
  * ```
  */
-export const validateBench: (json: unknown) => string[] = validator(bench);
+export const validateBench = (json: unknown): string[] => bench.check(json, "");
 
 /**
  * Checks a parsed `report.json`.
@@ -274,7 +258,7 @@ export const validateBench: (json: unknown) => string[] = validator(bench);
  * assert.ok(problems.includes("datasets.a.detection.errors: missing (expected an integer ≥ 0)"));
  * ```
  */
-export const validateReport: (json: unknown) => string[] = validator(report);
+export const validateReport = (json: unknown): string[] => report.check(json, "");
 
 /**
  * Checks a parsed `docs/figure_notes.json`.
@@ -282,4 +266,4 @@ export const validateReport: (json: unknown) => string[] = validator(report);
  * @param json The parsed file.
  * @returns One problem per wrong or missing field; empty when valid.
  */
-export const validateNotes: (json: unknown) => string[] = validator(notes);
+export const validateNotes = (json: unknown): string[] => notes.check(json, "");

@@ -13,14 +13,12 @@ import { parseArgs } from "node:util";
 import { writeFileAtomic } from "../lib/_fs.ts";
 import { ROOT } from "../lib/eval/npm.ts";
 import { cliReference } from "../lib/cli/reference.ts";
-import type { BenchJson, NotesJson, OpenSetFigures, ReportJson } from "./_schema.ts";
+import type { BenchJson, DatasetReport, NotesJson, OpenSetFigures, ReportJson } from "./_schema.ts";
 import { validateBench, validateNotes, validateReport } from "./_schema.ts";
 import { identificationPlot, stagesPlot, verificationPlot } from "./_svg.ts";
 
 type Cell = string | number | undefined;
-/** The verdict of target `key` on `v` (`≥ 95% met`, empty without one), and a name on the page (or `code`). */
-type Page = { goal: (key: string, v: number | null | undefined, prefix?: string) => string; label: Label };
-type Label = (name: string, code?: boolean) => string;
+type Rows = readonly (readonly Cell[])[];
 
 const pct = (v: number | null) => (v === null ? "—" : `${(v * 100).toFixed(1)}%`);
 const ms = (v: number) => `${v.toFixed(1)} ms`;
@@ -30,7 +28,7 @@ const and = (...parts: string[]) => parts.filter((p) => p).join("; ");
  * A markdown table (`deno fmt` pads it). `head` names the columns, separated by `|`; a trailing
  * `:` right-aligns one. A column empty in every row is left out (the targets of a `--quick` run).
  */
-function table(head: string, rows: readonly (readonly Cell[])[]): string {
+function table(head: string, rows: Rows): string {
   const cols = head.split("|");
   const keep = cols.flatMap((_, i) => (rows.some((r) => (r[i] ?? "") !== "") ? [i] : []));
   const line = (cells: readonly Cell[]) =>
@@ -39,26 +37,42 @@ function table(head: string, rows: readonly (readonly Cell[])[]): string {
   return [line(cols.map((c) => c.replace(/:$/, ""))), rule, ...rows.map(line)].join("\n");
 }
 
-/** Which file, command, commit, date, cores and Deno produced the figures. */
-function provenance(file: string, json: ReportJson | BenchJson): string {
-  const date = new Date(json.date).toISOString().slice(0, 16).replace("T", " ");
-  const t = table("figures from|written by|commit|date (UTC)|cores:|Deno", [
-    [`\`${file}\``, `\`${json.command}\``, `\`${json.commit}\``, date, json.cores, json.deno],
-  ]);
-  return json.quick ? `${t}\n\nA \`--quick\` run (fixed subsets): the targets do not apply.` : t;
-}
-
 /** A `###` section: its heading, a plot (its markdown) and the table; nothing without rows. */
-const section = (title: string, head: string, rows: readonly (readonly Cell[])[], plot = "") =>
+const section = (title: string, head: string, rows: Rows, plot = "") =>
   rows.length === 0 ? [] : [`### ${title}`, ...(plot ? [plot] : []), table(head, rows)];
 
-function accuracyPart(report: ReportJson, { goal, label }: Page): string[] {
-  const sets = Object.entries(report.datasets);
+/** A `##` part: which file, command, commit, date, cores and Deno produced its figures, its sections, the reference. */
+function part(title: string, file: string, json: ReportJson | BenchJson, sections: string[], reference: Rows) {
+  const date = new Date(json.date).toISOString().slice(0, 16).replace("T", " ");
+  const made = table("figures from|written by|commit|date (UTC)|cores:|Deno", [
+    [`\`${file}\``, `\`${json.command}\``, `\`${json.commit}\``, date, json.cores, json.deno],
+  ]);
+  const quick = json.quick ? ["A `--quick` run (fixed subsets): the targets do not apply."] : [];
+  const head = "reference (measured before this port and quoted by the project's issues)|figure:";
+  return [`## ${title}`, made, ...quick, ...sections, ...section("Reference figures", head, reference)];
+}
+
+/** The verdict of target `key` on `v` (`≥ 95% met`, empty without one or when `quick`), and a name (or `code`). */
+function page(notes: NotesJson, quick: boolean) {
+  const goal = (key: string, v: number | null | undefined, prefix = "") => {
+    const t = notes.targets[key];
+    if (quick || !t || v === undefined || v === null) return "";
+    const met = (t.min === undefined || v >= t.min) && (t.max === undefined || v <= t.max);
+    return `${prefix}${t.min === undefined ? "≤" : "≥"} ${t.text} ${met ? "met" : "**not met**"}`;
+  };
+  return { goal, label: (name: string, code = false) => notes.labels[name] ?? (code ? `\`${name}\`` : name) };
+}
+
+function accuracyPart(report: ReportJson, notes: NotesJson): string[] {
+  const { goal, label } = page(notes, report.quick);
+  /** A table's rows: those of each dataset, after its name. */
+  const each = (rows: (n: string, d: DatasetReport) => Cell[][]) =>
+    Object.entries(report.datasets).flatMap(([n, d]) => rows(n, d).map((row) => [label(n), ...row]));
   const faFr = (r: { false_accept: number; false_reject: number }) => `${pct(r.false_accept)} / ${pct(r.false_reject)}`;
   const open = (n: string, o: OpenSetFigures) => {
     type Rates = typeof o.odd_at_default;
     const rates = (r: Rates) => [r.strangers_named, r.known_unknown, r.known_wrong];
-    const row = (set: string, at: string, r: Rates, goal = "") => [label(n), set, at, ...rates(r).map(pct), goal];
+    const row = (set: string, at: string, r: Rates, goal = "") => [set, at, ...rates(r).map(pct), goal];
     const worst = goal(`open_set/${n}`, Math.max(...rates(o.odd_at_default)), "each ");
     return [
       row("embedding", `odd, default ${o.threshold_default}`, o.odd_at_default, worst),
@@ -74,20 +88,18 @@ function accuracyPart(report: ReportJson, { goal, label }: Page): string[] {
     ...section(
       "Detection",
       "dataset|photos:|hit (all):|even half:|odd half:|from the padded pass:|no face (fallback):|false boxes:|target",
-      sets.map(([n, { photos, detection: d }]) => [
-        label(n),
+      each((n, { photos, detection: d }) => [[
         photos,
         ...[d.hit_rate, d.even.hit_rate, d.odd.hit_rate, d.padded_rate, d.fallback_rate].map(pct),
         d.false_boxes,
         and(goal(`hit/${n}`, d.hit_rate), goal(`false_boxes/${n}`, d.false_boxes)),
-      ]),
+      ]]),
     ),
     ...section(
       "Landmarks (NME, % of the outer-eye-corner distance)",
       "dataset|network|median:|mean:|even half median:|odd half median:|photos with such a face:|target",
-      sets.flatMap(([n, d]) =>
+      each((n, d) =>
         Object.entries(d.nme?.models ?? {}).map(([model, x]) => [
-          label(n),
           model,
           ...[x.median, x.mean, x.even.median, x.odd.median].map((v) => v.toFixed(2)),
           pct(x.found_rate),
@@ -100,9 +112,8 @@ function accuracyPart(report: ReportJson, { goal, label }: Page): string[] {
     ...section(
       "Identification",
       "dataset|features|classifier|people:|faces (+ no face):|k-fold mean ± std:|no-face as errors:|k:|train→test:|target",
-      sets.flatMap(([n, d]) =>
+      each((n, d) =>
         Object.entries(d.accuracy ?? {}).map(([set, a]) => [
-          label(n),
           set,
           a.method === "nearest" ? "gallery (nearest person)" : `network, ${a.epochs} epochs`,
           a.people,
@@ -122,17 +133,16 @@ function accuracyPart(report: ReportJson, { goal, label }: Page): string[] {
     ...section(
       "Open set",
       "dataset|features|half, threshold|strangers named:|known → unknown:|known → wrong person:|target",
-      sets.flatMap(([n, d]) => (d.open_set ? open(n, d.open_set) : [])),
+      each((n, d) => (d.open_set ? open(n, d.open_set) : [])),
     ),
     ...section(
       "Verification",
       "dataset|pairs (same / different person):|EER:|at distance:|EER, odd half:|default threshold:|" +
         "false accept / reject at default:|the same, odd half:|target (EER)",
-      sets.flatMap(([n, { verification: v }]) => {
+      each((n, { verification: v }) => {
         if (!v) return [];
         const eers = [`${v.pairs.genuine} / ${v.pairs.impostor}`, pct(v.eer), v.eer_threshold, pct(v.eer_odd)];
-        const rates = [v.threshold_default, faFr(v.at_default), faFr(v.odd_at_default), goal(`eer/${n}`, v.eer)];
-        return [[label(n), ...eers, ...rates]];
+        return [[...eers, v.threshold_default, faFr(v.at_default), faFr(v.odd_at_default), goal(`eer/${n}`, v.eer)]];
       }),
       "![Verification error rates against the distance threshold](verification.svg)",
     ),
@@ -146,11 +156,13 @@ function stageSets(bench: BenchJson) {
   return library.length ? [...sets, ["library", Object.fromEntries(library)] as const] : sets;
 }
 
-function speedPart(bench: BenchJson, { goal, label }: Page): string[] {
+function speedPart(bench: BenchJson, notes: NotesJson): string[] {
+  const { goal, label } = page(notes, bench.quick);
   const stages = stageSets(bench).flatMap(([set, st]) =>
-    Object.entries(st).map((
-      [k, s],
-    ) => [set, label(k, true), ms(s.median_ms), ms(s.p90_ms), s.n, goal(`stage/${set}/${k}`, s.median_ms, "median ")])
+    Object.entries(st).map(([k, s]) => {
+      const target = goal(`stage/${set}/${k}`, s.median_ms, "median ");
+      return [set, label(k, true), ms(s.median_ms), ms(s.p90_ms), s.n, target];
+    })
   );
   const e2e = "end to end (decode → landmarks → geometry and embedding)";
   const rows: Cell[][] = Object.entries(bench.sets).flatMap(([set, { throughput: t }]) => [
@@ -198,16 +210,12 @@ function speedPart(bench: BenchJson, { goal, label }: Page): string[] {
  * import assert from "node:assert/strict";
  * import { figureFiles } from "./readme_figures.ts";
  *
- * const meta = { commit: "abc", deno: "2.9.6", cores: 2, date: "2000-01-01T00:00Z", quick: false, command: "x" };
- * const d = { photos: 4, hit_rate: 0.5, fallback_rate: 0, padded_rate: 0, errors: 0 };
- * const report = { ...meta, datasets: { a: { photos: 4, kind: "", options: {}, detection: { ...d, even: d, odd: d } } } };
- * const [stages, throughput] = [{ decode: { median_ms: 1, p90_ms: 2, n: 4 } }, { workers_1: 1, workers_n: 2, n: 2 }];
- * const bench = { ...meta, sets: {}, stages, throughput: { ...throughput, detect_only_workers_1: 3, detect_only_workers_n: 4 } };
- * const notes = { labels: {}, targets: { "hit/a": { min: 0.9, text: "90%" } }, reference: { accuracy: [], speed: [] } };
- * const all = { ...bench, cold_start_ms: {}, preprocess: null, train: null, peak_rss_mb: 100 };
- * const page = figureFiles(report, { ...all, sets: { s: all } }, notes, { report: "r", bench: "b" })["figures.md"];
- * assert.ok(page?.includes("| a | 4 | 50.0% | 50.0% | 50.0% | 0.0% | 0.0% | ≥ 90% **not met** |"));
- * assert.ok(page?.includes("| s | `decode` | 1.0 ms | 2.0 ms | 4 |"));
+ * const read = (file: string) => JSON.parse(Deno.readTextFileSync(new URL(`./testdata/${file}`, import.meta.url)));
+ * const targets = { "hit/lfw_min10": { min: 0.995, text: "99.5%" } };
+ * const notes = { labels: {}, targets, reference: { accuracy: [], speed: [] } };
+ * const page = figureFiles(read("report.json"), read("bench.json"), notes, { report: "r", bench: "b" })["figures.md"];
+ * assert.ok(page?.includes("| lfw_min10 | 2159 | 99.4% | 99.5% | 99.3% | 0.4% | 0.5% | ≥ 99.5% **not met** |"));
+ * assert.ok(page?.includes("| lfw_min10 | `decode` | 0.8 ms | 1.1 ms | 2159 |"));
  * ```
  */
 export function figureFiles(
@@ -216,52 +224,31 @@ export function figureFiles(
   notes: NotesJson,
   sources: { readonly report: string; readonly bench: string },
 ): Record<string, string> {
-  const page = (quick: boolean): Page => ({
-    goal: (key, v, prefix = "") => {
-      const t = notes.targets[key];
-      if (quick || !t || v === undefined || v === null) return "";
-      const met = (t.min === undefined || v >= t.min) && (t.max === undefined || v <= t.max);
-      return `${prefix}${t.min === undefined ? "≤" : "≥"} ${t.text} ${met ? "met" : "**not met**"}`;
-    },
-    label: (name, code) => notes.labels[name] ?? (code ? `\`${name}\`` : name),
-  });
-  const reference = (rows: readonly (readonly string[])[]) => [
-    "### Reference figures",
-    table("reference (measured before this port and quoted by the project's issues)|figure:", rows),
-  ];
   const md = [
     "# Measured figures",
     "Generated by `deno task readme` from the JSON that `deno task report` and `deno task bench` write, with the " +
     "names, targets and reference figures of `docs/figure_notes.json`: never edit this page or its plots; re-run " +
     "the commands, then `deno task readme`. `docs/measuring.md` says how each figure is measured.",
-    "## Accuracy",
-    provenance(sources.report, report),
-    ...accuracyPart(report, page(report.quick)),
-    ...reference(notes.reference.accuracy),
-    "## Speed",
-    provenance(sources.bench, bench),
-    ...speedPart(bench, page(bench.quick)),
-    ...reference(notes.reference.speed),
+    ...part("Accuracy", sources.report, report, accuracyPart(report, notes), notes.reference.accuracy),
+    ...part("Speed", sources.bench, bench, speedPart(bench, notes), notes.reference.speed),
   ];
   return {
     "figures.md": `${md.join("\n\n")}\n`,
     "identification.svg": identificationPlot(report),
     "verification.svg": verificationPlot(report),
-    "stages.svg": stagesPlot(stageSets(bench), (stage) => page(bench.quick).label(stage)),
+    "stages.svg": stagesPlot(stageSets(bench), page(notes, bench.quick).label),
   };
 }
 
 /** The README's headline figures (between its `figures:summary` markers), from report.json. */
-export function headline(report: ReportJson): string {
-  const d = report.datasets;
-  const acc = (set: string, name: string) => pct(d[name]?.accuracy?.[set]?.kfold_mean_all ?? null);
+export function headline({ datasets: d }: ReportJson): string {
   const names = ["lfw_min10", "orl_att_faces", "bbt"];
+  const acc = (set: string) => names.map((n) => pct(d[n]?.accuracy?.[set]?.kfold_mean_all ?? null)).join(", ");
   const lfw = d.lfw_min10, samples = d.npm_samples?.detection;
   const odd = lfw?.open_set?.odd_at_default;
-  const lines = [
+  return [
     `- **Identification**, k-fold by person, photos without a face counted as errors (${names.join(", ")}): the ` +
-    `embedding's gallery ${names.map((n) => acc("embedding", n)).join(", ")}; the original's geometry ` +
-    `${names.map((n) => acc("geometry", n)).join(", ")}.`,
+    `embedding's gallery ${acc("embedding")}; the original's geometry ${acc("geometry")}.`,
     odd && lfw?.verification
       ? `- **Open set and verification** on LFW (thresholds chosen on the even half; the odd half): ` +
         `${pct(odd.strangers_named)} of strangers named, ${pct(odd.known_unknown)} of known faces called unknown; ` +
@@ -271,16 +258,14 @@ export function headline(report: ReportJson): string {
       ? `- **Detection** (Haar) finds ${Math.round(samples.hit_rate * samples.listed_faces)} of the ` +
         `${samples.listed_faces} hand-boxed faces of the sample photos, with ${samples.false_boxes} false boxes.`
       : "",
-  ];
-  return lines.filter((l) => l).join("\n");
+  ].filter((line) => line).join("\n");
 }
 
 /** `readme` with the text between its `<!-- figures:summary:start/end -->` markers replaced. */
 function spliceSummary(readme: string, summary: string): string {
-  const [start, end] = ["<!-- figures:summary:start -->", "<!-- figures:summary:end -->"];
-  const i = readme.indexOf(start), j = readme.indexOf(end);
-  if (i < 0 || j < i) throw new Error(`README.md: the markers ${start} … ${end} are missing`);
-  return `${readme.slice(0, i + start.length)}\n\n${summary}\n\n${readme.slice(j)}`;
+  const markers = /(<!-- figures:summary:start -->)[^]*?(<!-- figures:summary:end -->)/;
+  if (!markers.test(readme)) throw new Error("README.md: the markers <!-- figures:summary:start/end --> are missing");
+  return readme.replace(markers, (_, start, end) => `${start}\n\n${summary}\n\n${end}`);
 }
 
 /** Formats a file's text (`md`, `svg`) with `deno fmt` and the project's settings (deno.json's `fmt`). */
@@ -331,17 +316,16 @@ if (import.meta.main) {
   files["cli.md"] = cliReference(); // from the command definitions, exactly (tests/cli_reference_test.ts)
   const readme = await Deno.readTextFile(`${ROOT}/README.md`);
   files["README.md"] = await denoFmt(spliceSummary(readme, headline(report)), "md");
-  const stale: string[] = [];
   const where = (name: string) => (name === "README.md" ? `${ROOT}/README.md` : `${out}/${name}`);
+  const stale: string[] = [];
   for (const [name, text] of Object.entries(files)) {
     if (await Deno.readTextFile(where(name)).catch(() => undefined) === text) continue;
     stale.push(shown(where(name)));
     if (!check) await writeFileAtomic(where(name), text);
   }
-  const all = Object.keys(files).map((name) => shown(where(name))).join(", ");
   const why = `out of date with ${sources.report}, ${sources.bench} or the CLI; run \`deno task readme\``;
-  if (check && stale.length > 0) console.error(`${stale.join(", ")}: ${why}`);
-  else if (check || stale.length === 0) console.log(`${all}: up to date`);
-  else console.log(`${stale.join(", ")}: written`);
+  if (stale.length === 0) console.log(`${Object.keys(files).map((name) => shown(where(name))).join(", ")}: up to date`);
+  else if (!check) console.log(`${stale.join(", ")}: written`);
+  else console.error(`${stale.join(", ")}: ${why}`);
   if (check && stale.length > 0) Deno.exit(1);
 }

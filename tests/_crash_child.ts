@@ -9,6 +9,7 @@ const [folder, cache, n] = Deno.args;
 let processed = 0;
 await preprocessFolder(folder!, {
   cache,
+  features: "geometry",
   workers: 1,
   onPhoto: ({ cached }) => {
     if (!cached && ++processed === Number(n)) Deno.kill(Deno.pid, "SIGKILL");

@@ -14,7 +14,7 @@ import { datasetsDir, datasetTest } from "../lib/eval/datasets.ts";
 
 async function samplesOf(folder: string, dir: string) {
   const cache = `${dir}/c.cache`;
-  await preprocessFolder(folder, { cache, workers: 2 });
+  await preprocessFolder(folder, { cache, features: "geometry", workers: 2 });
   return samplesFromCache((await readCache(cache))!);
 }
 

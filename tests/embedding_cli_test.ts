@@ -120,7 +120,7 @@ Deno.test("a model trained on embedding features keeps a gallery of its faces an
     assert.equal(JSON.parse(n.stdout[0]!).faces[0].method, "network");
     // A geometry model cannot take enrolments.
     const gcache = `${ds}/geo.cache`;
-    await runCli(["preprocess", `${ds}/people`, "--cache", gcache]);
+    await runCli(["preprocess", `${ds}/people`, "--features", "geometry", "--cache", gcache]);
     await runCli(["train", "--cache", gcache, "--model", `${ds}/g`, "--epochs", "2", "--folds", "0"]);
     const e = await runCli(["enrol", "dan", `${ds}/people/ann/1.jpg`, "--model", `${ds}/g`]);
     assert.equal(e.code, 2);

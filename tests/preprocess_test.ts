@@ -8,7 +8,7 @@ Deno.test("preprocess: first run processes all, second none; a changed photo is 
   const dir = await makeDataset();
   const cache = `${dir}/c/people.geometry.cache`;
   try {
-    const first = await preprocessFolder(`${dir}/people`, { cache, workers: 1 });
+    const first = await preprocessFolder(`${dir}/people`, { cache, features: "geometry", workers: 1 });
     assert.equal(first.processed, 8);
     assert.equal(first.cached, 0);
     assert.equal(first.labelRule, "folder");
@@ -24,14 +24,14 @@ Deno.test("preprocess: first run processes all, second none; a changed photo is 
       assert.equal(r.features![30], 0); // distance of the nose tip to itself
     }
 
-    const second = await preprocessFolder(`${dir}/people`, { cache, workers: 1 });
+    const second = await preprocessFolder(`${dir}/people`, { cache, features: "geometry", workers: 1 });
     assert.equal(second.processed, 0);
     assert.equal(second.cached, 8);
 
     // Change one photo's bytes (data after the JPEG's end is ignored by decoders).
     await Deno.writeFile(`${dir}/people/ann/1.jpg`, new Uint8Array([0, 1, 2]), { append: true });
     await Deno.remove(`${dir}/people/bea/3.jpg`);
-    const third = await preprocessFolder(`${dir}/people`, { cache, workers: 1 });
+    const third = await preprocessFolder(`${dir}/people`, { cache, features: "geometry", workers: 1 });
     assert.equal(third.processed, 1);
     assert.equal(third.cached, 6);
     assert.deepEqual(third.removed, ["bea/3.jpg"]);
@@ -47,8 +47,8 @@ Deno.test("preprocess: first run processes all, second none; a changed photo is 
 Deno.test("preprocess: 2 workers write the same cache, byte for byte, as 1", async () => {
   const dir = await makeDataset();
   try {
-    await preprocessFolder(`${dir}/people`, { cache: `${dir}/one.cache`, workers: 1 });
-    await preprocessFolder(`${dir}/people`, { cache: `${dir}/two.cache`, workers: 2 });
+    await preprocessFolder(`${dir}/people`, { cache: `${dir}/one.cache`, features: "geometry", workers: 1 });
+    await preprocessFolder(`${dir}/people`, { cache: `${dir}/two.cache`, features: "geometry", workers: 2 });
     assert.equal(await Deno.readTextFile(`${dir}/two.cache`), await Deno.readTextFile(`${dir}/one.cache`));
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -67,7 +67,7 @@ Deno.test("preprocess: a run killed after 3 records resumes without losing them"
     assert.equal(child.signal, "SIGKILL", new TextDecoder().decode(child.stderr));
     const saved = await readCache(cache);
     assert.equal(saved!.records.size, 3);
-    const resumed = await preprocessFolder(`${dir}/people`, { cache, workers: 1 });
+    const resumed = await preprocessFolder(`${dir}/people`, { cache, features: "geometry", workers: 1 });
     assert.equal(resumed.cached, 3);
     assert.equal(resumed.processed, 5);
   } finally {

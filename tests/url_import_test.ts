@@ -66,3 +66,49 @@ Deno.test("mod.ts and a subpath entry point work when imported from a URL: modul
     await server.shutdown();
   }
 });
+
+Deno.test("the README's library example runs as written from a URL, with the permissions it states (host replaced)", async () => {
+  const readme = await Deno.readTextFile(`${root}README.md`);
+  const library = readme.split("## The library")[1]!;
+  const code = library.split("```ts ignore\n")[1]!.split("```")[0]!;
+  const command = library.split("```sh\n")[1]!.split("```")[0]!.trim();
+  assert.match(command, /^deno run .*recognize\.ts$/);
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+    const path = decodeURIComponent(new URL(req.url).pathname);
+    if (!path.startsWith("/face2vec/") || path.includes("..")) return new Response("no", { status: 403 });
+    try {
+      return new Response(await Deno.readFile(`${root}${path.slice("/face2vec/".length)}`));
+    } catch {
+      return new Response("not found", { status: 404 });
+    }
+  });
+  const dir = await Deno.makeTempDir();
+  try {
+    const host = `127.0.0.1:${server.addr.port}`;
+    await Deno.writeTextFile(`${dir}/recognize.ts`, code.replaceAll("https://your.host", `http://${host}`));
+    // A gallery-only model of the sample photo's faces, and the photo as group.jpg.
+    await Deno.copyFile(samplePhotos()[2]!, `${dir}/group.jpg`);
+    const { runCli } = await import("./_cli.ts");
+    assert.equal((await runCli(["enrol", "--model", `${dir}/model`, "someone", `${dir}/group.jpg`])).code, 0);
+    const [deno, ...args] = command.replaceAll("your.host", host).split(/\s+/);
+    assert.equal(deno, "deno");
+    const env = Deno.env.toObject();
+    delete env.INIT_CWD;
+    const out = await new Deno.Command(Deno.execPath(), {
+      args,
+      cwd: dir,
+      env: { ...env, NO_COLOR: "1" },
+      clearEnv: true,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stdout = new TextDecoder().decode(out.stdout);
+    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+    // One line per face: its box, and "someone" for the enrolled face.
+    assert.match(stdout, /someone/);
+    assert.ok(stdout.trim().split("\n").length >= 1);
+  } finally {
+    await server.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

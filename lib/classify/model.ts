@@ -6,6 +6,8 @@
  * @module
  */
 
+import { sha256Hex } from "../_asset.ts";
+import { canonicalJson } from "../_config.ts";
 import { writeFileAtomic } from "../_fs.ts";
 import { DEFAULT_FEATURE_SET, FEATURE_SETS, featureSet, type PredictMethod } from "../features/feature_sets.ts";
 import { type GalleryEntry, loadGallery, saveGallery } from "../gallery/gallery.ts";
@@ -88,6 +90,7 @@ export async function saveModel(dir: string, model: Model): Promise<void> {
   const json = {
     ...MODEL_FORMAT,
     ...model.info,
+    pipeline_sha256: await pipelineDigest(model.info),
     weightsManifest: [{
       paths: ["weights.bin"],
       weights: names.map((k) => ({ name: k, shape: model.weights[k]!.shape, dtype: "float32" })),
@@ -96,6 +99,11 @@ export async function saveModel(dir: string, model: Model): Promise<void> {
   await writeFileAtomic(`${dir}/weights.bin`, new Uint8Array(bin.buffer));
   if (model.gallery.length) await saveGallery(dir, model.gallery);
   await writeFileAtomic(`${dir}/model.json`, JSON.stringify(json, null, 2) + "\n");
+}
+
+/** The sha256 of a model's feature set and pipeline settings, as `model.json` records it. */
+function pipelineDigest(info: Pick<ModelInfo, "features" | "pipeline">): Promise<string> {
+  return sha256Hex(new TextEncoder().encode(canonicalJson({ features: info.features, pipeline: info.pipeline })));
 }
 
 /**
@@ -131,7 +139,17 @@ export async function loadModel(dir: string): Promise<Model> {
   if (o !== all.length) {
     throw new ModelError("invalid", `${dir}/weights.bin`, `${all.length} values, the manifest lists ${o}`);
   }
-  const { format: _f, version: _v, weightsManifest: _w, ...info } = json;
+  const { format: _f, version: _v, weightsManifest: _w, pipeline_sha256: digest, ...info } = json;
+  // A model.json whose processing settings were edited by hand would be applied with the new
+  // settings to a network trained with the old ones: refused (models saved before the digest
+  // existed have none, and load as they did).
+  if (digest !== undefined && digest !== await pipelineDigest(info as unknown as ModelInfo)) {
+    throw new ModelError(
+      "invalid",
+      `${dir}/model.json`,
+      "its features or pipeline settings were changed after training (pipeline_sha256 differs); train it again",
+    );
+  }
   try {
     featureSet(String((info.features as { name?: unknown } | undefined)?.name));
   } catch (e) {

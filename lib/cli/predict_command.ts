@@ -14,7 +14,10 @@ export function predictCommand(io: CliIo, setExit: (code: number) => void) {
     .option("--model <dir>", "the model", "./model")
     .option("--json", "one JSON object per image on stdout (JSON lines)")
     .addOption(
-      new Option("--method <m>", "name faces by the network or the nearest enrolled face (default: the model's)")
+      new Option(
+        "--method <m>",
+        "name faces by the network, or by the nearest person in the gallery (the centroid of their enrolled faces; default: the model's)",
+      )
         .choices(["network", "nearest"] as const),
     )
     .option(
@@ -24,7 +27,7 @@ export function predictCommand(io: CliIo, setExit: (code: number) => void) {
     )
     .option(
       "--max-distance <d>",
-      "nearest: faces farther than this from every enrolled face are unknown (default: the model's)",
+      "nearest: faces farther than this from every person's centroid are unknown (default: the model's)",
       numberIn("--max-distance", 0, 100),
     )
     .action(async (inputs, o) => setExit(await runPredict(inputs, o, io)));

@@ -76,20 +76,31 @@ export async function evaluationCachePath(folder: string, features: string): Pro
  */
 export async function findCache(given?: string): Promise<{ path: string } | { error: string }> {
   if (given !== undefined) return { path: given };
+  const found = await cachesIn("./.face2vec");
+  if (found.length === 1) return { path: found[0]! };
+  if (found.length > 1) {
+    return { error: `several caches under ./.face2vec/, choose one with --cache: ${found.join(", ")}` };
+  }
+  // Before paths were the user's, default caches were written into the project's own folder.
+  const project = new URL("../../.face2vec", import.meta.url);
+  const there = project.protocol === "file:" && decodeURIComponent(project.pathname) !== `${Deno.cwd()}/.face2vec`
+    ? await cachesIn(decodeURIComponent(project.pathname))
+    : [];
+  const hint = there.length ? ` (caches made by earlier versions are in the project folder: ${there.join(", ")})` : "";
+  return { error: `no cache under ./.face2vec/: run \`deno task preprocess <folder>\` first, or pass --cache${hint}` };
+}
+
+/** The `.cache` files directly in `dir` (none when it does not exist), sorted, named as `dir/name`. */
+async function cachesIn(dir: string): Promise<string[]> {
   const found: string[] = [];
   try {
-    for await (const e of Deno.readDir("./.face2vec")) {
-      if (e.isFile && e.name.endsWith(".cache")) found.push(`./.face2vec/${e.name}`);
+    for await (const e of Deno.readDir(dir)) {
+      if (e.isFile && e.name.endsWith(".cache")) found.push(`${dir}/${e.name}`);
     }
   } catch {
     // no folder: no cache
   }
-  found.sort();
-  if (found.length === 1) return { path: found[0]! };
-  if (found.length === 0) {
-    return { error: "no cache under ./.face2vec/: run `deno task preprocess <folder>` first, or pass --cache" };
-  }
-  return { error: `several caches under ./.face2vec/, choose one with --cache: ${found.join(", ")}` };
+  return found.sort();
 }
 
 /**

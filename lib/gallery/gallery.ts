@@ -12,7 +12,7 @@ import { euclidean } from "../embed/embed_faces.ts";
 
 /**
  * The default distance beyond which a face is a stranger to the gallery (`predict`, method
- * "nearest"): chosen with `deno task tune-embed` on lfw_min10's even-position people (their
+ * "nearest"): chosen with `deno task tune embed` on lfw_min10's even-position people (their
  * even-position photos; half of the people enrolled with half of their photos), where it
  * minimises the largest of the open-set error rates. `deno task report` gives the rates on
  * both halves (`docs/report.json`).
@@ -22,7 +22,7 @@ export const DEFAULT_MAX_DISTANCE = 0.455;
 /**
  * The default distance beyond which two faces are taken for different people (`compare`):
  * the equal-error point of every same/different pair of lfw_min10's even-position people and
- * photos (`deno task tune-embed`), rounded. It is larger than
+ * photos (`deno task tune embed`), rounded. It is larger than
  * {@linkcode DEFAULT_MAX_DISTANCE} because a gallery compares a stranger with many people
  * at once (the nearest of many is closer than a typical one), and a 1:1 check with one.
  */
@@ -52,7 +52,7 @@ export interface NearestAnswer {
  * A matcher over a gallery: for an embedding, the enrolled person whose mean embedding (the
  * centroid of their enrolled faces) is nearest, "unknown" (label null) beyond `maxDistance`.
  * The centroid was chosen over the single nearest face by measurement on LFW's even half
- * (`deno task tune-embed`, the open-set protocol): it separates strangers better.
+ * (`deno task tune embed`, the open-set protocol): it separates strangers better.
  *
  * @param gallery Enrolled faces (at least one).
  * @returns A function answering for one embedding.

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
+import { rejectsModelError } from "./_test_util.ts";
 import { planTraining, trainModel } from "./train_model.ts";
 import { seededRandom } from "./folds.ts";
-import { ModelError, saveModel } from "./model.ts";
+import { saveModel } from "./model.ts";
 import { DEFAULT_NETWORK, networkFor } from "./network.ts";
 import type { Cache, CacheRecord } from "../dataset/cache.ts";
 import { FEATURE_SETS, type FeatureSetName } from "../features/feature_sets.ts";
@@ -48,16 +49,6 @@ function cacheOf(
     records,
     droppedPartialLine: false,
   };
-}
-
-/** Asserts that `promise` rejects with a ModelError of `kind` whose message matches `message`. */
-async function rejectsModelError(promise: Promise<unknown>, kind: ModelError["kind"], message: RegExp) {
-  await assert.rejects(promise, (e: unknown) => {
-    assert.ok(e instanceof ModelError, String(e));
-    assert.equal(e.kind, kind, e.message);
-    assert.match(e.message, message);
-    return true;
-  });
 }
 
 Deno.test("planTraining() uses the cache's usable photos, feature set and pipeline (the label rule aside)", async () => {

@@ -1,22 +1,13 @@
 import assert from "node:assert/strict";
+import { rejectsModelError } from "../classify/_test_util.ts";
 import { createRecognizer, loadCheckedModel, modelPipelineOptions } from "./recognize.ts";
-import { ModelError, saveModel } from "../classify/model.ts";
+import { saveModel } from "../classify/model.ts";
 import { samplePhotos } from "../eval/npm.ts";
 import { newGalleryModel } from "../gallery/enrol.ts";
 import { DEFAULT_MAX_DISTANCE, type GalleryEntry } from "../gallery/gallery.ts";
 import type { Image } from "../image/image.ts";
 import { readImage } from "../image/read_image.ts";
 import { createPipeline, pipelineSettings } from "../pipeline/pipeline.ts";
-
-/** Asserts that `promise` rejects with a ModelError of `kind` whose message matches `message`. */
-async function rejectsModelError(promise: Promise<unknown>, kind: ModelError["kind"], message: RegExp) {
-  await assert.rejects(promise, (e: unknown) => {
-    assert.ok(e instanceof ModelError, String(e));
-    assert.equal(e.kind, kind, e.message);
-    assert.match(e.message, message);
-    return true;
-  });
-}
 
 /** A saved gallery-only model, as `enrol` makes it in a new folder; `edit` changes its model.json. */
 async function savedGalleryModel(dir: string, edit?: (json: Record<string, Record<string, unknown>>) => void) {

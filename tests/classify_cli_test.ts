@@ -155,7 +155,9 @@ Deno.test("train --resume continues the saved final model from its weights and r
   try {
     await train(cache, `${dir}/model`, "--epochs", "3");
     await Deno.mkdir(`${dir}/before`);
-    for (const f of ["model.json", "weights.bin"]) await Deno.copyFile(`${dir}/model/${f}`, `${dir}/before/${f}`);
+    for (const f of Deno.readDirSync(`${dir}/model`)) {
+      await Deno.copyFile(`${dir}/model/${f.name}`, `${dir}/before/${f.name}`);
+    }
     // Another seed: a fresh start would be another initialisation, far from the saved weights.
     const r = await train(cache, `${dir}/model`, "--resume", "--epochs", "2", "--seed", "1");
     assert.match(r.stderr.join("\n"), /the final model continues from .*\/model\/ \(3 epochs so far\)/);

@@ -1,16 +1,17 @@
 /**
- * A saved model: `model.json` (what the model is and how its photos were processed),
- * `weights.bin` (the network's float32 weights) and the embedding gallery. Saving, loading
- * and the typed error a caller acts on.
+ * A saved model: `model.json` (what the model is and how its photos were processed, and the
+ * files that hold its network's float32 weights and its embedding gallery). Saving it as one
+ * unit, loading it with every field checked, and the typed error a caller acts on.
  *
  * @module
  */
 
 import { sha256Hex } from "../_asset.ts";
+import { EMBEDDING_SIZE } from "../embed/embed_faces.ts";
 import { canonicalJson } from "../_config.ts";
 import { writeFileAtomic } from "../_fs.ts";
 import { DEFAULT_FEATURE_SET, FEATURE_SETS, featureSet, type PredictMethod } from "../features/feature_sets.ts";
-import { type GalleryEntry, loadGallery, saveGallery } from "../gallery/gallery.ts";
+import { type GalleryEntry, galleryText, parseGallery } from "../gallery/gallery.ts";
 import type { FeatureSetRecord, PipelineSettings } from "../pipeline/pipeline.ts";
 import { type NetworkOptions, PARAM_NAMES, STAT_NAMES } from "./network.ts";
 import type { TrainResult, Weights } from "./train.ts";
@@ -73,10 +74,58 @@ export interface Model {
   readonly gallery: readonly GalleryEntry[];
 }
 
+/** What a saved `model.json` holds besides the model's information. */
+interface ModelFile {
+  readonly format: string;
+  readonly version: number;
+  /** sha256 of the feature set and pipeline settings (absent in models saved before it existed). */
+  readonly pipeline_sha256?: string;
+  /** The gallery's file in the folder (absent: `gallery.json`, or none, as older models). */
+  readonly gallery?: string | null;
+  readonly weightsManifest?: readonly {
+    readonly paths: readonly string[];
+    readonly weights: readonly { readonly name: string; readonly shape: readonly number[] }[];
+  }[];
+}
+
+/** A file name inside a model folder: no path, nothing hidden. */
+const MEMBER = /^[A-Za-z0-9_-][A-Za-z0-9_.-]*$/;
+
+/** `name-<first 16 hex digits of the content's sha256>.ext`: the same content gets the same name. */
+async function contentName(name: string, ext: string, bytes: Uint8Array): Promise<string> {
+  return `${name}-${(await sha256Hex(bytes)).slice(0, 16)}.${ext}`;
+}
+
+/** Writes `bytes` as `dir/name` unless that file already holds them (content-named files never change). */
+async function writeMember(dir: string, name: string, bytes: Uint8Array): Promise<void> {
+  const had = await Deno.stat(`${dir}/${name}`).catch(() => undefined);
+  if (had?.isFile && had.size === bytes.length) return;
+  await writeFileAtomic(`${dir}/${name}`, bytes);
+}
+
+/** The member files a `model.json` text refers to (its weights and gallery), for cleaning up. */
+function membersOf(text: string | undefined): string[] {
+  if (text === undefined) return [];
+  try {
+    const json = JSON.parse(text) as ModelFile;
+    const gallery = json.gallery === undefined ? "gallery.json" : json.gallery;
+    return [...(json.weightsManifest?.[0]?.paths ?? ["weights.bin"]), ...(gallery ? [gallery] : [])];
+  } catch {
+    return [];
+  }
+}
+
 /**
- * Saves a model to a folder: `model.json` (information and a tfjs-style weights manifest),
- * `weights.bin` (float32, little-endian, in manifest order) and `gallery.json` (enrolled
- * embeddings, when any). Each file is written atomically, `model.json` last.
+ * Saves a model to a folder so that it changes as one unit: the weights (float32,
+ * little-endian, in manifest order) and the gallery go to new files named by their content
+ * (`weights-<sha>.bin`, `gallery-<sha>.json`), then `model.json`, which names them, replaces
+ * the old one in one rename. A reader, or a crash at any moment, sees the old model or the
+ * new one, whole. The files of the model before the previous one are then removed (the
+ * previous one's stay, for readers that opened it just before the switch).
+ *
+ * @param dir The model folder (created when missing).
+ * @param model The model.
+ * @throws {RangeError} When a weight is not finite (a model that cannot answer is never saved).
  */
 export async function saveModel(dir: string, model: Model): Promise<void> {
   const names = model.info.network ? [...PARAM_NAMES, ...STAT_NAMES] : [];
@@ -87,18 +136,32 @@ export async function saveModel(dir: string, model: Model): Promise<void> {
     bin.set(model.weights[k]!.values, o);
     o += model.weights[k]!.values.length;
   }
+  const bad = bin.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) throw new RangeError(`${dir}: not saved: weight ${bad} is ${bin[bad]} (training diverged)`);
+  await Deno.mkdir(dir, { recursive: true });
+  const weightBytes = new Uint8Array(bin.buffer);
+  const weightsFile = await contentName("weights", "bin", weightBytes);
+  const galleryBytes = model.gallery.length ? new TextEncoder().encode(galleryText(model.gallery)) : undefined;
+  const galleryFile = galleryBytes ? await contentName("gallery", "json", galleryBytes) : null;
   const json = {
     ...MODEL_FORMAT,
     ...model.info,
     pipeline_sha256: await pipelineDigest(model.info),
+    gallery: galleryFile,
     weightsManifest: [{
-      paths: ["weights.bin"],
+      paths: [weightsFile],
       weights: names.map((k) => ({ name: k, shape: model.weights[k]!.shape, dtype: "float32" })),
     }],
   };
-  await writeFileAtomic(`${dir}/weights.bin`, new Uint8Array(bin.buffer));
-  if (model.gallery.length) await saveGallery(dir, model.gallery);
+  const previous = await Deno.readTextFile(`${dir}/model.json`).catch(() => undefined);
+  await writeMember(dir, weightsFile, weightBytes);
+  if (galleryBytes) await writeMember(dir, galleryFile!, galleryBytes);
   await writeFileAtomic(`${dir}/model.json`, JSON.stringify(json, null, 2) + "\n");
+  const keep = new Set([weightsFile, ...(galleryFile ? [galleryFile] : []), ...membersOf(previous)]);
+  for await (const e of Deno.readDir(dir)) {
+    const ours = /^(weights-[0-9a-f]{16}\.bin|gallery-[0-9a-f]{16}\.json|weights\.bin|gallery\.json)$/.test(e.name);
+    if (e.isFile && ours && !keep.has(e.name)) await Deno.remove(`${dir}/${e.name}`).catch(() => {});
+  }
 }
 
 /** The sha256 of a model's feature set and pipeline settings, as `model.json` records it. */
@@ -107,55 +170,195 @@ function pipelineDigest(info: Pick<ModelInfo, "features" | "pipeline">): Promise
 }
 
 /**
- * Loads a model saved by {@linkcode saveModel}.
+ * Loads a model saved by {@linkcode saveModel} (or by an earlier version, with `weights.bin`
+ * and `gallery.json`), checking every field: the information's types and ranges, the
+ * weights' count and finiteness against the manifest and the network, the labels against
+ * the network's outputs, and the gallery's entries against the feature set's length.
  *
- * @throws {ModelError} When the folder holds no Face2Vec model (kind "missing"), or it is not one or its
- * weights do not match the manifest (kind "invalid").
+ * @param dir The model folder.
+ * @returns The model.
+ * @throws {ModelError} When the folder holds no Face2Vec model (kind "missing"), or a file is
+ * not one or a field is wrong (kind "invalid"; the message names the file and the field).
  */
 export async function loadModel(dir: string): Promise<Model> {
-  let json: Record<string, unknown> & {
-    weightsManifest?: { paths: string[]; weights: { name: string; shape: number[] }[] }[];
-  };
-  try {
-    json = JSON.parse(await Deno.readTextFile(`${dir}/model.json`));
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) {
-      throw new ModelError("missing", `${dir}/model.json`, "no model here (run train first)");
+  // A writer may switch model.json between our reading it and reading the files it names:
+  // then read it again (the files of the model it replaced are kept for one generation).
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await loadOnce(dir);
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound) || attempt === 3) {
+        if (e instanceof Deno.errors.NotFound) throw new ModelError("invalid", dir, `a file is missing (${e.message})`);
+        throw e;
+      }
     }
-    throw new ModelError("invalid", `${dir}/model.json`, String(e));
   }
-  if (json.format !== MODEL_FORMAT.format || json.version !== MODEL_FORMAT.version) {
-    throw new ModelError("invalid", `${dir}/model.json`, `not a Face2Vec model (version ${MODEL_FORMAT.version})`);
+}
+
+async function loadOnce(dir: string): Promise<Model> {
+  const file = `${dir}/model.json`;
+  let json: ModelFile & Record<string, unknown>;
+  try {
+    json = JSON.parse(await Deno.readTextFile(file));
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) throw new ModelError("missing", file, "no model here (run train first)");
+    throw new ModelError("invalid", file, e instanceof SyntaxError ? "not JSON" : String(e));
   }
-  const bytes = await Deno.readFile(`${dir}/weights.bin`);
-  const all = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
-  const weights: Record<string, { shape: number[]; values: Float32Array }> = {};
-  let o = 0;
-  for (const w of json.weightsManifest?.[0]?.weights ?? []) {
-    const n = w.shape.reduce((a, b) => a * b, 1);
-    weights[w.name] = { shape: w.shape, values: all.slice(o, o + n) };
-    o += n;
+  if (
+    typeof json !== "object" || json === null || json.format !== MODEL_FORMAT.format ||
+    json.version !== MODEL_FORMAT.version
+  ) {
+    throw new ModelError("invalid", file, `not a Face2Vec model (version ${MODEL_FORMAT.version})`);
   }
-  if (o !== all.length) {
-    throw new ModelError("invalid", `${dir}/weights.bin`, `${all.length} values, the manifest lists ${o}`);
-  }
-  const { format: _f, version: _v, weightsManifest: _w, pipeline_sha256: digest, ...info } = json;
+  const { format: _f, version: _v, weightsManifest, pipeline_sha256: digest, gallery: galleryName, ...rest } = json;
+  const info = checkInfo(rest, file);
   // A model.json whose processing settings were edited by hand would be applied with the new
   // settings to a network trained with the old ones: refused (models saved before the digest
   // existed have none, and load as they did).
-  if (digest !== undefined && digest !== await pipelineDigest(info as unknown as ModelInfo)) {
+  if (digest !== undefined && digest !== await pipelineDigest(info)) {
     throw new ModelError(
       "invalid",
-      `${dir}/model.json`,
+      file,
       "its features or pipeline settings were changed after training (pipeline_sha256 differs); train it again",
     );
   }
-  try {
-    featureSet(String((info.features as { name?: unknown } | undefined)?.name));
-  } catch (e) {
-    throw new ModelError("invalid", `${dir}/model.json`, `features.name: ${(e as Error).message}`);
+  const manifest = weightsManifest?.[0];
+  const weightsFile = manifest?.paths?.[0] ?? "weights.bin";
+  if (typeof weightsFile !== "string" || !MEMBER.test(weightsFile)) {
+    throw new ModelError(
+      "invalid",
+      file,
+      `weightsManifest.paths: ${JSON.stringify(weightsFile)} is not a file of the folder`,
+    );
   }
-  return { info: info as unknown as ModelInfo, weights, gallery: await loadGallery(dir) };
+  const bytes = await Deno.readFile(`${dir}/${weightsFile}`);
+  if (bytes.byteLength % 4 !== 0) {
+    throw new ModelError("invalid", `${dir}/${weightsFile}`, `${bytes.byteLength} bytes, not whole float32 values`);
+  }
+  const all = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+  const weights: Record<string, { shape: number[]; values: Float32Array }> = {};
+  let o = 0;
+  for (const [i, w] of (manifest?.weights ?? []).entries()) {
+    const shape = w?.shape;
+    if (typeof w?.name !== "string" || !Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d > 0)) {
+      throw new ModelError(
+        "invalid",
+        file,
+        `weightsManifest.weights[${i}]: not a name and a shape of positive integers`,
+      );
+    }
+    const n = shape.reduce((a, b) => a * b, 1);
+    weights[w.name] = { shape: [...shape], values: all.slice(o, o + n) };
+    o += n;
+  }
+  if (o !== all.length) {
+    throw new ModelError("invalid", `${dir}/${weightsFile}`, `${all.length} values, the manifest lists ${o}`);
+  }
+  const bad = all.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) {
+    throw new ModelError("invalid", `${dir}/${weightsFile}`, `value ${bad} is ${all[bad]}, not a finite number`);
+  }
+  checkWeights(info, weights, file);
+  const gallery = galleryName === undefined ? "gallery.json" : galleryName;
+  if (gallery !== null && (typeof gallery !== "string" || !MEMBER.test(gallery))) {
+    throw new ModelError("invalid", file, `gallery: ${JSON.stringify(gallery)} is not a file of the folder`);
+  }
+  let entries: GalleryEntry[] = [];
+  if (gallery !== null) {
+    const text = await Deno.readTextFile(`${dir}/${gallery}`).catch((e) => {
+      // Older models wrote no gallery.json when they had none.
+      if (e instanceof Deno.errors.NotFound && galleryName === undefined) return undefined;
+      throw e;
+    });
+    try {
+      entries = text === undefined ? [] : parseGallery(text, `${dir}/${gallery}`, EMBEDDING_SIZE);
+    } catch (e) {
+      if (!(e instanceof TypeError)) throw e;
+      const [at, ...why] = e.message.split(": ");
+      throw new ModelError("invalid", at!, why.join(": "));
+    }
+  }
+  return { info, weights, gallery: entries };
+}
+
+/** Checks the information fields of a `model.json`, one by one. */
+function checkInfo(json: Record<string, unknown>, file: string): ModelInfo {
+  const refuse = (field: string, why: string) => new ModelError("invalid", file, `${field}: ${why}`);
+  const features = json.features as { name?: unknown; version?: unknown } | undefined;
+  let set;
+  try {
+    set = featureSet(String(features?.name));
+  } catch (e) {
+    throw refuse("features.name", (e as Error).message);
+  }
+  // Another version of the set is reported by the pipeline check, naming both versions.
+  if (!Number.isInteger(features?.version)) throw refuse("features.version", `${features?.version} is not a version`);
+  const labels = json.labels;
+  if (!Array.isArray(labels) || !labels.every((l) => typeof l === "string" && l !== "")) {
+    throw refuse("labels", "not a list of non-empty names");
+  }
+  if (new Set(labels).size !== labels.length) throw refuse("labels", "a name appears twice");
+  if (json.rows !== set.shape[0]) throw refuse("rows", `${json.rows}, the feature set has ${set.shape[0]}`);
+  if (typeof json.pipeline !== "object" || json.pipeline === null || Array.isArray(json.pipeline)) {
+    throw refuse("pipeline", "not an object");
+  }
+  if (typeof json.minProb !== "number" || !(json.minProb >= 0 && json.minProb <= 1)) {
+    throw refuse("minProb", `${JSON.stringify(json.minProb)} is not a probability 0–1`);
+  }
+  if (json.method !== "network" && json.method !== "nearest") {
+    throw refuse("method", `${JSON.stringify(json.method)} is not "network" or "nearest"`);
+  }
+  const d = json.maxDistance;
+  if (d !== null && (typeof d !== "number" || !Number.isFinite(d) || d < 0)) {
+    throw refuse("maxDistance", `${JSON.stringify(d)} is not a distance ≥ 0 or null`);
+  }
+  const n = json.network as Record<string, unknown> | null;
+  if (n !== null) {
+    if (typeof n !== "object" || n === undefined) throw refuse("network", "not an object or null");
+    for (const k of ["hidden1", "hidden2"]) {
+      if (!Number.isInteger(n[k]) || (n[k] as number) < 1) throw refuse(`network.${k}`, `${n[k]} is not a width ≥ 1`);
+    }
+    for (const k of ["activation1", "activation2"]) {
+      if (!["tanh", "sigmoid", "relu", "linear"].includes(n[k] as string)) {
+        throw refuse(`network.${k}`, `${JSON.stringify(n[k])} is unknown`);
+      }
+    }
+    for (const k of ["dropout", "l2"]) {
+      if (typeof n[k] !== "number" || !Number.isFinite(n[k]) || (n[k] as number) < 0) {
+        throw refuse(`network.${k}`, `${n[k]} is not a number ≥ 0`);
+      }
+    }
+  }
+  if (typeof json.training !== "object" || json.training === null) throw refuse("training", "not an object");
+  return json as unknown as ModelInfo;
+}
+
+/** Checks that the weights are the network's: every parameter, of the shapes the network and the labels give. */
+function checkWeights(info: ModelInfo, weights: Weights, file: string): void {
+  const n = info.network;
+  const names = n ? [...PARAM_NAMES, ...STAT_NAMES] : [];
+  const missing = names.find((k) => !weights[k]);
+  if (missing) throw new ModelError("invalid", file, `weightsManifest: no ${missing}`);
+  if (!n) return;
+  const classes = weights.b3!.shape.at(-1);
+  if (classes !== info.labels.length) {
+    throw new ModelError("invalid", file, `labels: ${info.labels.length} names for a network of ${classes} outputs`);
+  }
+  const cols = featureSet(info.features.name).shape[1];
+  const want: Record<string, number[]> = {
+    w1: [cols, n.hidden1],
+    w2: [n.hidden1, n.hidden2],
+    w3: [info.rows * n.hidden2, info.labels.length],
+  };
+  for (const [k, shape] of Object.entries(want)) {
+    if (weights[k]!.shape.join("x") !== shape.join("x")) {
+      throw new ModelError(
+        "invalid",
+        file,
+        `weightsManifest: ${k} is ${weights[k]!.shape.join("x")}, the network needs ${shape.join("x")}`,
+      );
+    }
+  }
 }
 
 /**

@@ -11,7 +11,7 @@ import type { Cache } from "../dataset/cache.ts";
 import { featureSet } from "../features/feature_sets.ts";
 import { DEFAULT_MAX_DISTANCE, type GalleryEntry } from "../gallery/gallery.ts";
 import type { FeatureSetRecord, PipelineSettings } from "../pipeline/pipeline.ts";
-import { loadModel, type Model, ModelError, modelFromTraining } from "./model.ts";
+import { loadModel, type Model, ModelError, modelFromTraining, saveModel } from "./model.ts";
 import { DEFAULT_NETWORK, networkFor, type NetworkOptions } from "./network.ts";
 import { type Samples, samplesFromCache } from "./samples.ts";
 import { type EpochMetrics, trainClassifier, type TrainResult } from "./train.ts";
@@ -240,4 +240,32 @@ export async function resumableModel(
   const networkDiff = configDifference(arch(info.network), arch(network));
   if (networkDiff) throw refuse("unsuitable", `its network differs from the one requested (${networkDiff})`);
   return model;
+}
+
+/**
+ * Saves a newly trained model over the one in `dir`, keeping the faces enrolled into the old
+ * one that the new one's gallery lacks (people added with `enrol`, which the cache does not
+ * hold), when both take the same embeddings (the same feature set and pipeline). Call it
+ * under the folder's writers' lock.
+ *
+ * @param dir The model folder.
+ * @param model The new model.
+ * @returns How many enrolled faces were carried over.
+ */
+export async function saveKeepingEnrolled(dir: string, model: Model): Promise<number> {
+  let old: Model | undefined;
+  try {
+    old = await loadModel(dir);
+  } catch (e) {
+    if (!(e instanceof ModelError)) throw e;
+  }
+  const same = old && featureSet(model.info.features.name).needsEmbedding &&
+    configDifference(
+        { features: old.info.features, pipeline: old.info.pipeline },
+        { features: model.info.features, pipeline: model.info.pipeline },
+      ) === undefined;
+  const known = new Set(model.gallery.map((e) => e.path));
+  const kept = same ? old!.gallery.filter((e) => !known.has(e.path)) : [];
+  await saveModel(dir, kept.length ? { ...model, gallery: [...model.gallery, ...kept] } : model);
+  return kept.length;
 }

@@ -86,3 +86,14 @@ export function workersOption(description: string) {
     "the number of cores",
   );
 }
+
+/** `--lock-timeout <s>`: how long a writer waits for another writer of the same model or cache. */
+export function lockTimeoutOption() {
+  return new Option("--lock-timeout <s>", "wait this long for another writer of the same file, then exit 2 naming it")
+    .argParser(numberIn("--lock-timeout", 0, 86400)).default(60);
+}
+
+/** The line printed when a writer has to wait for another. */
+export function waitingLine(what: string, holder: string): string {
+  return `${what}: another process is writing it (${holder || "holder unknown"}); waiting`;
+}

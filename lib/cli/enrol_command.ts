@@ -1,12 +1,13 @@
 import { Command } from "npm:@commander-js/extra-typings@15.1.0";
-import { type Model, saveModel } from "../classify/model.ts";
-import { type GalleryEntry, saveGallery } from "../gallery/gallery.ts";
-import { assertEnrollable, enrolled, newGalleryModel } from "../gallery/enrol.ts";
+import { type Model, ModelError } from "../classify/model.ts";
+import type { GalleryEntry } from "../gallery/gallery.ts";
+import { assertEnrollable, enrolInto, newGalleryModel } from "../gallery/enrol.ts";
+import { LockError } from "../_lock.ts";
 import { loadCheckedModel, modelPipelineOptions } from "../recognize/recognize.ts";
 import { createPipeline } from "../pipeline/pipeline.ts";
 import { ImageError } from "../image/image_error.ts";
 import { readImage } from "../image/read_image.ts";
-import { type CliIo, EXIT, listInputs } from "./_io.ts";
+import { type CliIo, EXIT, listInputs, lockTimeoutOption, waitingLine } from "./_io.ts";
 
 /**
  * The `enrol` subcommand: adds a person's photos to a model's embedding gallery, without
@@ -20,10 +21,16 @@ export function enrolCommand(io: CliIo, setExit: (code: number) => void) {
     .argument("<label>", "the person")
     .argument("<inputs...>", "image files or folders (the largest face of each is enrolled)")
     .option("--model <dir>", "the model (created when the folder has none)", "./model")
+    .addOption(lockTimeoutOption())
     .action(async (label, inputs, o) => setExit(await runEnrol(label, inputs, o, io)));
 }
 
-async function runEnrol(label: string, inputs: string[], o: { model: string }, io: CliIo): Promise<number> {
+async function runEnrol(
+  label: string,
+  inputs: string[],
+  o: { model: string; lockTimeout: number },
+  io: CliIo,
+): Promise<number> {
   if (label.trim() === "" || label !== label.trim()) {
     io.stderr(`error: the label must be a non-empty name without surrounding spaces, got ${JSON.stringify(label)}`);
     return EXIT.badArguments;
@@ -64,12 +71,18 @@ async function runEnrol(label: string, inputs: string[], o: { model: string }, i
     await pipeline.dispose();
   }
   if (added.length) {
-    const gallery = enrolled(model.gallery, added);
-    if (exists) await saveGallery(o.model, gallery);
-    else {
-      await Deno.mkdir(o.model, { recursive: true });
-      await saveModel(o.model, { ...model, gallery });
+    let saved: Model;
+    try {
+      saved = await enrolInto(o.model, added, model, {
+        lockTimeoutMs: o.lockTimeout * 1000,
+        onWait: (holder) => io.stderr(waitingLine(o.model, holder)),
+      });
+    } catch (e) {
+      if (!(e instanceof ModelError || e instanceof LockError)) throw e;
+      io.stderr(e.message);
+      return EXIT.badArguments;
     }
+    const gallery = saved.gallery;
     const people = new Set(gallery.map((e) => e.label)).size;
     io.stderr(
       `enrolled ${added.length} photo${

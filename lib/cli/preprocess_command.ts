@@ -3,7 +3,8 @@ import { CacheError, type CacheRecord } from "../dataset/cache.ts";
 import { preprocessFolder } from "../dataset/preprocess.ts";
 import { DEFAULT_FEATURE_SET, FEATURE_SET_NAMES, type FeatureSetName } from "../features/feature_sets.ts";
 import { decodeImage } from "../image/decode_image.ts";
-import { type CliIo, EXIT, workersOption } from "./_io.ts";
+import { type CliIo, EXIT, lockTimeoutOption, waitingLine, workersOption } from "./_io.ts";
+import { LockError } from "../_lock.ts";
 import { startProgress } from "./_progress.ts";
 import { writeAnnotated } from "./_draw.ts";
 import type { FaceSource } from "../detect/detect_faces.ts";
@@ -26,6 +27,7 @@ export function preprocessCommand(io: CliIo, setExit: (code: number) => void) {
         .choices(["folder", "filename"] as const),
     )
     .addOption(workersOption("parallel workers"))
+    .addOption(lockTimeoutOption())
     .option("--draw <dir>", "write annotated copies of the processed photos under DIR, mirroring paths")
     .action(async (folder, o) => {
       setExit(await runPreprocess(folder, o, io));
@@ -34,7 +36,14 @@ export function preprocessCommand(io: CliIo, setExit: (code: number) => void) {
 
 async function runPreprocess(
   folder: string,
-  o: { cache?: string; features: FeatureSetName; labels?: "folder" | "filename"; workers: number; draw?: string },
+  o: {
+    cache?: string;
+    features: FeatureSetName;
+    labels?: "folder" | "filename";
+    workers: number;
+    draw?: string;
+    lockTimeout: number;
+  },
   io: CliIo,
 ): Promise<number> {
   try {
@@ -55,6 +64,8 @@ async function runPreprocess(
       features: o.features,
       labels: o.labels,
       workers: o.workers,
+      lockTimeoutMs: o.lockTimeout * 1000,
+      onWait: (holder) => io.stderr(waitingLine(`${o.cache ?? "the cache"}`, holder)),
       onStart: (total) => (progress = startProgress(io, total, true)),
       onPhoto: async ({ record, cached, total }) => {
         done++;
@@ -87,7 +98,7 @@ async function runPreprocess(
     return s.errors.length > 0 ? EXIT.inputFailed : EXIT.ok;
   } catch (e) {
     progress.stop();
-    if (e instanceof CacheError) {
+    if (e instanceof CacheError || e instanceof LockError) {
       io.stderr(e.message);
       return EXIT.badArguments;
     }

@@ -1,13 +1,14 @@
 import { Command } from "npm:@commander-js/extra-typings@15.1.0";
 import { type Cache, CacheError, readCache } from "../dataset/cache.ts";
 import { findCache } from "../dataset/preprocess.ts";
-import { saveModel } from "../classify/model.ts";
 import { ModelError } from "../classify/model.ts";
+import { saveKeepingEnrolled } from "../classify/train_model.ts";
+import { LockError, withLock } from "../_lock.ts";
 import { DEFAULT_NETWORK } from "../classify/network.ts";
 import { planTraining, type TrainingPlan, trainModel } from "../classify/train_model.ts";
 import { DEFAULT_MAX_DISTANCE } from "../gallery/gallery.ts";
 import { FEATURE_SETS } from "../features/feature_sets.ts";
-import { type CliIo, EXIT, numberIn, workersOption } from "./_io.ts";
+import { type CliIo, EXIT, lockTimeoutOption, numberIn, waitingLine, workersOption } from "./_io.ts";
 
 const MIN_PROBS = Object.values(FEATURE_SETS).map((f) => `${f.name} ${f.minProb}`).join(", ");
 
@@ -49,6 +50,7 @@ export function trainCommand(io: CliIo, setExit: (code: number) => void) {
     )
     .option("--logdir <dir>", "write TensorBoard event files (one run per fold)")
     .addOption(workersOption("Deno workers sharing the folds"))
+    .addOption(lockTimeoutOption())
     .option(
       "--min-prob <p>",
       `store this probability threshold for 'unknown' (default by feature set, measured on LFW: ${MIN_PROBS}; ` +
@@ -91,9 +93,16 @@ async function runTrain(
     maxDistance?: number;
     resume?: true;
     l2Given: boolean;
+    lockTimeout: number;
   },
   io: CliIo,
 ): Promise<number> {
+  // Outputs are checked before the work starts: a model folder that cannot be one is refused now.
+  const at = await Deno.stat(o.model).catch(() => undefined);
+  if (at && !at.isDirectory) {
+    io.stderr(`${o.model}: not a folder (--model names the folder the model is saved in)`);
+    return EXIT.badArguments;
+  }
   const found = await findCache(o.cache);
   if ("error" in found) {
     io.stderr(found.error);
@@ -152,7 +161,17 @@ async function runTrain(
       }% over ${result.folds.length} folds`,
     );
   }
-  await saveModel(o.model, model);
+  try {
+    const kept = await withLock(`${o.model}/.lock`, () => saveKeepingEnrolled(o.model, model), {
+      timeoutMs: o.lockTimeout * 1000,
+      onWait: (holder) => io.stderr(waitingLine(o.model, holder)),
+    });
+    if (kept > 0) io.stderr(`kept ${kept} face${kept === 1 ? "" : "s"} enrolled into the model it replaces`);
+  } catch (e) {
+    if (!(e instanceof LockError)) throw e;
+    io.stderr(e.message);
+    return EXIT.badArguments;
+  }
   io.stderr(
     `model saved to ${o.model}/ (${(result.ms / 1000).toFixed(1)} s${
       previous ? `; ${previous.epochs + o.epochs} epochs in all` : ""

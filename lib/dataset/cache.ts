@@ -164,6 +164,17 @@ export async function readCache(file: string): Promise<Cache | undefined> {
   return parseCache(text, file);
 }
 
+/**
+ * Cuts an incomplete last line (a write a crash interrupted) off the end of a file, so that
+ * the next record appended starts a line of its own: a cache stays readable after crashes
+ * in a row.
+ */
+async function cutTornLine(path: string): Promise<void> {
+  const bytes = await Deno.readFile(path);
+  if (bytes.length === 0 || bytes[bytes.length - 1] === 0x0a) return;
+  await Deno.truncate(path, bytes.lastIndexOf(0x0a) + 1);
+}
+
 /** Appends records to a cache file as they come; creates the file with its header first. */
 export class CacheWriter {
   #file: Deno.FsFile;
@@ -179,6 +190,7 @@ export class CacheWriter {
     const slash = path.lastIndexOf("/");
     if (slash > 0) await Deno.mkdir(path.slice(0, slash), { recursive: true });
     if (fresh) await writeFileAtomic(path, cacheLine({ ...CACHE_FORMAT, config }));
+    else await cutTornLine(path);
     const file = await Deno.open(path, { append: true, create: true });
     return new CacheWriter(path, file);
   }

@@ -3,6 +3,7 @@ import { listImages } from "../image/list_images.ts";
 import { DEFAULT_FEATURE_SET, featureSet } from "../features/feature_sets.ts";
 import { CacheError, type CacheRecord, CacheWriter, compactCache, readCache } from "./cache.ts";
 import { configDifference } from "../_config.ts";
+import { withLock } from "../_lock.ts";
 import { detectLabelRule, labelOf, type LabelRule } from "./labels.ts";
 import { createPipeline, type PipelineOptions, pipelineSettings } from "../pipeline/pipeline.ts";
 import { type PhotoTask, processPhoto } from "./photo_record.ts";
@@ -19,6 +20,10 @@ export interface PreprocessOptions extends PipelineOptions {
   readonly onPhoto?: (event: { record: CacheRecord; cached: boolean; total: number }) => void | Promise<void>;
   /** Called before any photo with the number of photos found. */
   readonly onStart?: (total: number) => void;
+  /** How long to wait for another writer of the same cache, in ms. Default 60 000. */
+  readonly lockTimeoutMs?: number;
+  /** Called once when another process is writing the cache, before waiting for it. */
+  readonly onWait?: (holder: string) => void;
 }
 
 /** What a run did. */
@@ -114,10 +119,23 @@ async function cachesIn(dir: string): Promise<string[]> {
  * @returns What the run did.
  * @throws {CacheError} When the cache is corrupt or was made with another configuration
  * (the message names the setting that differs).
+ * @throws {LockError} When another process writes the cache for longer than `lockTimeoutMs`.
  */
 export async function preprocessFolder(folder: string, options: PreprocessOptions = {}): Promise<PreprocessSummary> {
   const features = featureSet(options.features ?? DEFAULT_FEATURE_SET).name;
   const cachePath = options.cache ?? defaultCachePath(folder, features);
+  // One writer at a time per cache: a second run waits, then finds the first's records cached.
+  return await withLock(`${cachePath}.lock`, () => preprocessLocked(folder, cachePath, options), {
+    timeoutMs: options.lockTimeoutMs,
+    onWait: options.onWait,
+  });
+}
+
+async function preprocessLocked(
+  folder: string,
+  cachePath: string,
+  options: PreprocessOptions,
+): Promise<PreprocessSummary> {
   const root = folder.replace(/\/+$/, "");
   const photos = await listImages([root]);
   const labelRule = options.labels ?? detectLabelRule(photos.map((p) => p.relative));

@@ -5,7 +5,10 @@
  * @module
  */
 
-import { type Model, ModelError } from "../classify/model.ts";
+import { configDifference } from "../_config.ts";
+import { withLock } from "../_lock.ts";
+import { type Model, ModelError, saveModel } from "../classify/model.ts";
+import { loadCheckedModel } from "../recognize/recognize.ts";
 import { featureSet } from "../features/feature_sets.ts";
 import { pipelineSettings } from "../pipeline/pipeline.ts";
 import { DEFAULT_MAX_DISTANCE, type GalleryEntry } from "./gallery.ts";
@@ -72,4 +75,48 @@ export function assertEnrollable(model: Model, dir: string): void {
 export function enrolled(gallery: readonly GalleryEntry[], added: readonly GalleryEntry[]): GalleryEntry[] {
   const again = new Set(added.map((e) => `${e.label}\n${e.path}`));
   return [...gallery.filter((e) => !again.has(`${e.label}\n${e.path}`)), ...added];
+}
+
+/** Options of {@linkcode enrolInto}. */
+export interface EnrolOptions {
+  /** How long to wait for another writer of the model, in ms. Default 60 000. */
+  readonly lockTimeoutMs?: number;
+  /** Called once when another process is writing the model, before waiting. */
+  readonly onWait?: (holder: string) => void;
+}
+
+/**
+ * Adds faces to the model in `dir` (a new gallery-only model when the folder has none) as
+ * one locked read-modify-write: under the folder's writers' lock the model is read afresh,
+ * the faces are added (see {@linkcode enrolled}) and the model is saved as one unit, so
+ * writers at the same time each add their faces and none is lost.
+ *
+ * @param dir The model folder.
+ * @param added The faces, with embeddings computed by the pipeline of `basis`.
+ * @param basis The model the embeddings were computed for (its feature set and pipeline).
+ * @param options Lock timeout and a note when waiting.
+ * @returns The model as saved.
+ * @throws {ModelError} When the model cannot take enrolments, or was replaced meanwhile by
+ * one that processes photos differently (kind "mismatch": enrol again).
+ * @throws {LockError} When another writer holds the model for longer than the timeout.
+ */
+export async function enrolInto(
+  dir: string,
+  added: readonly GalleryEntry[],
+  basis: Model,
+  options: EnrolOptions = {},
+): Promise<Model> {
+  return await withLock(`${dir}/.lock`, async () => {
+    const exists = await Deno.stat(`${dir}/model.json`).then(() => true, () => false);
+    const current = exists ? await loadCheckedModel(dir) : await newGalleryModel();
+    assertEnrollable(current, dir);
+    const diff = configDifference(
+      { features: basis.info.features, pipeline: basis.info.pipeline },
+      { features: current.info.features, pipeline: current.info.pipeline },
+    );
+    if (diff) throw new ModelError("mismatch", dir, `the model was replaced while enrolling (${diff}); enrol again`);
+    const model = { ...current, gallery: enrolled(current.gallery, added) };
+    await saveModel(dir, model);
+    return model;
+  }, { timeoutMs: options.lockTimeoutMs, onWait: options.onWait });
 }

@@ -118,21 +118,87 @@ export function nearestPerson(
 export const GALLERY_FORMAT = { format: "face2vec-gallery", version: 1 } as const;
 
 /**
- * Saves a gallery atomically as `gallery.json` in a model folder: `{"format", "version",
- * "entries": [{"label", "path", "embedding": [128 numbers]}]}`.
+ * A gallery as its file's text: `{"format", "version", "entries": [{"label", "path",
+ * "embedding": [numbers]}]}` and a newline.
+ *
+ * @param entries The enrolled faces.
+ * @returns The JSON text.
  */
-export async function saveGallery(dir: string, entries: readonly GalleryEntry[]): Promise<void> {
+export function galleryText(entries: readonly GalleryEntry[]): string {
   const json = {
     ...GALLERY_FORMAT,
     entries: entries.map((e) => ({ label: e.label, path: e.path, embedding: Array.from(e.embedding) })),
   };
-  await writeFileAtomic(`${dir}/gallery.json`, JSON.stringify(json) + "\n");
+  return JSON.stringify(json) + "\n";
 }
 
 /**
- * Loads `gallery.json` from a model folder; an absent file is an empty gallery.
+ * Parses a gallery file's text, checking every field: each entry a non-empty `label`, a
+ * `path` string and an `embedding` of `length` finite numbers.
  *
- * @throws {Error} When the file is not a Face2Vec gallery.
+ * @param text The file's text.
+ * @param file Its name, for messages.
+ * @param length The embedding's length (the feature set's); default: any, the same for every entry.
+ * @returns The entries.
+ * @throws {TypeError} With one line naming the file, the field and the reason.
+ * @example
+ * ```ts
+ * import { galleryText, parseGallery } from "./gallery.ts";
+ * const text = galleryText([{ label: "ada", path: "a.jpg", embedding: new Float32Array([1, 2]) }]);
+ * if (parseGallery(text, "g.json", 2)[0]!.embedding[1] !== 2) throw new Error();
+ * let refused = false;
+ * try { parseGallery(text.replace("[1,2]", '[1,"far"]'), "g.json", 2); } catch { refused = true; }
+ * if (!refused) throw new Error("a string in an embedding is refused");
+ * ```
+ */
+export function parseGallery(text: string, file: string, length?: number): GalleryEntry[] {
+  let json: { format?: unknown; version?: unknown; entries?: unknown };
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new TypeError(`${file}: not JSON`);
+  }
+  if (
+    typeof json !== "object" || json === null || json.format !== GALLERY_FORMAT.format ||
+    json.version !== GALLERY_FORMAT.version || !Array.isArray(json.entries)
+  ) {
+    throw new TypeError(`${file}: not a Face2Vec gallery (version ${GALLERY_FORMAT.version})`);
+  }
+  let size = length;
+  return json.entries.map((e: unknown, i: number) => {
+    const at = `${file}: entries[${i}]`;
+    const entry = e as { label?: unknown; path?: unknown; embedding?: unknown };
+    if (typeof entry !== "object" || entry === null) throw new TypeError(`${at}: not an object`);
+    if (typeof entry.label !== "string" || entry.label.trim() === "") {
+      throw new TypeError(`${at}.label: not a non-empty string`);
+    }
+    if (typeof entry.path !== "string") throw new TypeError(`${at}.path: not a string`);
+    const v = entry.embedding;
+    if (!Array.isArray(v) || !v.every((x) => typeof x === "number" && Number.isFinite(x))) {
+      throw new TypeError(`${at}.embedding: not an array of finite numbers`);
+    }
+    size ??= v.length;
+    if (v.length !== size) throw new TypeError(`${at}.embedding: ${v.length} numbers, expected ${size}`);
+    return { label: entry.label, path: entry.path, embedding: Float32Array.from(v) };
+  });
+}
+
+/**
+ * Saves a gallery atomically as `gallery.json` in a folder (see {@linkcode galleryText}).
+ *
+ * @param dir The folder.
+ * @param entries The enrolled faces.
+ */
+export async function saveGallery(dir: string, entries: readonly GalleryEntry[]): Promise<void> {
+  await writeFileAtomic(`${dir}/gallery.json`, galleryText(entries));
+}
+
+/**
+ * Loads `gallery.json` from a folder; an absent file is an empty gallery.
+ *
+ * @param dir The folder.
+ * @returns The entries.
+ * @throws {TypeError} When the file is not a valid Face2Vec gallery (see {@linkcode parseGallery}).
  */
 export async function loadGallery(dir: string): Promise<GalleryEntry[]> {
   let text: string;
@@ -142,14 +208,5 @@ export async function loadGallery(dir: string): Promise<GalleryEntry[]> {
     if (e instanceof Deno.errors.NotFound) return [];
     throw e;
   }
-  let json: { format?: string; version?: number; entries?: { label: string; path: string; embedding: number[] }[] };
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new Error(`${dir}/gallery.json: not JSON`);
-  }
-  if (json.format !== GALLERY_FORMAT.format || json.version !== GALLERY_FORMAT.version || !json.entries) {
-    throw new Error(`${dir}/gallery.json: not a Face2Vec gallery (version ${GALLERY_FORMAT.version})`);
-  }
-  return json.entries.map((e) => ({ label: e.label, path: e.path, embedding: Float32Array.from(e.embedding) }));
+  return parseGallery(text, `${dir}/gallery.json`);
 }

@@ -1,0 +1,147 @@
+import assert from "node:assert/strict";
+import { loadModel, type Model, ModelError, modelFromTraining, saveModel } from "./model.ts";
+import { trainClassifier } from "./train.ts";
+import { featureSet } from "../features/feature_sets.ts";
+
+/** A small trained geometry model (3 people, the original's network) with a gallery of 2 faces. */
+async function smallModel(): Promise<Model> {
+  const set = featureSet("geometry");
+  const features = Array.from(
+    { length: 6 },
+    (_, i) => Float32Array.from({ length: set.length }, (_, k) => ((i % 3) + k % 5) / 7),
+  );
+  const labels = features.map((_, i) => i % 3);
+  const result = await trainClassifier(features, labels, set.shape[0], { folds: 0, epochs: 1 });
+  const embedding = () => Float32Array.from({ length: 128 }, (_, k) => k / 128);
+  return modelFromTraining(result, ["ann", "bea", "cat"], set.shape[0], {
+    features: { name: "geometry", version: set.version },
+    minProb: 0.34,
+    method: "network",
+  }, [{ label: "ann", path: "a.jpg", embedding: embedding() }]);
+}
+
+async function refused(dir: string, field: RegExp) {
+  await assert.rejects(loadModel(dir), (e: unknown) => {
+    assert.ok(e instanceof ModelError, String(e));
+    assert.equal(e.kind, "invalid");
+    assert.match(e.message, field);
+    return true;
+  });
+}
+
+Deno.test("saveModel() writes content-named weights and gallery that model.json names, and loads them back exactly", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const model = await smallModel();
+    await saveModel(dir, model);
+    const json = JSON.parse(await Deno.readTextFile(`${dir}/model.json`));
+    assert.match(json.weightsManifest[0].paths[0], /^weights-[0-9a-f]{16}\.bin$/);
+    assert.match(json.gallery, /^gallery-[0-9a-f]{16}\.json$/);
+    const back = await loadModel(dir);
+    assert.deepEqual(back.info.labels, ["ann", "bea", "cat"]);
+    for (const [k, w] of Object.entries(model.weights)) assert.deepEqual(back.weights[k]!.values, w.values);
+    assert.deepEqual(back.gallery[0]!.embedding, model.gallery[0]!.embedding);
+    // Saving again with another gallery switches model.json; the previous generation's files stay, older ones go.
+    await saveModel(dir, { ...model, gallery: [] });
+    await saveModel(dir, { ...model, gallery: [...model.gallery, { ...model.gallery[0]!, path: "b.jpg" }] });
+    const names = [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) => !n.startsWith(".")).sort();
+    assert.equal(names.filter((n) => n.startsWith("weights-")).length, 1, names.join());
+    assert.equal(names.filter((n) => n.startsWith("gallery-")).length, 1, names.join());
+    assert.equal((await loadModel(dir)).gallery.length, 2);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("saveModel() refuses non-finite weights and never touches the folder", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const model = await smallModel();
+    const w1 = model.weights.w1!;
+    const bad = {
+      ...model,
+      weights: { ...model.weights, w1: { ...w1, values: w1.values.map((v, i) => (i === 3 ? NaN : v)) } },
+    };
+    await assert.rejects(saveModel(`${dir}/m`, bad), /not saved: weight 3 is NaN/);
+    assert.equal([...Deno.readDirSync(dir)].length, 0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("loadModel() refuses, naming the file and the field, every tampered field", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await saveModel(dir, await smallModel());
+    const json = JSON.parse(await Deno.readTextFile(`${dir}/model.json`));
+    const weightsFile = `${dir}/${json.weightsManifest[0].paths[0]}`;
+    const weights = await Deno.readFile(weightsFile);
+    const edits: [string, (j: Record<string, unknown>) => void, RegExp][] = [
+      ["labels", (j) => (j.labels = ["ann", "bea"]), /model\.json: labels: 2 names for a network of 3 outputs/],
+      ["labels twice", (j) => (j.labels = ["ann", "ann", "cat"]), /labels: a name appears twice/],
+      ["minProb", (j) => (j.minProb = -5), /model\.json: minProb: -5 is not a probability/],
+      ["method", (j) => (j.method = "bogus"), /model\.json: method: "bogus"/],
+      ["maxDistance", (j) => (j.maxDistance = "far"), /model\.json: maxDistance: "far"/],
+      ["rows", (j) => (j.rows = 1), /model\.json: rows: 1, the feature set has 3/],
+      ["network", (j) => ((j.network as Record<string, unknown>).hidden1 = 0), /network\.hidden1: 0/],
+      [
+        "weights path",
+        (j) => ((j.weightsManifest as { paths: string[] }[])[0]!.paths = ["../x.bin"]),
+        /is not a file of the folder/,
+      ],
+      ["gallery path", (j) => (j.gallery = "/etc/passwd"), /gallery: "\/etc\/passwd" is not a file of the folder/],
+      [
+        "features",
+        (j) => (j.features = { name: "colour", version: 1 }),
+        /features\.name: unknown feature set "colour"/,
+      ],
+    ];
+    for (const [what, edit, message] of edits) {
+      const j = structuredClone(json);
+      edit(j);
+      delete j.pipeline_sha256; // only the field under test is wrong
+      await Deno.writeTextFile(`${dir}/model.json`, JSON.stringify(j));
+      await refused(dir, message).catch((e) => assert.fail(`${what}: ${e}`));
+    }
+    await Deno.writeTextFile(`${dir}/model.json`, JSON.stringify(json));
+    // Weights: NaN inside, or a byte short.
+    const nan = weights.slice();
+    new DataView(nan.buffer).setFloat32(8, NaN, true);
+    await Deno.writeFile(weightsFile, nan);
+    await refused(dir, /weights-[0-9a-f]{16}\.bin: value 2 is NaN, not a finite number/);
+    await Deno.writeFile(weightsFile, weights.subarray(0, weights.length - 1));
+    await refused(dir, /not whole float32 values/);
+    await Deno.writeFile(weightsFile, weights);
+    // Gallery: an embedding of strings, or of the wrong length.
+    const galleryFile = `${dir}/${json.gallery}`;
+    const gallery = await Deno.readTextFile(galleryFile);
+    await Deno.writeTextFile(galleryFile, gallery.replace(/"embedding":\[[^\]]*\]/, '"embedding":["a","b"]'));
+    await refused(dir, /gallery-[0-9a-f]{16}\.json: entries\[0\]\.embedding: not an array of finite numbers/);
+    await Deno.writeTextFile(galleryFile, gallery.replace(/"embedding":\[[^\]]*\]/, '"embedding":[1,2]'));
+    await refused(dir, /entries\[0\]\.embedding: 2 numbers, expected 128/);
+    await Deno.writeTextFile(galleryFile, gallery);
+    assert.equal((await loadModel(dir)).gallery.length, 1);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("loadModel() still reads a model saved as weights.bin + gallery.json by an earlier version", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const model = await smallModel();
+    await saveModel(dir, model);
+    const json = JSON.parse(await Deno.readTextFile(`${dir}/model.json`));
+    await Deno.rename(`${dir}/${json.weightsManifest[0].paths[0]}`, `${dir}/weights.bin`);
+    await Deno.rename(`${dir}/${json.gallery}`, `${dir}/gallery.json`);
+    json.weightsManifest[0].paths = ["weights.bin"];
+    delete json.gallery;
+    delete json.pipeline_sha256;
+    await Deno.writeTextFile(`${dir}/model.json`, JSON.stringify(json));
+    const back = await loadModel(dir);
+    assert.deepEqual(back.weights.w3!.values, model.weights.w3!.values);
+    assert.equal(back.gallery.length, 1);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -1,0 +1,225 @@
+/**
+ * Faults, with real processes: writers at the same time, kills in the middle of a save and of
+ * a cache append (twice in a row), and what is left afterwards — every answer right or a
+ * clear refusal, nothing already written lost.
+ *
+ * `FACE2VEC_KILLS=N` sets how many random kills each kill test makes (default 10, as CI runs
+ * them; `deno task faults` makes 100).
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { loadModel } from "../lib/classify/model.ts";
+import { readCache } from "../lib/dataset/cache.ts";
+import { makeDataset } from "./_photos.ts";
+
+const CLI = fileURLToPath(new URL("../cli.ts", import.meta.url));
+const PERMISSIONS = ["--allow-read", "--allow-write", "--allow-env=NO_COLOR,FORCE_COLOR,CLICOLOR_FORCE,INIT_CWD"];
+const KILLS = Number(Deno.env.get("FACE2VEC_KILLS") ?? 10);
+
+/** Starts `face2vec <args>` as its own process (INIT_CWD cleared, so paths are read from `cwd`). */
+function spawnCli(args: readonly string[], cwd: string): Deno.ChildProcess {
+  const env = Deno.env.toObject();
+  delete env.INIT_CWD;
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", ...PERMISSIONS, CLI, ...args],
+    cwd,
+    env: { ...env, NO_COLOR: "1" },
+    clearEnv: true,
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+}
+
+async function finished(child: Deno.ChildProcess): Promise<{ code: number; stderr: string }> {
+  const out = await child.output();
+  return { code: out.code, stderr: new TextDecoder().decode(out.stderr) };
+}
+
+/** sha256 of a file, hex. */
+async function hash(path: string): Promise<string> {
+  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", await Deno.readFile(path)));
+  return Array.from(d, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** A model folder's state: model.json and every file it names, by hash. */
+async function state(dir: string): Promise<string> {
+  const json = JSON.parse(await Deno.readTextFile(`${dir}/model.json`));
+  const files = ["model.json", ...json.weightsManifest[0].paths, ...(json.gallery ? [json.gallery] : [])];
+  return (await Promise.all(files.map(async (f: string) => `${f}=${await hash(`${dir}/${f}`)}`))).join(" ");
+}
+
+Deno.test("eight enrol runs into one model at the same time all succeed, and every enrolment is there", async () => {
+  const ds = await makeDataset();
+  try {
+    const people = Array.from({ length: 8 }, (_, i) => `person${i + 1}`);
+    const photos = ["ann/1.jpg", "ann/2.jpg", "bea/3.jpg", "bea/4.jpg", "cat/5.jpg", "cat/6.jpg"];
+    const runs = await Promise.all(
+      people.map((p, i) => finished(spawnCli(["enrol", p, `people/${photos[i % photos.length]}`], ds))),
+    );
+    for (const [i, r] of runs.entries()) assert.equal(r.code, 0, `${people[i]}: ${r.stderr}`);
+    const model = await loadModel(`${ds}/model`);
+    assert.deepEqual([...new Set(model.gallery.map((e) => e.label))].sort(), people);
+    assert.equal(model.gallery.length, 8);
+  } finally {
+    await Deno.remove(ds, { recursive: true });
+  }
+});
+
+Deno.test("a second writer waits for the first, and gives up after --lock-timeout naming the holder (exit 2)", async () => {
+  const ds = await makeDataset();
+  try {
+    await Deno.mkdir(`${ds}/model`);
+    // This process holds the model's lock while an enrol run tries for at most 1 s.
+    const lock = await Deno.open(`${ds}/model/.lock`, { read: true, write: true, create: true });
+    await lock.lock(true);
+    await lock.write(new TextEncoder().encode(`pid ${Deno.pid} since test\n`));
+    try {
+      const r = await finished(spawnCli(["enrol", "ada", "people/ann/1.jpg", "--lock-timeout", "1"], ds));
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, new RegExp(`model/\\.lock: held by pid ${Deno.pid} since test for longer than 1 s`));
+      assert.match(r.stderr, /another process is writing it \(pid \d+ since test\); waiting/);
+    } finally {
+      await lock.unlock();
+      lock.close();
+    }
+    assert.equal((await finished(spawnCli(["enrol", "ada", "people/ann/1.jpg"], ds))).code, 0);
+  } finally {
+    await Deno.remove(ds, { recursive: true });
+  }
+});
+
+Deno.test(`train killed at ${KILLS} random moments leaves the old model or the new one, whole`, async () => {
+  const ds = await makeDataset();
+  try {
+    // Exit 1: the dataset's text file and flat image fail.
+    assert.equal((await finished(spawnCli(["preprocess", "people", "--workers", "1"], ds))).code, 1);
+    const train = (seed: number) => spawnCli(["train", "--epochs", "20", "--folds", "0", "--seed", String(seed)], ds);
+    assert.equal((await finished(train(0))).code, 0);
+    const seen = new Set([await state(`${ds}/model`)]);
+    const killedBeforeSwitch = { n: 0 };
+    // How long a whole run takes, to spread the kills over it (the save is its last moment).
+    const t0 = performance.now();
+    assert.equal((await finished(train(1))).code, 0);
+    const runMs = performance.now() - t0;
+    seen.add(await state(`${ds}/model`));
+    for (let k = 0; k < KILLS; k++) {
+      const before = await state(`${ds}/model`);
+      const child = train(k + 2);
+      const at = runMs * (0.8 + 0.3 * Math.random());
+      await new Promise((r) => setTimeout(r, at));
+      try {
+        child.kill("SIGKILL");
+      } catch {
+        // it had already finished
+      }
+      const r = await finished(child);
+      // Either untouched, or the whole new model (a kill after the switch): every file it names is
+      // there and it loads, with every field checked, naming the same people.
+      const after = await state(`${ds}/model`);
+      if (r.code === 0) assert.notEqual(after, before, "a finished run saved its model");
+      const model = await loadModel(`${ds}/model`);
+      assert.deepEqual(model.info.labels, ["ann", "bea", "cat"]);
+      if (after === before) killedBeforeSwitch.n++;
+      seen.add(after);
+    }
+    console.log(
+      `${KILLS} kills: ${killedBeforeSwitch.n} left the old model, ${KILLS - killedBeforeSwitch.n} the new one`,
+    );
+  } finally {
+    await Deno.remove(ds, { recursive: true });
+  }
+});
+
+Deno.test(`enrol and preprocess killed at ${KILLS} random moments lose nothing already written`, async () => {
+  const ds = await makeDataset();
+  try {
+    assert.equal((await finished(spawnCli(["enrol", "first", "people/ann/1.jpg"], ds))).code, 0);
+    const t0 = performance.now();
+    assert.equal((await finished(spawnCli(["enrol", "second", "people/bea/3.jpg"], ds))).code, 0);
+    const enrolMs = performance.now() - t0;
+    let faces = 2;
+    for (let k = 0; k < KILLS; k++) {
+      const child = spawnCli(["enrol", `p${k}`, "people/cat/5.jpg"], ds);
+      await new Promise((r) => setTimeout(r, enrolMs * (0.7 + 0.4 * Math.random())));
+      try {
+        child.kill("SIGKILL");
+      } catch {
+        // it had already finished
+      }
+      await finished(child);
+      const gallery = (await loadModel(`${ds}/model`)).gallery;
+      // The old gallery, or the old one and the new face: never fewer faces, never a torn file.
+      assert.ok(gallery.length === faces || gallery.length === faces + 1, `${gallery.length} after ${faces}`);
+      faces = gallery.length;
+    }
+    const cache = `${ds}/k.cache`;
+    const preprocess = () =>
+      spawnCli(["preprocess", "people", "--features", "geometry", "--cache", cache, "--workers", "1"], ds);
+    const t1 = performance.now();
+    await finished(preprocess());
+    const runMs = performance.now() - t1;
+    await Deno.remove(cache);
+    let records = 0;
+    for (let k = 0; k < KILLS; k++) {
+      const child = preprocess();
+      await new Promise((r) => setTimeout(r, runMs * Math.random()));
+      try {
+        child.kill("SIGKILL");
+      } catch {
+        // it had already finished
+      }
+      await finished(child);
+      const read = await readCache(cache).catch((e) => assert.fail(`the cache no longer reads: ${e}`));
+      const now = read?.records.size ?? 0;
+      assert.ok(now >= records, `${now} records after ${records}`);
+      records = now;
+    }
+  } finally {
+    await Deno.remove(ds, { recursive: true });
+  }
+});
+
+Deno.test("a cache survives interruptions in a row: torn last lines are cut before appending, no record lost", async () => {
+  const ds = await makeDataset();
+  try {
+    const cache = `${ds}/c.cache`;
+    const child = (n: number) =>
+      new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "-A",
+          fileURLToPath(new URL("./_crash_child.ts", import.meta.url)),
+          `${ds}/people`,
+          cache,
+          String(n),
+        ],
+        stdout: "null",
+        stderr: "null",
+      }).output();
+    const tear = async () => {
+      const f = await Deno.open(cache, { append: true });
+      await f.write(new TextEncoder().encode('0badc0de {"path":"torn'));
+      f.close();
+    };
+    // Killed after 2 records, a torn line added (a crash mid-write); again after 2 more; again.
+    await child(2);
+    await tear();
+    await child(2);
+    await tear();
+    const read = await readCache(cache);
+    assert.ok(read, "the cache reads after two crashes in a row");
+    assert.equal(read.droppedPartialLine, true);
+    assert.equal(read.records.size, 4, [...read.records.keys()].join());
+    // A whole run then completes it, keeping the 4 records done before the crashes.
+    const done = await finished(
+      spawnCli(["preprocess", "people", "--features", "geometry", "--cache", cache, "--workers", "1"], ds),
+    );
+    assert.match(done.stderr, /4 processed, 4 cached/);
+    assert.equal((await readCache(cache))!.records.size, 8);
+  } finally {
+    await Deno.remove(ds, { recursive: true });
+  }
+});

@@ -19,7 +19,9 @@ export interface Samples {
  *
  * @param cache A cache from `readCache`.
  * @returns Features, class indices, class names and paths.
- * @throws {RangeError} When the cache holds no usable photo.
+ * @throws {RangeError} When the cache holds no usable photo, or a record's features are not
+ * the feature set's length of finite float32 numbers (the message names the record): a
+ * network is never trained on numbers that would make it answer NaN.
  */
 export function samplesFromCache(cache: Cache): Samples {
   const ok = [...cache.records.values()].filter((r) => r.status === "ok" && r.features).sort((a, b) =>
@@ -28,8 +30,21 @@ export function samplesFromCache(cache: Cache): Samples {
   if (ok.length === 0) throw new RangeError("the cache holds no photo with features");
   const names = [...new Set(ok.map((r) => r.label))].sort();
   const set = featureSet(String((cache.config.features as { name?: string } | undefined)?.name ?? DEFAULT_FEATURE_SET));
+  const features = ok.map((r) => {
+    const f = Float32Array.from(r.features!);
+    if (f.length !== set.length) {
+      throw new RangeError(`record ${JSON.stringify(r.path)}: ${f.length} features, ${set.name} has ${set.length}`);
+    }
+    const bad = f.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) {
+      throw new RangeError(
+        `record ${JSON.stringify(r.path)}: feature ${bad} is ${r.features![bad]}, not a finite float32 number`,
+      );
+    }
+    return f;
+  });
   return {
-    features: ok.map((r) => Float32Array.from(r.features!)),
+    features,
     labels: ok.map((r) => names.indexOf(r.label)),
     names,
     paths: ok.map((r) => r.path),

@@ -194,3 +194,28 @@ Deno.test('planTraining({ resume }) refuses a missing model ("missing"), other p
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("planTraining() refuses a record whose features are not finite float32 numbers or not the set's length", async () => {
+  for (
+    const [features, message] of [
+      [
+        Array.from({ length: 204 }, (_, i) => (i === 7 ? 1e39 : 0.5)),
+        /record "bad\.jpg": feature 7 is 1e\+39, not a finite float32 number/,
+      ],
+      [[0.5, 0.5], /record "bad\.jpg": 2 features, geometry has 204/],
+    ] as const
+  ) {
+    const cache = {
+      config: { features: { name: "geometry", version: 1 }, labels: "folder", detector: {} },
+      records: new Map([["bad.jpg", {
+        path: "bad.jpg",
+        hash: "x",
+        label: "ann",
+        status: "ok" as const,
+        features: [...features],
+      }]]),
+      droppedPartialLine: false,
+    };
+    await assert.rejects(planTraining(cache), (e: unknown) => e instanceof RangeError && message.test(e.message));
+  }
+});

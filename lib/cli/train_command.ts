@@ -120,8 +120,9 @@ async function runTrain(
       resume: o.resume ? o.model : undefined,
     });
   } catch (e) {
-    if (!(e instanceof ModelError)) throw e;
-    io.stderr(e.message);
+    if (e instanceof ModelError) io.stderr(e.message);
+    else if (e instanceof RangeError) io.stderr(`${found.path}: ${e.message}`);
+    else throw e;
     return EXIT.badArguments;
   }
   const { samples, previous } = plan;

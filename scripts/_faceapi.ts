@@ -11,6 +11,7 @@
  * @module
  */
 
+import { FACE_API, npmFile } from "../lib/eval/npm.ts";
 import { DataType, GraphBuilder } from "./_onnx.ts";
 
 /** One tensor of a face-api weight file: either uint8-quantised or plain float32. */
@@ -46,12 +47,7 @@ export async function readWeights(manifestPath: string): Promise<Map<string, Wei
   const out = new Map<string, Weight>();
   for (const g of groups) {
     const shards = await Promise.all(g.paths.map((p) => Deno.readFile(`${dir}/${p}`)));
-    const bytes = new Uint8Array(shards.reduce((n, s) => n + s.length, 0));
-    let o = 0;
-    for (const s of shards) {
-      bytes.set(s, o);
-      o += s.length;
-    }
+    const bytes = new Uint8Array(await new Blob(shards).arrayBuffer());
     let at = 0;
     for (const w of g.weights) {
       const n = w.shape.reduce((a, b) => a * b, 1);
@@ -60,12 +56,8 @@ export async function readWeights(manifestPath: string): Promise<Map<string, Wei
         if (w.quantization.dtype !== "uint8") {
           throw new Error(`${manifestPath}: ${w.name} quantised as ${w.quantization.dtype}`);
         }
-        out.set(w.name, {
-          shape: w.shape,
-          q: bytes.slice(at, at + n),
-          scale: w.quantization.scale,
-          min: w.quantization.min,
-        });
+        const { scale, min } = w.quantization;
+        out.set(w.name, { shape: w.shape, q: bytes.slice(at, at + n), scale, min });
         at += n;
       } else {
         out.set(w.name, { shape: w.shape, f: new Float32Array(bytes.slice(at, at + 4 * n).buffer) });
@@ -111,24 +103,8 @@ export function dequantize(w: Weight): Float32Array {
   return w.q ? Float32Array.from(w.q, (q) => q * w.scale! + w.min!) : w.f!;
 }
 
-/** Adds a weight to the graph in ONNX layout (axes permuted by `perm`). */
-function weight(
-  g: GraphBuilder,
-  weights: Map<string, Weight>,
-  storage: WeightStorage,
-  name: string,
-  perm?: readonly number[],
-): string {
-  const w = weights.get(name);
-  if (!w) throw new Error(`missing weight ${name}`);
-  const dims = perm ? perm.map((p) => w.shape[p]!) : [...w.shape];
-  if (w.q && storage === "uint8") {
-    return g.quantized(name, dims, perm ? permute(w.q, w.shape, perm) : w.q, w.scale!, w.min!);
-  }
-  const f = dequantize(w);
-  return g.floats(name, dims, perm ? permute(f, w.shape, perm) : f);
-}
-
+/** The mean RGB that face-api's networks subtract before dividing by 255. */
+const MEAN_RGB = [122.782, 117.001, 104.298];
 const HWIO_TO_OIHW = [3, 2, 0, 1];
 const HWCM_TO_CMHW = [2, 3, 0, 1];
 
@@ -155,9 +131,19 @@ export function landmarkOnnx(
   storage: WeightStorage = "float32",
 ): Uint8Array {
   const g = new GraphBuilder();
-  const wt = (name: string, perm?: readonly number[]) => weight(g, weights, storage, name, perm);
+  /** Adds a weight in ONNX layout (axes permuted by `perm`). */
+  const wt = (name: string, perm?: readonly number[]) => {
+    const w = weights.get(name);
+    if (!w) throw new Error(`missing weight ${name}`);
+    const dims = perm ? perm.map((p) => w.shape[p]!) : [...w.shape];
+    if (w.q && storage === "uint8") {
+      return g.quantized(name, dims, perm ? permute(w.q, w.shape, perm) : w.q, w.scale!, w.min!);
+    }
+    const f = dequantize(w);
+    return g.floats(name, dims, perm ? permute(f, w.shape, perm) : f);
+  };
   g.io("input", "input", [null, 112, 112, 3]);
-  const mean = g.floats("mean_rgb", [1, 1, 1, 3], new Float32Array([122.782, 117.001, 104.298]));
+  const mean = g.floats("mean_rgb", [1, 1, 1, 3], new Float32Array(MEAN_RGB));
   const d255 = g.floats("two_five_five", [], new Float32Array([255]));
   let x = g.node("Transpose", [g.node("Div", [g.node("Sub", ["input", mean]), d255])], { perm: [0, 3, 1, 2] });
   let size = 112;
@@ -168,11 +154,7 @@ export function landmarkOnnx(
       strides: [stride, stride],
       pads: samePads(size, stride),
     });
-    return g.node("Conv", [
-      dw,
-      wt(`${prefix}/pointwise_filter`, HWIO_TO_OIHW),
-      wt(`${prefix}/bias`),
-    ], {
+    return g.node("Conv", [dw, wt(`${prefix}/pointwise_filter`, HWIO_TO_OIHW), wt(`${prefix}/bias`)], {
       kernel_shape: [1, 1],
     });
   };
@@ -183,31 +165,23 @@ export function landmarkOnnx(
   let channels = 3;
   for (let b = 0; b < blocks; b++) {
     const p = `dense${b}`;
-    let out1: string;
-    if (b === 0) {
-      out1 = g.node("Conv", [
-        x,
-        wt(`${p}/conv0/filters`, HWIO_TO_OIHW),
-        wt(`${p}/conv0/bias`),
-      ], {
+    const conv0 = b === 0
+      ? g.node("Conv", [x, wt(`${p}/conv0/filters`, HWIO_TO_OIHW), wt(`${p}/conv0/bias`)], {
         kernel_shape: [3, 3],
         strides: [2, 2],
         pads: samePads(size, 2),
-      });
-    } else {
-      out1 = sepConv(x, `${p}/conv0`, 2, channels);
-    }
+      })
+      : sepConv(x, `${p}/conv0`, 2, channels);
+    const out1 = relu(conv0);
     size = Math.ceil(size / 2);
     channels = weights.get(`${p}/conv0/bias`)!.shape[0]!;
-    out1 = relu(out1);
     // face-api: out_k = sepconv(relu(out1 + (out2 + (… + out_{k-1})))), summed right to left.
     const outs = [out1];
+    const sum = () => add(out1, outs.slice(1).reduceRight((acc, o) => add(o, acc)));
     for (let k = 1; k < convsPerBlock; k++) {
-      const sum = outs.length === 1 ? out1 : add(out1, outs.slice(1).reduceRight((acc, o) => add(o, acc)));
-      const input = k === 1 ? out1 : relu(sum);
-      outs.push(sepConv(input, `${p}/conv${k}`, 1, channels));
+      outs.push(sepConv(k === 1 ? out1 : relu(sum()), `${p}/conv${k}`, 1, channels));
     }
-    x = relu(add(out1, outs.slice(1).reduceRight((acc, o) => add(o, acc))));
+    x = relu(sum());
   }
   x = g.node("AveragePool", [x], { kernel_shape: [size, size], strides: [2, 2] });
   x = g.node("Flatten", [x], { axis: 1 });
@@ -243,20 +217,13 @@ function scaledWeight(
   if (w.q && storage === "uint8" && Math.abs(z - Math.round(z)) < 1e-6 && Math.round(z) >= 0 && Math.round(z) <= 255) {
     const q = g.initializer(`${name}__q`, DataType.UINT8, dims, permute(w.q, w.shape, perm));
     const scale = g.floats(`${name}__scale`, [channels], Float32Array.from(factor, (f) => w.scale! * f));
-    const zero = g.initializer(
-      `${name}__zero`,
-      DataType.UINT8,
-      [channels],
-      new Uint8Array(channels).fill(Math.round(z)),
-    );
+    const zeros = new Uint8Array(channels).fill(Math.round(z));
+    const zero = g.initializer(`${name}__zero`, DataType.UINT8, [channels], zeros);
     return g.node("DequantizeLinear", [q, scale, zero], { axis }, name);
   }
   const v = values64(w);
   return g.floats(name, dims, permute(Float32Array.from(v, (x, k) => x * factor[k % channels]!), w.shape, perm));
 }
-
-/** The mean RGB that face-api's recognition net subtracts before dividing by 255. */
-const RECOGNITION_MEAN_RGB = [122.782, 117.001, 104.298];
 
 /**
  * Builds the ONNX graph of face-api's face recognition network (`FaceRecognitionNet`, a
@@ -318,19 +285,14 @@ export function recognitionOnnx(
       const v = values64(f);
       for (let k = 0; k < v.length; k++) {
         bias[k % out] = bias[k % out]! -
-          v[k]! * factor[k % out]! * RECOGNITION_MEAN_RGB[Math.floor(k / out) % inChannels]!;
+          v[k]! * factor[k % out]! * MEAN_RGB[Math.floor(k / out) % inChannels]!;
       }
     }
     const pad = same ? (kh - 1) / 2 : 0;
-    const conv = g.node("Conv", [
-      input,
-      scaledWeight(g, `${prefix}/conv/filters`, f, factor, HWIO_TO_OIHW, storage),
-      g.floats(`${prefix}/conv/bias`, [out], Float32Array.from(bias)),
-    ], {
-      kernel_shape: [kh, kw],
-      strides: [stride, stride],
-      pads: [pad, pad, pad, pad],
-    });
+    const filters = scaledWeight(g, `${prefix}/conv/filters`, f, factor, HWIO_TO_OIHW, storage);
+    const biases = g.floats(`${prefix}/conv/bias`, [out], Float32Array.from(bias));
+    const attrs = { kernel_shape: [kh, kw], strides: [stride, stride], pads: [pad, pad, pad, pad] };
+    const conv = g.node("Conv", [input, filters, biases], attrs);
     size = same ? Math.ceil(size / stride) : Math.floor((size - kh) / stride) + 1;
     channels = out;
     return relu ? g.node("Relu", [conv]) : conv;
@@ -374,14 +336,60 @@ export function recognitionOnnx(
   x = residualDown(x, "conv256_down_out");
   x = g.node("Flatten", [g.node("GlobalAveragePool", [x])], { axis: 1 });
   const fc = get("fc");
-  g.node(
-    "MatMul",
-    [x, scaledWeight(g, "fc", fc, new Float64Array(fc.shape[1]!).fill(1), [0, 1], storage)],
-    {},
-    "embedding",
-  );
+  const fcWeight = scaledWeight(g, "fc", fc, new Float64Array(fc.shape[1]!).fill(1), [0, 1], storage);
+  g.node("MatMul", [x, fcWeight], {}, "embedding");
   g.io("output", "embedding", [null, 128]);
   const unused = [...weights.keys()].filter((k) => !used.has(k));
   if (unused.length > 0) throw new Error(`unused weights: ${unused.join(", ")}`);
   return g.model("face_recognition", "face2vec scripts/make_assets.ts", provenance);
+}
+
+/** A network `deno task assets` converts: `lib/<stage>/models/<file>.onnx`, from face-api's `model/<file>_model*`. */
+export interface Network {
+  readonly file: string;
+  readonly stage: "landmarks" | "embed";
+  /** face-api's class for it. */
+  readonly net: string;
+  /** The input's side (square RGB, NHWC), the output's name and length. */
+  readonly side: number;
+  readonly output: string;
+  readonly length: number;
+  /** Builds the `.onnx` file with its doc string; the committed weight storage by default. */
+  readonly build: (weights: Map<string, Weight>, provenance: string, storage?: WeightStorage) => Uint8Array;
+  /** The other weight storage: built and checked against face-api, not committed. */
+  readonly other?: WeightStorage;
+}
+
+const LANDMARKS = { stage: "landmarks", side: 112, output: "landmarks", length: 136 } as const;
+
+/** The converted networks, in the order they are built and checked. */
+export const NETWORKS: readonly Network[] = [
+  {
+    ...LANDMARKS,
+    file: "face_landmark_68",
+    net: "FaceLandmark68Net",
+    build: (w, p, s) => landmarkOnnx(w, "full", p, s),
+    other: "uint8",
+  },
+  {
+    ...LANDMARKS,
+    file: "face_landmark_68_tiny",
+    net: "FaceLandmark68TinyNet",
+    build: (w, p, s) => landmarkOnnx(w, "tiny", p, s),
+  },
+  {
+    file: "face_recognition",
+    stage: "embed",
+    net: "FaceRecognitionNet",
+    side: 150,
+    output: "embedding",
+    length: 128,
+    build: recognitionOnnx,
+    other: "float32",
+  },
+];
+
+/** A file of the network in the pinned face-api package: `model/<file>_model<suffix>`. */
+export function sourceFile(n: Network, suffix: ".bin" | "-weights_manifest.json"): string {
+  return npmFile(FACE_API.name, FACE_API.version, `model/${n.file}_model${suffix}`);
 }

@@ -37,20 +37,14 @@ export class GraphBuilder {
 
   /** A float32 initializer. */
   floats(name: string, dims: readonly number[], values: Float32Array): string {
-    return this.initializer(
-      name,
-      DataType.FLOAT,
-      dims,
-      new Uint8Array(values.buffer, values.byteOffset, values.byteLength),
-    );
+    const raw = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+    return this.initializer(name, DataType.FLOAT, dims, raw);
   }
 
   /** An int64 initializer (shapes for Reshape, etc.). */
   int64s(name: string, values: readonly number[]): string {
-    const b = new Uint8Array(values.length * 8);
-    const v = new DataView(b.buffer);
-    values.forEach((x, i) => v.setBigInt64(i * 8, BigInt(x), true));
-    return this.initializer(name, DataType.INT64, [values.length], b);
+    const raw = new Uint8Array(BigInt64Array.from(values, BigInt).buffer);
+    return this.initializer(name, DataType.INT64, [values.length], raw);
   }
 
   /**
@@ -101,12 +95,7 @@ export class GraphBuilder {
     for (const t of this.#inits) g.msg(5, t);
     for (const i of this.#inputs) g.msg(11, i);
     for (const o of this.#outputs) g.msg(12, o);
-    return new Pb()
-      .int(1, 7)
-      .str(2, producer)
-      .str(6, docString)
-      .msg(7, g)
-      .msg(8, new Pb().str(1, "").int(2, 13))
-      .done();
+    const opset = new Pb().str(1, "").int(2, 13);
+    return new Pb().int(1, 7).str(2, producer).str(6, docString).msg(7, g).msg(8, opset).done();
   }
 }

@@ -11,11 +11,11 @@
  * @module
  */
 
-import { FACE_API, npmFile, ROOT, samplePhotos } from "../lib/eval/npm.ts";
+import { ROOT, samplePhotos } from "../lib/eval/npm.ts";
 import { cropImage } from "../lib/image/crop_image.ts";
 import { readImage } from "../lib/image/read_image.ts";
 import { createOnnxSession } from "../lib/runtime/onnx.ts";
-import { dequantize, landmarkOnnx, readWeights, recognitionOnnx, type Weight } from "./_faceapi.ts";
+import { dequantize, type Network, NETWORKS, readWeights, sourceFile, type Weight } from "./_faceapi.ts";
 
 // deno-lint-ignore no-explicit-any
 type Any = any;
@@ -58,23 +58,6 @@ function faceApi(): Promise<Any> {
   return loaded;
 }
 
-/** Each kind of network: its folder under lib/, input side, output name and length. */
-const KINDS = {
-  landmarks: { stage: "landmarks", side: 112, output: "landmarks", length: 136 },
-  embedding: { stage: "embed", side: 150, output: "embedding", length: 128 },
-} as const;
-type Kind = (typeof KINDS)[keyof typeof KINDS];
-
-/**
- * Each network, `lib/<stage>/models/<name>.onnx` converted from face-api's `model/<name>_model`:
- * face-api's class for it, its kind, and its other weight storage (converted afresh).
- */
-const MODELS: readonly (readonly [string, string, Kind, [string, (w: Map<string, Weight>) => Uint8Array]?])[] = [
-  ["face_landmark_68", "FaceLandmark68Net", KINDS.landmarks, ["uint8", (w) => landmarkOnnx(w, "full", "", "uint8")]],
-  ["face_landmark_68_tiny", "FaceLandmark68TinyNet", KINDS.landmarks],
-  ["face_recognition", "FaceRecognitionNet", KINDS.embedding, ["float32", (w) => recognitionOnnx(w, "", "float32")]],
-];
-
 /** How one model variant's outputs compare with face-api's on the three inputs. */
 export interface ModelCheck {
   /** The committed file's name without `.onnx`, e.g. `face_landmark_68`. */
@@ -115,16 +98,16 @@ async function inputs(side: number): Promise<Float32Array[]> {
 }
 
 /** face-api's own forward pass, one input at a time, with the weights dequantised as its loader does. */
-async function faceApiForward(net: string, kind: Kind, weights: Map<string, Weight>, xs: readonly Float32Array[]) {
+async function faceApiForward(n: Network, weights: Map<string, Weight>, xs: readonly Float32Array[]) {
   const faceapi = await faceApi();
-  const tf = faceapi.tf, model = new faceapi[net]();
+  const tf = faceapi.tf, model = new faceapi[n.net]();
   const map: Record<string, Any> = {};
   for (const [k, v] of weights) map[k] = tf.tensor(dequantize(v), v.shape, "float32");
   try {
     model.loadFromWeightMap(map);
     const out: Float32Array[] = [];
     for (const x of xs) {
-      const t = tf.tensor3d(x, [kind.side, kind.side, 3], "float32");
+      const t = tf.tensor3d(x, [n.side, n.side, 3], "float32");
       const result = model.forwardInput(await faceapi.toNetInput(t));
       out.push(new Float32Array(await result.data()));
       result.dispose();
@@ -138,17 +121,14 @@ async function faceApiForward(net: string, kind: Kind, weights: Map<string, Weig
 }
 
 /** One batched ONNX run, as the library calls the models; one output per input. */
-async function onnxForward(kind: Kind, bytes: Uint8Array, xs: readonly Float32Array[]): Promise<Float32Array[]> {
+async function onnxForward(n: Network, bytes: Uint8Array, xs: readonly Float32Array[]): Promise<Float32Array[]> {
   const session = await createOnnxSession(bytes);
   try {
     const batch = new Float32Array(xs.length * xs[0]!.length);
     xs.forEach((x, i) => batch.set(x, i * x.length));
-    const out =
-      (await session.run({ input: { data: batch, dims: [xs.length, kind.side, kind.side, 3] } }))[kind.output];
-    if (out?.dims.join() !== `${xs.length},${kind.length}`) {
-      throw new Error(`${kind.output} is not [N, ${kind.length}]`);
-    }
-    return xs.map((_, i) => out.data.slice(i * kind.length, (i + 1) * kind.length));
+    const out = (await session.run({ input: { data: batch, dims: [xs.length, n.side, n.side, 3] } }))[n.output];
+    if (out?.dims.join() !== `${xs.length},${n.length}`) throw new Error(`${n.output} is not [N, ${n.length}]`);
+    return xs.map((_, i) => out.data.slice(i * n.length, (i + 1) * n.length));
   } finally {
     await session.release();
   }
@@ -159,16 +139,16 @@ const maxAbsDiff = (a: Float32Array, b: Float32Array) => a.reduce((max, v, k) =>
 /** Runs every model variant and face-api's forward pass on the same inputs. */
 export async function checkModels(): Promise<ModelCheck[]> {
   const checks: ModelCheck[] = [];
-  for (const [name, net, kind, other] of MODELS) {
-    const weights = await readWeights(
-      npmFile(FACE_API.name, FACE_API.version, `model/${name}_model-weights_manifest.json`),
-    );
-    const xs = await inputs(kind.side), want = await faceApiForward(net, kind, weights, xs);
-    const variants = [["committed", await Deno.readFile(`${ROOT}/lib/${kind.stage}/models/${name}.onnx`)] as const];
-    for (const [variant, bytes] of other ? [...variants, [other[0], other[1](weights)] as const] : variants) {
-      const got = await onnxForward(kind, bytes, xs), face = got[2]!;
+  for (const n of NETWORKS) {
+    const weights = await readWeights(sourceFile(n, "-weights_manifest.json"));
+    const xs = await inputs(n.side), want = await faceApiForward(n, weights, xs);
+    const committed = await Deno.readFile(`${ROOT}/lib/${n.stage}/models/${n.file}.onnx`);
+    const variants: [string, Uint8Array][] = [["committed", committed]];
+    if (n.other) variants.push([n.other, n.build(weights, "", n.other)]);
+    for (const [variant, bytes] of variants) {
+      const got = await onnxForward(n, bytes, xs), face = got[2]!;
       checks.push({
-        model: name,
+        model: n.file,
         variant,
         maxAbsDiff: Math.max(...got.map((g, i) => maxAbsDiff(g, want[i]!))),
         spread: Math.min(...got.map((g) => Math.max(...g) - Math.min(...g))),

@@ -28,19 +28,9 @@ import { encodeImage } from "../lib/image/encode_image.ts";
 import type { Image } from "../lib/image/image.ts";
 import { readImage } from "../lib/image/read_image.ts";
 import { createRecognizer, loadCheckedModel, type RecognizedFace } from "../lib/recognize/recognize.ts";
-import { datasetsDir } from "../lib/eval/datasets.ts";
+import { datasetsDir, datasetsPresent } from "../lib/eval/datasets.ts";
 import { samplePhotos } from "../lib/eval/npm.ts";
 import { type Augmentation, augmentFace, TEST_AUGMENTATIONS, TRAIN_AUGMENTATIONS } from "../lib/eval/augment.ts";
-
-/** What {@linkcode writeAugmentedSamples} wrote. */
-export interface AugmentedSamples {
-  /** `DIR/augmented/train`: one folder per person. */
-  readonly train: string;
-  /** `DIR/augmented/test`: the held-out copies, same people. */
-  readonly test: string;
-  /** Each person and the face it was made from. */
-  readonly people: readonly { readonly name: string; readonly photo: string; readonly box: Box }[];
-}
 
 /**
  * Finds the faces in the npm sample photos and makes the largest (up to `people`) one person
@@ -54,9 +44,10 @@ export interface AugmentedSamples {
  * @param dir The output folder.
  * @param people How many people at most. Default 8.
  * @param size Side of each copy in pixels. Default 192.
- * @returns The two folders and the people.
+ * @returns The two folders, `DIR/augmented/train` and `DIR/augmented/test` (one folder per person in
+ * each), and each person with the face it was made from.
  */
-export async function writeAugmentedSamples(dir: string, people = 8, size = 192): Promise<AugmentedSamples> {
+async function writeAugmentedSamples(dir: string, people = 8, size = 192) {
   const detector = await createFaceDetector();
   const chosen: { photo: string; box: Box; train: Image[]; test: Image[] }[] = [];
   try {
@@ -94,11 +85,7 @@ export async function writeAugmentedSamples(dir: string, people = 8, size = 192)
       }
     }
   }
-  return {
-    train: `${root}/train`,
-    test: `${root}/test`,
-    people: named.map(({ name, photo, box }) => ({ name, photo, box })),
-  };
+  return { train: `${root}/train`, test: `${root}/test`, people: named };
 }
 
 /** The demo's options, parsed from its arguments. */
@@ -108,14 +95,6 @@ interface DemoOptions {
   readonly epochs?: number;
   /** Write the README's picture here: a sample photo with every face's box, landmarks and name (SVG). */
   readonly picture?: string;
-}
-
-async function isDirectory(path: string): Promise<boolean> {
-  try {
-    return (await Deno.stat(path)).isDirectory;
-  } catch {
-    return false;
-  }
 }
 
 /** What the samples' accuracy does and does not show. */
@@ -167,7 +146,7 @@ export async function runDemo(args: readonly string[], io: CliIo = processIo()):
   io.stderr(`annotated copies written to ${out}/ (green: Haar box, cyan: landmarks)`);
 
   const f2v = `${datasetsDir()}/face2vec`;
-  const useDatasets = !o.samples && await isDirectory(f2v);
+  const useDatasets = !o.samples && datasetsPresent("face2vec");
   const epochs = o.epochs === undefined ? [] : ["--epochs", String(o.epochs)];
   // The same path twice: the original's landmark geometry (model in out/model), then the
   // learned embedding (out/model_embedding).
@@ -300,23 +279,16 @@ async function writePicture(
         `stroke="#000" stroke-width="3" paint-order="stroke" font-family="sans-serif" font-size="15" ` +
         `font-weight="bold">${label ?? "unknown"}</text>`;
     });
+    const { width, height } = small;
     const svg = `<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" ` +
-      `width="${small.width}" height="${small.height}" viewBox="0 0 ${small.width} ${small.height}">\n` +
-      `<image width="${small.width}" height="${small.height}" xlink:href="data:image/jpeg;base64,${
-        encodeBase64(jpeg)
-      }"/>\n${parts.join("\n")}\n</svg>\n`;
+      `width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">\n` +
+      `<image width="${width}" height="${height}" xlink:href="data:image/jpeg;base64,${jpeg.toBase64()}"/>\n` +
+      `${parts.join("\n")}\n</svg>\n`;
     await writeFileAtomic(file, svg);
     return { photo: best!.photo.slice(best!.photo.lastIndexOf("/") + 1), faces: faces.length, named };
   } finally {
     await recognizer.dispose();
   }
-}
-
-/** Base64 of bytes. */
-function encodeBase64(bytes: Uint8Array): string {
-  let text = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(text);
 }
 
 if (import.meta.main) {

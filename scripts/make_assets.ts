@@ -21,8 +21,10 @@
  * @module
  */
 
+import { sha256Hex } from "../lib/_asset.ts";
+import { writeFileAtomic } from "../lib/_fs.ts";
 import { FACE_API, npmFile, ROOT } from "../lib/eval/npm.ts";
-import { landmarkOnnx, readWeights, recognitionOnnx } from "./_faceapi.ts";
+import { NETWORKS, readWeights, sourceFile } from "./_faceapi.ts";
 import { checkModels, LIMITS, passes } from "./_verify_assets.ts";
 
 const OPENCV4NODEJS = {
@@ -33,15 +35,66 @@ const OPENCV4NODEJS = {
 } as const;
 const CASCADE_FILES = ["frontalface_default", "frontalface_alt", "frontalface_alt2"];
 
+/** The PROVENANCE.md of each folder of converted networks: its title and its notes, given the source's sha256. */
+const MODEL_NOTES: Readonly<Record<string, { title: string; notes: (sha: string) => string[] }>> = {
+  landmarks: {
+    title: "Provenance of the landmark models",
+    notes: () => [
+      "- Licence: MIT (face-api.js by Vincent Mühler; this fork by Vladimir Mandic)",
+      "- Conversion: the uint8-quantised weights are dequantised as face-api.js does (float32(q · scale + min))",
+      "  and stored as float32, layouts permuted from TF (HWIO) to ONNX (OIHW); TF `SAME` padding becomes",
+      "  explicit pads (the extra pixel bottom/right at stride 2); opset 13, IR version 7. (Keeping uint8 with",
+      "  Cast/Mul/Add nodes makes the file 4x smaller but session creation 3-4x slower: see docs/guide.md.)",
+      "- Input `input`: [N, 112, 112, 3] float RGB 0–255. Output `landmarks`: [N, 136], x0, y0, x1, y1, …",
+      "  relative to the 112x112 input.",
+    ],
+  },
+  embed: {
+    title: "Provenance of the face recognition model",
+    notes: (sha) => [
+      "- Licence: MIT (face-api.js by Vincent Mühler; this fork by Vladimir Mandic; the network is a port of",
+      "  dlib's ResNet face recognition model by Davis King)",
+      `- Source: \`model/face_recognition_model.bin\` (sha256 \`${sha}\`) + \`model/face_recognition_model-weights_manifest.json\`;`,
+      "  architecture from `src/faceRecognitionNet/`",
+      "- Conversion: face-api's `FaceRecognitionNet` as standard opset-13 ONNX operators, IR version 7. Each scale",
+      "  layer (· w + b per channel) is folded into the conv before it (filters · w, bias · w + b) and the input",
+      "  normalisation ((RGB − mean) / 255) into the first, unpadded, conv. The uint8-quantised filters stay uint8",
+      "  behind one DequantizeLinear node each ((q − z) · scale · w per output channel; face-api's zero points are",
+      "  integers), which ONNX Runtime folds at session creation; the float32 filters of `conv64_*` are stored",
+      "  float32; layouts permuted from TF (HWIO) to ONNX (OIHW). Downsampling blocks as face-api computes them: an",
+      "  unpadded stride-2 conv, a 2x2 average-pool shortcut with zero channels appended (Pad), and a zero row and",
+      "  column appended bottom/right to the branch where it is one pixel smaller than the shortcut (Pad).",
+      "- Input `input`: [N, 150, 150, 3] float RGB 0–255 (NHWC). Output `embedding`: [N, 128], face-api's",
+      "  descriptor as the net outputs it (not L2-normalised).",
+    ],
+  },
+};
+
 /** One asset: its path relative to the project root and its bytes. */
 export interface Asset {
   readonly path: string;
   readonly bytes: Uint8Array;
 }
 
-async function sha256(bytes: Uint8Array): Promise<string> {
-  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes.slice()));
-  return Array.from(d, (b) => b.toString(16).padStart(2, "0")).join("");
+/** A folder's PROVENANCE.md: the title, who made it (`scripts/make_assets.ts` and `also`), notes, a table. */
+function provenance(
+  dir: string,
+  title: string,
+  also: string,
+  notes: readonly string[],
+  table: readonly string[],
+): Asset {
+  const text = [
+    `# ${title}`,
+    "",
+    `Made by \`deno task assets\` (\`scripts/make_assets.ts\`${also}); do not edit by hand.`,
+    "",
+    ...notes,
+    "",
+    ...table,
+    "",
+  ].join("\n");
+  return { path: `${dir}/PROVENANCE.md`, bytes: new TextEncoder().encode(text) };
 }
 
 /** Builds every asset in memory from the installed pinned packages. */
@@ -52,109 +105,32 @@ export async function buildAssets(): Promise<Asset[]> {
     const file = `haarcascade_${name}.xml`;
     const bytes = await Deno.readFile(npmFile(OPENCV4NODEJS.name, OPENCV4NODEJS.version, `lib/haarcascades/${file}`));
     assets.push({ path: `lib/detect/cascades/${file}`, bytes });
-    rows.push(`| \`${file}\` | ${bytes.length} | \`${await sha256(bytes)}\` |`);
+    rows.push(`| \`${file}\` | ${bytes.length} | \`${await sha256Hex(bytes)}\` |`);
   }
-  const provenance = [
-    "# Provenance of the Haar cascades",
-    "",
-    "Made by `deno task assets` (`scripts/make_assets.ts`); do not edit by hand.",
-    "",
+  assets.push(provenance("lib/detect/cascades", "Provenance of the Haar cascades", "", [
     `- Package: \`${OPENCV4NODEJS.name}@${OPENCV4NODEJS.version}\` from the npm registry, path \`lib/haarcascades/\``,
     `- Licence: ${OPENCV4NODEJS.licence}`,
     "- Conversion: none; each file is copied byte for byte.",
-    "",
-    "| file | bytes | sha256 |",
-    "| --- | ---: | --- |",
-    ...rows,
-    "",
-  ].join("\n");
-  assets.push({ path: "lib/detect/cascades/PROVENANCE.md", bytes: new TextEncoder().encode(provenance) });
-  assets.push(...await landmarkAssets());
-  assets.push(...await recognitionAssets());
-  return assets;
-}
-
-async function landmarkAssets(): Promise<Asset[]> {
-  const out: Asset[] = [];
-  const rows: string[] = [];
-  for (const [net, file] of [["full", "face_landmark_68_model"], ["tiny", "face_landmark_68_tiny_model"]] as const) {
-    const manifest = npmFile(FACE_API.name, FACE_API.version, `model/${file}-weights_manifest.json`);
-    const bin = npmFile(FACE_API.name, FACE_API.version, `model/${file}.bin`);
-    const source = `${FACE_API.name}@${FACE_API.version} model/${file}.bin (sha256 ${await sha256(
-      await Deno.readFile(bin),
-    )})`;
-    const onnx = landmarkOnnx(
-      await readWeights(manifest),
-      net,
-      `Converted by face2vec scripts/make_assets.ts from ${source}`,
+  ], ["| file | bytes | sha256 |", "| --- | ---: | --- |", ...rows]));
+  for (const [stage, { title, notes }] of Object.entries(MODEL_NOTES)) {
+    const rows: string[] = [];
+    let sha = "";
+    for (const n of NETWORKS.filter((n) => n.stage === stage)) {
+      const bin = `${n.file}_model.bin`;
+      sha = await sha256Hex(await Deno.readFile(sourceFile(n, ".bin")));
+      const doc =
+        `Converted by face2vec scripts/make_assets.ts from ${FACE_API.name}@${FACE_API.version} model/${bin} (sha256 ${sha})`;
+      const bytes = n.build(await readWeights(sourceFile(n, "-weights_manifest.json")), doc);
+      assets.push({ path: `lib/${stage}/models/${n.file}.onnx`, bytes });
+      rows.push(`| \`${n.file}.onnx\` | \`${bin}\` + manifest | ${bytes.length} | \`${await sha256Hex(bytes)}\` |`);
+    }
+    const table = ["| file | source | bytes | sha256 |", "| --- | --- | ---: | --- |", ...rows];
+    const pkg = `- Package: \`${FACE_API.name}@${FACE_API.version}\` from the npm registry, folder \`model/\``;
+    assets.push(
+      provenance(`lib/${stage}/models`, title, ", graph in `scripts/_faceapi.ts`", [pkg, ...notes(sha)], table),
     );
-    const name = net === "full" ? "face_landmark_68.onnx" : "face_landmark_68_tiny.onnx";
-    out.push({ path: `lib/landmarks/models/${name}`, bytes: onnx });
-    rows.push(`| \`${name}\` | \`${file}.bin\` + manifest | ${onnx.length} | \`${await sha256(onnx)}\` |`);
   }
-  const provenance = faceApiProvenance("Provenance of the landmark models", [
-    "- Licence: MIT (face-api.js by Vincent Mühler; this fork by Vladimir Mandic)",
-    "- Conversion: the uint8-quantised weights are dequantised as face-api.js does (float32(q · scale + min))",
-    "  and stored as float32, layouts permuted from TF (HWIO) to ONNX (OIHW); TF `SAME` padding becomes",
-    "  explicit pads (the extra pixel bottom/right at stride 2); opset 13, IR version 7. (Keeping uint8 with",
-    "  Cast/Mul/Add nodes makes the file 4x smaller but session creation 3-4x slower: see docs/guide.md.)",
-    "- Input `input`: [N, 112, 112, 3] float RGB 0–255. Output `landmarks`: [N, 136], x0, y0, x1, y1, …",
-    "  relative to the 112x112 input.",
-  ], rows);
-  out.push({ path: "lib/landmarks/models/PROVENANCE.md", bytes: new TextEncoder().encode(provenance) });
-  return out;
-}
-
-async function recognitionAssets(): Promise<Asset[]> {
-  const file = "face_recognition_model";
-  const manifest = npmFile(FACE_API.name, FACE_API.version, `model/${file}-weights_manifest.json`);
-  const bin = npmFile(FACE_API.name, FACE_API.version, `model/${file}.bin`);
-  const binSha = await sha256(await Deno.readFile(bin));
-  const onnx = recognitionOnnx(
-    await readWeights(manifest),
-    `Converted by face2vec scripts/make_assets.ts from ${FACE_API.name}@${FACE_API.version} model/${file}.bin (sha256 ${binSha})`,
-    "uint8",
-  );
-  const name = "face_recognition.onnx";
-  const provenance = faceApiProvenance("Provenance of the face recognition model", [
-    "- Licence: MIT (face-api.js by Vincent Mühler; this fork by Vladimir Mandic; the network is a port of",
-    "  dlib's ResNet face recognition model by Davis King)",
-    `- Source: \`model/${file}.bin\` (sha256 \`${binSha}\`) + \`model/${file}-weights_manifest.json\`;`,
-    "  architecture from `src/faceRecognitionNet/`",
-    "- Conversion: face-api's `FaceRecognitionNet` as standard opset-13 ONNX operators, IR version 7. Each scale",
-    "  layer (· w + b per channel) is folded into the conv before it (filters · w, bias · w + b) and the input",
-    "  normalisation ((RGB − mean) / 255) into the first, unpadded, conv. The uint8-quantised filters stay uint8",
-    "  behind one DequantizeLinear node each ((q − z) · scale · w per output channel; face-api's zero points are",
-    "  integers), which ONNX Runtime folds at session creation; the float32 filters of `conv64_*` are stored",
-    "  float32; layouts permuted from TF (HWIO) to ONNX (OIHW). Downsampling blocks as face-api computes them: an",
-    "  unpadded stride-2 conv, a 2x2 average-pool shortcut with zero channels appended (Pad), and a zero row and",
-    "  column appended bottom/right to the branch where it is one pixel smaller than the shortcut (Pad).",
-    "- Input `input`: [N, 150, 150, 3] float RGB 0–255 (NHWC). Output `embedding`: [N, 128], face-api's",
-    "  descriptor as the net outputs it (not L2-normalised).",
-  ], [
-    `| \`${name}\` | \`${file}.bin\` + manifest | ${onnx.length} | \`${await sha256(onnx)}\` |`,
-  ]);
-  return [
-    { path: `lib/embed/models/${name}`, bytes: onnx },
-    { path: "lib/embed/models/PROVENANCE.md", bytes: new TextEncoder().encode(provenance) },
-  ];
-}
-
-/** A model folder's PROVENANCE.md for networks converted from face-api's `model/` folder. */
-function faceApiProvenance(title: string, bullets: readonly string[], rows: readonly string[]): string {
-  return [
-    `# ${title}`,
-    "",
-    "Made by `deno task assets` (`scripts/make_assets.ts`, graph in `scripts/_faceapi.ts`); do not edit by hand.",
-    "",
-    `- Package: \`${FACE_API.name}@${FACE_API.version}\` from the npm registry, folder \`model/\``,
-    ...bullets,
-    "",
-    "| file | source | bytes | sha256 |",
-    "| --- | --- | ---: | --- |",
-    ...rows,
-    "",
-  ].join("\n");
+  return assets;
 }
 
 /** Paths of committed assets that differ from a fresh build (empty when all match). */
@@ -182,11 +158,7 @@ if (import.meta.main) {
     Deno.exit(ok ? 0 : 1);
   }
   for (const a of await buildAssets()) {
-    const path = `${ROOT}/${a.path}`;
-    await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
-    const tmp = `${path}.tmp`;
-    await Deno.writeFile(tmp, a.bytes);
-    await Deno.rename(tmp, path);
+    await writeFileAtomic(`${ROOT}/${a.path}`, a.bytes);
     console.log(`wrote ${a.path} (${a.bytes.length} bytes)`);
   }
 }

@@ -16,15 +16,14 @@ export function datasetsDir(): string {
 /** How detection is scored on a dataset. */
 export type DetectionKind = "centred" | "any-face" | "boxes" | "unlabelled";
 
-/** A dataset and how detection is scored on it. */
+/** A dataset (a folder of the shared datasets) and how detection is scored on it. */
 export interface Dataset {
   readonly name: string;
-  readonly dir: string;
   readonly kind: DetectionKind;
 }
 
 /** The shared datasets and how the report scores detection on each. */
-export const DATASETS: readonly Omit<Dataset, "dir">[] = [
+export const DATASETS: readonly Dataset[] = [
   { name: "lfw_min10", kind: "centred" },
   { name: "orl_att_faces", kind: "centred" },
   { name: "bbt", kind: "centred" },
@@ -33,10 +32,10 @@ export const DATASETS: readonly Omit<Dataset, "dir">[] = [
   { name: "helen_landmarks", kind: "any-face" },
 ];
 
-/** Whether the shared datasets folder exists. */
-export function datasetsPresent(): boolean {
+/** Whether the shared datasets folder exists, or with `name` that dataset's folder. */
+export function datasetsPresent(name?: string): boolean {
   try {
-    return Deno.statSync(datasetsDir()).isDirectory;
+    return Deno.statSync(name === undefined ? datasetsDir() : `${datasetsDir()}/${name}`).isDirectory;
   } catch {
     return false;
   }
@@ -48,13 +47,11 @@ export async function datasetPhotos(dir: string): Promise<{ path: string; relati
 }
 
 /** Which half of a sorted list: even positions (0, 2, …) choose defaults; odd report. */
-export type Half = "even" | "odd" | "all";
+export type Half = "even" | "odd";
 
-/** Items at even or odd positions of a sorted list, or all of them. */
+/** Items at even or odd positions of a sorted list. */
 export function half<T>(items: readonly T[], which: Half): T[] {
-  if (which === "all") return [...items];
-  const r = which === "even" ? 0 : 1;
-  return items.filter((_, i) => i % 2 === r);
+  return items.filter((_, i) => i % 2 === (which === "even" ? 0 : 1));
 }
 
 /**

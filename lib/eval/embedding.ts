@@ -1,5 +1,5 @@
 /**
- * Measures of the face embedding used by `deno task report` and `deno task tune-embed`:
+ * Measures of the face embedding used by `deno task report` and `deno task tune embed`:
  * nearest-neighbour identification over folds, verification over all pairs (equal error
  * rate), and the open-set protocol (enrol some people, present strangers too).
  *
@@ -26,8 +26,14 @@ export function nearestKfold(faces: readonly Labelled[], folds: readonly Fold[])
   });
 }
 
+/** Distances of every same-person (`genuine`) pair and every different-person pair, sorted. */
+export interface Pairs {
+  readonly genuine: Float64Array;
+  readonly impostor: Float64Array;
+}
+
 /** Distances of every same-person pair and every different-person pair. */
-export function pairDistances(faces: readonly Labelled[]): { genuine: Float64Array; impostor: Float64Array } {
+export function pairDistances(faces: readonly Labelled[]): Pairs {
   const genuine: number[] = [], impostor: number[] = [];
   for (let i = 0; i < faces.length; i++) {
     for (let j = i + 1; j < faces.length; j++) {
@@ -50,10 +56,7 @@ function shareAtMost(sorted: Float64Array, t: number): number {
 }
 
 /** Verification error rates at a threshold ("same" when distance ≤ threshold). */
-export function verificationAt(
-  pairs: { genuine: Float64Array; impostor: Float64Array },
-  threshold: number,
-): { false_accept: number; false_reject: number } {
+export function verificationAt(pairs: Pairs, threshold: number): { false_accept: number; false_reject: number } {
   return {
     false_accept: shareAtMost(pairs.impostor, threshold),
     false_reject: 1 - shareAtMost(pairs.genuine, threshold),
@@ -64,10 +67,7 @@ export function verificationAt(
  * The equal error rate: the threshold where false accepts and false rejects are closest,
  * searched over every genuine distance, and the mean of the two rates there.
  */
-export function equalErrorRate(pairs: { genuine: Float64Array; impostor: Float64Array }): {
-  eer: number;
-  threshold: number;
-} {
+export function equalErrorRate(pairs: Pairs): { eer: number; threshold: number } {
   let best = { gap: Infinity, eer: 1, threshold: 0 };
   for (const t of pairs.genuine) {
     const r = verificationAt(pairs, t);
@@ -78,12 +78,12 @@ export function equalErrorRate(pairs: { genuine: Float64Array; impostor: Float64
 }
 
 /** The open-set split of a set of people: who is enrolled with which photos, and the probes. */
-export interface OpenSetSplit {
-  readonly gallery: readonly Labelled[];
+export interface OpenSetSplit<T extends Labelled = Labelled> {
+  readonly gallery: readonly T[];
   /** Other photos of enrolled people. */
-  readonly known: readonly Labelled[];
+  readonly known: readonly T[];
   /** Every photo of people never enrolled. */
-  readonly strangers: readonly Labelled[];
+  readonly strangers: readonly T[];
 }
 
 /**
@@ -91,10 +91,10 @@ export interface OpenSetSplit {
  * with every other photo of theirs (sorted paths, positions 0, 2, …); the probes are their
  * other photos and every photo of the people not enrolled.
  */
-export function openSetSplit(faces: readonly Labelled[]): OpenSetSplit {
+export function openSetSplit<T extends Labelled>(faces: readonly T[]): OpenSetSplit<T> {
   const people = [...new Set(faces.map((f) => f.label))].sort();
   const enrolled = new Set(people.filter((_, i) => i % 2 === 0));
-  const gallery: Labelled[] = [], known: Labelled[] = [], strangers: Labelled[] = [];
+  const gallery: T[] = [], known: T[] = [], strangers: T[] = [];
   for (const p of people) {
     const photos = faces.filter((f) => f.label === p).sort((a, b) => (a.path < b.path ? -1 : 1));
     if (!enrolled.has(p)) strangers.push(...photos);
@@ -119,13 +119,12 @@ export function openSetAnswers(split: OpenSetSplit): {
   strangers: number[];
 } {
   const match = createMatcher(split.gallery);
-  const near = (f: Labelled) => match(f.embedding);
   return {
     known: split.known.map((f) => {
-      const n = near(f);
-      return { label: n.label!, distance: n.distance, truth: f.label };
+      const { label, distance } = match(f.embedding);
+      return { label: label!, distance, truth: f.label };
     }),
-    strangers: split.strangers.map((f) => near(f).distance),
+    strangers: split.strangers.map((f) => match(f.embedding).distance),
   };
 }
 

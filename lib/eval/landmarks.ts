@@ -25,8 +25,6 @@ export interface AnnotatedFace {
   readonly box?: Box;
   /** The part of the photo around the face (enough for any crop up to 3x the box). */
   readonly region?: Image;
-  /** Where `region` sits in the photo. */
-  readonly offset?: Point;
 }
 
 /** The box around a set of points. */
@@ -77,7 +75,6 @@ export async function loadAnnotated(
       truth: truth.map((t) => ({ x: t.x - rx, y: t.y - ry })),
       box: { ...best, x: best.x - rx, y: best.y - ry },
       region,
-      offset: { x: rx, y: ry },
     });
   }
   return out;

@@ -223,3 +223,41 @@ Deno.test("a cache survives interruptions in a row: torn last lines are cut befo
     await Deno.remove(ds, { recursive: true });
   }
 });
+
+Deno.test("special files: a FIFO, a link to /dev/zero, a 1.5 GB sparse file, a broken link and a link loop are each one line, and the rest of the folder goes on", async () => {
+  const ds = await makeDataset();
+  try {
+    const odd = `${ds}/people/ann`;
+    assert.equal((await new Deno.Command("mkfifo", { args: [`${odd}/pipe.jpg`] }).output()).code, 0);
+    await Deno.symlink("/dev/zero", `${odd}/zero.jpg`);
+    await Deno.symlink(`${odd}/gone.jpg`, `${odd}/broken.jpg`);
+    await Deno.symlink(`${odd}/loop.jpg`, `${odd}/loop.jpg`);
+    await Deno.symlink(odd, `${odd}/again`); // a folder link back to itself
+    const sparse = await Deno.open(`${odd}/huge.jpg`, { write: true, create: true });
+    await sparse.truncate(1_500_000_000);
+    sparse.close();
+    const t0 = performance.now();
+    const detect = await finished(spawnCli(["detect", "people", "--no-landmarks", "--json-out", "d.jsonl"], ds));
+    assert.equal(detect.code, 1, detect.stderr);
+    for (
+      const line of [
+        /pipe\.jpg: not a regular file/,
+        /zero\.jpg: not a regular file/,
+        /huge\.jpg: 1500 MB, over the 256 MB file limit/,
+        /broken\.jpg: file not found/,
+        /loop\.jpg: a symbolic link loop/,
+      ]
+    ) assert.match(detect.stderr, line);
+    // The photos beside them were all read (the folder's 6 photos and its flat image; the text file fails).
+    const lines = (await Deno.readTextFile(`${ds}/d.jsonl`)).trim().split("\n").map((l) => JSON.parse(l));
+    assert.equal(lines.filter((l) => l.faces).length, 7, JSON.stringify(lines.map((l) => l.path)));
+    assert.ok(performance.now() - t0 < 60_000, "nothing blocked");
+    const pre = await finished(spawnCli(["preprocess", "people", "--features", "geometry", "--workers", "1"], ds));
+    assert.equal(pre.code, 1, pre.stderr);
+    // 13 photos: 6 faces, the flat image (no face), the text file and the 5 special files (errors).
+    assert.match(pre.stderr, /13 processed, 0 cached, 1 no face, 6 errors/);
+    assert.match(pre.stderr, /huge\.jpg: 1500 MB, over the 256 MB file limit/);
+  } finally {
+    await Deno.remove(ds, { recursive: true });
+  }
+});

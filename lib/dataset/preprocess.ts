@@ -1,5 +1,7 @@
 import { sha256Hex } from "../_asset.ts";
 import { listImages } from "../image/list_images.ts";
+import { ImageError } from "../image/image_error.ts";
+import { readPhotoBytes } from "../image/read_image.ts";
 import { DEFAULT_FEATURE_SET, featureSet } from "../features/feature_sets.ts";
 import { CacheError, type CacheRecord, CacheWriter, compactCache, readCache } from "./cache.ts";
 import { configDifference } from "../_config.ts";
@@ -166,7 +168,15 @@ async function preprocessLocked(
     // Photos are read and hashed one at a time as workers ask for them (never all in memory).
     const tasks = async function* (): AsyncGenerator<PhotoTask> {
       for (const p of photos) {
-        const bytes = await Deno.readFile(p.path);
+        let bytes: Uint8Array;
+        try {
+          bytes = await readPhotoBytes(p.path, { name: p.relative });
+        } catch (e) {
+          // A link to nowhere, a FIFO, a device: that photo's error; the run goes on.
+          if (!(e instanceof ImageError)) throw e;
+          await done({ path: p.relative, hash: "", label: "", status: "error", reason: e.reason });
+          continue;
+        }
         const hash = await sha256Hex(bytes);
         const known = records.get(p.relative);
         if (known && known.hash === hash) {

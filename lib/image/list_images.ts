@@ -63,16 +63,21 @@ function fileRelative(input: string): string {
   return parts.join("/");
 }
 
-async function walk(root: string, rel: string, out: ListedImage[]): Promise<void> {
+async function walk(root: string, rel: string, out: ListedImage[], seen = new Set<string>()): Promise<void> {
   const dir = rel === "" ? root : `${root}/${rel}`;
+  // A folder reached twice through links (a link to an ancestor) is walked once.
+  const real = await Deno.realPath(dir).catch(() => dir);
+  if (seen.has(real)) return;
+  seen.add(real);
   const entries: Deno.DirEntry[] = [];
   for await (const e of Deno.readDir(dir)) if (!e.name.startsWith(".")) entries.push(e);
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const e of entries) {
     const r = rel === "" ? e.name : `${rel}/${e.name}`;
     let isDir = e.isDirectory;
-    if (e.isSymlink) isDir = (await Deno.stat(`${root}/${r}`)).isDirectory;
-    if (isDir) await walk(root, r, out);
+    // A broken link or a link loop is that entry's problem (reading it says which), not the folder's.
+    if (e.isSymlink) isDir = await Deno.stat(`${root}/${r}`).then((s) => s.isDirectory, () => false);
+    if (isDir) await walk(root, r, out, seen);
     else if (hasImageExtension(e.name)) out.push({ path: `${root}/${r}`, relative: r });
   }
 }

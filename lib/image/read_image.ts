@@ -2,14 +2,23 @@ import type { Image } from "./image.ts";
 import { ImageError } from "./image_error.ts";
 import { decodeImage, type DecodeOptions } from "./decode_image.ts";
 
+/** Default for {@linkcode ReadOptions.maxBytes}: 256 MB, far above any photo within the pixel limit. */
+export const DEFAULT_MAX_BYTES = 256_000_000;
+
+/** Options of {@linkcode readImage}: the decoder's, and a size limit checked before reading. */
+export interface ReadOptions extends DecodeOptions {
+  /** Files larger than this many bytes are refused before they are read. Default {@linkcode DEFAULT_MAX_BYTES}. */
+  readonly maxBytes?: number;
+}
+
 /**
  * Reads and decodes an image file (JPEG, PNG, WebP, PGM/PPM), applying EXIF orientation.
  *
  * @param path A file path or `file:` URL.
- * @param options Pixel limit (see {@linkcode DecodeOptions}); `name` defaults to the path.
+ * @param options Pixel and byte limits (see {@linkcode ReadOptions}); `name` defaults to the path.
  * @returns The decoded, EXIF-oriented image.
- * @throws {ImageError} When the file is missing, unreadable, or not a supported image;
- * the message names the file and the reason.
+ * @throws {ImageError} When the file is missing, not a regular file, over the size limit,
+ * unreadable, or not a supported image; the message names the file and the reason.
  * @example
  * ```ts
  * import { readImage } from "./read_image.ts";
@@ -21,19 +30,39 @@ import { decodeImage, type DecodeOptions } from "./decode_image.ts";
  * }
  * ```
  */
-export async function readImage(path: string | URL, options: DecodeOptions = {}): Promise<Image> {
+export async function readImage(path: string | URL, options: ReadOptions = {}): Promise<Image> {
   const name = options.name ?? (path instanceof URL ? path.href : path);
-  let bytes: Uint8Array;
+  return await decodeImage(await readPhotoBytes(path, { ...options, name }), { ...options, name });
+}
+
+/**
+ * A photo file's bytes, looked at before it is opened: opening a FIFO would wait for a
+ * writer for ever, and a device (a link to /dev/zero) or a huge file would be read whole.
+ *
+ * @param path A file path or `file:` URL.
+ * @param options `maxBytes` and the `name` for messages (default: the path).
+ * @returns The bytes.
+ * @throws {ImageError} When the file is missing, not a regular file, over the size limit or unreadable.
+ */
+export async function readPhotoBytes(path: string | URL, options: ReadOptions = {}): Promise<Uint8Array> {
+  const name = options.name ?? (path instanceof URL ? path.href : path);
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   try {
-    bytes = await Deno.readFile(path);
+    const info = await Deno.stat(path);
+    if (!info.isFile) throw new ImageError(name, "not a regular file (a folder, FIFO, device or socket)");
+    if (info.size > maxBytes) {
+      throw new ImageError(name, `${(info.size / 1e6).toFixed(0)} MB, over the ${maxBytes / 1e6} MB file limit`);
+    }
+    return await Deno.readFile(path);
   } catch (e) {
+    if (e instanceof ImageError) throw e;
     throw new ImageError(name, readFailure(e));
   }
-  return await decodeImage(bytes, { ...options, name });
 }
 
 function readFailure(e: unknown): string {
   if (e instanceof Deno.errors.NotFound) return "file not found";
+  if (e instanceof Deno.errors.FilesystemLoop) return "a symbolic link loop";
   if (e instanceof Deno.errors.PermissionDenied) return "permission denied";
   if (e instanceof Deno.errors.IsADirectory) return "is a directory";
   return `unreadable (${e instanceof Error ? e.message : String(e)})`;

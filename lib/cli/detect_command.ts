@@ -1,10 +1,11 @@
 import { Command, InvalidArgumentError, Option } from "npm:@commander-js/extra-typings@15.1.0";
 import { CASCADES, DEFAULT_DETECTOR_OPTIONS, type DetectorOptions, type Face } from "../detect/detect_faces.ts";
 import { DEFAULT_MAX_PIXELS } from "../image/decode_image.ts";
-import { ImageError } from "../image/image_error.ts";
+import { ImageError, printable } from "../image/image_error.ts";
 import { readImage } from "../image/read_image.ts";
 import { writeFileAtomic } from "../_fs.ts";
 import { writeAnnotated } from "./_draw.ts";
+import { drawProblem, fileOutputProblem } from "./_outputs.ts";
 import { type CliIo, EXIT, listInputs, ms, numberIn } from "./_io.ts";
 import { roundedBox, roundedPoints } from "../_rounded.ts";
 import { DEFAULT_LANDMARKER_OPTIONS, type LandmarkerOptions } from "../landmarks/detect_landmarks.ts";
@@ -133,6 +134,12 @@ function faceJson(f: Face, landmarks?: readonly Point[], embedding?: Float32Arra
 }
 
 async function runDetect(inputs: string[], run: DetectRun, io: CliIo): Promise<number> {
+  const problem = (run.draw !== undefined ? await drawProblem(run.draw, inputs) : undefined) ??
+    (run.jsonOut !== undefined ? await fileOutputProblem("--json-out", run.jsonOut) : undefined);
+  if (problem) {
+    io.stderr(`error: ${problem}`);
+    return EXIT.badArguments;
+  }
   const inputsListed = await listInputs(inputs, io);
   const listed = inputsListed.listed;
   let failed = inputsListed.failed;
@@ -176,9 +183,9 @@ async function runDetect(inputs: string[], run: DetectRun, io: CliIo): Promise<n
         if (!run.json && run.jsonOut === undefined) {
           const kinds = found.map((f) => f.source).join(", ");
           progress.log(
-            `${item.path}: ${found.length} face${found.length === 1 ? "" : "s"}${kinds ? ` (${kinds})` : ""} in ${
-              Math.round(t2 - t0)
-            } ms`,
+            `${printable(item.path)}: ${found.length} face${found.length === 1 ? "" : "s"}${
+              kinds ? ` (${kinds})` : ""
+            } in ${Math.round(t2 - t0)} ms`,
           );
         }
       } catch (e) {

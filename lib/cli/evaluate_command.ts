@@ -1,5 +1,7 @@
 import { Command } from "npm:@commander-js/extra-typings@15.1.0";
-import { readCache } from "../dataset/cache.ts";
+import { CacheError, readCache } from "../dataset/cache.ts";
+import { printable } from "../image/image_error.ts";
+import { LockError } from "../_lock.ts";
 import { configDifference } from "../_config.ts";
 import { evaluationCachePath, preprocessFolder } from "../dataset/preprocess.ts";
 import { type CliIo, EXIT } from "./_io.ts";
@@ -27,6 +29,11 @@ async function runEvaluate(
   o: { model: string; cache?: string; json?: true },
   io: CliIo,
 ): Promise<number> {
+  const info = await Deno.stat(source).catch(() => undefined);
+  if (!info || (!source.endsWith(".cache") && !info.isDirectory)) {
+    io.stderr(`${printable(source)}: ${info ? "not a folder or a .cache file" : "not found"}`);
+    return EXIT.badArguments;
+  }
   const loaded = await loadModelFor(o.model, io);
   if (!loaded) return EXIT.badArguments;
   const model = { classifier: await createClassifier(loaded), pipeline: modelPipelineOptions(loaded.info) };
@@ -72,6 +79,11 @@ async function runEvaluate(
       for (const e of errors) io.stdout(`  wrong: ${e.path} (${e.label}) taken for ${e.predicted ?? "no face"}`);
     }
     return EXIT.ok;
+  } catch (e) {
+    // A corrupt cache, one made with other settings, or one another process holds: the user's to act on.
+    if (!(e instanceof CacheError || e instanceof LockError)) throw e;
+    io.stderr(e.message);
+    return EXIT.badArguments;
   } finally {
     model.classifier.dispose();
   }

@@ -1,6 +1,6 @@
 import { Command, Option } from "npm:@commander-js/extra-typings@15.1.0";
 import { createRecognizer } from "../recognize/recognize.ts";
-import { ImageError } from "../image/image_error.ts";
+import { ImageError, printable } from "../image/image_error.ts";
 import { readImage } from "../image/read_image.ts";
 import { type CliIo, EXIT, listInputs, ms, numberIn } from "./_io.ts";
 import { roundedBox, roundedPoints } from "../_rounded.ts";
@@ -94,7 +94,7 @@ async function runPredict(
               f.runner_up ? `; then ${f.runner_up.label} ${score(f.runner_up.probability, f.runner_up.distance)}` : ""
             })`
           );
-          io.stdout(`${item.path}: ${named.length ? named.join(", ") : "no face"}`);
+          io.stdout(`${printable(item.path)}: ${named.length ? named.join(", ") : "no face"}`);
         }
       } catch (e) {
         if (!(e instanceof ImageError)) throw e;

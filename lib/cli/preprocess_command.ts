@@ -1,4 +1,5 @@
 import { Command, Option } from "npm:@commander-js/extra-typings@15.1.0";
+import { printable } from "../image/image_error.ts";
 import { CacheError, type CacheRecord } from "../dataset/cache.ts";
 import { preprocessFolder } from "../dataset/preprocess.ts";
 import { DEFAULT_FEATURE_SET, FEATURE_SET_NAMES, type FeatureSetName } from "../features/feature_sets.ts";
@@ -7,6 +8,7 @@ import { type CliIo, EXIT, lockTimeoutOption, waitingLine, workersOption } from 
 import { LockError } from "../_lock.ts";
 import { startProgress } from "./_progress.ts";
 import { writeAnnotated } from "./_draw.ts";
+import { drawProblem } from "./_outputs.ts";
 import type { FaceSource } from "../detect/detect_faces.ts";
 
 /**
@@ -55,6 +57,11 @@ async function runPreprocess(
     io.stderr(`${folder}: folder not found`);
     return EXIT.badArguments;
   }
+  const problem = o.draw !== undefined ? await drawProblem(o.draw, [folder]) : undefined;
+  if (problem) {
+    io.stderr(`error: ${problem}`);
+    return EXIT.badArguments;
+  }
   let progress = startProgress(io, 0, false);
   let done = 0;
   const root = folder.replace(/\/+$/, "");
@@ -69,10 +76,12 @@ async function runPreprocess(
       onStart: (total) => (progress = startProgress(io, total, true)),
       onPhoto: async ({ record, cached, total }) => {
         done++;
-        if (!cached && record.status === "error") progress.error(`${root}/${record.path}: ${record.reason}`);
-        else if (!cached && record.status === "no_face") progress.error(`${root}/${record.path}: no face found`);
-        else if (!io.stderrIsTerminal) {
-          progress.log(`${done}/${total} ${record.path}: ${cached ? "cached" : record.status}`);
+        if (!cached && record.status === "error") {
+          progress.error(`${printable(`${root}/${record.path}`)}: ${record.reason}`);
+        } else if (!cached && record.status === "no_face") {
+          progress.error(`${printable(`${root}/${record.path}`)}: no face found`);
+        } else if (!io.stderrIsTerminal) {
+          progress.log(`${done}/${total} ${printable(record.path)}: ${cached ? "cached" : record.status}`);
         }
         progress.tick();
         if (o.draw !== undefined && !cached && record.status === "ok") await draw(o.draw, root, record);

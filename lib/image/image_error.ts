@@ -2,11 +2,15 @@
  * The error every image-reading failure becomes: one line, naming the file and the reason.
  * Batch callers catch it, report it, and go on with the next file.
  *
+ * A file name's control characters are escaped in the message (a name cannot drive the
+ * terminal it is printed on); `path` keeps the name as it is.
+ *
  * @example
  * ```ts
  * import { ImageError } from "./image_error.ts";
  * const e = new ImageError("kanye3.jpg", "truncated JPEG");
  * if (e.message !== "kanye3.jpg: truncated JPEG") throw new Error(e.message);
+ * if (new ImageError("a\x1b[2Jb.jpg", "x").message !== "a\\x1b[2Jb.jpg: x") throw new Error("escaped");
  * ```
  */
 export class ImageError extends Error {
@@ -21,8 +25,19 @@ export class ImageError extends Error {
    * @param reason Why, in a few words, without the file name.
    */
   constructor(path: string, reason: string) {
-    super(`${path}: ${reason}`);
+    super(`${printable(path)}: ${reason}`);
     this.path = path;
     this.reason = reason;
   }
+}
+
+/**
+ * A name as it may be printed: control characters (C0, DEL, C1) as `\xNN` escapes.
+ *
+ * @param name A file name or path.
+ * @returns The name, safe to print on a terminal.
+ */
+export function printable(name: string): string {
+  // deno-lint-ignore no-control-regex
+  return name.replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
 }

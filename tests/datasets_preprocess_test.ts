@@ -11,7 +11,10 @@ import { datasetsDir, datasetTest } from "../lib/eval/datasets.ts";
 datasetTest("preprocess caches features for the 36 face2vec training photos, labelled by file name", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    const s = await preprocessFolder(`${datasetsDir()}/face2vec/train`, { cache: `${dir}/train.cache` });
+    const s = await preprocessFolder(`${datasetsDir()}/face2vec/train`, {
+      cache: `${dir}/train.cache`,
+      features: "geometry",
+    });
     assert.equal(s.labelRule, "filename");
     assert.equal(s.processed, 36);
     assert.equal(s.errors.length, 0);

@@ -127,7 +127,9 @@ export async function preprocessFolder(folder: string, options: PreprocessOption
   const features = featureSet(options.features ?? DEFAULT_FEATURE_SET).name;
   const cachePath = options.cache ?? defaultCachePath(folder, features);
   // One writer at a time per cache: a second run waits, then finds the first's records cached.
-  return await withLock(`${cachePath}.lock`, () => preprocessLocked(folder, cachePath, options), {
+  const slash = cachePath.lastIndexOf("/");
+  const lock = `${cachePath.slice(0, slash + 1)}.${cachePath.slice(slash + 1)}.lock`; // hidden, beside the cache
+  return await withLock(lock, () => preprocessLocked(folder, cachePath, options), {
     timeoutMs: options.lockTimeoutMs,
     onWait: options.onWait,
   });

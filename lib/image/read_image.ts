@@ -49,7 +49,8 @@ export async function readPhotoBytes(path: string | URL, options: ReadOptions = 
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   try {
     const info = await Deno.stat(path);
-    if (!info.isFile) throw new ImageError(name, "not a regular file (a folder, FIFO, device or socket)");
+    if (info.isDirectory) throw new ImageError(name, "is a directory");
+    if (!info.isFile) throw new ImageError(name, "not a regular file (a FIFO, device or socket)");
     if (info.size > maxBytes) {
       throw new ImageError(name, `${(info.size / 1e6).toFixed(0)} MB, over the ${maxBytes / 1e6} MB file limit`);
     }

@@ -261,3 +261,30 @@ Deno.test("special files: a FIFO, a link to /dev/zero, a 1.5 GB sparse file, a b
     await Deno.remove(ds, { recursive: true });
   }
 });
+
+Deno.test("a damaged cache line is refused by preprocess and train naming the line (exit 2); --drop-damaged keeps the rest", async () => {
+  const ds = await makeDataset();
+  try {
+    const cache = `${ds}/d.cache`;
+    const pre = (...extra: string[]) =>
+      finished(
+        spawnCli(["preprocess", "people", "--features", "geometry", "--cache", cache, "--workers", "1", ...extra], ds),
+      );
+    assert.equal((await pre()).code, 1); // the text file
+    const lines = (await Deno.readTextFile(cache)).split("\n");
+    lines[2] = lines[2]!.replace('"status":"ok"', '"status":"ko"'); // its checksum no longer matches
+    await Deno.writeTextFile(cache, lines.join("\n"));
+    for (const run of [pre(), finished(spawnCli(["train", "--cache", cache, "--epochs", "1"], ds))]) {
+      const r = await run;
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, /d\.cache: corrupt cache \(line 3 fails its checksum\): `preprocess --drop-damaged`/);
+    }
+    const fixed = await pre("--drop-damaged");
+    assert.equal(fixed.code, 1, fixed.stderr);
+    assert.match(fixed.stderr, /dropped 1 damaged line\(s\) of .*d\.cache \(3\); their photos were processed again/);
+    assert.match(fixed.stderr, /1 processed, 7 cached/);
+    assert.equal((await readCache(cache))!.records.size, 8);
+  } finally {
+    await Deno.remove(ds, { recursive: true });
+  }
+});

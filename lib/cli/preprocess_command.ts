@@ -29,6 +29,10 @@ export function preprocessCommand(io: CliIo, setExit: (code: number) => void) {
         .choices(["folder", "filename"] as const),
     )
     .addOption(workersOption("parallel workers"))
+    .option(
+      "--drop-damaged",
+      "drop the cache's damaged lines (their photos are processed again) instead of refusing it",
+    )
     .addOption(lockTimeoutOption())
     .option("--draw <dir>", "write annotated copies of the processed photos under DIR, mirroring paths")
     .action(async (folder, o) => {
@@ -45,6 +49,7 @@ async function runPreprocess(
     workers: number;
     draw?: string;
     lockTimeout: number;
+    dropDamaged?: true;
   },
   io: CliIo,
 ): Promise<number> {
@@ -72,6 +77,7 @@ async function runPreprocess(
       labels: o.labels,
       workers: o.workers,
       lockTimeoutMs: o.lockTimeout * 1000,
+      dropDamaged: o.dropDamaged,
       onWait: (holder) => io.stderr(waitingLine(`${o.cache ?? "the cache"}`, holder)),
       onStart: (total) => (progress = startProgress(io, total, true)),
       onPhoto: async ({ record, cached, total }) => {
@@ -91,6 +97,13 @@ async function runPreprocess(
     const s = summary;
     if (s.removed.length > 0) {
       io.stderr(`dropped ${s.removed.length} photo(s) no longer in the folder: ${s.removed.join(", ")}`);
+    }
+    if (s.droppedLines.length > 0) {
+      io.stderr(
+        `dropped ${s.droppedLines.length} damaged line(s) of ${s.cache} (${
+          s.droppedLines.join(", ")
+        }); their photos were processed again`,
+      );
     }
     if (s.recoveredPartialLine) {
       io.stderr(`note: the previous run was interrupted; its last, incomplete record was dropped`);

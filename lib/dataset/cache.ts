@@ -17,6 +17,8 @@
  * @module
  */
 
+import { EMBEDDING_SIZE } from "../embed/embed_faces.ts";
+import { FEATURE_SETS } from "../features/feature_sets.ts";
 import { writeFileAtomic } from "../_fs.ts";
 import { crc32With } from "../_crc.ts";
 
@@ -60,6 +62,8 @@ export interface Cache {
   readonly records: Map<string, CacheRecord>;
   /** True when an incomplete last line (an interrupted write) was dropped while reading. */
   readonly droppedPartialLine: boolean;
+  /** Line numbers (1-based) of damaged lines dropped with `dropDamaged` (absent: none). */
+  readonly droppedLines?: readonly number[];
 }
 
 /** A cache file that cannot be used; the message names the file and the reason. */
@@ -90,35 +94,88 @@ export function cacheLine(value: unknown): string {
   return `${crc32(json).toString(16).padStart(8, "0")} ${json}\n`;
 }
 
+/** Options of {@linkcode parseCache} and {@linkcode readCache}. */
+export interface ParseCacheOptions {
+  /**
+   * Drop complete lines that fail their checksum or their field checks, and keep the rest
+   * (their line numbers are in `droppedLines`), instead of refusing the cache. Default false.
+   */
+  readonly dropDamaged?: boolean;
+}
+
+/** The largest finite float32. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+
 /**
- * Parses a cache file's text.
+ * Why a record's fields cannot be used (undefined when they can): types, finite numbers,
+ * 68 landmarks, and vectors of the lengths the cache's feature set gives.
+ */
+function recordProblem(
+  r: Record<string, unknown>,
+  lengths: { features?: number; embedding: number },
+): string | undefined {
+  // Finite as float32, which is what features and embeddings become (1e39 would be Infinity).
+  const finite = (v: unknown) => typeof v === "number" && Math.abs(v) <= FLOAT32_MAX;
+  const vector = (v: unknown, n: number | undefined) =>
+    Array.isArray(v) && (n === undefined || v.length === n) && v.every(finite);
+  if (typeof r.path !== "string" || r.path === "") return "no path";
+  if (typeof r.hash !== "string" || typeof r.label !== "string") return "no hash or label";
+  if (r.status !== "ok" && r.status !== "no_face" && r.status !== "error") return `status ${JSON.stringify(r.status)}`;
+  if (r.status !== "ok") return undefined;
+  const box = r.box as Record<string, unknown> | undefined;
+  if (!box || !["x", "y", "width", "height"].every((k) => finite(box[k]))) return "box is not four finite numbers";
+  if (!Array.isArray(r.landmarks) || r.landmarks.length !== 68 || !r.landmarks.every((p) => vector(p, 2))) {
+    return "landmarks are not 68 finite points";
+  }
+  if (!vector(r.features, lengths.features)) {
+    return `features are not ${lengths.features ?? "a list of"} finite numbers`;
+  }
+  if (r.embedding !== undefined && !vector(r.embedding, lengths.embedding)) {
+    return `embedding is not ${lengths.embedding} finite numbers`;
+  }
+  return undefined;
+}
+
+/**
+ * Parses a cache file's text, checking every line's checksum and every record's fields.
  *
  * @param text The file's contents.
  * @param file The file name, for errors.
+ * @param options Whether damaged lines are dropped instead of refused.
  * @returns The configuration and the live records.
- * @throws {CacheError} For a missing or foreign header, or a line other than the last that
- * fails its checksum or does not parse.
+ * @throws {CacheError} For a missing or foreign header, or (unless `dropDamaged`) a line
+ * other than the last that fails its checksum, does not parse or has a bad field; the
+ * message names the file and the line.
  */
-export function parseCache(text: string, file: string): Cache {
+export function parseCache(text: string, file: string, options: ParseCacheOptions = {}): Cache {
   if (text.trim() === "") throw new CacheError(`${file}: empty cache file (no header)`);
   const lines = text.split("\n");
   const complete = text.endsWith("\n");
   if (complete) lines.pop();
   let droppedPartialLine = false;
+  const droppedLines: number[] = [];
   let config: Record<string, unknown> | undefined;
+  let lengths = { features: undefined as number | undefined, embedding: EMBEDDING_SIZE };
   const records = new Map<string, CacheRecord>();
+  const damaged = (i: number, why: string) => {
+    if (options.dropDamaged && i > 0) return droppedLines.push(i + 1);
+    throw new CacheError(
+      `${file}: corrupt cache (line ${
+        i + 1
+      } ${why}): \`preprocess --drop-damaged\` drops such lines and keeps the rest`,
+    );
+  };
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
     const value = checkedJson(line);
     if (value === undefined) {
-      // Only the very last line may be damaged: the write a crash interrupted.
-      if (i === lines.length - 1 && i > 0) {
+      // The very last line may be the write a crash interrupted.
+      if (i === lines.length - 1 && i > 0 && !complete) {
         droppedPartialLine = true;
         break;
       }
-      throw new CacheError(
-        `${file}: corrupt cache (line ${i + 1} fails its checksum): delete it or use another --cache`,
-      );
+      damaged(i, "fails its checksum");
+      continue;
     }
     if (i === 0) {
       const h = value as { format?: unknown; version?: unknown; config?: unknown };
@@ -127,15 +184,25 @@ export function parseCache(text: string, file: string): Cache {
         throw new CacheError(`${file}: cache format version ${h.version}, this Face2Vec reads ${CACHE_FORMAT.version}`);
       }
       config = (h.config ?? {}) as Record<string, unknown>;
+      const name = (config.features as { name?: unknown } | undefined)?.name;
+      if (name !== undefined) {
+        const set = (FEATURE_SETS as Readonly<Record<string, { length: number }>>)[String(name)];
+        if (!set) throw new CacheError(`${file}: line 1: unknown feature set ${JSON.stringify(name)}`);
+        lengths = { ...lengths, features: set.length };
+      }
       continue;
     }
     const r = value as CacheRecord & { removed?: boolean };
-    if (typeof r.path !== "string") throw new CacheError(`${file}: corrupt cache (line ${i + 1} has no path)`);
-    if (r.removed) records.delete(r.path);
+    if (r.removed === true && typeof r.path === "string") {
+      records.delete(r.path);
+      continue;
+    }
+    const problem = recordProblem(r as unknown as Record<string, unknown>, lengths);
+    if (problem) damaged(i, `has a bad record: ${problem}`);
     else records.set(r.path, r);
   }
   if (!config) throw new CacheError(`${file}: empty cache file (no header)`);
-  return { config, records, droppedPartialLine };
+  return { config, records, droppedPartialLine, droppedLines };
 }
 
 function checkedJson(line: string): unknown {
@@ -151,9 +218,11 @@ function checkedJson(line: string): unknown {
 /**
  * Reads a cache file; undefined when it does not exist.
  *
+ * @param file The cache file.
+ * @param options Whether damaged lines are dropped instead of refused.
  * @throws {CacheError} As {@linkcode parseCache}.
  */
-export async function readCache(file: string): Promise<Cache | undefined> {
+export async function readCache(file: string, options: ParseCacheOptions = {}): Promise<Cache | undefined> {
   let text: string;
   try {
     text = await Deno.readTextFile(file);
@@ -161,7 +230,7 @@ export async function readCache(file: string): Promise<Cache | undefined> {
     if (e instanceof Deno.errors.NotFound) return undefined;
     throw new CacheError(`${file}: unreadable cache (${e instanceof Error ? e.message : e})`);
   }
-  return parseCache(text, file);
+  return parseCache(text, file, options);
 }
 
 /**

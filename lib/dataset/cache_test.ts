@@ -9,8 +9,9 @@ const rec = (path: string, extra: Partial<CacheRecord> = {}): CacheRecord => ({
   label: path.split("/")[0]!,
   status: "ok",
   box: { x: 1.5, y: 2, width: 30, height: 30.25 },
-  landmarks: [[1, 2], [3.125, 4]],
-  features: [0.1, -0.25, 1e-7],
+  // A geometry record's shape: 68 landmarks, 3 x 68 features.
+  landmarks: Array.from({ length: 68 }, (_, i) => [1 + i, 2 + i / 8] as [number, number]),
+  features: Array.from({ length: 204 }, (_, i) => (i % 7) / 7 - 0.25),
   ...extra,
 });
 
@@ -76,3 +77,40 @@ function crc32Line(v: unknown): string {
   const json = JSON.stringify(v);
   return `${crc32(json).toString(16).padStart(8, "0")} ${json}\n`;
 }
+
+Deno.test("a record with a bad field is refused naming the line, or dropped with dropDamaged, keeping the rest", () => {
+  const header = crc32Line({ format: "face2vec-cache", version: 1, config });
+  const bad: [string, CacheRecord, RegExp][] = [
+    [
+      "1e39",
+      rec("a/2.jpg", { features: rec("x").features!.map((v, i) => (i === 3 ? 1e39 : v)) }),
+      /features are not 204 finite numbers/,
+    ],
+    ["short", rec("a/2.jpg", { features: [0.5, 0.5] }), /features are not 204 finite numbers/],
+    [
+      "strings",
+      rec("a/2.jpg", { embedding: Array(128).fill("x") as unknown as number[] }),
+      /embedding is not 128 finite numbers/,
+    ],
+    ["landmarks", rec("a/2.jpg", { landmarks: [[1, 2]] }), /landmarks are not 68 finite points/],
+    ["status", rec("a/2.jpg", { status: "great" as "ok" }), /status "great"/],
+  ];
+  for (const [what, r, message] of bad) {
+    const text = header + crc32Line(rec("a/1.jpg")) + crc32Line(r) + crc32Line(rec("b/1.jpg"));
+    assert.throws(
+      () => parseCache(text, "c.cache"),
+      (e: unknown) =>
+        e instanceof CacheError && /c\.cache: corrupt cache \(line 3 has a bad record: /.test(e.message) &&
+        message.test(e.message),
+      what,
+    );
+    const kept = parseCache(text, "c.cache", { dropDamaged: true });
+    assert.deepEqual([...kept.records.keys()], ["a/1.jpg", "b/1.jpg"], what);
+    assert.deepEqual(kept.droppedLines, [3]);
+  }
+  // A complete line that fails its checksum is damage, not a torn write: refused, or dropped when asked.
+  const flipped = crc32Line(rec("a/2.jpg")).replace('"ok"', '"ko"');
+  const text = header + crc32Line(rec("a/1.jpg")) + flipped;
+  assert.throws(() => parseCache(text, "c.cache"), /line 3 fails its checksum/);
+  assert.deepEqual(parseCache(text, "c.cache", { dropDamaged: true }).droppedLines, [3]);
+});

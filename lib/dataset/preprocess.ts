@@ -22,6 +22,8 @@ export interface PreprocessOptions extends PipelineOptions {
   readonly onPhoto?: (event: { record: CacheRecord; cached: boolean; total: number }) => void | Promise<void>;
   /** Called before any photo with the number of photos found. */
   readonly onStart?: (total: number) => void;
+  /** Drop the old cache's damaged lines (their photos are processed again) instead of refusing it. Default false. */
+  readonly dropDamaged?: boolean;
   /** How long to wait for another writer of the same cache, in ms. Default 60 000. */
   readonly lockTimeoutMs?: number;
   /** Called once when another process is writing the cache, before waiting for it. */
@@ -49,6 +51,8 @@ export interface PreprocessSummary {
   readonly labels: Readonly<Record<string, number>>;
   /** True when the previous run was interrupted mid-write (its last partial line was dropped). */
   readonly recoveredPartialLine: boolean;
+  /** Damaged lines of the old cache dropped with `dropDamaged` (1-based line numbers); their photos were processed again. */
+  readonly droppedLines: readonly number[];
 }
 
 /** The default cache path for a folder and feature set. */
@@ -145,7 +149,7 @@ async function preprocessLocked(
   const labelRule = options.labels ?? detectLabelRule(photos.map((p) => p.relative));
   const { settings, features: recorded } = await pipelineSettings(options);
   const config = { ...settings, features: recorded, labels: labelRule };
-  const old = await readCache(cachePath);
+  const old = await readCache(cachePath, { dropDamaged: options.dropDamaged });
   if (old) {
     // The feature set first: a cache of another set differs in many settings, and its name says why.
     const diff = configDifference(old.config.features, config.features, "features") ??
@@ -224,6 +228,7 @@ async function preprocessLocked(
     removed,
     labels: Object.fromEntries(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : 1))),
     recoveredPartialLine: old?.droppedPartialLine ?? false,
+    droppedLines: old?.droppedLines ?? [],
   };
 }
 

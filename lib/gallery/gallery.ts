@@ -174,7 +174,8 @@ export function parseGallery(text: string, file: string, length?: number): Galle
     }
     if (typeof entry.path !== "string") throw new TypeError(`${at}.path: not a string`);
     const v = entry.embedding;
-    if (!Array.isArray(v) || !v.every((x) => typeof x === "number" && Number.isFinite(x))) {
+    // Finite as float32, which is what they become (1e39 would be Infinity).
+    if (!Array.isArray(v) || !v.every((x) => typeof x === "number" && Math.abs(x) <= 3.4028234663852886e38)) {
       throw new TypeError(`${at}.embedding: not an array of finite numbers`);
     }
     size ??= v.length;

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { rejectsModelError } from "./_test_util.ts";
-import { planTraining, trainModel } from "./train_model.ts";
+import { planTraining, saveKeepingEnrolled, trainModel } from "./train_model.ts";
 import { seededRandom } from "./folds.ts";
-import { saveModel } from "./model.ts";
+import { loadModel, saveModel } from "./model.ts";
 import { DEFAULT_NETWORK, networkFor } from "./network.ts";
 import type { Cache, CacheRecord } from "../dataset/cache.ts";
 import { FEATURE_SETS, type FeatureSetName } from "../features/feature_sets.ts";
@@ -217,5 +217,25 @@ Deno.test("planTraining() refuses a record whose features are not finite float32
       droppedPartialLine: false,
     };
     await assert.rejects(planTraining(cache), (e: unknown) => e instanceof RangeError && message.test(e.message));
+  }
+});
+
+Deno.test("saveKeepingEnrolled() keeps faces enrolled into the model it replaces, only when both take the same embeddings", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const cache = cacheOf("embedding", { ada: 2, bob: 2 });
+    const { model } = await trainModel(cache, await planTraining(cache, { folds: 0 }), { epochs: 1 });
+    // The old model: the same settings, with someone enrolled who is not in the cache.
+    const carol = { label: "carol", path: "elsewhere/carol.jpg", embedding: new Float32Array(128).fill(0.1) };
+    await saveModel(dir, { ...model, gallery: [...model.gallery, carol] });
+    assert.equal(await saveKeepingEnrolled(dir, model), 1);
+    const saved = await loadModel(dir);
+    assert.deepEqual(saved.gallery.map((e) => e.label).sort(), ["ada", "ada", "bob", "bob", "carol"]);
+    // Another pipeline: nothing is carried over (its embeddings would not compare).
+    await saveModel(dir, { ...model, info: { ...model.info, pipeline: { other: true } }, gallery: [carol] });
+    assert.equal(await saveKeepingEnrolled(dir, model), 0);
+    assert.equal((await loadModel(dir)).gallery.length, 4);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });

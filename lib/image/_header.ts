@@ -6,7 +6,7 @@
  */
 
 /** Formats the decoder reads. */
-export type Format = "jpeg" | "png" | "webp" | "pnm";
+export type Format = "jpeg" | "png" | "webp" | "pnm" | "gif" | "bmp" | "tiff";
 
 /** What the header says. */
 export interface Header {
@@ -15,8 +15,12 @@ export interface Header {
   readonly height: number;
   /** True when the stored pixels are grayscale (JPEG with 1 component, gray PNG, PGM). */
   readonly gray: boolean;
-  /** EXIF orientation 1–8 (1 when absent or not JPEG). */
+  /** EXIF orientation 1–8 (1 when absent or not JPEG/TIFF). */
   readonly orientation: number;
+  /** JPEG only: true for a 4-component (CMYK or YCCK) JPEG. */
+  readonly cmyk?: boolean;
+  /** WebP only: true when the file is animated (VP8X animation flag). */
+  readonly animated?: boolean;
 }
 
 /** A reason a file is refused; the caller prefixes the file name. */
@@ -38,6 +42,42 @@ const HEIF_BRANDS = new Set([
 ]);
 
 /**
+ * Names the image format whose signature starts `b`, for files without an extension:
+ * supported ones and those refused with a reason (HEIC, AVIF, JPEG XL).
+ *
+ * @param b The file's first bytes (16 are enough).
+ * @returns A format name such as `"jpeg"`, `"gif"` or `"HEIC/HEIF"`, or undefined when no image signature matches.
+ */
+export function sniffImage(b: Uint8Array): string | undefined {
+  if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return "jpeg";
+  if (b.length >= 8 && b[0] === 0x89 && ascii(b, 1, 4) === "PNG") return "png";
+  if (b.length >= 12 && ascii(b, 0, 4) === "RIFF" && ascii(b, 8, 12) === "WEBP") return "webp";
+  if (b.length >= 6 && (ascii(b, 0, 6) === "GIF87a" || ascii(b, 0, 6) === "GIF89a")) return "gif";
+  if (b.length >= 4 && (ascii(b, 0, 4) === "II*\0" || ascii(b, 0, 4) === "MM\0*")) return "tiff";
+  // "BM" alone is too weak for an extensionless file: also require a known DIB header size.
+  if (b.length >= 18 && ascii(b, 0, 2) === "BM" && [12, 40, 52, 56, 64, 108, 124].includes(le32(b, 14))) return "bmp";
+  if (
+    b.length >= 3 && b[0] === 0x50 && "2356".includes(String.fromCharCode(b[1] ?? 0)) &&
+    /\s/.test(String.fromCharCode(b[2] ?? 0))
+  ) {
+    return "pnm";
+  }
+  return unsupportedImage(b);
+}
+
+/** The name of an image format we recognise but do not decode, or undefined. */
+function unsupportedImage(b: Uint8Array): string | undefined {
+  if (b.length >= 12 && ascii(b, 4, 8) === "ftyp") {
+    const brand = ascii(b, 8, 12);
+    if (HEIF_BRANDS.has(brand)) return "HEIC/HEIF";
+    if (brand === "avif" || brand === "avis") return "AVIF";
+  }
+  if (b.length >= 2 && b[0] === 0xff && b[1] === 0x0a) return "JPEG XL";
+  if (b.length >= 12 && be32(b, 0) === 12 && ascii(b, 4, 8) === "JXL " && be32(b, 8) === 0x0d0a870a) return "JPEG XL";
+  return undefined;
+}
+
+/**
  * Sniffs the format from magic bytes (never from the file extension) and reads the header.
  * @throws {HeaderError} For empty, unknown, unsupported or truncated headers.
  */
@@ -49,16 +89,11 @@ export function readHeader(b: Uint8Array): Header {
   if (b.length >= 2 && b[0] === 0x50 && b[1] !== undefined && "2356".includes(String.fromCharCode(b[1]))) {
     return pnmHeader(b).header;
   }
-  if (b.length >= 12 && ascii(b, 4, 8) === "ftyp") {
-    const brand = ascii(b, 8, 12);
-    if (HEIF_BRANDS.has(brand)) throw new HeaderError("HEIC/HEIF not supported: convert to JPEG");
-    if (brand === "avif" || brand === "avis") throw new HeaderError("AVIF not supported: convert to JPEG");
-  }
-  if (ascii(b, 0, 4) === "GIF8") throw new HeaderError("GIF not supported: convert to PNG or JPEG");
-  if (ascii(b, 0, 2) === "BM") throw new HeaderError("BMP not supported: convert to PNG or JPEG");
-  if (ascii(b, 0, 4) === "II*\0" || ascii(b, 0, 4) === "MM\0*") {
-    throw new HeaderError("TIFF not supported: convert to PNG or JPEG");
-  }
+  if (b.length >= 6 && (ascii(b, 0, 6) === "GIF87a" || ascii(b, 0, 6) === "GIF89a")) return gifHeader(b);
+  if (b.length >= 2 && ascii(b, 0, 2) === "BM") return bmpHeader(b);
+  if (b.length >= 4 && (ascii(b, 0, 4) === "II*\0" || ascii(b, 0, 4) === "MM\0*")) return tiffHeader(b);
+  const unsupported = unsupportedImage(b);
+  if (unsupported !== undefined) throw new HeaderError(`${unsupported} not supported: convert to JPEG`);
   throw new HeaderError("not an image (unknown format)");
 }
 
@@ -67,6 +102,61 @@ function be16(b: Uint8Array, i: number): number {
 }
 function be32(b: Uint8Array, i: number): number {
   return (be16(b, i) * 65536) + be16(b, i + 2);
+}
+function le16(b: Uint8Array, i: number): number {
+  return (b[i] ?? 0) | ((b[i + 1] ?? 0) << 8);
+}
+function le32(b: Uint8Array, i: number): number {
+  return le16(b, i) + le16(b, i + 2) * 65536;
+}
+
+/** GIF: the logical screen size (the canvas every frame is drawn on). */
+function gifHeader(b: Uint8Array): Header {
+  if (b.length < 14) throw new HeaderError("truncated GIF");
+  return { format: "gif", width: le16(b, 6), height: le16(b, 8), gray: false, orientation: 1 };
+}
+
+/** BMP: size from the DIB header (a negative height means rows stored top-down). */
+function bmpHeader(b: Uint8Array): Header {
+  if (b.length < 26) throw new HeaderError("truncated BMP");
+  const dib = le32(b, 14);
+  let width: number, height: number;
+  if (dib === 12) {
+    width = le16(b, 18);
+    height = le16(b, 20);
+  } else if (dib >= 40) {
+    width = le32(b, 18) | 0;
+    height = Math.abs(le32(b, 22) | 0);
+  } else {
+    throw new HeaderError(`corrupt BMP (DIB header size ${dib})`);
+  }
+  if (width < 0) throw new HeaderError(`corrupt BMP (width ${width})`);
+  return { format: "bmp", width, height, gray: false, orientation: 1 };
+}
+
+/** TIFF: ImageWidth (256), ImageLength (257), PhotometricInterpretation (262) and Orientation (274) of the first IFD. */
+function tiffHeader(b: Uint8Array): Header {
+  const little = b[0] === 0x49;
+  const u16 = (i: number) => little ? le16(b, i) : be16(b, i);
+  const u32 = (i: number) => little ? le32(b, i) : be32(b, i);
+  if (b.length < 8) throw new HeaderError("truncated TIFF");
+  const ifd = u32(4);
+  if (ifd + 2 > b.length) throw new HeaderError("truncated TIFF (no image directory)");
+  const n = u16(ifd);
+  if (ifd + 2 + n * 12 > b.length) throw new HeaderError("truncated TIFF (image directory cut short)");
+  let width = -1, height = -1, orientation = 1, photometric = 2;
+  for (let k = 0; k < n; k++) {
+    const e = ifd + 2 + k * 12;
+    const tag = u16(e);
+    const type = u16(e + 2);
+    const value = type === 3 ? u16(e + 8) : type === 4 ? u32(e + 8) : -1;
+    if (tag === 256) width = value;
+    else if (tag === 257) height = value;
+    else if (tag === 262) photometric = value;
+    else if (tag === 274 && value >= 1 && value <= 8) orientation = value;
+  }
+  if (width < 0 || height < 0) throw new HeaderError("corrupt TIFF (no ImageWidth/ImageLength)");
+  return { format: "tiff", width, height, gray: photometric === 0 || photometric === 1, orientation };
 }
 
 function jpegHeader(b: Uint8Array): Header {
@@ -96,7 +186,7 @@ function jpegHeader(b: Uint8Array): Header {
       const width = be16(b, seg + 3);
       const components = b[seg + 5] ?? 0;
       if (!hasEndOfImage(b, seg)) throw new HeaderError("truncated JPEG (no end-of-image marker)");
-      return { format: "jpeg", width, height, gray: components === 1, orientation };
+      return { format: "jpeg", width, height, gray: components === 1, orientation, cmyk: components === 4 };
     }
     if (m === 0xd9 || m === 0xda) break;
     i += 2 + len;
@@ -158,6 +248,7 @@ function webpHeader(b: Uint8Array): Header {
   const le16 = (i: number) => (b[i] ?? 0) | ((b[i + 1] ?? 0) << 8);
   const le24 = (i: number) => le16(i) | ((b[i + 2] ?? 0) << 16);
   let width: number, height: number;
+  let animated = false;
   if (chunk === "VP8 ") {
     width = le16(26) & 0x3fff;
     height = le16(28) & 0x3fff;
@@ -168,10 +259,11 @@ function webpHeader(b: Uint8Array): Header {
   } else if (chunk === "VP8X") {
     width = le24(24) + 1;
     height = le24(27) + 1;
+    animated = ((b[20] ?? 0) & 0x02) !== 0;
   } else {
     throw new HeaderError(`corrupt WebP (unknown chunk ${JSON.stringify(chunk)})`);
   }
-  return { format: "webp", width, height, gray: false, orientation: 1 };
+  return { format: "webp", width, height, gray: false, orientation: 1, animated };
 }
 
 /** Header of a PNM (P2/P3 ASCII, P5/P6 binary) plus where its pixel data starts. */

@@ -2,6 +2,7 @@ import type { Image } from "./image.ts";
 import { ImageError } from "./image_error.ts";
 import { type Header, HeaderError, pnmHeader, readHeader } from "./_header.ts";
 import { orientImage } from "./orient_image.ts";
+import { decodeBmp, decodeCmykJpeg, decodeGif, decodeTiff, firstWebpFrame, type Rgba } from "./_formats.ts";
 
 /** Options for {@linkcode decodeImage}. */
 export interface DecodeOptions {
@@ -18,15 +19,16 @@ export interface DecodeOptions {
 export const DEFAULT_MAX_PIXELS = 40_000_000;
 
 /**
- * Decodes a JPEG, PNG, WebP or PNM (PGM/PPM, binary or ASCII) image from its bytes, and
- * applies the JPEG EXIF orientation. The format is sniffed from the bytes, never from a
- * file name. Gray sources give a 1-channel image, colour sources 3 channels (alpha is
- * dropped).
+ * Decodes a JPEG (including CMYK/YCCK), PNG, WebP (an animated one's first frame), GIF (first
+ * frame), BMP, TIFF (first page) or PNM (PGM/PPM, binary or ASCII) image from its bytes, and
+ * applies the JPEG or TIFF orientation tag. The format is sniffed from the bytes, never from a
+ * file name, and the size is read from the header before any pixel is decoded. Gray sources
+ * give a 1-channel image, colour sources 3 channels (alpha is dropped).
  *
  * @param bytes The file's contents.
  * @param options Pixel limit and the name used in errors.
  * @returns The decoded, EXIF-oriented image.
- * @throws {ImageError} For empty, truncated, corrupt, unsupported (HEIC, GIF, 16-bit),
+ * @throws {ImageError} For empty, truncated, corrupt, unsupported (HEIC, AVIF, JPEG XL, 16-bit PNG),
  * zero-sized or over-limit images; the message names the file and the reason.
  * @example
  * ```ts
@@ -57,7 +59,7 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}
   }
   let image: Image;
   try {
-    image = header.format === "pnm" ? decodePnm(bytes) : await decodeWithCodec(bytes, header);
+    image = header.format === "pnm" ? decodePnm(bytes) : await decodeWithCodec(bytes, header, maxPixels);
   } catch (e) {
     if (e instanceof HeaderError) throw new ImageError(name, e.message);
     const why = e instanceof Error ? e.message : String(e);
@@ -69,17 +71,22 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}
   return orientImage(image, header.orientation);
 }
 
-interface Rgba {
-  readonly width: number;
-  readonly height: number;
-  readonly data: ArrayLike<number>;
-}
-
-async function decodeWithCodec(bytes: Uint8Array, header: Header): Promise<Image> {
+async function decodeWithCodec(bytes: Uint8Array, header: Header, maxPixels: number): Promise<Image> {
   // Codecs are imported on first use: a PGM-only run never loads the JPEG WASM.
   const buffer = bytes.slice().buffer;
   let rgba: Rgba;
-  if (header.format === "jpeg") {
+  if (header.format === "gif") {
+    rgba = await decodeGif(bytes);
+  } else if (header.format === "bmp") {
+    rgba = decodeBmp(bytes);
+  } else if (header.format === "tiff") {
+    rgba = await decodeTiff(bytes);
+  } else if (header.format === "jpeg" && header.cmyk) {
+    // The WASM decoder reads gray and YCbCr only; jpeg-js converts CMYK and YCCK to RGB.
+    rgba = await decodeCmykJpeg(bytes, maxPixels);
+  } else if (header.format === "webp" && header.animated) {
+    rgba = await decodeAnimatedWebp(bytes, header);
+  } else if (header.format === "jpeg") {
     const { default: decode } = await import("npm:@jsquash/jpeg@1.6.0/decode.js");
     // preserveOrientation=false: raw stored pixels; orientImage applies the EXIF tag.
     rgba = await decode(buffer, { preserveOrientation: false });
@@ -91,6 +98,22 @@ async function decodeWithCodec(bytes: Uint8Array, header: Header): Promise<Image
     rgba = await decode(buffer);
   }
   return fromRgba(rgba, header.gray);
+}
+
+/** The first frame of an animated WebP, drawn at its offset on the (white) canvas. */
+async function decodeAnimatedWebp(bytes: Uint8Array, header: Header): Promise<Rgba> {
+  const frame = firstWebpFrame(bytes);
+  const { default: decode } = await import("npm:@jsquash/webp@1.5.0/decode.js");
+  const f: Rgba = await decode(frame.still.slice().buffer);
+  if (frame.x === 0 && frame.y === 0 && f.width === header.width && f.height === header.height) return f;
+  const data = new Uint8Array(header.width * header.height * 4).fill(255);
+  for (let y = 0; y < f.height && frame.y + y < header.height; y++) {
+    for (let x = 0; x < f.width && frame.x + x < header.width; x++) {
+      const s = (y * f.width + x) * 4, d = ((frame.y + y) * header.width + frame.x + x) * 4;
+      for (let c = 0; c < 4; c++) data[d + c] = f.data[s + c] ?? 0;
+    }
+  }
+  return { width: header.width, height: header.height, data };
 }
 
 function fromRgba(src: Rgba, gray: boolean): Image {

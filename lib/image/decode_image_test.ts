@@ -131,7 +131,9 @@ Deno.test("decodeImage() refuses broken and unsupported files with a one-line re
   assert.equal(await refusal(new TextEncoder().encode("hello, I am a text file")), "not an image (unknown format)");
   const heic = new Uint8Array([0, 0, 0, 24, ...new TextEncoder().encode("ftypheic"), 0, 0, 0, 0]);
   assert.equal(await refusal(heic, "IMG_0001.HEIC"), "HEIC/HEIF not supported: convert to JPEG");
-  assert.equal(await refusal(new TextEncoder().encode("GIF89a....")), "GIF not supported: convert to PNG or JPEG");
+  assert.equal(await refusal(new TextEncoder().encode("GIF89a....")), "truncated GIF");
+  const jxl = new Uint8Array([0, 0, 0, 12, ...new TextEncoder().encode("JXL "), 0x0d, 0x0a, 0x87, 0x0a, 0, 0]);
+  assert.equal(await refusal(jxl, "x.jxl"), "JPEG XL not supported: convert to JPEG");
   assert.equal(await refusal(new TextEncoder().encode("P5 0 10 255\n")), "zero-sized image (0x10)");
   // The PPM header "P6\n# made by a test\n4 4\n255\n" is 28 bytes: 12 of the 48 pixel bytes remain.
   assert.equal(await refusal(pnmOf(quadrants(4, 4)).subarray(0, 40)), "truncated PNM (12 of 48 pixel bytes)");

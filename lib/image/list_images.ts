@@ -1,15 +1,24 @@
+import { sniffImage } from "./_header.ts";
+
 /** File extensions (lower case) treated as photos when walking folders. Unsupported ones are listed too, so that each is reported with its reason instead of being skipped silently. */
 export const IMAGE_EXTENSIONS: readonly string[] = [
   ".jpg",
   ".jpeg",
+  ".jfif",
   ".png",
   ".webp",
+  ".gif",
+  ".bmp",
+  ".dib",
+  ".tif",
+  ".tiff",
   ".pgm",
   ".ppm",
   ".pnm",
   ".heic",
   ".heif",
   ".avif",
+  ".jxl",
 ];
 
 /** One photo found by {@linkcode listImages}. */
@@ -26,8 +35,11 @@ export interface ListedImage {
 /**
  * Expands files and folders into the photos to process: folders are walked recursively in
  * sorted order (by code point, so runs are reproducible), keeping files whose extension is
- * an image's (case-insensitive: `.JPG` counts); files named directly are kept whatever
- * their extension. Hidden entries (a leading dot) inside folders are skipped.
+ * an image's (case-insensitive: `.JPG` counts) and regular files without an extension whose
+ * leading bytes are an image signature (a GIF named `subject01`); files with other extensions
+ * are ignored. Unsupported images (HEIC, AVIF, JPEG XL) are kept, so that the run reports each.
+ * Files named directly are kept whatever their extension. Hidden entries (a leading dot)
+ * inside folders are skipped.
  *
  * @param inputs Files and folders.
  * @returns The photos, folder contents in sorted order, inputs in the order given.
@@ -79,6 +91,32 @@ async function walk(root: string, rel: string, out: ListedImage[], seen = new Se
     if (e.isSymlink) isDir = await Deno.stat(`${root}/${r}`).then((s) => s.isDirectory, () => false);
     if (isDir) await walk(root, r, out, seen);
     else if (hasImageExtension(e.name)) out.push({ path: `${root}/${r}`, relative: r });
+    else if (!e.name.includes(".") && await hasImageSignature(`${root}/${r}`)) {
+      out.push({ path: `${root}/${r}`, relative: r });
+    }
+  }
+}
+
+/** Whether a regular file's first bytes are an image signature; false for anything unreadable. */
+async function hasImageSignature(path: string): Promise<boolean> {
+  // Only regular files are opened: opening a FIFO would wait for a writer.
+  const info = await Deno.stat(path).catch(() => undefined);
+  if (info === undefined || !info.isFile || info.size === 0) return false;
+  let file: Deno.FsFile | undefined;
+  try {
+    file = await Deno.open(path);
+    const head = new Uint8Array(32);
+    let n = 0;
+    while (n < head.length) {
+      const got = await file.read(head.subarray(n));
+      if (got === null) break;
+      n += got;
+    }
+    return sniffImage(head.subarray(0, n)) !== undefined;
+  } catch {
+    return false;
+  } finally {
+    file?.close();
   }
 }
 

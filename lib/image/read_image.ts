@@ -12,7 +12,7 @@ export interface ReadOptions extends DecodeOptions {
 }
 
 /**
- * Reads and decodes an image file (JPEG, PNG, WebP, PGM/PPM), applying EXIF orientation.
+ * Reads and decodes an image file (JPEG, PNG, WebP, GIF, BMP, TIFF, PGM/PPM), applying its orientation tag.
  *
  * @param path A file path or `file:` URL.
  * @param options Pixel and byte limits (see {@linkcode ReadOptions}); `name` defaults to the path.

@@ -18,7 +18,7 @@ export function evaluateCommand(io: CliIo, setExit: (code: number) => void) {
     .option("--model <dir>", "the model", "./model")
     .option(
       "--cache <file>",
-      "for a folder: its cache (default: the one preprocess made, ./.face2vec/<folder>.<features>.cache, else one under ./.face2vec/evaluate/)",
+      "for a folder: its cache (default: the one preprocess made, ./.face2vec/<folder>-<hash>.<features>.cache, else one under ./.face2vec/evaluate/)",
     )
     .option("--json", "print one JSON object")
     .action(async (source, o) => setExit(await runEvaluate(source, o, io)));

@@ -22,7 +22,7 @@ export function preprocessCommand(io: CliIo, setExit: (code: number) => void) {
   return new Command("preprocess")
     .description("Cache the features of every photo in a folder named by person (kanye3.jpg or kanye/3.jpg).")
     .argument("<folder>", "the photos, walked recursively")
-    .option("--cache <file>", "the cache file (default ./.face2vec/<folder>.<features>.cache)")
+    .option("--cache <file>", "the cache file (default ./.face2vec/<folder>-<hash of its path>.<features>.cache)")
     .addOption(new Option("--features <name>", "feature set").choices(FEATURE_SET_NAMES).default(DEFAULT_FEATURE_SET))
     .addOption(
       new Option("--labels <rule>", "label by folder or by file name (default: folder if photos sit in person folders)")

@@ -12,7 +12,7 @@ import { type PhotoTask, processPhoto } from "./photo_record.ts";
 
 /** Options of {@linkcode preprocessFolder}. */
 export interface PreprocessOptions extends PipelineOptions {
-  /** The cache file. Default `./.face2vec/<folder name>.<feature set>.cache`. */
+  /** The cache file. Default: {@linkcode defaultCachePath}, `./.face2vec/<folder name>-<hash>.<feature set>.cache`. */
   readonly cache?: string;
   /** Label rule; default: `"folder"` when photos sit in person folders, else `"filename"`. */
   readonly labels?: LabelRule;
@@ -55,10 +55,25 @@ export interface PreprocessSummary {
   readonly droppedLines: readonly number[];
 }
 
-/** The default cache path for a folder and feature set. */
-export function defaultCachePath(folder: string, features: string): string {
+/**
+ * The default cache for a folder and feature set: `./.face2vec/<name>-<hash>.<features>.cache`,
+ * where the hash (8 hex digits of the sha256 of the folder's real path) keeps two folders
+ * with the same name apart. A cache made before the hash was added
+ * (`./.face2vec/<name>.<features>.cache`) is still used when it is the only one there is.
+ *
+ * @param folder The photo folder.
+ * @param features The feature set's name.
+ * @returns The cache path.
+ */
+export async function defaultCachePath(folder: string, features: string): Promise<string> {
   const name = folder.replace(/\/+$/, "").split("/").pop() || "photos";
-  return `./.face2vec/${name}.${features}.cache`;
+  const real = await Deno.realPath(folder).catch(() => folder);
+  const hashed = `./.face2vec/${name}-${
+    (await sha256Hex(new TextEncoder().encode(real))).slice(0, 8)
+  }.${features}.cache`;
+  const before = `./.face2vec/${name}.${features}.cache`;
+  const isFile = (p: string) => Deno.stat(p).then((s) => s.isFile, () => false);
+  return !(await isFile(hashed)) && await isFile(before) ? before : hashed;
 }
 
 /**
@@ -71,7 +86,7 @@ export function defaultCachePath(folder: string, features: string): string {
  * @returns The cache path.
  */
 export async function evaluationCachePath(folder: string, features: string): Promise<string> {
-  const trained = defaultCachePath(folder, features);
+  const trained = await defaultCachePath(folder, features);
   try {
     if ((await Deno.stat(trained)).isFile) return trained;
   } catch {
@@ -129,7 +144,7 @@ async function cachesIn(dir: string): Promise<string[]> {
  */
 export async function preprocessFolder(folder: string, options: PreprocessOptions = {}): Promise<PreprocessSummary> {
   const features = featureSet(options.features ?? DEFAULT_FEATURE_SET).name;
-  const cachePath = options.cache ?? defaultCachePath(folder, features);
+  const cachePath = options.cache ?? await defaultCachePath(folder, features);
   // One writer at a time per cache: a second run waits, then finds the first's records cached.
   const slash = cachePath.lastIndexOf("/");
   const lock = `${cachePath.slice(0, slash + 1)}.${cachePath.slice(slash + 1)}.lock`; // hidden, beside the cache

@@ -1,5 +1,5 @@
 import type { Image } from "./image.ts";
-import { ImageError } from "./image_error.ts";
+import { ImageError, printable } from "./image_error.ts";
 import { type Header, HeaderError, pnmHeader, readHeader } from "./_header.ts";
 import { orientImage } from "./orient_image.ts";
 import { decodeBmp, decodeCmykJpeg, decodeGif, decodeTiff, firstWebpFrame, type Rgba } from "./_formats.ts";
@@ -13,6 +13,11 @@ export interface DecodeOptions {
   readonly maxPixels?: number;
   /** The name used in error messages. Default: `"<bytes>"`. */
   readonly name?: string;
+  /**
+   * Called with each warning the decoder gives about a damaged but readable file (libjpeg's
+   * "Corrupt JPEG data: …"), as one line `name: warning`. Default: printed on stderr.
+   */
+  readonly onWarning?: (line: string) => void;
 }
 
 /** Default for {@linkcode DecodeOptions.maxPixels}: 40 megapixels. */
@@ -59,7 +64,9 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}
   }
   let image: Image;
   try {
-    image = header.format === "pnm" ? decodePnm(bytes) : await decodeWithCodec(bytes, header, maxPixels);
+    const warn = options.onWarning ?? ((line: string) => console.warn(line));
+    const onWarning = (text: string) => warn(`${printable(name)}: ${text}`);
+    image = header.format === "pnm" ? decodePnm(bytes) : await decodeWithCodec(bytes, header, maxPixels, onWarning);
   } catch (e) {
     if (e instanceof HeaderError) throw new ImageError(name, e.message);
     const why = e instanceof Error ? e.message : String(e);
@@ -71,7 +78,12 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}
   return orientImage(image, header.orientation);
 }
 
-async function decodeWithCodec(bytes: Uint8Array, header: Header, maxPixels: number): Promise<Image> {
+async function decodeWithCodec(
+  bytes: Uint8Array,
+  header: Header,
+  maxPixels: number,
+  onWarning: (text: string) => void,
+): Promise<Image> {
   // Codecs are imported on first use: a PGM-only run never loads the JPEG WASM.
   const buffer = bytes.slice().buffer;
   let rgba: Rgba;
@@ -87,9 +99,7 @@ async function decodeWithCodec(bytes: Uint8Array, header: Header, maxPixels: num
   } else if (header.format === "webp" && header.animated) {
     rgba = await decodeAnimatedWebp(bytes, header);
   } else if (header.format === "jpeg") {
-    const { default: decode } = await import("npm:@jsquash/jpeg@1.6.0/decode.js");
-    // preserveOrientation=false: raw stored pixels; orientImage applies the EXIF tag.
-    rgba = await decode(buffer, { preserveOrientation: false });
+    rgba = await decodeJpeg(buffer, onWarning);
   } else if (header.format === "png") {
     const { default: decode } = await import("npm:@jsquash/png@3.1.1/decode.js");
     rgba = await decode(buffer);
@@ -152,4 +162,30 @@ function decodePnm(bytes: Uint8Array): Image {
     for (let i = 0; i < n; i++) out[i] = Math.min(255, Math.round(((out[i] ?? 0) * 255) / maxval));
   }
   return { width: header.width, height: header.height, channels: c, data: out };
+}
+
+/** libjpeg's warnings go to whoever is decoding now; JPEG decodes run one at a time so they are not mixed up. */
+let jpegReady: Promise<typeof import("npm:@jsquash/jpeg@1.6.0/decode.js")> | undefined;
+let jpegWarn: ((text: string) => void) | undefined;
+let jpegQueue: Promise<unknown> = Promise.resolve();
+
+function decodeJpeg(buffer: ArrayBuffer, warn: (text: string) => void): Promise<ImageData> {
+  jpegReady ??= (async () => {
+    const jpeg = await import("npm:@jsquash/jpeg@1.6.0/decode.js");
+    const report = (text: string) => jpegWarn?.(text);
+    await jpeg.init({ print: report, printErr: report });
+    return jpeg;
+  })();
+  const run = jpegQueue.then(async () => {
+    const jpeg = await jpegReady!;
+    jpegWarn = warn;
+    try {
+      // preserveOrientation=false: raw stored pixels; orientImage applies the EXIF tag.
+      return await jpeg.default(buffer, { preserveOrientation: false });
+    } finally {
+      jpegWarn = undefined;
+    }
+  });
+  jpegQueue = run.catch(() => {});
+  return run;
 }

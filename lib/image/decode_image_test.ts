@@ -157,3 +157,17 @@ Deno.test("readImage() names missing files and folders", async () => {
     await Deno.remove(dir);
   }
 });
+
+Deno.test("decodeImage() hands libjpeg's warnings about a damaged JPEG to onWarning as one line naming the file", async () => {
+  const { samplePhotos } = await import("../eval/npm.ts");
+  const whole = await Deno.readFile(samplePhotos()[0]!);
+  // The first half of the entropy-coded data, then the end-of-image marker: readable, damaged.
+  const damaged = new Uint8Array([...whole.subarray(0, whole.length >> 1), 0xff, 0xd9]);
+  const lines: string[] = [];
+  const image = await decodeImage(damaged, { name: "half.jpg", onWarning: (l) => lines.push(l) });
+  assert.equal(image.width, 1920);
+  assert.deepEqual(lines, ["half.jpg: Corrupt JPEG data: premature end of data segment"]);
+  // A whole file gives none.
+  await decodeImage(whole, { name: "whole.jpg", onWarning: (l) => lines.push(l) });
+  assert.equal(lines.length, 1);
+});

@@ -52,6 +52,18 @@ Deno.test("an output that cannot be written is refused before any work: --json-o
     const model = await runCli(["train", "--cache", `${ds}/none.cache`, "--model", `${ds}/afile`]);
     assert.equal(model.code, 2);
     assert.match(model.stderr.join("\n"), /afile: not a folder \(--model names the folder/);
+    const enrol = await runCli(["enrol", "ada", `${ds}/people/ann/1.jpg`, "--model", `${ds}/afile`]);
+    assert.equal(enrol.code, 2);
+    assert.match(enrol.stderr.join("\n"), /afile: not a folder \(--model names the folder/);
+    // --json-out over the photo being read, or into the folder being read.
+    const photo = `${ds}/people/ann/1.jpg`;
+    const before = await Deno.readFile(photo);
+    for (const [input, out] of [[photo, photo], [`${ds}/people`, `${ds}/people/faces.jsonl`]]) {
+      const r = await runCli(["detect", input!, "--json-out", out!]);
+      assert.equal(r.code, 2, r.stderr.join("\n"));
+      assert.match(r.stderr.join("\n"), /--json-out .*: would be written over or into .*, which is being read/);
+    }
+    assert.deepEqual(await Deno.readFile(photo), before);
   } finally {
     await Deno.remove(ds, { recursive: true });
   }

@@ -243,7 +243,7 @@ Deno.test("special files: a FIFO, a link to /dev/zero, a 1.5 GB sparse file, a b
       const line of [
         /pipe\.jpg: not a regular file/,
         /zero\.jpg: not a regular file/,
-        /huge\.jpg: 1500 MB, over the 256 MB file limit/,
+        /huge\.jpg: 1500\.0 MB, over the 256 MB file limit/,
         /broken\.jpg: file not found/,
         /loop\.jpg: a symbolic link loop/,
       ]
@@ -256,7 +256,7 @@ Deno.test("special files: a FIFO, a link to /dev/zero, a 1.5 GB sparse file, a b
     assert.equal(pre.code, 1, pre.stderr);
     // 13 photos: 6 faces, the flat image (no face), the text file and the 5 special files (errors).
     assert.match(pre.stderr, /13 processed, 0 cached, 1 no face, 6 errors/);
-    assert.match(pre.stderr, /huge\.jpg: 1500 MB, over the 256 MB file limit/);
+    assert.match(pre.stderr, /huge\.jpg: 1500\.0 MB, over the 256 MB file limit/);
   } finally {
     await Deno.remove(ds, { recursive: true });
   }

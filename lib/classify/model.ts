@@ -222,7 +222,13 @@ async function loadOnce(dir: string): Promise<Model> {
       "its features or pipeline settings were changed after training (pipeline_sha256 differs); train it again",
     );
   }
+  if (weightsManifest !== undefined && (!Array.isArray(weightsManifest) || weightsManifest.length > 1)) {
+    throw new ModelError("invalid", file, "weightsManifest: not a list of one group");
+  }
   const manifest = weightsManifest?.[0];
+  if (manifest !== undefined && (!Array.isArray(manifest.paths) || !Array.isArray(manifest.weights))) {
+    throw new ModelError("invalid", file, "weightsManifest[0]: paths and weights must be lists");
+  }
   const weightsFile = manifest?.paths?.[0] ?? "weights.bin";
   if (typeof weightsFile !== "string" || !MEMBER.test(weightsFile)) {
     throw new ModelError(
@@ -247,6 +253,7 @@ async function loadOnce(dir: string): Promise<Model> {
         `weightsManifest.weights[${i}]: not a name and a shape of positive integers`,
       );
     }
+    if (weights[w.name]) throw new ModelError("invalid", file, `weightsManifest.weights: ${w.name} appears twice`);
     const n = shape.reduce((a, b) => a * b, 1);
     weights[w.name] = { shape: [...shape], values: all.slice(o, o + n) };
     o += n;

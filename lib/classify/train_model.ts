@@ -148,7 +148,8 @@ export async function trainModel(
   const gallery: GalleryEntry[] = [];
   if (set.needsEmbedding) {
     const trained = new Set(samples.paths);
-    gallery.push(...(previous?.model.gallery ?? []).filter((e) => !trained.has(e.path)));
+    // Only faces added by enrol: a training face of the old model whose photo left the cache goes with it.
+    gallery.push(...(previous?.model.gallery ?? []).filter((e) => e.enrolled && !trained.has(e.path)));
     for (const r of [...cache.records.values()].sort((a, b) => (a.path < b.path ? -1 : 1))) {
       if (r.status === "ok" && r.embedding) {
         gallery.push({ label: r.label, path: r.path, embedding: Float32Array.from(r.embedding) });
@@ -244,8 +245,8 @@ export async function resumableModel(
 
 /**
  * Saves a newly trained model over the one in `dir`, keeping the faces enrolled into the old
- * one that the new one's gallery lacks (people added with `enrol`, which the cache does not
- * hold), when both take the same embeddings (the same feature set and pipeline). Call it
+ * one (added with `enrol`, marked `enrolled`) that the new one's gallery lacks, when both
+ * take the same embeddings (the same feature set and pipeline). Call it
  * under the folder's writers' lock.
  *
  * @param dir The model folder.
@@ -264,8 +265,9 @@ export async function saveKeepingEnrolled(dir: string, model: Model): Promise<nu
         { features: old.info.features, pipeline: old.info.pipeline },
         { features: model.info.features, pipeline: model.info.pipeline },
       ) === undefined;
-  const known = new Set(model.gallery.map((e) => e.path));
-  const kept = same ? old!.gallery.filter((e) => !known.has(e.path)) : [];
+  const known = new Set(model.gallery.map((e) => `${e.label}\n${e.path}`));
+  // Only faces added by enrol: the old model's training faces are the old cache's, not the user's additions.
+  const kept = same ? old!.gallery.filter((e) => e.enrolled && !known.has(`${e.label}\n${e.path}`)) : [];
   await saveModel(dir, kept.length ? { ...model, gallery: [...model.gallery, ...kept] } : model);
   return kept.length;
 }

@@ -134,9 +134,11 @@ Deno.test("planTraining({ resume }) continues a saved model; trainModel() keeps 
     const cache = cacheOf("embedding", { ada: 2, bob: 2 });
     const first = await trainModel(cache, await planTraining(cache, { folds: 0, minProb: 0.6 }), { epochs: 1 });
     // Enrolled later: dan from a photo outside the cache, and an older embedding of a cached photo.
-    const dan = { label: "dan", path: "enrol/dan.jpg", embedding: new Float32Array(128).fill(0.25) };
-    const stale = { label: "ada", path: "ada/1.jpg", embedding: new Float32Array(128) };
-    await saveModel(dir, { ...first.model, gallery: [dan, stale, ...first.model.gallery.slice(1)] });
+    const dan = { label: "dan", path: "enrol/dan.jpg", embedding: new Float32Array(128).fill(0.25), enrolled: true };
+    const stale = { label: "ada", path: "ada/1.jpg", embedding: new Float32Array(128), enrolled: true };
+    // A training face of the old model whose photo has since left the cache: it goes.
+    const gone = { label: "bob", path: "bob/9.jpg", embedding: new Float32Array(128).fill(0.5) };
+    await saveModel(dir, { ...first.model, gallery: [dan, stale, gone, ...first.model.gallery.slice(1)] });
     const plan = await planTraining(cache, { folds: 0, resume: dir });
     assert.equal(plan.previous?.epochs, 1);
     assert.equal(plan.minProb, 0.6, "the resumed model's minProb");
@@ -226,8 +228,15 @@ Deno.test("saveKeepingEnrolled() keeps faces enrolled into the model it replaces
     const cache = cacheOf("embedding", { ada: 2, bob: 2 });
     const { model } = await trainModel(cache, await planTraining(cache, { folds: 0 }), { epochs: 1 });
     // The old model: the same settings, with someone enrolled who is not in the cache.
-    const carol = { label: "carol", path: "elsewhere/carol.jpg", embedding: new Float32Array(128).fill(0.1) };
-    await saveModel(dir, { ...model, gallery: [...model.gallery, carol] });
+    const carol = {
+      label: "carol",
+      path: "elsewhere/carol.jpg",
+      embedding: new Float32Array(128).fill(0.1),
+      enrolled: true,
+    };
+    // And a training face of the old model whose photo is no longer in the cache: not kept.
+    const gone = { label: "bob", path: "bob/9.jpg", embedding: new Float32Array(128).fill(0.5) };
+    await saveModel(dir, { ...model, gallery: [...model.gallery, carol, gone] });
     assert.equal(await saveKeepingEnrolled(dir, model), 1);
     const saved = await loadModel(dir);
     assert.deepEqual(saved.gallery.map((e) => e.label).sort(), ["ada", "ada", "bob", "bob", "carol"]);

@@ -49,15 +49,26 @@ export async function drawProblem(draw: string, inputs: readonly string[]): Prom
 }
 
 /**
- * Why a file output (`--json-out`) cannot be written: it is a folder, or a folder on its way
- * is a file.
+ * Why a file output (`--json-out`) cannot be written: it is an input or inside an input
+ * folder, it is a folder, or a folder on its way is a file.
  *
  * @param flag The option's name, for the message.
  * @param path The path given.
+ * @param inputs The files and folders read.
  * @returns The one-line reason, or undefined when it is fine.
  */
-export async function fileOutputProblem(flag: string, path: string): Promise<string | undefined> {
+export async function fileOutputProblem(
+  flag: string,
+  path: string,
+  inputs: readonly string[] = [],
+): Promise<string | undefined> {
   const target = await resolved(path);
+  for (const input of inputs) {
+    const source = await resolved(input);
+    if (target === source || target.startsWith(`${source}/`)) {
+      return `${flag} ${printable(path)}: would be written over or into ${printable(input)}, which is being read`;
+    }
+  }
   if ((await Deno.stat(target).catch(() => undefined))?.isDirectory) return `${flag} ${printable(path)}: is a folder`;
   const parts = target.split("/");
   for (let n = parts.length - 1; n > 1; n--) {

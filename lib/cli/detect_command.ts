@@ -135,7 +135,7 @@ function faceJson(f: Face, landmarks?: readonly Point[], embedding?: Float32Arra
 
 async function runDetect(inputs: string[], run: DetectRun, io: CliIo): Promise<number> {
   const problem = (run.draw !== undefined ? await drawProblem(run.draw, inputs) : undefined) ??
-    (run.jsonOut !== undefined ? await fileOutputProblem("--json-out", run.jsonOut) : undefined);
+    (run.jsonOut !== undefined ? await fileOutputProblem("--json-out", run.jsonOut, inputs) : undefined);
   if (problem) {
     io.stderr(`error: ${problem}`);
     return EXIT.badArguments;

@@ -41,6 +41,11 @@ async function runEnrol(
   } catch {
     exists = false;
   }
+  const at = await Deno.stat(o.model).catch(() => undefined);
+  if (at && !at.isDirectory) {
+    io.stderr(`${o.model}: not a folder (--model names the folder the model is kept in)`);
+    return EXIT.badArguments;
+  }
   let model: Model;
   try {
     model = exists ? await loadCheckedModel(o.model) : await newGalleryModel();
@@ -91,6 +96,12 @@ async function runEnrol(
         people === 1 ? "person" : "people"
       })`,
     );
+    if (saved.info.method !== "nearest") {
+      io.stderr(
+        `note: this model names faces by its network (${saved.info.features.name} features); ` +
+          "predict --method nearest names them by the gallery, where the enrolled faces are",
+      );
+    }
   } else io.stderr(`nothing enrolled into ${o.model}/`);
   return failed > 0 ? EXIT.inputFailed : EXIT.ok;
 }

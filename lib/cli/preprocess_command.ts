@@ -78,7 +78,7 @@ async function runPreprocess(
       workers: o.workers,
       lockTimeoutMs: o.lockTimeout * 1000,
       dropDamaged: o.dropDamaged,
-      onWait: (holder) => io.stderr(waitingLine(`${o.cache ?? "the cache"}`, holder)),
+      onWait: (holder, cache) => io.stderr(waitingLine(cache, holder)),
       onStart: (total) => (progress = startProgress(io, total, true)),
       onPhoto: async ({ record, cached, total }) => {
         done++;

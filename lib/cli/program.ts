@@ -96,6 +96,14 @@ export async function runAsProcess(args: readonly string[], io: CliIo = processI
     io.stderr(permissionHint(args, cli.protocol === "file:" ? decodeURIComponent(cli.pathname) : cli.href));
     return EXIT.badArguments;
   }
-  Deno.chdir(userDirectory());
+  const dir = userDirectory();
+  try {
+    Deno.chdir(dir);
+  } catch {
+    io.stderr(
+      `error: ${dir} (INIT_CWD, where the task was started): not a folder any more; run from a folder that exists`,
+    );
+    return EXIT.badArguments;
+  }
   return await main(args, io);
 }

@@ -159,6 +159,9 @@ export function parseCache(text: string, file: string, options: ParseCacheOption
   const records = new Map<string, CacheRecord>();
   const damaged = (i: number, why: string) => {
     if (options.dropDamaged && i > 0) return droppedLines.push(i + 1);
+    if (i === 0) {
+      throw new CacheError(`${file}: corrupt cache (its header, line 1, ${why}): delete it or use another --cache`);
+    }
     throw new CacheError(
       `${file}: corrupt cache (line ${
         i + 1

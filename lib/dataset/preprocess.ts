@@ -27,7 +27,7 @@ export interface PreprocessOptions extends PipelineOptions {
   /** How long to wait for another writer of the same cache, in ms. Default 60 000. */
   readonly lockTimeoutMs?: number;
   /** Called once when another process is writing the cache, before waiting for it. */
-  readonly onWait?: (holder: string) => void;
+  readonly onWait?: (holder: string, cache: string) => void;
 }
 
 /** What a run did. */
@@ -150,7 +150,7 @@ export async function preprocessFolder(folder: string, options: PreprocessOption
   const lock = `${cachePath.slice(0, slash + 1)}.${cachePath.slice(slash + 1)}.lock`; // hidden, beside the cache
   return await withLock(lock, () => preprocessLocked(folder, cachePath, options), {
     timeoutMs: options.lockTimeoutMs,
-    onWait: options.onWait,
+    onWait: (holder) => options.onWait?.(holder, cachePath),
   });
 }
 

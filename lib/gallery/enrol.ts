@@ -115,7 +115,8 @@ export async function enrolInto(
       { features: current.info.features, pipeline: current.info.pipeline },
     );
     if (diff) throw new ModelError("mismatch", dir, `the model was replaced while enrolling (${diff}); enrol again`);
-    const model = { ...current, gallery: enrolled(current.gallery, added) };
+    const marked = added.map((e) => ({ ...e, enrolled: true }));
+    const model = { ...current, gallery: enrolled(current.gallery, marked) };
     await saveModel(dir, model);
     return model;
   }, { timeoutMs: options.lockTimeoutMs, onWait: options.onWait });

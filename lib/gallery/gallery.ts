@@ -34,6 +34,8 @@ export interface GalleryEntry {
   /** Where it came from (a path relative to its dataset, or a file given to `enrol`). */
   readonly path: string;
   readonly embedding: Float32Array;
+  /** True for a face added by `enrol` (not from the training cache): retraining keeps it. */
+  readonly enrolled?: boolean;
 }
 
 /** A gallery answer for one face. */
@@ -127,7 +129,12 @@ export const GALLERY_FORMAT = { format: "face2vec-gallery", version: 1 } as cons
 export function galleryText(entries: readonly GalleryEntry[]): string {
   const json = {
     ...GALLERY_FORMAT,
-    entries: entries.map((e) => ({ label: e.label, path: e.path, embedding: Array.from(e.embedding) })),
+    entries: entries.map((e) => ({
+      label: e.label,
+      path: e.path,
+      embedding: Array.from(e.embedding),
+      ...(e.enrolled ? { enrolled: true } : {}),
+    })),
   };
   return JSON.stringify(json) + "\n";
 }
@@ -167,7 +174,7 @@ export function parseGallery(text: string, file: string, length?: number): Galle
   let size = length;
   return json.entries.map((e: unknown, i: number) => {
     const at = `${file}: entries[${i}]`;
-    const entry = e as { label?: unknown; path?: unknown; embedding?: unknown };
+    const entry = e as { label?: unknown; path?: unknown; embedding?: unknown; enrolled?: unknown };
     if (typeof entry !== "object" || entry === null) throw new TypeError(`${at}: not an object`);
     if (typeof entry.label !== "string" || entry.label.trim() === "") {
       throw new TypeError(`${at}.label: not a non-empty string`);
@@ -180,7 +187,15 @@ export function parseGallery(text: string, file: string, length?: number): Galle
     }
     size ??= v.length;
     if (v.length !== size) throw new TypeError(`${at}.embedding: ${v.length} numbers, expected ${size}`);
-    return { label: entry.label, path: entry.path, embedding: Float32Array.from(v) };
+    if (entry.enrolled !== undefined && typeof entry.enrolled !== "boolean") {
+      throw new TypeError(`${at}.enrolled: not a boolean`);
+    }
+    return {
+      label: entry.label,
+      path: entry.path,
+      embedding: Float32Array.from(v),
+      ...(entry.enrolled ? { enrolled: true } : {}),
+    };
   });
 }
 

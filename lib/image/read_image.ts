@@ -52,7 +52,7 @@ export async function readPhotoBytes(path: string | URL, options: ReadOptions = 
     if (info.isDirectory) throw new ImageError(name, "is a directory");
     if (!info.isFile) throw new ImageError(name, "not a regular file (a FIFO, device or socket)");
     if (info.size > maxBytes) {
-      throw new ImageError(name, `${(info.size / 1e6).toFixed(0)} MB, over the ${maxBytes / 1e6} MB file limit`);
+      throw new ImageError(name, `${(info.size / 1e6).toFixed(1)} MB, over the ${maxBytes / 1e6} MB file limit`);
     }
     return await Deno.readFile(path);
   } catch (e) {

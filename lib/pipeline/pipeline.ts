@@ -194,8 +194,16 @@ export interface Pipeline {
 export async function createPipeline(options: PipelineOptions, create: CreatePipelineOptions = {}): Promise<Pipeline> {
   const features = featureSet(options.features ?? DEFAULT_FEATURE_SET);
   const detector = await createFaceDetector(options.detector);
-  const landmarker = create.landmarks === false ? undefined : await createLandmarker(options.landmarks);
-  const embedder = features.needsEmbedding || create.embed ? await createEmbedder(options.embedder) : undefined;
+  let landmarker: FaceLandmarker | undefined, embedder: FaceEmbedder | undefined;
+  try {
+    landmarker = create.landmarks === false ? undefined : await createLandmarker(options.landmarks);
+    embedder = features.needsEmbedding || create.embed ? await createEmbedder(options.embedder) : undefined;
+  } catch (e) {
+    // What was loaded before the failure is freed.
+    detector.dispose();
+    await landmarker?.dispose();
+    throw e;
+  }
   const process = async (image: Image, faces: readonly Face[]): Promise<ProcessedFace[]> => {
     if (!landmarker) throw new RangeError("this pipeline was created without landmarks");
     const points = await landmarker.landmarks(image, faces.map((f) => f.box));

@@ -90,7 +90,12 @@ async function runPreprocess(
           progress.log(`${done}/${total} ${printable(record.path)}: ${cached ? "cached" : record.status}`);
         }
         progress.tick();
-        if (o.draw !== undefined && !cached && record.status === "ok") await draw(o.draw, root, record);
+        if (o.draw !== undefined && !cached && record.status === "ok") {
+          // A drawing that cannot be made is that photo's note; the run goes on.
+          await draw(o.draw, root, record).catch((e) =>
+            progress.error(`${printable(`${root}/${record.path}`)}: not drawn (${e instanceof Error ? e.message : e})`)
+          );
+        }
       },
     });
     progress.stop();

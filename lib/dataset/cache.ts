@@ -242,14 +242,27 @@ export async function readCache(file: string, options: ParseCacheOptions = {}): 
  * in a row.
  */
 async function cutTornLine(path: string): Promise<void> {
+  // Only the last byte is read, unless it shows a torn line.
+  const file = await Deno.open(path, { read: true });
+  let last: number | undefined;
+  try {
+    const size = (await file.stat()).size;
+    if (size === 0) return;
+    await file.seek(size - 1, Deno.SeekMode.Start);
+    const one = new Uint8Array(1);
+    if ((await file.read(one)) === 1) last = one[0];
+  } finally {
+    file.close();
+  }
+  if (last === 0x0a || last === undefined) return;
   const bytes = await Deno.readFile(path);
-  if (bytes.length === 0 || bytes[bytes.length - 1] === 0x0a) return;
   await Deno.truncate(path, bytes.lastIndexOf(0x0a) + 1);
 }
 
 /** Appends records to a cache file as they come; creates the file with its header first. */
 export class CacheWriter {
   #file: Deno.FsFile;
+  #writing: Promise<void> = Promise.resolve();
   readonly path: string;
 
   private constructor(path: string, file: Deno.FsFile) {
@@ -268,10 +281,16 @@ export class CacheWriter {
   }
 
   /** Appends one record (or removal) as one line, in one write. */
-  async append(entry: CacheRecord | { path: string; removed: true }): Promise<void> {
+  append(entry: CacheRecord | { path: string; removed: true }): Promise<void> {
     const bytes = new TextEncoder().encode(cacheLine(entry));
-    let written = 0;
-    while (written < bytes.length) written += await this.#file.write(bytes.subarray(written));
+    // One line after the other, whoever calls: a line is never interleaved with another.
+    const write = async () => {
+      let written = 0;
+      while (written < bytes.length) written += await this.#file.write(bytes.subarray(written));
+    };
+    const done = this.#writing.then(write);
+    this.#writing = done.catch(() => {});
+    return done;
   }
 
   /** Closes the file. */

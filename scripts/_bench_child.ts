@@ -103,7 +103,7 @@ const MODES = {
       detector.detect(await readImage(p.path));
       peak = Math.max(peak, rssMb());
     }
-    detector.dispose();
+    await detector.dispose();
     return peak;
   },
 };

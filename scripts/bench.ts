@@ -81,7 +81,7 @@ async function stageTimes(set: PhotoSet, warmup: number): Promise<Record<string,
     // Warm-up: V8 compiles WASM in tiers; the first runs of a network are several times slower.
     for (const p of set.paths.slice(0, warmup)) {
       const image = await decodeImage(await Deno.readFile(p));
-      const boxes = detector.detect(image).slice(0, 1).map((f) => f.box);
+      const boxes = (await detector.detect(image)).slice(0, 1).map((f) => f.box);
       for (let i = 0; i < 20 && boxes.length > 0; i++) {
         const [points] = await full.landmarks(image, boxes);
         await tiny.landmarks(image, boxes);
@@ -92,7 +92,7 @@ async function stageTimes(set: PhotoSet, warmup: number): Promise<Record<string,
       const t0 = performance.now();
       const image = await decodeImage(await Deno.readFile(p), { name: p });
       const t1 = performance.now();
-      const box = detector.detect(image)[0]?.box;
+      const box = (await detector.detect(image))[0]?.box;
       const t2 = performance.now();
       ms.decode!.push(t1 - t0);
       ms.detect!.push(t2 - t1);

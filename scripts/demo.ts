@@ -48,13 +48,14 @@ import { type Augmentation, augmentFace, TEST_AUGMENTATIONS, TRAIN_AUGMENTATIONS
  * each), and each person with the face it was made from.
  */
 async function writeAugmentedSamples(dir: string, people = 8, size = 192) {
-  const detector = await createFaceDetector();
+  // The demo's copies are chosen with the original's detector, so the demo stays as it was.
+  const detector = await createFaceDetector({ detector: "haar" });
   const chosen: { photo: string; box: Box; train: Image[]; test: Image[] }[] = [];
   try {
     const found: { photo: string; image: Image; box: Box }[] = [];
     for (const photo of samplePhotos()) {
       const image = await readImage(photo);
-      for (const f of detector.detect(image)) if (f.source === "haar") found.push({ photo, image, box: f.box });
+      for (const f of (await detector.detect(image))) if (f.source === "haar") found.push({ photo, image, box: f.box });
     }
     // Largest first; ties by photo and position, so the choice never depends on sort stability.
     found.sort((a, b) => b.box.width - a.box.width || a.photo.localeCompare(b.photo) || a.box.x - b.box.x);
@@ -64,14 +65,15 @@ async function writeAugmentedSamples(dir: string, people = 8, size = 192) {
       if (chosen.length === people) break;
       const copies = (list: readonly Augmentation[]) => list.map((a) => augmentFace(f.image, f.box, a, size));
       const train = copies(TRAIN_AUGMENTATIONS), test = copies(TEST_AUGMENTATIONS);
-      const clear = [...train, ...test].every((copy) => {
-        const largest = detector.detect(copy)[0];
-        return largest !== undefined && largest.source === "haar" && iou(largest.box, centre) >= 0.5;
-      });
+      let clear = true;
+      for (const copy of [...train, ...test]) {
+        const largest = (await detector.detect(copy))[0];
+        clear &&= largest !== undefined && largest.source === "haar" && iou(largest.box, centre) >= 0.5;
+      }
       if (clear) chosen.push({ photo: f.photo, box: f.box, train, test });
     }
   } finally {
-    detector.dispose();
+    await detector.dispose();
   }
   const root = `${dir}/augmented`;
   await Deno.remove(root, { recursive: true }).catch((e) => {

@@ -72,7 +72,7 @@ async function detectAll(t: Target): Promise<Detected[]> {
     for (const p of t.photos) {
       try {
         const image = await readImage(p.path);
-        out.push({ relative: p.relative, width: image.width, height: image.height, faces: detector.detect(image) });
+        out.push({ relative: p.relative, width: image.width, height: image.height, faces: (await detector.detect(image)) });
       } catch (e) {
         if (!(e instanceof ImageError)) throw e;
         console.error(e.message);
@@ -80,7 +80,7 @@ async function detectAll(t: Target): Promise<Detected[]> {
       }
     }
   } finally {
-    detector.dispose();
+    await detector.dispose();
   }
   return out;
 }
@@ -314,7 +314,7 @@ function openSetFigures(faces: readonly Labelled[]) {
 async function landmarkFigures(t: Target) {
   const detector = await createFaceDetector(t.options);
   const faces = await loadAnnotated(t.photos, detector);
-  detector.dispose();
+  await detector.dispose();
   const models: Record<string, NmeFigures> = {};
   for (const model of ["full", "tiny"] as const) {
     const lm = await createLandmarker({ model });

@@ -101,19 +101,17 @@ async function tuneDetect(flags: readonly string[]): Promise<void> {
     let falseBoxes = 0, ms = 0;
     for (const s of sets) {
       const t0 = performance.now();
-      const items = s.photos.map(({ relative, image }) => ({
-        relative,
-        width: image.width,
-        height: image.height,
-        faces: detector.detect(image),
-      }));
+      const items = [];
+      for (const { relative, image } of s.photos) {
+        items.push({ relative, width: image.width, height: image.height, faces: await detector.detect(image) });
+      }
       if (s.kind === "boxes") ms = (performance.now() - t0) / s.photos.length;
       const score = scoreDetections(s.kind, items, s.truth);
       const padded = score.padded_rate ? `(p${(score.padded_rate * 100).toFixed(0)})` : "";
       cells.push(`${(score.hit_rate * 100).toFixed(1)}${padded}`);
       if (score.false_boxes !== undefined) falseBoxes = score.false_boxes;
     }
-    detector.dispose();
+    await detector.dispose();
     console.log([JSON.stringify(options), ...cells, falseBoxes, ms.toFixed(0)].join("\t"));
   }
 }
@@ -122,7 +120,7 @@ async function tuneLandmarks(flags: readonly string[]): Promise<void> {
   const model: LandmarkModel = flags.includes("tiny") ? "tiny" : "full";
   const detector = await createFaceDetector();
   const faces = await loadAnnotated(await evenPhotos("helen_landmarks"), detector);
-  detector.dispose();
+  await detector.dispose();
   console.log(`${faces.length} photos, ${faces.filter((f) => f.box).length} with a matching face; model ${model}`);
   console.log("scale\tshiftY\tmedian\tmean");
   for (const scale of [1.0, 1.1, 1.2, 1.3]) {

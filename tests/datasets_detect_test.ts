@@ -17,11 +17,11 @@ async function score(name: string, kind: DetectionKind, every: number) {
     const items = [];
     for (const p of photos) {
       const image = await readImage(p.path);
-      items.push({ relative: p.relative, width: image.width, height: image.height, faces: detector.detect(image) });
+      items.push({ relative: p.relative, width: image.width, height: image.height, faces: (await detector.detect(image)) });
     }
     return scoreDetections(kind, items);
   } finally {
-    detector.dispose();
+    await detector.dispose();
   }
 }
 

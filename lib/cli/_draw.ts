@@ -13,9 +13,10 @@ import type { Image } from "../image/image.ts";
 import type { Point } from "../landmarks/point.ts";
 import { writeFileAtomic } from "../_fs.ts";
 
-/** Box colours in drawings: green = Haar, yellow = padded pass, red = whole-image fallback. */
+/** Box colours in drawings: green = Haar, cyan = the learned detector, yellow = padded pass, red = whole-image fallback. */
 export const SOURCE_COLORS: Readonly<Record<FaceSource, Rgb>> = {
   haar: [0, 230, 0],
+  blazeface: [0, 200, 255],
   padded: [255, 200, 0],
   fallback: [255, 40, 40],
 };

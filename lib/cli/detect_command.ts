@@ -159,7 +159,7 @@ async function runDetect(inputs: string[], run: DetectRun, io: CliIo): Promise<n
       try {
         const image = await readImage(item.path, { maxPixels: run.maxPixels });
         const t1 = performance.now();
-        const found = detector.detect(image);
+        const found = await detector.detect(image);
         const t2 = performance.now();
         const points = landmarker ? await landmarker.landmarks(image, found.map((f) => f.box)) : undefined;
         const t3 = performance.now();

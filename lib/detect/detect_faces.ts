@@ -1,5 +1,7 @@
 import type { Image } from "../image/image.ts";
+import type { Point } from "../landmarks/point.ts";
 import { readAsset } from "../_asset.ts";
+import { type BlazeFaceOptions, createBlazeFaceDetector, resolveBlazeFaceOptions } from "./blazeface.ts";
 import { type Box, iou } from "./box.ts";
 import { contrastMat, type ContrastMethod, grayMat } from "./enhance.ts";
 import { type CascadeClassifier, loadOpenCV, type Mat, type OpenCV, WasmScope } from "../runtime/opencv.ts";
@@ -11,25 +13,46 @@ export type CascadeName = "frontalface_default" | "frontalface_alt" | "frontalfa
 export const CASCADES: readonly CascadeName[] = ["frontalface_default", "frontalface_alt", "frontalface_alt2"];
 
 /**
- * Where a face box came from: `"haar"` the cascade on the image, `"padded"` the cascade on
- * the image with a replicated border (tried only when the plain pass finds nothing),
- * `"fallback"` the whole image (when both found nothing and the fallback is on).
+ * The face detectors: `"blazeface"`, the learned one (MediaPipe's BlazeFace as ONNX; the
+ * default, chosen by measurement: see the README), and `"haar"`, the original Face2Vec's
+ * OpenCV cascade.
  */
-export type FaceSource = "haar" | "padded" | "fallback";
+export type DetectorName = "blazeface" | "haar";
+
+/** The detectors, the default first. */
+export const DETECTORS: readonly DetectorName[] = ["blazeface", "haar"];
+
+/** The detector used when none is named (and a cache or model records none: those are Haar's). */
+export const DEFAULT_DETECTOR: DetectorName = "blazeface";
+
+/**
+ * Where a face box came from: `"haar"` the cascade on the image, `"blazeface"` the learned
+ * detector on the image, `"padded"` either on the image with a border (tried only when the
+ * plain pass finds nothing), `"fallback"` the whole image (when both found nothing and the
+ * fallback is on).
+ */
+export type FaceSource = "haar" | "blazeface" | "padded" | "fallback";
 
 /** A detected face: plain data, in float pixels of the EXIF-oriented image. */
 export interface Face {
-  /** The cascade's box, mapped back to the full-resolution image and clamped to it. */
+  /** The detector's box, mapped back to the full-resolution image and clamped to it. */
   readonly box: Box;
   /** How the box was found. */
   readonly source: FaceSource;
+  /** The learned detector's confidence (0–1); Haar gives none. */
+  readonly score?: number;
+  /**
+   * The learned detector's keypoints, in image pixels: the right eye, left eye, nose tip,
+   * mouth, right ear and left ear (the person's right and left).
+   */
+  readonly keypoints?: readonly Point[];
 }
 
 /** When the rotated passes run (see {@linkcode DetectorOptions.rotate}). */
 export type RotateMode = "never" | "when-none" | "always";
 
-/** Load-time options of {@linkcode createFaceDetector}; every field has a measured default. */
-export interface DetectorOptions {
+/** The Haar detector's options; every field has a measured default. */
+export interface HaarOptions {
   /** Which OpenCV cascade. Default `"frontalface_default"` (best recall, fastest). */
   readonly cascade?: CascadeName;
   /** Scale step between pyramid levels (> 1). Default 1.1. */
@@ -76,8 +99,25 @@ export interface DetectorOptions {
   readonly rotatedMinSize?: number;
 }
 
-/** The defaults of {@linkcode DetectorOptions}, chosen on the even half of each dataset (see docs/guide.md). */
-export const DEFAULT_DETECTOR_OPTIONS: Readonly<Required<DetectorOptions>> = Object.freeze({
+/**
+ * Load-time options of {@linkcode createFaceDetector}: which detector, and its options (the
+ * fields of the other detector are ignored). `pad`, `fallback`, `angles` and `rotate` mean
+ * the same for both, with defaults of each detector's own.
+ */
+export interface DetectorOptions extends HaarOptions, BlazeFaceOptions {
+  /** Which detector. Default {@linkcode DEFAULT_DETECTOR}. */
+  readonly detector?: DetectorName;
+}
+
+/** The options in force for the Haar detector. */
+export type HaarSettings = { readonly detector: "haar" } & Required<HaarOptions>;
+/** The options in force for the learned detector. */
+export type BlazeFaceSettings = { readonly detector: "blazeface" } & Required<BlazeFaceOptions>;
+/** The options in force: the detector's name and each of its options. */
+export type DetectorSettings = HaarSettings | BlazeFaceSettings;
+
+/** The Haar detector's defaults, chosen on the even half of each dataset (see docs/guide.md). */
+export const DEFAULT_DETECTOR_OPTIONS: Readonly<Required<HaarOptions>> = Object.freeze({
   cascade: "frontalface_default",
   scaleFactor: 1.1,
   minNeighbors: 5,
@@ -94,56 +134,68 @@ export const DEFAULT_DETECTOR_OPTIONS: Readonly<Required<DetectorOptions>> = Obj
   rotatedMinSize: 24,
 });
 
-/** A loaded Haar face detector. Free it with `dispose()`. */
+/** A loaded face detector. Free it with `dispose()`. */
 export interface FaceDetector {
   /** The options in force, defaults filled in. */
-  readonly options: Readonly<Required<DetectorOptions>>;
+  readonly options: Readonly<DetectorSettings>;
   /**
    * Finds every face in an image, largest first.
    * @throws {Error} After `dispose()`.
    */
-  detect(image: Image): Face[];
-  /** Frees the cascade's WASM memory. Idempotent. */
-  dispose(): void;
+  detect(image: Image): Promise<Face[]>;
+  /** Frees the detector's WASM memory. Idempotent. */
+  dispose(): Promise<void>;
 }
 
 /**
- * Creates a Haar cascade (Viola-Jones) face detector on OpenCV.js. The image is converted to
- * gray, scaled down to the working size, contrast-boosted, and searched; boxes are mapped
- * back to the original pixels.
+ * Creates a face detector: the learned one (BlazeFace on onnxruntime; the default), or a
+ * Haar cascade (Viola-Jones) on OpenCV.js, where the image is converted to gray, scaled
+ * down to the working size, contrast-boosted, and searched. Boxes are in the original pixels.
  *
- * @param options Cascade and search parameters (see {@linkcode DetectorOptions}).
+ * @param options The detector and its parameters (see {@linkcode DetectorOptions}).
  * @returns The detector; call `dispose()` when done.
  * @throws {RangeError} For out-of-range options.
  * @example
  * ```ts
  * import { createFaceDetector } from "./detect_faces.ts";
- * const detector = await createFaceDetector({ fallback: true });
- * try {
- *   // A flat gray image has no face: the whole-image fallback is returned.
- *   const img = { width: 64, height: 64, channels: 1 as const, data: new Uint8Array(64 * 64).fill(128) };
- *   const faces = detector.detect(img);
- *   if (faces.length !== 1 || faces[0]?.source !== "fallback") throw new Error(JSON.stringify(faces));
- * } finally {
- *   detector.dispose();
+ * for (const detector of ["blazeface", "haar"] as const) {
+ *   const d = await createFaceDetector({ detector, fallback: true });
+ *   try {
+ *     // A flat gray image has no face: the whole-image fallback is returned.
+ *     const img = { width: 64, height: 64, channels: 1 as const, data: new Uint8Array(64 * 64).fill(128) };
+ *     const faces = await d.detect(img);
+ *     if (faces.length !== 1 || faces[0]?.source !== "fallback") throw new Error(JSON.stringify(faces));
+ *   } finally {
+ *     await d.dispose();
+ *   }
  * }
  * ```
  */
 export async function createFaceDetector(options: DetectorOptions = {}): Promise<FaceDetector> {
   const o = resolveDetectorOptions(options);
+  if (o.detector === "blazeface") {
+    const { detector: _, ...rest } = o;
+    const learned = await createBlazeFaceDetector(rest);
+    return { options: Object.freeze(o), detect: (image) => learned.detect(image), dispose: () => learned.dispose() };
+  }
   const cv = await loadOpenCV();
   const xml = await readAsset(cascadeUrl(o.cascade));
   const classifier = loadCascade(cv, o.cascade, xml);
   let disposed = false;
   return {
     options: Object.freeze(o),
-    detect(image: Image): Face[] {
-      if (disposed) throw new Error("FaceDetector.detect() called after dispose()");
-      return detect(cv, classifier, o, image);
+    detect(image: Image): Promise<Face[]> {
+      if (disposed) return Promise.reject(new Error("FaceDetector.detect() called after dispose()"));
+      try {
+        return Promise.resolve(detect(cv, classifier, o, image));
+      } catch (e) {
+        return Promise.reject(e);
+      }
     },
     dispose() {
       if (!disposed) classifier.delete();
       disposed = true;
+      return Promise.resolve();
     },
   };
 }
@@ -159,23 +211,33 @@ export function cascadeUrl(cascade: CascadeName): URL {
 }
 
 /**
- * The options in force for `options`: defaults filled in, validated.
+ * The options in force for `options`: the detector's name and its options, defaults filled
+ * in, validated (the other detector's fields are dropped).
  *
  * @param options Partial detector options.
- * @returns Every option.
- * @throws {RangeError} For out-of-range options.
+ * @returns Every option of the chosen detector.
+ * @throws {RangeError} For an unknown detector or out-of-range options.
  */
-export function resolveDetectorOptions(options: DetectorOptions = {}): Required<DetectorOptions> {
-  const o: Required<DetectorOptions> = { ...DEFAULT_DETECTOR_OPTIONS, ...definedOnly(options) };
+export function resolveDetectorOptions(options: DetectorOptions = {}): DetectorSettings {
+  const { detector = DEFAULT_DETECTOR, ...rest } = definedOnly(options) as DetectorOptions;
+  if (detector === "blazeface") {
+    const { minScore, nmsIou, pad, fallback, angles, rotate } = rest;
+    return { detector, ...resolveBlazeFaceOptions({ minScore, nmsIou, pad, fallback, angles, rotate }) };
+  }
+  if (detector !== "haar") throw new RangeError(`detector must be ${DETECTORS.join(" | ")}, got ${detector}`);
+  const haar = Object.fromEntries(
+    Object.entries(rest).filter(([k]) => k in DEFAULT_DETECTOR_OPTIONS),
+  ) as Partial<HaarOptions>;
+  const o: Required<HaarOptions> = { ...DEFAULT_DETECTOR_OPTIONS, ...haar };
   validate(o);
-  return o;
+  return { detector, ...o };
 }
 
 function definedOnly<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-function validate(o: Required<DetectorOptions>): void {
+function validate(o: Required<HaarOptions>): void {
   const bad = (name: string, v: unknown, want: string) => {
     throw new RangeError(`detector option ${name} must be ${want}, got ${v}`);
   };
@@ -216,7 +278,7 @@ function loadCascade(cv: OpenCV, name: string, xml: Uint8Array): CascadeClassifi
   }
 }
 
-function detect(cv: OpenCV, classifier: CascadeClassifier, o: Required<DetectorOptions>, image: Image): Face[] {
+function detect(cv: OpenCV, classifier: CascadeClassifier, o: Required<HaarOptions>, image: Image): Face[] {
   using scope = new WasmScope();
   const gray = grayMat(cv, image, scope);
   const scale = Math.min(1, o.workingSize / Math.max(image.width, image.height));
@@ -280,7 +342,7 @@ function detect(cv: OpenCV, classifier: CascadeClassifier, o: Required<DetectorO
 function runCascade(
   cv: OpenCV,
   classifier: CascadeClassifier,
-  o: Required<DetectorOptions>,
+  o: Required<HaarOptions>,
   minSize: number,
   mat: Mat,
   scope: WasmScope,
@@ -314,7 +376,7 @@ function clamp(v: number, lo: number, hi: number): number {
 function runRotated(
   cv: OpenCV,
   classifier: CascadeClassifier,
-  o: Required<DetectorOptions>,
+  o: Required<HaarOptions>,
   mat: Mat,
   angle: number,
   scope: WasmScope,

@@ -58,7 +58,7 @@ export async function loadAnnotated(
     const image = await readImage(p.path);
     const want = boundingBox(truth);
     let best: Box | undefined, bestIou = 0.5;
-    for (const f of detector.detect(image)) {
+    for (const f of (await detector.detect(image))) {
       if (f.source === "fallback") continue;
       const v = iou(f.box, want);
       if (v >= bestIou) [best, bestIou] = [f.box, v];

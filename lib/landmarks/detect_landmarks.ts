@@ -1,4 +1,5 @@
 import type { Box } from "../detect/box.ts";
+import type { DetectorName } from "../detect/detect_faces.ts";
 import type { Image } from "../image/image.ts";
 import { readAsset } from "../_asset.ts";
 import { createOnnxSession, type OnnxSession } from "../runtime/onnx.ts";
@@ -21,14 +22,44 @@ export interface LandmarkerOptions {
    * Default 0.2: Haar boxes sit higher on the face than the boxes the network was trained on.
    */
   readonly shiftY?: number;
+  /**
+   * A second pass on the crop the first pass's points give (the bounding box of the 68 points
+   * through {@linkcode POINTS_CROP}, the crop the net was trained on), whose points are kept.
+   * Default true behind the learned detector, false behind Haar (as the original).
+   */
+  readonly refine?: boolean;
+  /**
+   * The (last) pass also runs on the mirrored crop, and the two sets of points, the mirrored
+   * one flipped back, are averaged. Default false.
+   */
+  readonly mirror?: boolean;
 }
 
-/** The defaults of {@linkcode LandmarkerOptions}. */
+/** The defaults of {@linkcode LandmarkerOptions} behind the Haar detector (the original's pipeline). */
 export const DEFAULT_LANDMARKER_OPTIONS: Readonly<Required<LandmarkerOptions>> = Object.freeze({
   model: "full",
   scale: 1.1,
   shiftY: 0.2,
+  refine: false,
+  mirror: false,
 });
+
+/**
+ * The defaults behind each detector: one fixed calibration of its box to the landmark crop,
+ * fitted on the even half of HELEN (`deno task tune landmarks`), and whether to refine.
+ */
+export const LANDMARKER_DEFAULTS: Readonly<Record<DetectorName, Readonly<Required<LandmarkerOptions>>>> = Object
+  .freeze({
+    haar: DEFAULT_LANDMARKER_OPTIONS,
+    blazeface: Object.freeze({ model: "full", scale: 1.1, shiftY: 0.2, refine: true, mirror: false }),
+  });
+
+/**
+ * The crop from a face's 68 points (their bounding box as a "box"): the refinement pass's
+ * crop, and the crop from ground-truth points that shows the net's own ceiling. Fitted on
+ * the even half of HELEN.
+ */
+export const POINTS_CROP: Readonly<{ scale: number; shiftY: number }> = Object.freeze({ scale: 1.1, shiftY: 0 });
 
 /** The square region of the image that the network sees for one face, in whole pixels. */
 export interface Crop {
@@ -78,6 +109,38 @@ export function landmarkCrop(box: Box, options: Pick<LandmarkerOptions, "scale" 
 }
 
 /**
+ * The crop for a face whose 68 points are known (the refinement pass; the ground-truth
+ * ceiling): {@linkcode landmarkCrop} of the points' bounding box with {@linkcode POINTS_CROP}.
+ *
+ * @param points A face's 68 points.
+ * @returns The crop.
+ * @example
+ * ```ts
+ * import { pointsCrop } from "./detect_landmarks.ts";
+ * const square = Array.from({ length: 68 }, (_, k) => ({ x: 100 + (k % 2) * 50, y: 100 + (k % 3) * 25 }));
+ * const c = pointsCrop(square);
+ * if (c.size !== 55 || c.x !== 98) throw new Error(JSON.stringify(c));
+ * ```
+ */
+export function pointsCrop(points: readonly Point[]): Crop {
+  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+  for (const p of points) {
+    x0 = Math.min(x0, p.x), y0 = Math.min(y0, p.y), x1 = Math.max(x1, p.x), y1 = Math.max(y1, p.y);
+  }
+  return landmarkCrop({ x: x0, y: y0, width: x1 - x0, height: y1 - y0 }, POINTS_CROP);
+}
+
+/** For each iBUG point, the point it becomes in a mirrored face (jaw, brows, nose, eyes, mouth). */
+export const MIRROR: readonly number[] = Object.freeze([
+  ...[16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0],
+  ...[26, 25, 24, 23, 22, 21, 20, 19, 18, 17],
+  ...[27, 28, 29, 30, 35, 34, 33, 32, 31],
+  ...[45, 44, 43, 42, 47, 46, 39, 38, 37, 36, 41, 40],
+  ...[54, 53, 52, 51, 50, 49, 48, 59, 58, 57, 56, 55],
+  ...[64, 63, 62, 61, 60, 67, 66, 65],
+]);
+
+/**
  * Creates a 68-point face landmark estimator: face-api.js's landmark network converted to
  * ONNX (`lib/landmarks/models/`), run by onnxruntime-web (WASM). Points are in the iBUG/dlib
  * 68-point layout, 0-based (30 = nose tip, 36 and 45 = outer eye corners).
@@ -98,25 +161,40 @@ export function landmarkCrop(box: Box, options: Pick<LandmarkerOptions, "scale" 
  * }
  * ```
  */
-export async function createLandmarker(options: LandmarkerOptions = {}): Promise<FaceLandmarker> {
-  const o = resolveLandmarkerOptions(options);
+export async function createLandmarker(
+  options: LandmarkerOptions = {},
+  detector: DetectorName = "haar",
+): Promise<FaceLandmarker> {
+  const o = resolveLandmarkerOptions(options, detector);
   const session: OnnxSession = await createOnnxSession(await readAsset(landmarkModelUrl(o.model)));
   let disposed = false;
+  /** One batched run on `crops` (each also mirrored when `mirror`): the points in image pixels. */
+  const run = async (image: Image, crops: readonly Crop[], mirror: boolean): Promise<Point[][]> => {
+    const input = cropsToInput(image, mirror ? [...crops, ...crops] : crops, mirror ? crops.length : Infinity);
+    const n = mirror ? 2 * crops.length : crops.length;
+    const v = (await session.run({ input: { data: input, dims: [n, INPUT, INPUT, 3] } })).landmarks!.data;
+    const at = (i: number, k: number, flip: boolean): Point => {
+      const c = crops[i % crops.length]!, u = v[i * 136 + 2 * k]!, w = v[i * 136 + 2 * k + 1]!;
+      return { x: c.x + (flip ? 1 - u : u) * c.size, y: c.y + w * c.size };
+    };
+    return crops.map((_, i) =>
+      Array.from({ length: 68 }, (_, k) => {
+        const p = at(i, k, false);
+        if (!mirror) return p;
+        // The mirrored crop's point k is the face's point MIRROR[k], seen flipped.
+        const q = at(i + crops.length, MIRROR[k]!, true);
+        return { x: (p.x + q.x) / 2, y: (p.y + q.y) / 2 };
+      })
+    );
+  };
   return {
     options: Object.freeze(o),
     async landmarks(image: Image, boxes: readonly Box[]): Promise<Point[][]> {
       if (disposed) throw new Error("FaceLandmarker.landmarks() called after dispose()");
       if (boxes.length === 0) return [];
-      const crops = boxes.map((b) => landmarkCrop(b, o));
-      const input = cropsToInput(image, crops);
-      const out = await session.run({ input: { data: input, dims: [crops.length, INPUT, INPUT, 3] } });
-      const v = out.landmarks!.data;
-      return crops.map((c, i) =>
-        Array.from({ length: 68 }, (_, k) => ({
-          x: c.x + v[i * 136 + 2 * k]! * c.size,
-          y: c.y + v[i * 136 + 2 * k + 1]! * c.size,
-        }))
-      );
+      const first = await run(image, boxes.map((b) => landmarkCrop(b, o)), o.mirror && !o.refine);
+      if (!o.refine) return first;
+      return await run(image, first.map((p) => pointsCrop(p)), o.mirror);
     },
     async dispose() {
       if (!disposed) {
@@ -134,12 +212,22 @@ export async function createLandmarker(options: LandmarkerOptions = {}): Promise
  * @returns Every option.
  * @throws {RangeError} For out-of-range options.
  */
-export function resolveLandmarkerOptions(options: LandmarkerOptions = {}): Required<LandmarkerOptions> {
+export function resolveLandmarkerOptions(
+  options: LandmarkerOptions = {},
+  detector: DetectorName = "haar",
+): Required<LandmarkerOptions> {
+  const d = LANDMARKER_DEFAULTS[detector];
+  if (!d) throw new RangeError(`unknown detector ${detector}`);
   const o: Required<LandmarkerOptions> = {
-    model: options.model ?? DEFAULT_LANDMARKER_OPTIONS.model,
-    scale: options.scale ?? DEFAULT_LANDMARKER_OPTIONS.scale,
-    shiftY: options.shiftY ?? DEFAULT_LANDMARKER_OPTIONS.shiftY,
+    model: options.model ?? d.model,
+    scale: options.scale ?? d.scale,
+    shiftY: options.shiftY ?? d.shiftY,
+    refine: options.refine ?? d.refine,
+    mirror: options.mirror ?? d.mirror,
   };
+  if (typeof o.refine !== "boolean" || typeof o.mirror !== "boolean") {
+    throw new RangeError(`landmark options refine and mirror must be true or false`);
+  }
   if (o.model !== "full" && o.model !== "tiny") {
     throw new RangeError(`landmark model must be full | tiny, got ${o.model}`);
   }
@@ -166,7 +254,7 @@ export function landmarkModelUrl(model: LandmarkModel): URL {
  * when shrinking, bilinear when enlarging. Plain JS, so the landmark stage does not wait for
  * OpenCV.js to load.
  */
-function cropsToInput(image: Image, crops: readonly Crop[]): Float32Array {
+function cropsToInput(image: Image, crops: readonly Crop[], mirrorFrom = Infinity): Float32Array {
   const out = new Float32Array(crops.length * INPUT * INPUT * 3);
   const { width: w, height: h, channels: ch, data } = image;
   const px = (x: number, y: number, k: number) =>
@@ -174,9 +262,10 @@ function cropsToInput(image: Image, crops: readonly Crop[]): Float32Array {
   crops.forEach((c, i) => {
     const base = i * INPUT * INPUT * 3;
     const f = c.size / INPUT;
+    const flip = i >= mirrorFrom;
     for (let oy = 0; oy < INPUT; oy++) {
       for (let ox = 0; ox < INPUT; ox++) {
-        const o = base + (oy * INPUT + ox) * 3;
+        const o = base + (oy * INPUT + (flip ? INPUT - 1 - ox : ox)) * 3;
         if (f >= 1) {
           const xa = c.x + Math.floor(ox * f), xb = c.x + Math.max(Math.floor((ox + 1) * f), Math.floor(ox * f) + 1);
           const ya = c.y + Math.floor(oy * f), yb = c.y + Math.max(Math.floor((oy + 1) * f), Math.floor(oy * f) + 1);

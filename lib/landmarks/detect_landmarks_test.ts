@@ -32,8 +32,8 @@ Deno.test("landmarkCrop() centres a square of scale · the larger side, shifted 
 Deno.test("landmarks() batches faces: the same points as one call per face, in image pixels", async () => {
   const image = await readImage(samplePhotos()[2]!);
   const detector = await createFaceDetector();
-  const boxes = detector.detect(image).map((f) => f.box);
-  detector.dispose();
+  const boxes = (await detector.detect(image)).map((f) => f.box);
+  await detector.dispose();
   assert.equal(boxes.length, 3);
   const lm = await createLandmarker();
   try {

@@ -9,10 +9,12 @@
 
 import { assetSha256 } from "../_asset.ts";
 import { configDifference } from "../_config.ts";
+import { blazefaceModelUrl } from "../detect/blazeface.ts";
 import {
   cascadeUrl,
   createFaceDetector,
   type DetectorOptions,
+  type DetectorSettings,
   type Face,
   type FaceDetector,
   resolveDetectorOptions,
@@ -70,25 +72,45 @@ export async function pipelineSettings(
   options: PipelineOptions,
 ): Promise<{ settings: PipelineSettings; features: FeatureSetRecord }> {
   const detector = resolveDetectorOptions(options.detector);
-  const landmarks = resolveLandmarkerOptions(options.landmarks);
+  const landmarks = resolveLandmarkerOptions(options.landmarks, detector.detector);
   const set = featureSet(options.features ?? DEFAULT_FEATURE_SET);
-  const assets: Record<string, string> = {
-    cascade: await assetSha256(cascadeUrl(detector.cascade)),
-    landmark_model: await assetSha256(landmarkModelUrl(landmarks.model)),
-  };
+  const assets: Record<string, string> = detector.detector === "haar"
+    ? { cascade: await assetSha256(cascadeUrl(detector.cascade)) }
+    : { face_detector: await assetSha256(blazefaceModelUrl()) };
+  assets.landmark_model = await assetSha256(landmarkModelUrl(landmarks.model));
   // Only the sets that use the embedding record its model and the alignment (so geometry caches
   // are unaffected by them).
   const align = set.needsEmbedding ? resolveEmbedderOptions(options.embedder) : undefined;
   if (align) assets.embedding_model = await assetSha256(embeddingModelUrl());
   return {
     settings: {
-      detector: { ...detector, angles: [...detector.angles] },
-      landmarks,
+      detector: recordedDetector(detector),
+      landmarks: recordedLandmarks(landmarks, detector),
       ...(align ? { align: { ...align, points: [...align.points] } } : {}),
       assets,
     },
     features: { name: set.name, version: set.version },
   };
+}
+
+/**
+ * The detector's settings as caches and models record them. Haar's are recorded as before
+ * the learned detector existed (without a `detector` field), so that caches and models made
+ * with Haar by any Face2Vec compare equal; a recorded detector without that field is Haar.
+ */
+function recordedDetector(d: DetectorSettings): Record<string, unknown> {
+  if (d.detector === "haar") {
+    const { detector: _, ...haar } = d;
+    return { ...haar, angles: [...haar.angles] };
+  }
+  return { ...d, angles: [...d.angles] };
+}
+
+/** The landmark settings as recorded: behind Haar, `refine` and `mirror` only when on (as before they existed). */
+function recordedLandmarks(l: Required<LandmarkerOptions>, d: DetectorSettings): Record<string, unknown> {
+  if (d.detector !== "haar") return l;
+  const { refine, mirror, ...rest } = l;
+  return { ...rest, ...(refine ? { refine } : {}), ...(mirror ? { mirror } : {}) };
 }
 
 /**
@@ -102,7 +124,9 @@ export function pipelineOptionsFrom(settings: PipelineSettings, features: Featur
   const stored = settings as { detector?: DetectorOptions; landmarks?: LandmarkerOptions; align?: AlignOptions };
   const { size: _size, ...align } = stored.align ?? {};
   const embedder: EmbedderOptions | undefined = stored.align ? { align } : undefined;
-  return { detector: stored.detector, landmarks: stored.landmarks, features, embedder };
+  // Settings recorded without a detector name are Haar's (every cache and model made before the learned detector).
+  const detector: DetectorOptions = { detector: "haar", ...stored.detector };
+  return { detector, landmarks: stored.landmarks, features, embedder };
 }
 
 /**
@@ -196,11 +220,13 @@ export async function createPipeline(options: PipelineOptions, create: CreatePip
   const detector = await createFaceDetector(options.detector);
   let landmarker: FaceLandmarker | undefined, embedder: FaceEmbedder | undefined;
   try {
-    landmarker = create.landmarks === false ? undefined : await createLandmarker(options.landmarks);
+    landmarker = create.landmarks === false
+      ? undefined
+      : await createLandmarker(options.landmarks, detector.options.detector);
     embedder = features.needsEmbedding || create.embed ? await createEmbedder(options.embedder) : undefined;
   } catch (e) {
     // What was loaded before the failure is freed.
-    detector.dispose();
+    await detector.dispose();
     await landmarker?.dispose();
     throw e;
   }
@@ -223,16 +249,16 @@ export async function createPipeline(options: PipelineOptions, create: CreatePip
     landmarker,
     embedder,
     features,
-    processFaces: (image) => process(image, detector.detect(image)),
+    processFaces: async (image) => process(image, await detector.detect(image)),
     async processLargestFace(image) {
       if (!landmarker) throw new RangeError("this pipeline was created without landmarks");
-      const found = detector.detect(image);
+      const found = await detector.detect(image);
       if (found.length === 0) return undefined;
       const [face] = await process(image, found.slice(0, 1));
       return { face: face!, faces: found.length };
     },
     async dispose() {
-      detector.dispose();
+      await detector.dispose();
       await landmarker?.dispose();
       await embedder?.dispose();
     },

@@ -10,6 +10,8 @@ import {
 import { FEATURE_SET_NAMES, FEATURE_SETS, type FeatureSetName } from "../features/feature_sets.ts";
 import { geometryFeatures } from "../features/geometry.ts";
 import { DEFAULT_DETECTOR_OPTIONS } from "../detect/detect_faces.ts";
+import { DEFAULT_BLAZEFACE_OPTIONS } from "../detect/blazeface.ts";
+import { LANDMARKER_DEFAULTS } from "../landmarks/detect_landmarks.ts";
 import { samplePhotos } from "../eval/npm.ts";
 import { readImage } from "../image/read_image.ts";
 
@@ -104,7 +106,7 @@ Deno.test("a pipeline created with { landmarks: false } detects but refuses proc
   const pipeline = await createPipeline({}, { landmarks: false });
   try {
     assert.equal(pipeline.landmarker, undefined);
-    assert.equal(pipeline.detector.detect(image).length, 3);
+    assert.equal((await pipeline.detector.detect(image)).length, 3);
     await assert.rejects(pipeline.processFaces(image), RangeError, "created without landmarks");
     await assert.rejects(pipeline.processLargestFace(image), RangeError, "created without landmarks");
   } finally {
@@ -114,7 +116,7 @@ Deno.test("a pipeline created with { landmarks: false } detects but refuses proc
 
 Deno.test("pipelineSettings() records the alignment and the embedding model only for the sets that use the embedding", async () => {
   for (const name of FEATURE_SET_NAMES) {
-    const { settings, features } = await pipelineSettings({ features: name });
+    const { settings, features } = await pipelineSettings({ features: name, detector: { detector: "haar" } });
     const assets = settings.assets as Record<string, string>;
     assert.deepEqual(features, { name, version: FEATURE_SETS[name].version });
     const uses = FEATURE_SETS[name].needsEmbedding;
@@ -136,21 +138,37 @@ Deno.test("pipelineSettings() records the alignment and the embedding model only
     for (const hash of Object.values(assets)) assert.match(hash, /^[0-9a-f]{64}$/, name);
     assert.deepEqual(settings.detector, { ...DEFAULT_DETECTOR_OPTIONS, angles: [...DEFAULT_DETECTOR_OPTIONS.angles] });
   }
+  // The learned detector (the default) records its name, its options and its model instead of the cascade.
+  const learned = (await pipelineSettings({ features: "embedding" })).settings;
+  assert.deepEqual(learned.detector, {
+    detector: "blazeface",
+    ...DEFAULT_BLAZEFACE_OPTIONS,
+    angles: [...DEFAULT_BLAZEFACE_OPTIONS.angles],
+  });
+  assert.deepEqual(Object.keys(learned.assets as object), ["face_detector", "landmark_model", "embedding_model"]);
+  assert.deepEqual(learned.landmarks, LANDMARKER_DEFAULTS.blazeface);
   // The geometry settings are the embedding's without the embedding's parts.
-  const geometry = (await pipelineSettings({ features: "geometry" })).settings;
-  const { align: _align, assets, ...rest } = (await pipelineSettings({ features: "embedding" })).settings as Record<
+  const geometry = (await pipelineSettings({ features: "geometry", detector: { detector: "haar" } })).settings;
+  const { align: _align, assets, ...rest } = (await pipelineSettings({
+    features: "embedding",
+    detector: { detector: "haar" },
+  })).settings as Record<
     string,
     Record<string, unknown>
   >;
   const { embedding_model: _model, ...otherAssets } = assets!;
   assert.deepEqual(geometry, { ...rest, assets: otherAssets });
   // Another cascade has another hash.
-  const alt = (await pipelineSettings({ detector: { cascade: "frontalface_alt2" } })).settings.assets as Record<
-    string,
-    string
-  >;
+  const alt = (await pipelineSettings({ detector: { detector: "haar", cascade: "frontalface_alt2" } })).settings
+    .assets as Record<
+      string,
+      string
+    >;
   assert.notEqual(alt.cascade, (geometry.assets as Record<string, string>).cascade);
-  await assert.rejects(pipelineSettings({ detector: { minNeighbors: -1 } }), RangeError);
+  await assert.rejects(pipelineSettings({ detector: { detector: "haar", minNeighbors: -1 } }), RangeError);
+  await assert.rejects(pipelineSettings({ detector: { minScore: 1.5 } }), RangeError);
+  // deno-lint-ignore no-explicit-any
+  await assert.rejects(pipelineSettings({ detector: { detector: "hog" as any } }), RangeError, "detector must be");
   // deno-lint-ignore no-explicit-any
   await assert.rejects(pipelineSettings({ features: "colour" as any }), RangeError, "unknown feature set");
 });
@@ -159,7 +177,13 @@ Deno.test("pipelineOptionsFrom() inverts pipelineSettings(): settingsDifference(
   const cases: PipelineOptions[] = [
     { features: "geometry" },
     { features: "embedding" },
-    { features: "both", detector: { minNeighbors: 3, rotate: "never" }, embedder: { align: { padding: 0.3 } } },
+    {
+      features: "both",
+      detector: { detector: "haar", minNeighbors: 3, rotate: "never" },
+      embedder: { align: { padding: 0.3 } },
+    },
+    { features: "geometry", detector: { detector: "haar" }, landmarks: { refine: true } },
+    { features: "embedding", detector: { minScore: 0.6 }, landmarks: { refine: false, mirror: true } },
   ];
   for (const options of cases) {
     const { settings, features } = await pipelineSettings(options);
@@ -169,8 +193,20 @@ Deno.test("pipelineOptionsFrom() inverts pipelineSettings(): settingsDifference(
   }
 });
 
+Deno.test("settings recorded before the learned detector existed (Haar's, no detector name, no refine) show no difference", async () => {
+  for (const name of FEATURE_SET_NAMES) {
+    const { settings, features } = await pipelineSettings({ features: name, detector: { detector: "haar" } });
+    const s = settings as Record<string, Record<string, unknown>>;
+    // As every cache and model before it recorded them: Haar's options, the three landmark options, the cascade's hash.
+    assert.equal("detector" in s.detector!, false);
+    assert.deepEqual(Object.keys(s.landmarks!), ["model", "scale", "shiftY"]);
+    assert.equal(await settingsDifference(settings, features), undefined);
+    assert.equal(pipelineOptionsFrom(settings, name).detector?.detector, "haar");
+  }
+});
+
 Deno.test("settingsDifference() names the first setting recorded otherwise than this Face2Vec would record it", async () => {
-  const { settings, features } = await pipelineSettings({ features: "embedding" });
+  const { settings, features } = await pipelineSettings({ features: "embedding", detector: { detector: "haar" } });
   const s = settings as Record<string, Record<string, unknown>>;
   // A model recorded before minNeighbors existed: it now has its default.
   const { minNeighbors: _n, ...olderDetector } = s.detector!;

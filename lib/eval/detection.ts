@@ -38,7 +38,7 @@ export interface DetectionScore {
   readonly misses: readonly string[];
 }
 
-const real = (f: Face) => f.source === "haar" || f.source === "padded";
+const real = (f: Face) => f.source !== "fallback";
 
 /**
  * Scores detections. `truth` (for kind "boxes") maps a photo's relative path to its

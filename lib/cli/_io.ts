@@ -4,6 +4,7 @@
  * @module
  */
 
+import { DEFAULT_DETECTOR, DETECTORS } from "../detect/detect_faces.ts";
 import { InvalidArgumentError, Option } from "npm:@commander-js/extra-typings@15.1.0";
 import { ImageError } from "../image/image_error.ts";
 import { type ListedImage, listImages } from "../image/list_images.ts";
@@ -96,4 +97,18 @@ export function lockTimeoutOption() {
 /** The line printed when a writer has to wait for another. */
 export function waitingLine(what: string, holder: string): string {
   return `${what}: another process is writing it (${holder || "holder unknown"}); waiting`;
+}
+
+/**
+ * `--detector <name>`: which face detector. With `recorded`, no default is set here: the
+ * caller takes the one a cache or model records, else the library's default.
+ */
+export function detectorOption(recorded: boolean) {
+  const o = new Option(
+    "--detector <name>",
+    recorded
+      ? `face detector (default: the one the cache or model records, else ${DEFAULT_DETECTOR})`
+      : "face detector (blazeface: learned, haar: the original's cascade)",
+  ).choices(DETECTORS);
+  return recorded ? o : o.default(DEFAULT_DETECTOR);
 }

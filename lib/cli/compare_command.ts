@@ -1,11 +1,12 @@
+import type { DetectorName } from "../detect/detect_faces.ts";
 import { Command } from "npm:@commander-js/extra-typings@15.1.0";
 import { DEFAULT_VERIFY_DISTANCE } from "../gallery/gallery.ts";
 import { loadCheckedModel, modelPipelineOptions } from "../recognize/recognize.ts";
-import { createPipeline, type PipelineOptions } from "../pipeline/pipeline.ts";
+import { createPipeline, type PipelineOptions, withDetector } from "../pipeline/pipeline.ts";
 import { euclidean } from "../embed/embed_faces.ts";
 import { ImageError } from "../image/image_error.ts";
 import { readImage } from "../image/read_image.ts";
-import { type CliIo, EXIT, numberIn } from "./_io.ts";
+import { type CliIo, detectorOption, EXIT, numberIn } from "./_io.ts";
 import { featureSet } from "../features/feature_sets.ts";
 
 /**
@@ -27,6 +28,7 @@ export function compareCommand(io: CliIo, setExit: (code: number) => void) {
       `same person when the distance is at most this (default ${DEFAULT_VERIFY_DISTANCE}: the equal-error point measured on LFW)`,
       numberIn("--threshold", 0, 100),
     )
+    .addOption(detectorOption(true))
     .option("--json", "print one JSON object")
     .action(async (a, b, o, cmd) =>
       setExit(await runCompare(a, b, { ...o, modelGiven: cmd.getOptionValueSource("model") !== "default" }, io))
@@ -36,7 +38,7 @@ export function compareCommand(io: CliIo, setExit: (code: number) => void) {
 async function runCompare(
   a: string,
   b: string,
-  o: { model: string; modelGiven: boolean; threshold?: number; json?: true },
+  o: { model: string; modelGiven: boolean; threshold?: number; json?: true; detector?: DetectorName },
   io: CliIo,
 ): Promise<number> {
   // The model's settings when it has embeddings; the defaults when there is no model (unless one was named).
@@ -53,7 +55,7 @@ async function runCompare(
       return EXIT.badArguments;
     }
   }
-  const pipeline = await createPipeline(options);
+  const pipeline = await createPipeline(withDetector(options, o.detector));
   try {
     const embeddings: Float32Array[] = [];
     for (const path of [a, b]) {

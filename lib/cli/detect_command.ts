@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError, Option } from "npm:@commander-js/extra-typings@15.1.0";
+import { DEFAULT_BLAZEFACE_OPTIONS } from "../detect/blazeface.ts";
 import { CASCADES, DEFAULT_DETECTOR_OPTIONS, type DetectorOptions, type Face } from "../detect/detect_faces.ts";
 import { DEFAULT_MAX_PIXELS } from "../image/decode_image.ts";
 import { ImageError, printable } from "../image/image_error.ts";
@@ -6,14 +7,16 @@ import { readImage } from "../image/read_image.ts";
 import { writeFileAtomic } from "../_fs.ts";
 import { writeAnnotated } from "./_draw.ts";
 import { drawProblem, fileOutputProblem } from "./_outputs.ts";
-import { type CliIo, EXIT, listInputs, ms, numberIn } from "./_io.ts";
+import { type CliIo, detectorOption, EXIT, listInputs, ms, numberIn } from "./_io.ts";
 import { roundedBox, roundedPoints } from "../_rounded.ts";
 import { DEFAULT_LANDMARKER_OPTIONS, type LandmarkerOptions } from "../landmarks/detect_landmarks.ts";
 import type { Point } from "../landmarks/point.ts";
 import { startProgress } from "./_progress.ts";
 import { createPipeline } from "../pipeline/pipeline.ts";
 
-const d = DEFAULT_DETECTOR_OPTIONS;
+const d = DEFAULT_DETECTOR_OPTIONS, b = DEFAULT_BLAZEFACE_OPTIONS;
+/** "haar X, blazeface Y" for options both detectors have, with a default of each. */
+const both = (h: unknown, l: unknown) => `(default: blazeface ${l}, haar ${h})`;
 
 /**
  * The `detect` subcommand: finds every face in images and folders.
@@ -27,39 +30,57 @@ export function detectCommand(io: CliIo, setExit: (code: number) => void) {
     .option("--json", "one JSON object per image on stdout (JSON lines)")
     .option("--json-out <file>", "write the JSON lines to a file instead")
     .option("--draw <dir>", "write annotated copies under DIR, mirroring input paths")
-    .addOption(new Option("--cascade <name>", "Haar cascade").choices(CASCADES).default(d.cascade))
-    .option("--scale-factor <n>", "pyramid scale step", numberIn("--scale-factor", 1.001, 2), d.scaleFactor)
+    .addOption(detectorOption(false))
+    .option(
+      "--min-score <p>",
+      `blazeface: smallest score kept (default: ${b.minScore})`,
+      numberIn("--min-score", 0.001, 0.999),
+    )
+    .option(
+      "--nms-iou <f>",
+      `blazeface: overlap above which two detections are one face (default: ${b.nmsIou})`,
+      numberIn("--nms-iou", 0.01, 0.99),
+    )
+    .addOption(new Option("--cascade <name>", "haar: the cascade").choices(CASCADES).default(d.cascade))
+    .option("--scale-factor <n>", "haar: pyramid scale step", numberIn("--scale-factor", 1.001, 2), d.scaleFactor)
     .option(
       "--min-neighbors <n>",
-      "raw hits needed to keep a box",
+      "haar: raw hits needed to keep a box",
       numberIn("--min-neighbors", 0, 50, true),
       d.minNeighbors,
     )
     .option(
       "--min-size <px>",
-      "smallest face side, in working-copy pixels",
+      "haar: smallest face side, in working-copy pixels",
       numberIn("--min-size", 1, 10000),
       d.minSize,
     )
     .option(
       "--working-size <px>",
-      "longest side of the copy searched",
+      "haar: longest side of the copy searched",
       numberIn("--working-size", 24, 20000, true),
       d.workingSize,
     )
     .addOption(
-      new Option("--contrast <method>", "contrast boost").choices(["none", "equalize", "clahe"] as const).default(
+      new Option("--contrast <method>", "haar: contrast boost").choices(["none", "equalize", "clahe"] as const).default(
         d.contrast,
       ),
     )
-    .option("--pad <fraction>", "border added when nothing is found (0 = off)", numberIn("--pad", 0, 2), d.pad)
-    .option("--fallback", "use the whole image as the face when nothing is found", d.fallback)
-    .option("--angles <list>", "angles of the rotated passes (tilted heads), e.g. -25,25", angleList, [
-      ...d.angles,
-    ])
+    .option(
+      "--pad <fraction>",
+      `border added when nothing is found, 0 = off ${both(d.pad, b.pad)}`,
+      numberIn("--pad", 0, 2),
+    )
+    .option("--fallback", "use the whole image as the face when nothing is found")
+    .option(
+      "--angles <list>",
+      `angles of the rotated passes (tilted heads) ${both(d.angles.join(","), b.angles.join(","))}`,
+      angleList,
+    )
     .addOption(
-      new Option("--rotate <mode>", "when the rotated passes run").choices(["never", "when-none", "always"] as const)
-        .default(d.rotate),
+      new Option("--rotate <mode>", `when the rotated passes run ${both(d.rotate, b.rotate)}`).choices(
+        ["never", "when-none", "always"] as const,
+      ),
     )
     .option("--no-landmarks", "skip the 68-point landmarks")
     .option("--embed", "add each face's 128-d embedding (needs the landmarks; Euclidean distances compare faces)")
@@ -88,6 +109,9 @@ export function detectCommand(io: CliIo, setExit: (code: number) => void) {
           landmarks: o.landmarks ? { model: o.landmarkModel } : undefined,
           embed: o.embed ?? false,
           detector: {
+            detector: o.detector,
+            minScore: o.minScore,
+            nmsIou: o.nmsIou,
             cascade: o.cascade,
             scaleFactor: o.scaleFactor,
             minNeighbors: o.minNeighbors,
@@ -128,6 +152,8 @@ function faceJson(f: Face, landmarks?: readonly Point[], embedding?: Float32Arra
   return {
     box: roundedBox(f.box),
     source: f.source,
+    ...(f.score !== undefined ? { score: Math.round(f.score * 1000) / 1000 } : {}),
+    ...(f.keypoints ? { keypoints: roundedPoints(f.keypoints) } : {}),
     ...(landmarks ? { landmarks: roundedPoints(landmarks) } : {}),
     ...(embedding ? { embedding: Array.from(embedding) } : {}),
   };

@@ -1,13 +1,14 @@
+import type { DetectorName } from "../detect/detect_faces.ts";
 import { Command } from "npm:@commander-js/extra-typings@15.1.0";
 import { type Model, ModelError } from "../classify/model.ts";
 import type { GalleryEntry } from "../gallery/gallery.ts";
 import { assertEnrollable, enrolInto, newGalleryModel } from "../gallery/enrol.ts";
 import { LockError } from "../_lock.ts";
 import { loadCheckedModel, modelPipelineOptions } from "../recognize/recognize.ts";
-import { createPipeline } from "../pipeline/pipeline.ts";
+import { createPipeline, detectorOf } from "../pipeline/pipeline.ts";
 import { ImageError } from "../image/image_error.ts";
 import { readImage } from "../image/read_image.ts";
-import { type CliIo, EXIT, listInputs, lockTimeoutOption, waitingLine } from "./_io.ts";
+import { type CliIo, detectorOption, EXIT, listInputs, lockTimeoutOption, waitingLine } from "./_io.ts";
 
 /**
  * The `enrol` subcommand: adds a person's photos to a model's embedding gallery, without
@@ -21,6 +22,7 @@ export function enrolCommand(io: CliIo, setExit: (code: number) => void) {
     .argument("<label>", "the person")
     .argument("<inputs...>", "image files or folders (the largest face of each is enrolled)")
     .option("--model <dir>", "the model (created when the folder has none)", "./model")
+    .addOption(detectorOption(true))
     .addOption(lockTimeoutOption())
     .action(async (label, inputs, o) => setExit(await runEnrol(label, inputs, o, io)));
 }
@@ -28,7 +30,7 @@ export function enrolCommand(io: CliIo, setExit: (code: number) => void) {
 async function runEnrol(
   label: string,
   inputs: string[],
-  o: { model: string; lockTimeout: number },
+  o: { model: string; lockTimeout: number; detector?: DetectorName },
   io: CliIo,
 ): Promise<number> {
   if (label.trim() === "" || label !== label.trim()) {
@@ -48,8 +50,14 @@ async function runEnrol(
   }
   let model: Model;
   try {
-    model = exists ? await loadCheckedModel(o.model) : await newGalleryModel();
+    model = exists ? await loadCheckedModel(o.model) : await newGalleryModel(o.detector);
     assertEnrollable(model, o.model);
+    const recorded = detectorOf(modelPipelineOptions(model.info));
+    if (o.detector !== undefined && o.detector !== recorded) {
+      throw new Error(
+        `${o.model}: its faces were found with the ${recorded} detector, not ${o.detector}: enrol with --detector ${recorded} (or into another --model)`,
+      );
+    }
   } catch (e) {
     io.stderr(e instanceof Error ? e.message : String(e));
     return EXIT.badArguments;

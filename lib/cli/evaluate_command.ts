@@ -1,10 +1,12 @@
+import type { DetectorName } from "../detect/detect_faces.ts";
+import { detectorOf } from "../pipeline/pipeline.ts";
 import { Command } from "npm:@commander-js/extra-typings@15.1.0";
 import { CacheError, readCache } from "../dataset/cache.ts";
 import { printable } from "../image/image_error.ts";
 import { LockError } from "../_lock.ts";
 import { configDifference } from "../_config.ts";
 import { evaluationCachePath, preprocessFolder } from "../dataset/preprocess.ts";
-import { type CliIo, EXIT } from "./_io.ts";
+import { type CliIo, detectorOption, EXIT } from "./_io.ts";
 import { loadModelFor } from "./_model.ts";
 import { createClassifier } from "../classify/classifier.ts";
 import { modelPipelineOptions } from "../recognize/recognize.ts";
@@ -20,13 +22,14 @@ export function evaluateCommand(io: CliIo, setExit: (code: number) => void) {
       "--cache <file>",
       "for a folder: its cache (default: the one preprocess made, ./.face2vec/<folder>-<hash>.<features>.cache, else one under ./.face2vec/evaluate/)",
     )
+    .addOption(detectorOption(true))
     .option("--json", "print one JSON object")
     .action(async (source, o) => setExit(await runEvaluate(source, o, io)));
 }
 
 async function runEvaluate(
   source: string,
-  o: { model: string; cache?: string; json?: true },
+  o: { model: string; cache?: string; json?: true; detector?: DetectorName },
   io: CliIo,
 ): Promise<number> {
   const info = await Deno.stat(source).catch(() => undefined);
@@ -36,6 +39,14 @@ async function runEvaluate(
   }
   const loaded = await loadModelFor(o.model, io);
   if (!loaded) return EXIT.badArguments;
+  const recorded = detectorOf(modelPipelineOptions(loaded.info));
+  if (o.detector !== undefined && o.detector !== recorded) {
+    // The model's accuracy is measured on photos processed as its training photos were.
+    io.stderr(
+      `${o.model}: trained on faces found with the ${recorded} detector, not ${o.detector}: evaluate uses the model's`,
+    );
+    return EXIT.badArguments;
+  }
   const model = { classifier: await createClassifier(loaded), pipeline: modelPipelineOptions(loaded.info) };
   try {
     let cachePath = source;

@@ -1,8 +1,9 @@
 import { Command, Option } from "npm:@commander-js/extra-typings@15.1.0";
+import type { DetectorName } from "../detect/detect_faces.ts";
 import { createRecognizer } from "../recognize/recognize.ts";
 import { ImageError, printable } from "../image/image_error.ts";
 import { readImage } from "../image/read_image.ts";
-import { type CliIo, EXIT, listInputs, ms, numberIn } from "./_io.ts";
+import { type CliIo, detectorOption, EXIT, listInputs, ms, numberIn } from "./_io.ts";
 import { roundedBox, roundedPoints } from "../_rounded.ts";
 import { loadModelFor } from "./_model.ts";
 
@@ -13,6 +14,7 @@ export function predictCommand(io: CliIo, setExit: (code: number) => void) {
     .argument("<inputs...>", "image files or folders")
     .option("--model <dir>", "the model", "./model")
     .option("--json", "one JSON object per image on stdout (JSON lines)")
+    .addOption(detectorOption(true))
     .addOption(
       new Option(
         "--method <m>",
@@ -40,7 +42,14 @@ function round4(x: number | null): number | null {
 
 async function runPredict(
   inputs: string[],
-  o: { model: string; json?: true; method?: "network" | "nearest"; minProb?: number; maxDistance?: number },
+  o: {
+    model: string;
+    json?: true;
+    detector?: DetectorName;
+    method?: "network" | "nearest";
+    minProb?: number;
+    maxDistance?: number;
+  },
   io: CliIo,
 ): Promise<number> {
   const model = await loadModelFor(o.model, io);
@@ -56,7 +65,7 @@ async function runPredict(
     io.stderr(`${o.model}: a gallery-only model has no network for --method network`);
     return EXIT.badArguments;
   }
-  const recognizer = await createRecognizer(model);
+  const recognizer = await createRecognizer(model, { detector: o.detector });
   let failed = 0;
   try {
     const inputsListed = await listInputs(inputs, io);

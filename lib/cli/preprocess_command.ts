@@ -1,10 +1,11 @@
+import type { DetectorName } from "../detect/detect_faces.ts";
 import { Command, Option } from "npm:@commander-js/extra-typings@15.1.0";
 import { printable } from "../image/image_error.ts";
 import { CacheError, type CacheRecord } from "../dataset/cache.ts";
 import { preprocessFolder } from "../dataset/preprocess.ts";
 import { DEFAULT_FEATURE_SET, FEATURE_SET_NAMES, type FeatureSetName } from "../features/feature_sets.ts";
 import { decodeImage } from "../image/decode_image.ts";
-import { type CliIo, EXIT, lockTimeoutOption, waitingLine, workersOption } from "./_io.ts";
+import { type CliIo, detectorOption, EXIT, lockTimeoutOption, waitingLine, workersOption } from "./_io.ts";
 import { LockError } from "../_lock.ts";
 import { startProgress } from "./_progress.ts";
 import { writeAnnotated } from "./_draw.ts";
@@ -24,6 +25,7 @@ export function preprocessCommand(io: CliIo, setExit: (code: number) => void) {
     .argument("<folder>", "the photos, walked recursively")
     .option("--cache <file>", "the cache file (default ./.face2vec/<folder>-<hash of its path>.<features>.cache)")
     .addOption(new Option("--features <name>", "feature set").choices(FEATURE_SET_NAMES).default(DEFAULT_FEATURE_SET))
+    .addOption(detectorOption(true))
     .addOption(
       new Option("--labels <rule>", "label by folder or by file name (default: folder if photos sit in person folders)")
         .choices(["folder", "filename"] as const),
@@ -45,6 +47,7 @@ async function runPreprocess(
   o: {
     cache?: string;
     features: FeatureSetName;
+    detector?: DetectorName;
     labels?: "folder" | "filename";
     workers: number;
     draw?: string;
@@ -74,6 +77,7 @@ async function runPreprocess(
     const summary = await preprocessFolder(folder, {
       cache: o.cache,
       features: o.features,
+      ...(o.detector ? { detector: { detector: o.detector } } : {}),
       labels: o.labels,
       workers: o.workers,
       lockTimeoutMs: o.lockTimeout * 1000,

@@ -7,7 +7,13 @@ import { CacheError, type CacheRecord, CacheWriter, compactCache, readCache } fr
 import { configDifference } from "../_config.ts";
 import { withLock } from "../_lock.ts";
 import { detectLabelRule, labelOf, type LabelRule } from "./labels.ts";
-import { createPipeline, type PipelineOptions, pipelineSettings } from "../pipeline/pipeline.ts";
+import {
+  createPipeline,
+  detectorOf,
+  type PipelineOptions,
+  pipelineOptionsFrom,
+  pipelineSettings,
+} from "../pipeline/pipeline.ts";
 import { type PhotoTask, processPhoto } from "./photo_record.ts";
 
 /** Options of {@linkcode preprocessFolder}. */
@@ -162,10 +168,22 @@ async function preprocessLocked(
   const root = folder.replace(/\/+$/, "");
   const photos = await listImages([root]);
   const labelRule = options.labels ?? detectLabelRule(photos.map((p) => p.relative));
+  const old = await readCache(cachePath, { dropDamaged: options.dropDamaged });
+  // The detector: the one asked for, else the one the cache records (Haar's when it records
+  // none), else the default; its landmark crop comes with it.
+  if (old && options.detector === undefined) {
+    const stored = pipelineOptionsFrom(old.config, options.features ?? DEFAULT_FEATURE_SET);
+    options = { ...options, detector: stored.detector, landmarks: options.landmarks ?? stored.landmarks };
+  }
   const { settings, features: recorded } = await pipelineSettings(options);
   const config = { ...settings, features: recorded, labels: labelRule };
-  const old = await readCache(cachePath, { dropDamaged: options.dropDamaged });
   if (old) {
+    const was = detectorOf(pipelineOptionsFrom(old.config, recorded.name)), now = detectorOf(options);
+    if (was !== now) {
+      throw new CacheError(
+        `${cachePath}: made with the ${was} detector, not ${now}; use another --cache (or --detector ${was}) or delete it`,
+      );
+    }
     // The feature set first: a cache of another set differs in many settings, and its name says why.
     const diff = configDifference(old.config.features, config.features, "features") ??
       configDifference(old.config, config);

@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { DetectorName } from "../detect/detect_faces.ts";
 import { configDifference } from "../_config.ts";
 import { withLock } from "../_lock.ts";
 import { type Model, ModelError, saveModel } from "../classify/model.ts";
@@ -17,10 +18,14 @@ import { DEFAULT_MAX_DISTANCE, type GalleryEntry } from "./gallery.ts";
  * A new gallery-only model: the default pipeline with the embedding, no network, named by
  * the nearest person.
  *
+ * @param detector The face detector (default: the library's).
  * @returns The model, with an empty gallery.
  */
-export async function newGalleryModel(): Promise<Model> {
-  const { settings, features } = await pipelineSettings({ features: "embedding" });
+export async function newGalleryModel(detector?: DetectorName): Promise<Model> {
+  const { settings, features } = await pipelineSettings({
+    features: "embedding",
+    ...(detector ? { detector: { detector } } : {}),
+  });
   return {
     info: {
       labels: [],

@@ -13,6 +13,8 @@ import { blazefaceModelUrl } from "../detect/blazeface.ts";
 import {
   cascadeUrl,
   createFaceDetector,
+  DEFAULT_DETECTOR,
+  type DetectorName,
   type DetectorOptions,
   type DetectorSettings,
   type Face,
@@ -127,6 +129,27 @@ export function pipelineOptionsFrom(settings: PipelineSettings, features: Featur
   // Settings recorded without a detector name are Haar's (every cache and model made before the learned detector).
   const detector: DetectorOptions = { detector: "haar", ...stored.detector };
   return { detector, landmarks: stored.landmarks, features, embedder };
+}
+
+/**
+ * `options` with another detector: the flag a user gives beats the detector recorded in a
+ * cache or model. The landmark crop then takes the new detector's defaults (its calibration
+ * belongs to the detector); the landmark network stays.
+ *
+ * @param options Pipeline options (from a cache or model).
+ * @param detector The detector asked for, or undefined to keep the recorded one.
+ * @returns The options to process photos with.
+ */
+export function withDetector(options: PipelineOptions, detector: DetectorName | undefined): PipelineOptions {
+  const recorded = options.detector?.detector ?? DEFAULT_DETECTOR;
+  if (detector === undefined || detector === recorded) return options;
+  const model = options.landmarks?.model;
+  return { ...options, detector: { detector }, landmarks: model ? { model } : undefined };
+}
+
+/** The detector that options name (the library's default when they name none). */
+export function detectorOf(options: PipelineOptions): DetectorName {
+  return options.detector?.detector ?? DEFAULT_DETECTOR;
 }
 
 /**

@@ -6,6 +6,7 @@
  * @module
  */
 
+import type { DetectorName } from "../detect/detect_faces.ts";
 import { type Classifier, createClassifier, type Prediction, type PredictOptions } from "../classify/classifier.ts";
 import { loadModel, type Model, ModelError, type ModelInfo } from "../classify/model.ts";
 import type { Image } from "../image/image.ts";
@@ -16,6 +17,7 @@ import {
   pipelineOptionsFrom,
   type ProcessedFace,
   settingsDifference,
+  withDetector,
 } from "../pipeline/pipeline.ts";
 
 /**
@@ -64,10 +66,17 @@ export interface Recognizer {
   dispose(): Promise<void>;
 }
 
+/** Options of {@linkcode createRecognizer}. */
+export interface RecognizerOptions {
+  /** Find faces with this detector instead of the one the model records. */
+  readonly detector?: DetectorName;
+}
+
 /**
  * Creates a recognizer from a model (from {@linkcode loadCheckedModel} or training).
  *
  * @param model The model.
+ * @param options Another detector than the model's, if wanted.
  * @returns The recognizer.
  * @example
  * ```ts ignore
@@ -83,8 +92,8 @@ export interface Recognizer {
  * }
  * ```
  */
-export async function createRecognizer(model: Model): Promise<Recognizer> {
-  const pipeline = await createPipeline(modelPipelineOptions(model.info));
+export async function createRecognizer(model: Model, options: RecognizerOptions = {}): Promise<Recognizer> {
+  const pipeline = await createPipeline(withDetector(modelPipelineOptions(model.info), options.detector));
   let classifier: Classifier;
   try {
     classifier = await createClassifier(model);

@@ -4,8 +4,30 @@
  * @module
  */
 
+import { DEFAULT_DETECTOR, type DetectorName, DETECTORS } from "../lib/detect/detect_faces.ts";
 import { ROOT } from "../lib/eval/npm.ts";
 import type { ReportJson, StageTimes } from "./_schema.ts";
+
+/**
+ * The detectors in the order the figures show them side by side: the others (the original's
+ * Haar cascade) first, the library's default last.
+ */
+export const DETECTOR_COLUMNS: readonly DetectorName[] = Object.freeze([
+  ...DETECTORS.filter((d) => d !== DEFAULT_DETECTOR),
+  DEFAULT_DETECTOR,
+]);
+
+/** An object with `f(d)` for each detector `d`, in {@linkcode DETECTOR_COLUMNS} order. */
+export function perDetector<T>(f: (d: DetectorName) => T): Record<DetectorName, T> {
+  return Object.fromEntries(DETECTOR_COLUMNS.map((d) => [d, f(d)])) as Record<DetectorName, T>;
+}
+
+/** {@linkcode perDetector} of an async `f`, one detector after the other (measurements never overlap). */
+export async function perDetectorAsync<T>(f: (d: DetectorName) => Promise<T>): Promise<Record<DetectorName, T>> {
+  const out: Partial<Record<DetectorName, T>> = {};
+  for (const d of DETECTOR_COLUMNS) out[d] = await f(d);
+  return out as Record<DetectorName, T>;
+}
 
 /** Provenance fields of a measurement file. */
 export type Meta = Pick<ReportJson, "commit" | "deno" | "cores" | "date">;

@@ -4,9 +4,13 @@
  * `ReportJson`, …) and its validator checks what a type cannot say (ranges, finite numbers,
  * integers, ISO dates). Rates and accuracies are fractions 0–1, times ms, memory MB, landmark NME
  * % of the outer-eye-corner distance. Fields not declared may be present and are not checked.
+ * Every figure that depends on the face detector is an object with one entry per detector
+ * (`{ haar: …, blazeface: … }`, every one of {@linkcode DETECTORS} required).
  *
  * @module
  */
+
+import { type DetectorName, DETECTORS } from "../lib/detect/detect_faces.ts";
 
 /** A check of one JSON value (`check` returns its `path: problem`s, none when valid), which then has the type `T`. */
 type Schema<T> = {
@@ -71,6 +75,13 @@ function object<S extends Shape>(shape: S): Schema<ObjectOf<S>> & { readonly sha
   return { ...schema<ObjectOf<S>>("an object", isObj, inner), shape };
 }
 
+/** The fields of an object with one entry per detector, each checked by `s`. */
+const detectorShape = <T>(s: Schema<T>) =>
+  Object.fromEntries(DETECTORS.map((d) => [d, s])) as unknown as Readonly<Record<DetectorName, Schema<T>>>;
+
+/** An object with one entry per detector (`{ haar: …, blazeface: … }`), each checked by `s`. */
+const byDetector = <T>(s: Schema<T>) => object(detectorShape(s));
+
 /** Provenance, in both files: `commit` has `-dirty` when the tree had changes; `quick`: the fixed subsets. */
 const meta = { commit: str, deno: str, cores: int(1), date: iso, quick: bool, command: str };
 
@@ -118,7 +129,7 @@ const bench = object({
   peak_rss_mb: positive,
 });
 
-/** `errors`: photos that could not be read; `false_boxes` and `listed_faces` for the hand-boxed photos. */
+/** `errors`: photos that could not be read; `false_boxes` and `listed_faces` for the hand-boxed sets. */
 const detectionHalf = {
   photos: int(0),
   hit_rate: fraction,
@@ -128,8 +139,37 @@ const detectionHalf = {
   false_boxes: optional(int(0)),
   listed_faces: optional(int(0)),
 };
+/**
+ * One detector's detection figures, with its halves; `misses` names the photos without a hit
+ * (for the hand-boxed sets, each missed face as `photo {box}`).
+ */
+const detection = object({
+  ...detectionHalf,
+  misses: array(str),
+  even: object(detectionHalf),
+  odd: object(detectionHalf),
+});
+
 const nmeHalf = { median: nonNegative, mean: nonNegative, found_rate: fraction, n: int(0) };
 const nme = object({ ...nmeHalf, even: object(nmeHalf), odd: object(nmeHalf) });
+
+/** The landmark options in force (`createLandmarker`'s, defaults filled in). */
+const landmarkOptions = object({ model: str, scale: finite, shiftY: finite, refine: bool, mirror: bool });
+
+/**
+ * Behind one detector's boxes, with its default landmark options (`options`): the default
+ * network's figures, each network's (`models`), and the default network with the refinement
+ * pass off and on (one of them is the default).
+ */
+const detectorNme = object({
+  ...nme.shape,
+  options: landmarkOptions,
+  models: record(nme),
+  refine: object({ off: nme, on: nme }),
+});
+
+/** From crops of the annotated points (one pass, no detector): each network's own ceiling. */
+const ceilingNme = object({ ...nme.shape, models: record(nme) });
 
 /** `kfold_mean` over photos with a face, `kfold_mean_all` with no-face photos as errors; `train_test` needs `train/`. */
 const accuracy = object({
@@ -184,19 +224,35 @@ const verification = object({
   odd_at_default: verificationRates,
 });
 
-/** `accuracy` by feature set; `nme` of the default landmark network, `models` by network. */
+/**
+ * One dataset: by detector, its detection figures, `accuracy` by feature set, the open set and
+ * verification; `nme` behind each detector's boxes and from the annotated points (`ceiling`).
+ * `options`: the detector options the set is run with besides the defaults (both detectors).
+ */
 const dataset = object({
   photos: int(0),
   kind: str,
   options: schema<object>("an object", isObj),
-  detection: object({ ...detectionHalf, even: object(detectionHalf), odd: object(detectionHalf) }),
-  accuracy: optional(record(accuracy)),
-  nme: optional(object({ ...nme.shape, models: record(nme) })),
-  open_set: optional(openSet),
-  verification: optional(verification),
+  detection: byDetector(detection),
+  accuracy: optional(byDetector(record(accuracy))),
+  nme: optional(object({ ...detectorShape(detectorNme), ceiling: ceilingNme })),
+  open_set: optional(byDetector(openSet)),
+  verification: optional(byDetector(verification)),
 });
 
-const report = object({ ...meta, datasets: record(dataset) });
+/** The settings each detector runs with (its own options and the landmark options behind it, defaults filled in). */
+const settings = object({ detector: schema<object>("an object", isObj), landmarks: landmarkOptions });
+
+const report = object({
+  ...meta,
+  /** The library's default detector. */
+  default_detector: schema<DetectorName>(
+    `one of ${DETECTORS.join(", ")}`,
+    (v) => DETECTORS.includes(v as DetectorName),
+  ),
+  settings: byDetector(settings),
+  datasets: record(dataset),
+});
 
 /** `docs/figure_notes.json`: names; the issues' targets (`min` or `max` of one figure, as `text`); reference figures. */
 const notes = object({
@@ -209,10 +265,20 @@ const notes = object({
 export type BenchJson = Infer<typeof bench>;
 /** Median and 90th percentile of one stage, ms, over `n` photos (or faces). */
 export type StageTimes = Infer<typeof stageTimes>;
+/** Photos per second of one detector's pipeline on one set. */
+export type Throughput = Infer<typeof throughput>;
 /** `report.json`. */
 export type ReportJson = Infer<typeof report>;
 /** One dataset of `report.json`. */
 export type DatasetReport = Infer<typeof dataset>;
+/** One detector's detection figures on one dataset. */
+export type DetectionFigures = Infer<typeof detection>;
+/** Landmark NME behind one detector's boxes. */
+export type DetectorNmeFigures = Infer<typeof detectorNme>;
+/** Landmark NME from the annotated points. */
+export type CeilingNmeFigures = Infer<typeof ceilingNme>;
+/** The landmark options in force. */
+export type LandmarkOptionsJson = Infer<typeof landmarkOptions>;
 /** Identification accuracy of one feature set. */
 export type AccuracyFigures = Infer<typeof accuracy>;
 /** Landmark NME of one network, with its halves. */
@@ -253,9 +319,10 @@ export const validateBench = (json: unknown): string[] => bench.check(json, "");
  * import assert from "node:assert/strict";
  * import { validateReport } from "./_schema.ts";
  *
- * const problems = validateReport({ datasets: { a: { photos: 10, detection: { hit_rate: 90 } } } });
- * assert.ok(problems.includes("datasets.a.detection.hit_rate: expected a number 0–1, got 90"));
- * assert.ok(problems.includes("datasets.a.detection.errors: missing (expected an integer ≥ 0)"));
+ * const problems = validateReport({ datasets: { a: { photos: 10, detection: { haar: { hit_rate: 90 } } } } });
+ * assert.ok(problems.includes("datasets.a.detection.haar.hit_rate: expected a number 0–1, got 90"));
+ * assert.ok(problems.includes("datasets.a.detection.haar.errors: missing (expected an integer ≥ 0)"));
+ * assert.ok(problems.includes("datasets.a.detection.blazeface: missing (expected an object)"));
  * ```
  */
 export const validateReport = (json: unknown): string[] => report.check(json, "");

@@ -27,20 +27,29 @@ const figures = (report: ReportJson = REPORT) =>
 /** Valid files by validator, and edits of them: `[path, value]`, the problem at `path` (`""`: still valid). */
 const CASES: [(json: unknown) => string[], unknown, [string, unknown, string][]][] = [
   [validateReport, REPORT, [
-    [`${LFW}.accuracy.embedding.kfold_mean`, "x", 'expected a number 0–1, got "x"'],
-    [`${LFW}.detection.hit_rate`, undefined, "missing (expected a number 0–1)"],
-    [`${LFW}.detection.even.padded_rate`, 1.5, "expected a number 0–1, got 1.5"],
-    [`${LFW}.accuracy.geometry.k`, 1, "expected an integer ≥ 2, got 1"],
-    [`${LFW}.accuracy.geometry.faces`, 2.5, "expected an integer ≥ 0, got 2.5"],
-    [`${LFW}.accuracy.both.method`, "magic", 'expected "network" or "nearest", got "magic"'],
-    [`${LFW}.accuracy.both.train_test`, undefined, "missing (expected a number 0–1 or null)"],
-    [`${LFW}.accuracy.geometry.seeds.1`, -1, "expected an integer ≥ 0, got -1"],
-    [`${LFW}.open_set.odd_at_chosen`, [], "expected an object, got an array"],
-    [`${LFW}.open_set.even_at_default.known_wrong`, null, "expected a number 0–1, got null"],
-    [`${LFW}.verification.eer_threshold`, "0.5", 'expected a number, got "0.5"'],
-    [`${LFW}.verification.pairs.genuine`, -3, "expected an integer ≥ 0, got -3"],
-    [`${HELEN}.nme.models.tiny.odd.found_rate`, 2, "expected a number 0–1, got 2"],
-    [`${HELEN}.nme.median`, -1, "expected a number ≥ 0, got -1"],
+    [`${LFW}.accuracy.haar.embedding.kfold_mean`, "x", 'expected a number 0–1, got "x"'],
+    [`${LFW}.detection.blazeface.hit_rate`, undefined, "missing (expected a number 0–1)"],
+    [`${LFW}.detection.blazeface`, undefined, "missing (expected an object)"],
+    [`${LFW}.detection.haar.even.padded_rate`, 1.5, "expected a number 0–1, got 1.5"],
+    [`${LFW}.detection.haar.misses.0`, 1, "expected a string, got 1"],
+    [`${LFW}.accuracy.blazeface.geometry.k`, 1, "expected an integer ≥ 2, got 1"],
+    [`${LFW}.accuracy.haar.geometry.faces`, 2.5, "expected an integer ≥ 0, got 2.5"],
+    [`${LFW}.accuracy.blazeface.both.method`, "magic", 'expected "network" or "nearest", got "magic"'],
+    [`${LFW}.accuracy.haar.both.train_test`, undefined, "missing (expected a number 0–1 or null)"],
+    [`${LFW}.accuracy.haar.geometry.seeds.1`, -1, "expected an integer ≥ 0, got -1"],
+    [`${LFW}.open_set.haar.odd_at_chosen`, [], "expected an object, got an array"],
+    [`${LFW}.open_set.blazeface.even_at_default.known_wrong`, null, "expected a number 0–1, got null"],
+    [`${LFW}.verification.blazeface.eer_threshold`, "0.5", 'expected a number, got "0.5"'],
+    [`${LFW}.verification.haar.pairs.genuine`, -3, "expected an integer ≥ 0, got -3"],
+    [`${HELEN}.nme.haar.models.tiny.odd.found_rate`, 2, "expected a number 0–1, got 2"],
+    [`${HELEN}.nme.blazeface.median`, -1, "expected a number ≥ 0, got -1"],
+    [`${HELEN}.nme.blazeface.refine.on`, undefined, "missing (expected an object)"],
+    [`${HELEN}.nme.haar.options.refine`, "yes", 'expected a boolean, got "yes"'],
+    [`${HELEN}.nme.ceiling.models.full.median`, -1, "expected a number ≥ 0, got -1"],
+    [`${HELEN}.nme.ceiling`, undefined, "missing (expected an object)"],
+    ["default_detector", "opencv", 'expected one of blazeface, haar, got "opencv"'],
+    ["settings.haar.landmarks.scale", "1", 'expected a number, got "1"'],
+    ["settings.blazeface", undefined, "missing (expected an object)"],
     ["date", "yesterday", 'expected an ISO 8601 date string, got "yesterday"'],
     ["date", "2026-13-01T00:00:00Z", 'expected an ISO 8601 date string, got "2026-13-01T00:00:00Z"'],
     ["date", "2026-01-01", 'expected an ISO 8601 date string, got "2026-01-01"'],
@@ -48,11 +57,12 @@ const CASES: [(json: unknown) => string[], unknown, [string, unknown, string][]]
     ["commit", 42, "expected a string, got 42"],
     ["datasets", 5, "expected an object, got 5"],
     ["datasets.bbt", "x", 'expected an object, got "x"'],
-    [`${LFW}.accuracy.geometry.train_test`, null, ""],
-    [`${LFW}.accuracy.geometry.epochs`, undefined, ""],
+    [`${LFW}.accuracy.haar.geometry.train_test`, null, ""],
+    [`${LFW}.accuracy.blazeface.geometry.epochs`, undefined, ""],
     [`${LFW}.open_set`, undefined, ""],
     [`${HELEN}.nme`, undefined, ""],
-    [`${LFW}.detection.misses`, ["a.jpg"], ""],
+    [`${LFW}.detection.haar.misses`, [], ""],
+    [`${LFW}.detection.haar.extra`, ["undeclared"], ""],
   ]],
   [validateBench, BENCH, [
     ["quick", undefined, "missing (expected a boolean)"],
@@ -87,11 +97,27 @@ Deno.test("the validators accept the fixtures and docs/*.json, and name each bro
 
 Deno.test("figureFiles() renders every table and plot of the fixtures, with their targets, the same each time", () => {
   const files = figures(), page = files["figures.md"]!;
-  const sections = ["Detection", "Landmarks", "Identification", "Open set", "Verification", "Stages", "Throughput"];
+  const sections = [
+    "Detectors (each figure below is given behind each)",
+    "Detection",
+    "Landmarks (NME, % of the outer-eye-corner distance), behind each detector's boxes",
+    "Landmarks from crops of the annotated points (no detector: each network's own ceiling)",
+    "Identification",
+    "Open set",
+    "Verification",
+    "Stages",
+    "Throughput",
+  ];
   const parts = [
-    "\n| lfw_min10 | embedding | gallery (nearest person) | 106 | 2148 (+11) | 96.5% ± 0.1% |",
+    "\n| lfw_min10 | embedding | gallery (nearest person) | 106 | 2148 (+11) | 2156 (+3) | 96.5% ± 0.1% | 97.3% ± 0.1% |",
+    "\n| lfw_min10 | 2159 | 99.4% | 99.8% | 99.5% / 99.3% | 99.9% / 99.7% | 0.4% | 0.1% | 0.5% | 0.1% | 2 | 1 | " +
+    "≥ 98.5%: haar met, blazeface met |",
+    "\n| helen_landmarks | full, each detector's defaults | 4.87 | 4.51 | 5.09 | 4.71 | 4.99 / 4.75 | 4.60 / 4.43 |",
+    "\n| helen_landmarks | full, two passes (refined) | 4.71 | 4.51 |",
+    "\n| helen_landmarks | full | 4.30 | 4.47 | 4.35 | 4.25 |",
+    "\n| `blazeface` (the default) | full | 1.3 × the box, shifted 0.1 × its height | two passes (refined) |",
+    "| 3.5% (0.5123) | 3.0% (0.5201) | 3.6% | 3.0% | 0.55 | 1.2% / 6.3% | 1.0% / 5.7% |",
     "\n| lfw_min10 | decode + detect | 9.0 ms | 10.8 ms | 2159 | median ≤ 15 ms met |",
-    "\n| lfw_min10 | 2159 | 99.4% | 99.5% | 99.3% | 0.4% | 0.5% | ≥ 98.5% met |",
     "\n| `docs/report.json` | `deno task report --json-out docs/report.json` | `861e8fa2ee58` |",
     ...sections.map((title) => `\n### ${title}`),
     ...["identification.svg", "verification.svg", "stages.svg"].map((svg) => `](${svg})`),
@@ -100,8 +126,12 @@ Deno.test("figureFiles() renders every table and plot of the fixtures, with thei
   const quick = figures({ ...REPORT, quick: true })["figures.md"]!;
   assert.doesNotMatch(quick.split("## Speed")[0]!, / met\b|\| target/);
   assert.deepEqual(Object.keys(files), ["figures.md", "identification.svg", "verification.svg", "stages.svg"]);
-  assert.match(files["identification.svg"]!, />96\.5</); // lfw_min10 embedding k-fold mean
+  assert.match(files["identification.svg"]!, />96\.5</); // lfw_min10 embedding k-fold mean behind haar
+  assert.match(files["identification.svg"]!, />97\.3</); // and behind blazeface
+  assert.match(files["identification.svg"]!, />blazeface</);
+  assert.match(files["verification.svg"]!, />lfw_min10, haar</);
   assert.match(files["verification.svg"]!, />EER 3\.5% at 0\.5123</);
+  assert.match(files["verification.svg"]!, />EER 3\.0% at 0\.5201</);
   assert.match(files["verification.svg"]!, />FA 1\.2%</);
   assert.match(files["stages.svg"]!, />9\.0 ms, p90 10\.8</);
   for (const [name, svg] of Object.entries(files).slice(1)) {

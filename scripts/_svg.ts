@@ -9,6 +9,7 @@
  */
 
 import type { ReportJson, StageTimes } from "./_schema.ts";
+import { DETECTOR_COLUMNS } from "./_meta.ts";
 
 /** Okabe–Ito colours, distinguishable with the common colour-vision deficiencies. */
 const PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"];
@@ -88,38 +89,44 @@ const whisker = (x: number, y: number, to: number, vertical = false) =>
   vertical ? [line(x, y, x, to), line(x - 4, to, x + 4, to)] : [line(x, y, to, y), line(to, y - 4, to, y + 4)];
 
 /**
- * The identification plot of `report.json`: a group per dataset, a bar per feature set (k-fold
- * mean ± std over seeds), and train→test as a diamond where the dataset has it.
+ * The identification plot of `report.json`: a group per dataset and detector (the detectors of
+ * a dataset side by side), a bar per feature set (k-fold mean ± std over seeds), and
+ * train→test as a diamond where the dataset has it.
  *
  * @param report A validated `report.json`.
  * @returns The SVG document.
  */
 export function identificationPlot(report: ReportJson): string {
-  const title = "Identification accuracy: k-fold mean by dataset and feature set";
-  const groups = Object.entries(report.datasets).flatMap(([name, { accuracy: a }]) => (a ? [[name, a] as const] : []));
-  const series = [...new Set(groups.flatMap(([, accuracy]) => Object.keys(accuracy)))];
-  const barW = 24, gap = 36, left = 56, top = 64, plotH = 240, groupW = series.length * barW + gap;
+  const title = "Identification accuracy: k-fold mean by dataset, detector and feature set";
+  const blocks = Object.entries(report.datasets).flatMap(([name, { accuracy: a }]) => (a ? [[name, a] as const] : []));
+  const series = [...new Set(blocks.flatMap(([, by]) => DETECTOR_COLUMNS.flatMap((d) => Object.keys(by[d]))))];
+  const barW = 24, gap = 36, inner = 14, left = 56, top = 64, plotH = 240;
+  const groupW = series.length * barW, blockW = DETECTOR_COLUMNS.length * (groupW + inner) - inner + gap;
   const entries: Entry[] = [
     ...series.map((name, i) => [name, square(colour(i))] as const),
     ["± std over seeds", (x, y) => line(x, y - 6, x, y + 6)],
     ["train→test", diamond],
   ];
-  const width = chartWidth(left + groups.length * groupW + 12, title, entries);
+  const width = chartWidth(left + blocks.length * blockW + 12, title, entries);
   const y = (v: number) => top + plotH - Math.min(Math.max(v, 0), 1) * plotH;
   const body = grid(left, width - 12, y, 1, 0.2);
-  groups.forEach(([name, accuracy], gi) => {
-    const x0 = left + (width - 12 - left - groups.length * groupW) / 2 + gap / 2 + gi * groupW;
-    body.push(text(x0 + (series.length * barW) / 2, top + plotH + 18, name, middle));
-    for (const [set, { kfold_mean: mean, kfold_std: std, train_test }] of Object.entries(accuracy)) {
-      const i = series.indexOf(set), x = x0 + i * barW, cx = x + barW / 2;
-      body.push(el("rect", { x: x + 2, y: y(mean), width: barW - 4, height: y(0) - y(mean), fill: colour(i) }));
-      if (std) body.push(...whisker(cx, y(mean - std), y(mean + std), true));
-      body.push(text(cx, y(mean + std) - 5, percent(mean), { ...middle, ...small }));
-      if (train_test !== null) body.push(diamond(cx, y(train_test)));
-    }
+  blocks.forEach(([name, by], bi) => {
+    const b0 = left + (width - 12 - left - blocks.length * blockW) / 2 + gap / 2 + bi * blockW;
+    body.push(text(b0 + (blockW - gap) / 2, top + plotH + 34, name, middle));
+    DETECTOR_COLUMNS.forEach((d, di) => {
+      const x0 = b0 + di * (groupW + inner);
+      body.push(text(x0 + groupW / 2, top + plotH + 17, d, { ...middle, ...small, fill: "#555555" }));
+      for (const [set, { kfold_mean: mean, kfold_std: std, train_test }] of Object.entries(by[d])) {
+        const i = series.indexOf(set), x = x0 + i * barW, cx = x + barW / 2;
+        body.push(el("rect", { x: x + 2, y: y(mean), width: barW - 4, height: y(0) - y(mean), fill: colour(i) }));
+        if (std) body.push(...whisker(cx, y(mean - std), y(mean + std), true));
+        body.push(text(cx, y(mean + std) - 5, percent(mean), { ...middle, ...small }));
+        if (train_test !== null) body.push(diamond(cx, y(train_test)));
+      }
+    });
   });
   body.push(line(left, y(0), width - 12, y(0)));
-  return chart(title, width, top + plotH + 40, entries, body);
+  return chart(title, width, top + plotH + 52, entries, body);
 }
 
 /**
@@ -178,18 +185,23 @@ export function stagesPlot(
 }
 
 /**
- * The verification plot of `report.json`: a panel per dataset, error rates (y, %) against the
- * distance threshold (x) on shared axes, with the equal error rate where false accepts and false
- * rejects meet and both rates at `compare`'s default threshold (a dashed line), each rate's two
- * known points joined by a dotted line.
+ * The verification plot of `report.json`: a panel per dataset (columns) and detector (rows),
+ * error rates (y, %) against the distance threshold (x) on shared axes, with the equal error
+ * rate where false accepts and false rejects meet and both rates at `compare`'s default
+ * threshold (a dashed line), each rate's two known points joined by a dotted line.
  *
  * @param report A validated `report.json`.
  * @returns The SVG document.
  */
 export function verificationPlot(report: ReportJson): string {
-  const title = "Verification: error rates against the distance threshold";
-  const panels = Object.entries(report.datasets).flatMap(([name, { verification: v }]) => (v ? [{ name, ...v }] : []));
-  const panelW = 230, plotH = 200, top = 108, left = 48, gap = 28;
+  const title = "Verification: error rates against the distance threshold, by dataset and detector";
+  const names = Object.entries(report.datasets).flatMap((
+    [name, { verification: v }],
+  ) => (v ? [[name, v] as const] : []));
+  const panels = DETECTOR_COLUMNS.flatMap((d, row) =>
+    names.map(([name, v], col) => ({ name: `${name}, ${d}`, row, col, ...v[d] }))
+  );
+  const panelW = 230, plotH = 200, top = 108, left = 48, gap = 28, rowH = plotH + 76;
   const FA = PALETTE[5]!, FR = PALETTE[0]!;
   const xs = panels.flatMap((v) => [v.eer_threshold, v.threshold_default]);
   const ys = panels.flatMap((v) => [v.eer, v.at_default.false_accept, v.at_default.false_reject]);
@@ -200,37 +212,39 @@ export function verificationPlot(report: ReportJson): string {
     ["false accept at the default", triangle(true, FA)],
     ["false reject at the default", triangle(false, FR)],
   ];
-  const width = chartWidth(left + panels.length * (panelW + gap), title, entries), height = top + plotH + 44;
+  const rows = Math.max(1, Math.ceil(panels.length / Math.max(1, names.length)));
+  const width = chartWidth(left + names.length * (panelW + gap), title, entries);
+  const height = top + rows * rowH - rowH + plotH + 44;
   const caption = "Dotted lines join each rate's two measured points; report.json holds no curve between them.";
   const body = [text(12, 62, caption, { fill: "#555555", "font-size": FONT - 1 })];
-  panels.forEach((v, i) => {
-    const l = left + i * (panelW + gap);
-    const X = (t: number) => l + ((t - x0) / (x1 - x0)) * panelW, Y = (p: number) => top + plotH - (p / yMax) * plotH;
-    body.push(text(l + panelW / 2, top - 22, v.name, { ...middle, "font-weight": "bold" }));
-    body.push(text(l + panelW / 2, top - 7, `EER ${percent(v.eer)}% at ${v.eer_threshold}`, middle));
-    body.push(...grid(l, l + panelW, Y, yMax, yMax > 0.2 ? 0.1 : 0.05, i === 0));
-    for (let t = x0; t <= x1 + 1e-9; t += 0.05) {
-      body.push(text(X(t), top + plotH + 16, t.toFixed(2), { ...middle, ...small }));
+  panels.forEach((v) => {
+    const l = left + v.col * (panelW + gap), t = top + v.row * rowH;
+    const X = (x: number) => l + ((x - x0) / (x1 - x0)) * panelW, Y = (p: number) => t + plotH - (p / yMax) * plotH;
+    body.push(text(l + panelW / 2, t - 22, v.name, { ...middle, "font-weight": "bold" }));
+    body.push(text(l + panelW / 2, t - 7, `EER ${percent(v.eer)}% at ${v.eer_threshold}`, middle));
+    body.push(...grid(l, l + panelW, Y, yMax, yMax > 0.2 ? 0.1 : 0.05, v.col === 0));
+    for (let x = x0; x <= x1 + 1e-9; x += 0.05) {
+      body.push(text(X(x), t + plotH + 16, x.toFixed(2), { ...middle, ...small }));
     }
-    body.push(el("rect", { x: l, y: top, width: panelW, height: plotH, fill: "none", stroke: "#000000" }));
+    body.push(el("rect", { x: l, y: t, width: panelW, height: plotH, fill: "none", stroke: "#000000" }));
     const ex = X(v.eer_threshold), ey = Y(v.eer), { false_accept: fa, false_reject: fr } = v.at_default;
     const tx = X(v.threshold_default), faY = Y(fa), frY = Y(fr);
     const room = tx + 64 <= l + panelW, dx = room ? 8 : -8, anchor = { "text-anchor": room ? "start" : "end" };
-    body.push(line(tx, top, tx, top + plotH, "#555555", { "stroke-dasharray": "4 3" }));
-    body.push(text(tx + dx / 2, top + 12, `default ${v.threshold_default}`, { ...anchor, ...small, fill: "#555555" }));
+    body.push(line(tx, t, tx, t + plotH, "#555555", { "stroke-dasharray": "4 3" }));
+    body.push(text(tx + dx / 2, t + 12, `default ${v.threshold_default}`, { ...anchor, ...small, fill: "#555555" }));
     const dotted = { "stroke-dasharray": "1 3" };
     body.push(line(ex, ey, tx, faY, FA, dotted), line(ex, ey, tx, frY, FR, dotted));
     body.push(triangle(true, FA)(tx, faY), triangle(false, FR)(tx, frY));
     // Each label beside its marker, pushed apart when the two would overlap, and kept inside the plot.
     const [upper, lower] = [Math.min(faY, frY), Math.max(faY, frY)];
     const push = Math.max(0, 14 - (lower - upper)) / 2;
-    const lowY = Math.min(lower + 4 + push, top + plotH - 3);
-    const highY = Math.max(Math.min(upper + 4 - push, lowY - 14), top + 26);
+    const lowY = Math.min(lower + 4 + push, t + plotH - 3);
+    const highY = Math.max(Math.min(upper + 4 - push, lowY - 14), t + 26);
     const [faText, frText] = faY <= frY ? [highY, lowY] : [lowY, highY];
     body.push(text(tx + dx, faText, `FA ${percent(fa)}%`, { ...anchor, fill: FA }));
     body.push(text(tx + dx, frText, `FR ${percent(fr)}%`, { ...anchor, fill: FR }));
     body.push(circle("#000000")(ex, ey));
   });
-  body.push(text(left + (panels.length * (panelW + gap) - gap) / 2, height - 6, "distance threshold", middle));
+  body.push(text(left + (names.length * (panelW + gap) - gap) / 2, height - 6, "distance threshold", middle));
   return chart(title, width, height, entries, body);
 }

@@ -13,8 +13,19 @@ import { parseArgs } from "node:util";
 import { writeFileAtomic } from "../lib/_fs.ts";
 import { ROOT } from "../lib/eval/npm.ts";
 import { cliReference } from "../lib/cli/reference.ts";
-import type { BenchJson, DatasetReport, NotesJson, OpenSetFigures, ReportJson } from "./_schema.ts";
+import type { DetectorName } from "../lib/detect/detect_faces.ts";
+import type {
+  BenchJson,
+  DatasetReport,
+  DetectorNmeFigures,
+  LandmarkOptionsJson,
+  NmeFigures,
+  NotesJson,
+  OpenSetFigures,
+  ReportJson,
+} from "./_schema.ts";
 import { validateBench, validateNotes, validateReport } from "./_schema.ts";
+import { DETECTOR_COLUMNS, perDetector } from "./_meta.ts";
 import { identificationPlot, stagesPlot, verificationPlot } from "./_svg.ts";
 
 type Cell = string | number | undefined;
@@ -23,6 +34,20 @@ type Rows = readonly (readonly Cell[])[];
 const pct = (v: number | null) => (v === null ? "—" : `${(v * 100).toFixed(1)}%`);
 const ms = (v: number) => `${v.toFixed(1)} ms`;
 const and = (...parts: string[]) => parts.filter((p) => p).join("; ");
+
+/** Column heads, one per detector (`head, haar:|head, blazeface:`); `:` right-aligns them. */
+const pairHead = (head: string, align = ":") => DETECTOR_COLUMNS.map((d) => `${head}, ${d}${align}`).join("|");
+/** One cell per detector, in {@linkcode DETECTOR_COLUMNS} order. */
+const pair = <T>(by: Readonly<Record<DetectorName, T>>, cell: (v: T, d: DetectorName) => Cell): Cell[] =>
+  DETECTOR_COLUMNS.map((d) => cell(by[d], d));
+/** The one value when every detector gives it, else each detector's, separated by ` / `. */
+const same = <T>(by: Readonly<Record<DetectorName, T>>, cell: (v: T) => string): string => {
+  const all = DETECTOR_COLUMNS.map((d) => cell(by[d]));
+  return all.every((c) => c === all[0]) ? all[0]! : all.join(" / ");
+};
+/** How many passes the landmark network makes with `o`. */
+const passes = (o: LandmarkOptionsJson) =>
+  `${o.refine ? "two passes (refined)" : "one pass"}${o.mirror ? ", mirrored" : ""}`;
 
 /**
  * A markdown table (`deno fmt` pads it). `head` names the columns, separated by `|`; a trailing
@@ -52,97 +77,233 @@ function part(title: string, file: string, json: ReportJson | BenchJson, section
   return [`## ${title}`, made, ...quick, ...sections, ...section("Reference figures", head, reference)];
 }
 
-/** The verdict of target `key` on `v` (`≥ 95% met`, empty without one or when `quick`), and a name (or `code`). */
+/**
+ * The verdict of target `key` on `v` (`≥ 95% met`, empty without one or when `quick`); `goals`
+ * gives it for each detector's figure (`≥ 95%: haar met, blazeface **not met**`); and a name (or `code`).
+ */
 function page(notes: NotesJson, quick: boolean) {
-  const goal = (key: string, v: number | null | undefined, prefix = "") => {
+  const verdict = (key: string, v: number | null | undefined) => {
     const t = notes.targets[key];
-    if (quick || !t || v === undefined || v === null) return "";
-    const met = (t.min === undefined || v >= t.min) && (t.max === undefined || v <= t.max);
-    return `${prefix}${t.min === undefined ? "≤" : "≥"} ${t.text} ${met ? "met" : "**not met**"}`;
+    if (quick || !t || v === undefined || v === null) return undefined;
+    return (t.min === undefined || v >= t.min) && (t.max === undefined || v <= t.max) ? "met" : "**not met**";
   };
-  return { goal, label: (name: string, code = false) => notes.labels[name] ?? (code ? `\`${name}\`` : name) };
+  const bound = (key: string) => {
+    const t = notes.targets[key]!;
+    return `${t.min === undefined ? "≤" : "≥"} ${t.text}`;
+  };
+  const goal = (key: string, v: number | null | undefined, prefix = "") => {
+    const met = verdict(key, v);
+    return met === undefined ? "" : `${prefix}${bound(key)} ${met}`;
+  };
+  const goals = (key: string, by: Readonly<Record<DetectorName, number | null | undefined>>, prefix = "") => {
+    const each = DETECTOR_COLUMNS.flatMap((d) => {
+      const met = verdict(key, by[d]);
+      return met === undefined ? [] : [`${d} ${met}`];
+    });
+    return each.length === 0 ? "" : `${prefix}${bound(key)}: ${each.join(", ")}`;
+  };
+  return { goal, goals, label: (name: string, code = false) => notes.labels[name] ?? (code ? `\`${name}\`` : name) };
+}
+
+/** The detectors the report compares: each one's landmark options, and which is the default. */
+function detectorsSection(report: ReportJson): string[] {
+  const rows = DETECTOR_COLUMNS.map((d) => {
+    const l = report.settings[d].landmarks;
+    return [
+      `\`${d}\`${d === report.default_detector ? " (the default)" : ""}`,
+      l.model,
+      `${l.scale} × the box, shifted ${l.shiftY} × its height`,
+      passes(l),
+    ];
+  });
+  const head = "detector|landmark network|landmark crop|landmark passes";
+  return section("Detectors (each figure below is given behind each)", head, rows);
 }
 
 function accuracyPart(report: ReportJson, notes: NotesJson): string[] {
-  const { goal, label } = page(notes, report.quick);
+  const { goals, label } = page(notes, report.quick);
   /** A table's rows: those of each dataset, after its name. */
   const each = (rows: (n: string, d: DatasetReport) => Cell[][]) =>
     Object.entries(report.datasets).flatMap(([n, d]) => rows(n, d).map((row) => [label(n), ...row]));
   const faFr = (r: { false_accept: number; false_reject: number }) => `${pct(r.false_accept)} / ${pct(r.false_reject)}`;
-  const open = (n: string, o: OpenSetFigures) => {
-    type Rates = typeof o.odd_at_default;
+  const open = (n: string, by: Readonly<Record<DetectorName, OpenSetFigures>>) => {
+    type Rates = OpenSetFigures["odd_at_default"];
     const rates = (r: Rates) => [r.strangers_named, r.known_unknown, r.known_wrong];
-    const row = (set: string, at: string, r: Rates, goal = "") => [set, at, ...rates(r).map(pct), goal];
-    const worst = goal(`open_set/${n}`, Math.max(...rates(o.odd_at_default)), "each ");
+    const row = (set: string, at: string, r: (o: OpenSetFigures) => Rates, goal = "") => [
+      set,
+      at,
+      ...[0, 1, 2].flatMap((i) => pair(by, (o) => pct(rates(r(o))[i]!))),
+      goal,
+    ];
+    const worst = goals(`open_set/${n}`, perDetector((d) => Math.max(...rates(by[d].odd_at_default))), "each ");
+    const chosen = (t: (o: OpenSetFigures) => number) => same(by, (o) => String(t(o)));
+    const d0 = by[report.default_detector];
     return [
-      row("embedding", `odd, default ${o.threshold_default}`, o.odd_at_default, worst),
-      row("embedding", `odd, ${o.threshold_chosen_on_even} (chosen on even)`, o.odd_at_chosen),
-      row("embedding", `even, default ${o.threshold_default}`, o.even_at_default),
-      ...Object.entries(o.network ?? {}).flatMap(([set, x]) => [
-        row(`${set} (network)`, `odd, min-prob ${x.min_prob_default} (default)`, x.odd_at_default),
-        row(`${set} (network)`, `odd, min-prob ${x.min_prob_chosen_on_even} (chosen on even)`, x.odd_at_chosen),
-      ]),
+      row("embedding", `odd, default ${d0.threshold_default}`, (o) => o.odd_at_default, worst),
+      row("embedding", `odd, ${chosen((o) => o.threshold_chosen_on_even)} (chosen on even)`, (o) => o.odd_at_chosen),
+      row("embedding", `even, default ${d0.threshold_default}`, (o) => o.even_at_default),
+      ...Object.keys(d0.network ?? {}).flatMap((set) => {
+        const net = (o: OpenSetFigures) => o.network![set]!;
+        return [
+          row(
+            `${set} (network)`,
+            `odd, min-prob ${same(by, (o) => String(net(o).min_prob_default))} (default)`,
+            (o) => net(o).odd_at_default,
+          ),
+          row(
+            `${set} (network)`,
+            `odd, min-prob ${chosen((o) => net(o).min_prob_chosen_on_even)} (chosen on even)`,
+            (o) => net(o).odd_at_chosen,
+          ),
+        ];
+      }),
     ];
   };
+  /** The landmark table's rows of one dataset: each network with the defaults, then one pass and refined. */
+  const landmarks = (n: string, by: Readonly<Record<DetectorName, DetectorNmeFigures>>) => {
+    const defaults = by[report.default_detector];
+    const model = defaults.options.model;
+    const row = (what: string, get: (x: DetectorNmeFigures) => NmeFigures, target = false) => [
+      what,
+      ...pair(by, (x) => get(x).median.toFixed(2)),
+      ...pair(by, (x) => get(x).mean.toFixed(2)),
+      ...pair(by, (x) => `${get(x).even.median.toFixed(2)} / ${get(x).odd.median.toFixed(2)}`),
+      ...pair(by, (x) => pct(get(x).found_rate)),
+      target
+        ? and(
+          goals(`nme/${n}/median`, perDetector((d) => get(by[d]).median), "median "),
+          goals(`nme/${n}/found`, perDetector((d) => get(by[d]).found_rate)),
+        )
+        : "",
+    ];
+    return [
+      ...Object.keys(defaults.models).map((m) =>
+        row(`${m}, each detector's defaults`, (x) => x.models[m]!, m === model)
+      ),
+      row(`${model}, one pass`, (x) => x.refine.off),
+      row(`${model}, two passes (refined)`, (x) => x.refine.on),
+    ];
+  };
+  const nmeHead = [
+    "dataset|network, passes",
+    pairHead("median"),
+    pairHead("mean"),
+    pairHead("even / odd half median"),
+    pairHead("photos with such a face"),
+    "target",
+  ].join("|");
+  const identificationHead = [
+    "dataset|features|classifier|people:",
+    pairHead("faces (+ no face)"),
+    pairHead("k-fold mean ± std"),
+    pairHead("no-face as errors"),
+    pairHead("train→test"),
+    "k:|target",
+  ].join("|");
+  const verificationHead = [
+    "dataset",
+    pairHead("pairs (same / different person)"),
+    pairHead("EER (at distance)"),
+    pairHead("EER, odd half"),
+    "default threshold:",
+    pairHead("false accept / reject at default"),
+    pairHead("the same, odd half"),
+    "target (EER)",
+  ].join("|");
   return [
+    ...detectorsSection(report),
     ...section(
       "Detection",
-      "dataset|photos:|hit (all):|even half:|odd half:|from the padded pass:|no face (fallback):|false boxes:|target",
+      [
+        "dataset|photos:",
+        pairHead("hit (all)"),
+        pairHead("even / odd half"),
+        pairHead("from the padded pass"),
+        pairHead("no face (fallback)"),
+        pairHead("false boxes"),
+        pairHead("missed"),
+        "target",
+      ].join("|"),
       each((n, { photos, detection: d }) => [[
         photos,
-        ...[d.hit_rate, d.even.hit_rate, d.odd.hit_rate, d.padded_rate, d.fallback_rate].map(pct),
-        d.false_boxes,
-        and(goal(`hit/${n}`, d.hit_rate), goal(`false_boxes/${n}`, d.false_boxes)),
+        ...pair(d, (x) => pct(x.hit_rate)),
+        ...pair(d, (x) => `${pct(x.even.hit_rate)} / ${pct(x.odd.hit_rate)}`),
+        ...pair(d, (x) => pct(x.padded_rate)),
+        ...pair(d, (x) => pct(x.fallback_rate)),
+        ...pair(d, (x) => x.false_boxes),
+        ...pair(d, (x) => x.misses.length),
+        and(
+          goals(`hit/${n}`, perDetector((k) => d[k].hit_rate)),
+          goals(`false_boxes/${n}`, perDetector((k) => d[k].false_boxes)),
+        ),
       ]]),
     ),
     ...section(
-      "Landmarks (NME, % of the outer-eye-corner distance)",
-      "dataset|network|median:|mean:|even half median:|odd half median:|photos with such a face:|target",
-      each((n, d) =>
-        Object.entries(d.nme?.models ?? {}).map(([model, x]) => [
+      "Landmarks (NME, % of the outer-eye-corner distance), behind each detector's boxes",
+      nmeHead,
+      each((n, d) => (d.nme ? landmarks(n, d.nme) : [])),
+    ),
+    ...section(
+      "Landmarks from crops of the annotated points (no detector: each network's own ceiling)",
+      "dataset|network|median:|mean:|even half median:|odd half median:",
+      each((_, d) =>
+        Object.entries(d.nme?.ceiling.models ?? {}).map(([model, x]) => [
           model,
           ...[x.median, x.mean, x.even.median, x.odd.median].map((v) => v.toFixed(2)),
-          pct(x.found_rate),
-          model === "full"
-            ? and(goal(`nme/${n}/median`, x.median, "median "), goal(`nme/${n}/found`, x.found_rate))
-            : "",
         ])
       ),
     ),
     ...section(
       "Identification",
-      "dataset|features|classifier|people:|faces (+ no face):|k-fold mean ± std:|no-face as errors:|k:|train→test:|target",
-      each((n, d) =>
-        Object.entries(d.accuracy ?? {}).map(([set, a]) => [
-          set,
-          a.method === "nearest" ? "gallery (nearest person)" : `network, ${a.epochs} epochs`,
-          a.people,
-          `${a.faces} (+${a.no_face})`,
-          `${pct(a.kfold_mean)} ± ${pct(a.kfold_std)}`,
-          pct(a.kfold_mean_all),
-          a.k,
-          a.train_test === null ? "—" : `${pct(a.train_test)} ± ${pct(a.train_test_std)}`,
-          and(
-            goal(`accuracy/${n}/${set}/kfold_mean_all`, a.kfold_mean_all, "k-fold "),
-            goal(`accuracy/${n}/${set}/train_test`, a.train_test, "train→test "),
-          ),
-        ])
-      ),
-      "![Identification accuracy by dataset and feature set](identification.svg)",
+      identificationHead,
+      each((n, d) => {
+        if (!d.accuracy) return [];
+        const by = d.accuracy;
+        return Object.entries(by[report.default_detector]).map(([set, a]) => {
+          const s = perDetector((k) => by[k][set]!);
+          return [
+            set,
+            a.method === "nearest" ? "gallery (nearest person)" : `network, ${a.epochs} epochs`,
+            same(s, (x) => String(x.people)),
+            ...pair(s, (x) => `${x.faces} (+${x.no_face})`),
+            ...pair(s, (x) => `${pct(x.kfold_mean)} ± ${pct(x.kfold_std)}`),
+            ...pair(s, (x) => pct(x.kfold_mean_all)),
+            ...pair(s, (x) => x.train_test === null ? "—" : `${pct(x.train_test)} ± ${pct(x.train_test_std)}`),
+            same(s, (x) => String(x.k)),
+            and(
+              goals(`accuracy/${n}/${set}/kfold_mean_all`, perDetector((k) => s[k].kfold_mean_all), "k-fold "),
+              goals(`accuracy/${n}/${set}/train_test`, perDetector((k) => s[k].train_test), "train→test "),
+            ),
+          ];
+        });
+      }),
+      "![Identification accuracy by dataset, detector and feature set](identification.svg)",
     ),
     ...section(
       "Open set",
-      "dataset|features|half, threshold|strangers named:|known → unknown:|known → wrong person:|target",
+      [
+        "dataset|features|half, threshold",
+        pairHead("strangers named"),
+        pairHead("known → unknown"),
+        pairHead("known → wrong person"),
+        "target",
+      ].join("|"),
       each((n, d) => (d.open_set ? open(n, d.open_set) : [])),
     ),
     ...section(
       "Verification",
-      "dataset|pairs (same / different person):|EER:|at distance:|EER, odd half:|default threshold:|" +
-        "false accept / reject at default:|the same, odd half:|target (EER)",
-      each((n, { verification: v }) => {
-        if (!v) return [];
-        const eers = [`${v.pairs.genuine} / ${v.pairs.impostor}`, pct(v.eer), v.eer_threshold, pct(v.eer_odd)];
-        return [[...eers, v.threshold_default, faFr(v.at_default), faFr(v.odd_at_default), goal(`eer/${n}`, v.eer)]];
+      verificationHead,
+      each((n, { verification: by }) => {
+        if (!by) return [];
+        return [[
+          ...pair(by, (v) => `${v.pairs.genuine} / ${v.pairs.impostor}`),
+          ...pair(by, (v) => `${pct(v.eer)} (${v.eer_threshold})`),
+          ...pair(by, (v) => pct(v.eer_odd)),
+          same(by, (v) => String(v.threshold_default)),
+          ...pair(by, (v) => faFr(v.at_default)),
+          ...pair(by, (v) => faFr(v.odd_at_default)),
+          goals(`eer/${n}`, perDetector((k) => by[k].eer)),
+        ]];
       }),
       "![Verification error rates against the distance threshold](verification.svg)",
     ),
@@ -214,7 +375,8 @@ function speedPart(bench: BenchJson, notes: NotesJson): string[] {
  * const targets = { "hit/lfw_min10": { min: 0.995, text: "99.5%" } };
  * const notes = { labels: {}, targets, reference: { accuracy: [], speed: [] } };
  * const page = figureFiles(read("report.json"), read("bench.json"), notes, { report: "r", bench: "b" })["figures.md"];
- * assert.ok(page?.includes("| lfw_min10 | 2159 | 99.4% | 99.5% | 99.3% | 0.4% | 0.5% | ≥ 99.5% **not met** |"));
+ * const detection = "| lfw_min10 | 2159 | 99.4% | 99.8% | 99.5% / 99.3% | 99.9% / 99.7% | 0.4% | 0.1% | 0.5% | 0.1% |";
+ * assert.ok(page?.includes(`${detection} 2 | 1 | ≥ 99.5%: haar **not met**, blazeface met |`));
  * assert.ok(page?.includes("| lfw_min10 | `decode` | 0.8 ms | 1.1 ms | 2159 |"));
  * ```
  */
@@ -240,24 +402,45 @@ export function figureFiles(
   };
 }
 
-/** The README's headline figures (between its `figures:summary` markers), from report.json. */
-export function headline({ datasets: d }: ReportJson): string {
+/** The README's headline figures (between its `figures:summary` markers), from report.json: the default detector's, the others' beside. */
+export function headline({ datasets: d, default_detector: main }: ReportJson): string {
   const names = ["lfw_min10", "orl_att_faces", "bbt"];
-  const acc = (set: string) => names.map((n) => pct(d[n]?.accuracy?.[set]?.kfold_mean_all ?? null)).join(", ");
-  const lfw = d.lfw_min10, samples = d.npm_samples?.detection;
-  const odd = lfw?.open_set?.odd_at_default;
+  const others = DETECTOR_COLUMNS.filter((k) => k !== main);
+  const acc = (set: string, k: DetectorName) =>
+    names.map((n) => pct(d[n]?.accuracy?.[k][set]?.kfold_mean_all ?? null)).join(", ");
+  const beside = (figure: (k: DetectorName) => string) =>
+    others.length ? ` (behind ${others.map((k) => `${k}: ${figure(k)}`).join("; ")})` : "";
+  const lfw = d.lfw_min10;
+  const open = (k: DetectorName) => {
+    const odd = lfw?.open_set?.[k].odd_at_default, v = lfw?.verification?.[k];
+    return odd && v
+      ? `${pct(odd.strangers_named)} of strangers named, ${pct(odd.known_unknown)} of known faces called unknown; ` +
+        `1:1 equal error rate ${pct(v.eer)}`
+      : "";
+  };
+  const found = (set: string, k: DetectorName) => {
+    const x = d[set]?.detection[k];
+    return x?.listed_faces ? `${Math.round(x.hit_rate * x.listed_faces)} with ${x.false_boxes} false boxes` : "";
+  };
+  const detection = (set: string, what: string) => {
+    const x = d[set]?.detection[main];
+    if (!x?.listed_faces) return "";
+    const rest = others.map((k) => `${k} ${found(set, k)}`).join(", ");
+    return `of the ${x.listed_faces} hand-boxed faces of ${what}, ${main} finds ${found(set, main)}` +
+      (rest ? ` (${rest})` : "");
+  };
+  const detections = [detection("npm_samples", "the sample photos"), detection("scenes", "the scenes")]
+    .filter((x) => x);
   return [
     `- **Identification**, k-fold by person, photos without a face counted as errors (${names.join(", ")}): the ` +
-    `embedding's gallery ${acc("embedding")}; the original's geometry ${acc("geometry")}.`,
-    odd && lfw?.verification
-      ? `- **Open set and verification** on LFW (thresholds chosen on the even half; the odd half): ` +
-        `${pct(odd.strangers_named)} of strangers named, ${pct(odd.known_unknown)} of known faces called unknown; ` +
-        `1:1 equal error rate ${pct(lfw.verification.eer)}.`
+    `embedding's gallery ${acc("embedding", main)} behind ${main}, the default detector` +
+    `${beside((k) => acc("embedding", k))}; the original's geometry ` +
+    `${DETECTOR_COLUMNS.map((k) => `${acc("geometry", k)} behind ${k}`).join(", ")}.`,
+    open(main)
+      ? `- **Open set and verification** on LFW (thresholds chosen on the even half; the odd half), behind ${main}: ` +
+        `${open(main)}${beside(open)}.`
       : "",
-    samples?.listed_faces
-      ? `- **Detection** (Haar) finds ${Math.round(samples.hit_rate * samples.listed_faces)} of the ` +
-        `${samples.listed_faces} hand-boxed faces of the sample photos, with ${samples.false_boxes} false boxes.`
-      : "",
+    detections.length ? `- **Detection**: ${detections.join("; ")}.` : "",
   ].filter((line) => line).join("\n");
 }
 

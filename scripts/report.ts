@@ -1,30 +1,47 @@
 /**
  * `deno task report [FOLDER…] [--quick] [--json-out FILE]`: accuracy figures over labelled
  * folders (default: every dataset in ../shared/datasets, plus the hand-boxed npm sample
- * photos). At this stage: face detection, and landmark NME where `.pts` annotations exist
- * (HELEN). Each figure is given for the whole set and for its
- * even half (sorted paths, positions 0, 2, …: where defaults were chosen) and odd half.
+ * photos), each given for every face detector side by side (the original's Haar cascade and
+ * the learned BlazeFace, each with its own default landmark options): face detection,
+ * landmark NME where `.pts` annotations exist (HELEN; also from crops of the annotated points,
+ * the landmark networks' own ceiling), and identification, open set and verification on the
+ * labelled sets. Each figure is given for the whole set and for its even half (sorted paths,
+ * positions 0, 2, …: where defaults were chosen) and odd half.
  *
- * Detection hit: for centred-face sets (LFW, ORL, bbt) a `haar`/`padded` box containing the
- * photo's centre; for face2vec, scenes and HELEN at least one `haar`/`padded` box; for the
- * npm samples, recall of the hand-boxed faces at IoU ≥ 0.5 and the count of false boxes.
- * The detector runs with its defaults plus the whole-image fallback, so that the fallback
- * rate is reported beside (never inside) the hit rate.
+ * Detection hit: for centred-face sets (LFW, ORL, bbt) a real (not fallback) box containing the
+ * photo's centre; for face2vec and HELEN at least one real box; for the npm samples and the
+ * scenes, recall of the hand-boxed faces (`fixtures/sample_faces.json`,
+ * `fixtures/scene_faces.json`) at IoU ≥ 0.5 and the count of false boxes. The detector runs
+ * with its defaults plus the whole-image fallback, so that the fallback rate is reported
+ * beside (never inside) the hit rate.
  *
  * @module
  */
 
 import type { Box } from "../lib/detect/box.ts";
-import { createFaceDetector, type DetectorOptions } from "../lib/detect/detect_faces.ts";
+import {
+  createFaceDetector,
+  DEFAULT_DETECTOR,
+  type DetectorName,
+  type DetectorOptions,
+  resolveDetectorOptions,
+} from "../lib/detect/detect_faces.ts";
 import { ImageError } from "../lib/image/image_error.ts";
 import { type ListedImage, listImages } from "../lib/image/list_images.ts";
 import { readImage } from "../lib/image/read_image.ts";
 import { writeFileAtomic } from "../lib/_fs.ts";
 import { DATASETS, datasetsDir, datasetsPresent, type DetectionKind, half } from "../lib/eval/datasets.ts";
 import { type Detected, scoreDetections } from "../lib/eval/detection.ts";
-import { formatTable, meta, parseMeasureArgs } from "./_meta.ts";
-import { landmarkErrors, loadAnnotated, summarizeNme } from "../lib/eval/landmarks.ts";
-import { createLandmarker } from "../lib/landmarks/detect_landmarks.ts";
+import { DETECTOR_COLUMNS, formatTable, meta, parseMeasureArgs, perDetector, perDetectorAsync } from "./_meta.ts";
+import { type AnnotatedFace, landmarkErrors, loadAnnotated, summarizeNme } from "../lib/eval/landmarks.ts";
+import {
+  createLandmarker,
+  type Crop,
+  type LandmarkerOptions,
+  pointsCrop,
+  resolveLandmarkerOptions,
+} from "../lib/landmarks/detect_landmarks.ts";
+import { parsePts } from "../lib/landmarks/read_pts.ts";
 import { preprocessFolder } from "../lib/dataset/preprocess.ts";
 import { readCache } from "../lib/dataset/cache.ts";
 import { samplesFromCache } from "../lib/classify/samples.ts";
@@ -50,29 +67,47 @@ import {
 import { ROOT, samplePhotos } from "../lib/eval/npm.ts";
 import {
   type AccuracyFigures,
+  type CeilingNmeFigures,
   type DatasetReport,
+  type DetectionFigures,
+  type DetectorNmeFigures,
   type NetworkOpenSet,
   type NmeFigures,
   type ReportJson,
   validateReport,
 } from "./_schema.ts";
 
+/**
+ * The datasets scored against faces boxed by hand (kind `"boxes"`), whatever
+ * `lib/eval/datasets.ts` says of them: the fixture of each, relative to the project.
+ */
+const BOXED: Readonly<Record<string, string>> = { scenes: "fixtures/scene_faces.json" };
+
 interface Target {
   name: string;
   kind: DetectionKind;
   photos: readonly ListedImage[];
-  options: DetectorOptions;
+  /** Besides each detector's defaults (`detector` itself is never set here). */
+  options: Omit<DetectorOptions, "detector">;
   truth?: Record<string, Box[]>;
 }
 
-async function detectAll(t: Target): Promise<Detected[]> {
-  const detector = await createFaceDetector({ fallback: true, ...t.options });
+/** `t`'s options with detector `d`. */
+const withName = (t: Target, d: DetectorName): DetectorOptions => ({ ...t.options, detector: d });
+
+async function detectAll(t: Target, d: DetectorName): Promise<Detected[]> {
+  const detector = await createFaceDetector({ fallback: true, ...withName(t, d) });
   const out: Detected[] = [];
   try {
     for (const p of t.photos) {
       try {
         const image = await readImage(p.path);
-        out.push({ relative: p.relative, width: image.width, height: image.height, faces: (await detector.detect(image)) });
+        out.push({
+          relative: p.relative,
+          width: image.width,
+          height: image.height,
+          faces: await detector.detect(image),
+        });
       } catch (e) {
         if (!(e instanceof ImageError)) throw e;
         console.error(e.message);
@@ -106,10 +141,10 @@ function rounded<T extends object>(o: T): T {
 /** A photo with a face: its person, features and embedding (empty for `geometry`). */
 type Face = Labelled & { readonly features: Float32Array };
 
-/** A dataset preprocessed with one feature set: its usable samples and how many photos had no face. */
-async function prepared(name: string, dir: string, features: "geometry" | "both") {
-  const cache = `${ROOT}/.face2vec/report/${name}.${features}.cache`;
-  await preprocessFolder(dir, { cache, features, workers: navigator.hardwareConcurrency });
+/** A dataset preprocessed with one feature set behind one detector: its usable samples and how many photos had no face. */
+async function prepared(name: string, dir: string, features: "geometry" | "both", detector: DetectorName) {
+  const cache = `${ROOT}/.face2vec/report/${name}.${detector}.${features}.cache`;
+  await preprocessFolder(dir, { cache, features, detector: { detector }, workers: navigator.hardwareConcurrency });
   const all = (await readCache(cache))!;
   const records = [...all.records.values()];
   const noFace = records.filter((r) => r.status === "no_face");
@@ -307,106 +342,198 @@ function openSetFigures(faces: readonly Labelled[]) {
 }
 
 /**
- * Landmark NME (percent of the outer-eye-corner distance) on annotated photos, for both
- * networks with the default crop; the face is the haar/padded box with IoU >= 0.5 against
- * the box around the annotated points.
+ * A box whose landmark crop (`landmarkCrop` with `options`' scale and shift) is exactly `crop`:
+ * a square of side size / scale, raised by the shift.
  */
-async function landmarkFigures(t: Target) {
-  const detector = await createFaceDetector(t.options);
-  const faces = await loadAnnotated(t.photos, detector);
-  await detector.dispose();
-  const models: Record<string, NmeFigures> = {};
-  for (const model of ["full", "tiny"] as const) {
-    const lm = await createLandmarker({ model });
-    models[model] = withHalves(await landmarkErrors(faces, lm), summarizeNme);
-    await lm.dispose();
-  }
-  // The schema's top-level figures are those of the default (full) network.
-  return { ...models.full!, models };
+function boxForCrop(crop: Crop, options: Required<LandmarkerOptions>): Box {
+  const side = crop.size / options.scale, centre = crop.size / 2 - side / 2;
+  return { x: crop.x + centre, y: crop.y + centre - options.shiftY * side, width: side, height: side };
 }
 
-/** The tables the report prints: accuracy and open set (of the `labelled` datasets), landmark NME, detection. */
+/**
+ * Landmark NME (percent of the outer-eye-corner distance) on annotated photos behind one
+ * detector's boxes, with that detector's default landmark options: each network, and the
+ * default network with the refinement pass off and on. The face is the detector's real box
+ * with IoU >= 0.5 against the box around the annotated points.
+ */
+async function landmarkFigures(t: Target, d: DetectorName): Promise<DetectorNmeFigures> {
+  const detector = await createFaceDetector(withName(t, d));
+  let faces: AnnotatedFace[];
+  try {
+    faces = await loadAnnotated(t.photos, detector);
+  } finally {
+    await detector.dispose();
+  }
+  const figures = async (options: LandmarkerOptions) => {
+    const lm = await createLandmarker(options, d);
+    try {
+      return { options: lm.options, nme: withHalves(await landmarkErrors(faces, lm), summarizeNme) };
+    } finally {
+      await lm.dispose();
+    }
+  };
+  const defaults = resolveLandmarkerOptions({}, d);
+  const models: Record<string, NmeFigures> = {};
+  for (const model of ["full", "tiny"] as const) {
+    models[model] = model === defaults.model ? (await figures({})).nme : (await figures({ model })).nme;
+  }
+  const other = (await figures({ refine: !defaults.refine })).nme, mine = models[defaults.model]!;
+  return {
+    ...mine,
+    options: { ...defaults },
+    models,
+    refine: defaults.refine ? { off: other, on: mine } : { off: mine, on: other },
+  };
+}
+
+/**
+ * Landmark NME from crops of the annotated points (`pointsCrop` of the truth, one pass, no
+ * refinement, no mirroring): what each network gives when the crop is the one it was trained
+ * on, whatever the detector.
+ */
+async function ceilingFigures(t: Target): Promise<CeilingNmeFigures> {
+  const models: Record<string, NmeFigures> = {};
+  for (const model of ["full", "tiny"] as const) {
+    const lm = await createLandmarker({ model, refine: false, mirror: false }, DEFAULT_DETECTOR);
+    try {
+      const errors: (number | undefined)[] = [];
+      for (const p of t.photos) {
+        const ptsPath = p.path.replace(/\.[^.]+$/, ".pts");
+        const truth = parsePts(await Deno.readTextFile(ptsPath), ptsPath);
+        const face = { relative: p.relative, truth, box: boxForCrop(pointsCrop(truth), lm.options) };
+        errors.push(...await landmarkErrors([{ ...face, region: await readImage(p.path) }], lm));
+      }
+      models[model] = withHalves(errors, summarizeNme);
+    } finally {
+      await lm.dispose();
+    }
+  }
+  return { ...models[resolveLandmarkerOptions({}, DEFAULT_DETECTOR).model]!, models };
+}
+
+/** Each detector's column head: `head haar`, `head blazeface`, … */
+const pair = (head: string) => DETECTOR_COLUMNS.map((d) => `${head} ${d}`);
+/** One cell per detector. */
+const cells = <T>(by: Readonly<Record<DetectorName, T>>, cell: (v: T) => string) =>
+  DETECTOR_COLUMNS.map((d) => cell(by[d]));
+
+/** The tables the report prints, each detector's figure beside the other's. */
 function tables(report: ReportJson, labelled: readonly string[]): string[][][] {
   const accuracy = [[
     "accuracy",
     "features",
-    "people",
-    "faces",
-    "k-fold mean ± std",
-    "no-face as errors",
-    "k",
-    "train→test",
+    ...pair("faces"),
+    ...pair("k-fold"),
+    ...pair("no-face as errors"),
+    ...pair("train→test"),
   ]];
   const open = [[
-    "open set (odd half)",
-    "threshold",
-    "chosen on even",
-    "strangers named",
-    "known → unknown",
-    "known → wrong",
-    "verification EER",
-    "FA / FR at default (odd)",
+    "open set (odd half, default threshold)",
+    ...pair("strangers named"),
+    ...pair("known → unknown"),
+    ...pair("known → wrong"),
+    ...pair("EER"),
   ]];
   for (const name of labelled) {
     const d = report.datasets[name]!;
-    for (const [set, f] of Object.entries(d.accuracy ?? {})) {
+    const sets = Object.keys(d.accuracy?.[DEFAULT_DETECTOR] ?? {});
+    for (const set of sets) {
+      const a = perDetector((det) => d.accuracy![det][set]!);
       accuracy.push([
         name,
         set,
-        String(f.people),
-        `${f.faces} (+${f.no_face} no face)`,
-        `${pct(f.kfold_mean)} ± ${pct(f.kfold_std)}`,
-        pct(f.kfold_mean_all),
-        String(f.k),
-        f.train_test === null ? "—" : `${pct(f.train_test)} ± ${pct(f.train_test_std)}`,
+        ...cells(a, (f) => `${f.faces} (+${f.no_face})`),
+        ...cells(a, (f) => `${pct(f.kfold_mean)} ± ${pct(f.kfold_std)}`),
+        ...cells(a, (f) => pct(f.kfold_mean_all)),
+        ...cells(a, (f) => f.train_test === null ? "—" : `${pct(f.train_test)} ± ${pct(f.train_test_std)}`),
       ]);
     }
-    const o = d.open_set!.odd_at_default, v = d.verification!;
+    const o = d.open_set!, v = d.verification!;
     open.push([
       name,
-      String(d.open_set!.threshold_default),
-      String(d.open_set!.threshold_chosen_on_even),
-      pct(o.strangers_named),
-      pct(o.known_unknown),
-      pct(o.known_wrong),
-      pct(v.eer),
-      `${pct(v.odd_at_default.false_accept)} / ${pct(v.odd_at_default.false_reject)}`,
+      ...cells(o, (x) => pct(x.odd_at_default.strangers_named)),
+      ...cells(o, (x) => pct(x.odd_at_default.known_unknown)),
+      ...cells(o, (x) => pct(x.odd_at_default.known_wrong)),
+      ...cells(v, (x) => pct(x.eer)),
     ]);
-    for (const [set, f] of Object.entries(d.open_set!.network ?? {})) {
-      const o = f.odd_at_default, c = f.odd_at_chosen;
+    for (const set of Object.keys(o[DEFAULT_DETECTOR].network ?? {})) {
+      const n = perDetector((det) => o[det].network![set]!.odd_at_default);
       open.push([
         `${name} (${set}, network)`,
-        `p ${f.min_prob_default}`,
-        `p ${f.min_prob_chosen_on_even}`,
-        `${pct(o.strangers_named)} (${pct(c.strangers_named)})`,
-        `${pct(o.known_unknown)} (${pct(c.known_unknown)})`,
-        `${pct(o.known_wrong)} (${pct(c.known_wrong)})`,
-        "",
-        "",
+        ...cells(n, (x) => pct(x.strangers_named)),
+        ...cells(n, (x) => pct(x.known_unknown)),
+        ...cells(n, (x) => pct(x.known_wrong)),
+        ...cells(n, () => ""),
       ]);
     }
   }
-  const nme = [["landmarks (NME %)", "model", "median", "mean", "found", "even median", "odd median"]];
-  const detection = [["dataset", "photos", "hit", "even", "odd", "padded", "fallback", "false", "errors"]];
+  const nme = [["landmarks (NME %)", "network, passes", ...pair("median"), ...pair("mean"), ...pair("found")]];
+  const detection = [[
+    "dataset",
+    "photos",
+    ...pair("hit"),
+    ...pair("even / odd"),
+    ...pair("padded"),
+    ...pair("fallback"),
+    ...pair("false"),
+    ...pair("missed"),
+    ...pair("errors"),
+  ]];
+  const f = (v: number) => v.toFixed(2);
   for (const [name, d] of Object.entries(report.datasets)) {
-    for (const [model, m] of Object.entries(d.nme?.models ?? {})) {
-      const f = (v: number) => v.toFixed(2);
-      nme.push([name, model, f(m.median), f(m.mean), pct(m.found_rate), f(m.even.median), f(m.odd.median)]);
+    if (d.nme) {
+      const n = perDetector((det) => d.nme![det]);
+      const rows: [string, (x: DetectorNmeFigures) => NmeFigures][] = [
+        ...Object.keys(d.nme[DEFAULT_DETECTOR].models).map((m) =>
+          [`${m}, defaults`, (x: DetectorNmeFigures) => x.models[m]!] as [string, typeof rows[0][1]]
+        ),
+        ["refinement off", (x) => x.refine.off],
+        ["refinement on", (x) => x.refine.on],
+      ];
+      for (const [what, get] of rows) {
+        nme.push([
+          name,
+          what,
+          ...cells(n, (x) => f(get(x).median)),
+          ...cells(n, (x) => f(get(x).mean)),
+          ...cells(n, (x) => pct(get(x).found_rate)),
+        ]);
+      }
+      // The same figure under each detector: it needs none.
+      for (const [model, c] of Object.entries(d.nme.ceiling.models)) {
+        const all = perDetector(() => c);
+        nme.push([
+          name,
+          `${model}, crop from the annotated points`,
+          ...cells(all, (x) => f(x.median)),
+          ...cells(all, (x) => f(x.mean)),
+          ...cells(all, (x) => pct(x.found_rate)),
+        ]);
+      }
     }
-    const { even, odd, ...all } = d.detection;
+    const x = d.detection;
     detection.push([
       name,
-      String(all.photos),
-      pct(all.hit_rate),
-      even.photos === 0 ? "—" : pct(even.hit_rate),
-      odd.photos === 0 ? "—" : pct(odd.hit_rate),
-      pct(all.padded_rate),
-      pct(all.fallback_rate),
-      all.false_boxes === undefined ? "" : String(all.false_boxes),
-      String(all.errors),
+      String(d.photos),
+      ...cells(x, (v) => pct(v.hit_rate)),
+      ...cells(x, (v) => `${v.even.photos ? pct(v.even.hit_rate) : "—"} / ${v.odd.photos ? pct(v.odd.hit_rate) : "—"}`),
+      ...cells(x, (v) => pct(v.padded_rate)),
+      ...cells(x, (v) => pct(v.fallback_rate)),
+      ...cells(x, (v) => v.false_boxes === undefined ? "" : String(v.false_boxes)),
+      ...cells(x, (v) => String(v.misses.length)),
+      ...cells(x, (v) => String(v.errors)),
     ]);
   }
   return [accuracy, open, nme, detection];
+}
+
+/** One detector's detection figures over a set's results, with its halves and its misses. */
+function detectionFigures(t: Target, items: readonly Detected[]): DetectionFigures {
+  const score = (xs: readonly Detected[]) => {
+    const { misses: _, ...rest } = scoreDetections(t.kind, xs, t.truth);
+    return rounded(rest);
+  };
+  return { ...withHalves(items, score), misses: scoreDetections(t.kind, items, t.truth).misses };
 }
 
 if (import.meta.main) {
@@ -418,63 +545,75 @@ if (import.meta.main) {
     : datasetsPresent()
     ? DATASETS.map((d) => folder(`${datasetsDir()}/${d.name}`))
     : [];
+  const readTruth = async (file: string) => JSON.parse(await Deno.readTextFile(`${ROOT}/${file}`)).faces;
   const targets: Target[] = [];
   for (const { name, dir } of sets) {
-    const kind = DATASETS.find((d) => d.name === name)?.kind ?? "any-face";
-    targets.push({ name, kind, photos: subset(await listImages([dir])), options: {} });
+    const boxed = BOXED[name];
+    const kind = boxed ? "boxes" : DATASETS.find((d) => d.name === name)?.kind ?? "any-face";
+    const truth = boxed ? await readTruth(boxed) : undefined;
+    targets.push({ name, kind, photos: subset(await listImages([dir])), options: {}, ...(truth ? { truth } : {}) });
   }
   if (folders.length === 0) {
     if (sets.length === 0) console.error(`note: ${datasetsDir()} not found; reporting on the npm sample photos only`);
-    const truth = JSON.parse(await Deno.readTextFile(`${ROOT}/fixtures/sample_faces.json`)).faces;
+    const truth = await readTruth("fixtures/sample_faces.json");
     const photos = samplePhotos().map((p) => ({ path: p, relative: p.split("/").pop()! }));
     targets.push({ name: "npm_samples", kind: "boxes", photos, options: {}, truth });
     targets.push({ name: "npm_samples_rotate_always", kind: "boxes", photos, options: { rotate: "always" }, truth });
   }
 
+  const settings = perDetector((d) => ({
+    detector: resolveDetectorOptions({ detector: d }),
+    landmarks: resolveLandmarkerOptions({}, d),
+  }));
   const report = {
     ...(await meta()),
     command: `deno task report ${Deno.args.join(" ")}`.trim(),
     quick,
+    default_detector: DEFAULT_DETECTOR,
+    settings,
     datasets: {} as Record<string, DatasetReport>,
   } satisfies ReportJson;
   for (const t of targets) {
     console.error(`report: ${t.name} (${t.photos.length} photos)…`);
-    const items = await detectAll(t);
+    const detection = await perDetectorAsync(async (d) => detectionFigures(t, await detectAll(t, d)));
     const hasPts = t.photos.length > 0 &&
       await Deno.stat(t.photos[0]!.path.replace(/\.[^.]+$/, ".pts")).then(() => true, () => false);
+    const nme = hasPts
+      ? { ...await perDetectorAsync((d) => landmarkFigures(t, d)), ceiling: await ceilingFigures(t) }
+      : undefined;
     report.datasets[t.name] = {
       photos: t.photos.length,
       kind: t.kind,
       options: t.options,
-      detection: withHalves(items, (xs) => {
-        const { misses: _, ...score } = scoreDetections(t.kind, xs, t.truth);
-        return rounded(score);
-      }),
-      ...(hasPts ? { nme: await landmarkFigures(t) } : {}),
+      detection,
+      ...(nme ? { nme } : {}),
     };
   }
-  // Identification accuracy of each feature set; open set and verification with the embedding.
+  // Identification accuracy of each feature set; open set and verification with the embedding; behind each detector.
   const labelled = folders.length > 0
     ? sets
     : (quick ? ["face2vec"] : LABELLED).flatMap((n) => sets.filter((s) => s.name === n));
   const seeds = quick ? [0] : [0, 1, 2, 3, 4], epochs = quick ? 10 : 100;
   for (const { name, dir } of labelled) {
-    console.error(`report: accuracy on ${name}…`);
-    const geometry = await prepared(name, dir, "geometry"), both = await prepared(name, dir, "both");
-    const accuracy = await accuracyFigures(geometry, both, seeds, epochs);
-    const { open_set, verification } = openSetFigures(both.faces);
-    // The network's open set (the unknown threshold on its probability), on LFW only (many people).
-    const network = name === "lfw_min10" || (quick && name === "face2vec")
-      ? {
-        geometry: await networkOpenSet(geometry, "geometry", epochs),
-        both: await networkOpenSet(both, "both", epochs),
-      }
-      : undefined;
+    const figures = await perDetectorAsync(async (d) => {
+      console.error(`report: accuracy on ${name} behind ${d}…`);
+      const geometry = await prepared(name, dir, "geometry", d), both = await prepared(name, dir, "both", d);
+      const accuracy = await accuracyFigures(geometry, both, seeds, epochs);
+      const { open_set, verification } = openSetFigures(both.faces);
+      // The network's open set (the unknown threshold on its probability), on LFW only (many people).
+      const network = name === "lfw_min10" || (quick && name === "face2vec")
+        ? {
+          geometry: await networkOpenSet(geometry, "geometry", epochs),
+          both: await networkOpenSet(both, "both", epochs),
+        }
+        : undefined;
+      return { accuracy, open_set: { ...open_set, ...(network ? { network } : {}) }, verification };
+    });
     report.datasets[name] = {
       ...report.datasets[name]!, // each labelled folder was a detection target above
-      accuracy,
-      open_set: { ...open_set, ...(network ? { network } : {}) },
-      verification,
+      accuracy: perDetector((d) => figures[d].accuracy),
+      open_set: perDetector((d) => figures[d].open_set),
+      verification: perDetector((d) => figures[d].verification),
     };
   }
   for (const table of tables(report, labelled.map((l) => l.name))) {

@@ -6,8 +6,11 @@
  * - `detect [--full | --cascades | --pad | --rotate]`: the detector's options; hit rates per
  *   set, the npm samples' false boxes and ms per 1920 px photo (`TUNE_BASE='{…}'` sets options
  *   held fixed).
- * - `landmarks [--model full|tiny]`: the landmark crop (scale and vertical shift) on
- *   `helen_landmarks`; median and mean NME per setting.
+ * - `landmarks [full|tiny] [blazeface|haar] [--points | --refine]`: the landmark crop (scale
+ *   and vertical shift) behind a detector's boxes on `helen_landmarks` (first pass only);
+ *   `--points`: the crop from the ground-truth points' bounding box (the refinement pass's
+ *   crop, `POINTS_CROP`); `--refine`: the refinement pass and the mirrored crop, off and on,
+ *   with the detector's defaults; median and mean NME per setting.
  * - `embed [--quick] [--threshold-only]`: the embedding's alignment, by the gallery's accuracy
  *   (nearest person's centroid; k-fold, stratified, k = min(10, smallest class)) on lfw_min10,
  *   orl_att_faces and bbt, for face-api's landmark box and for the similarity chip on dlib's
@@ -25,8 +28,8 @@
  */
 
 import type { Box } from "../lib/detect/box.ts";
-import { createFaceDetector, type DetectorOptions } from "../lib/detect/detect_faces.ts";
-import { createLandmarker, type LandmarkModel } from "../lib/landmarks/detect_landmarks.ts";
+import { createFaceDetector, type DetectorName, type DetectorOptions } from "../lib/detect/detect_faces.ts";
+import { createLandmarker, type LandmarkerOptions, type LandmarkModel } from "../lib/landmarks/detect_landmarks.ts";
 import { createEmbedder, type EmbedderOptions, euclidean } from "../lib/embed/embed_faces.ts";
 import { createPipeline } from "../lib/pipeline/pipeline.ts";
 import { readImage } from "../lib/image/read_image.ts";
@@ -41,7 +44,7 @@ import { DEFAULT_NETWORK, type NetworkOptions } from "../lib/classify/network.ts
 import { seededRandom, stratifiedFolds } from "../lib/classify/folds.ts";
 import { datasetPhotos, DATASETS, datasetsDir, type DetectionKind, half } from "../lib/eval/datasets.ts";
 import { scoreDetections } from "../lib/eval/detection.ts";
-import { landmarkErrors, loadAnnotated, summarizeNme } from "../lib/eval/landmarks.ts";
+import { boundingBox, landmarkErrors, loadAnnotated, summarizeNme } from "../lib/eval/landmarks.ts";
 import {
   chooseOpenSetThreshold,
   equalErrorRate,
@@ -118,18 +121,36 @@ async function tuneDetect(flags: readonly string[]): Promise<void> {
 
 async function tuneLandmarks(flags: readonly string[]): Promise<void> {
   const model: LandmarkModel = flags.includes("tiny") ? "tiny" : "full";
-  const detector = await createFaceDetector();
-  const faces = await loadAnnotated(await evenPhotos("helen_landmarks"), detector);
+  const name: DetectorName = flags.includes("haar") ? "haar" : "blazeface";
+  const detector = await createFaceDetector({ detector: name });
+  let faces = await loadAnnotated(await evenPhotos("helen_landmarks"), detector);
   await detector.dispose();
-  console.log(`${faces.length} photos, ${faces.filter((f) => f.box).length} with a matching face; model ${model}`);
-  console.log("scale\tshiftY\tmedian\tmean");
-  for (const scale of [1.0, 1.1, 1.2, 1.3]) {
-    for (const shiftY of [0.1, 0.15, 0.2, 0.25, 0.3]) {
-      const landmarker = await createLandmarker({ model, scale, shiftY });
-      const s = summarizeNme(await landmarkErrors(faces, landmarker));
-      await landmarker.dispose();
-      console.log(`${scale}\t${shiftY}\t${s.median.toFixed(2)}\t${s.mean.toFixed(2)}`);
+  const points = flags.includes("--points");
+  if (points) {
+    // The crop from the ground-truth points: the box is their bounding box (the net's own ceiling).
+    faces = faces.map((f) => (f.box ? { ...f, box: boundingBox(f.truth) } : f));
+  }
+  const from = points ? "ground-truth points" : `${name} boxes`;
+  console.log(
+    `${faces.length} photos, ${faces.filter((f) => f.box).length} with a matching face; model ${model}; ${from}`,
+  );
+  const row = async (label: string, options: LandmarkerOptions) => {
+    const landmarker = await createLandmarker({ model, ...options }, name);
+    const s = summarizeNme(await landmarkErrors(faces, landmarker));
+    await landmarker.dispose();
+    console.log(`${label}\t${s.median.toFixed(2)}\t${s.mean.toFixed(2)}`);
+  };
+  if (flags.includes("--refine")) {
+    console.log("refine\tmirror\tmedian\tmean");
+    for (const refine of [false, true]) {
+      for (const mirror of [false, true]) await row(`${refine}\t${mirror}`, { refine, mirror });
     }
+    return;
+  }
+  console.log("scale\tshiftY\tmedian\tmean");
+  const shifts = points ? [-0.1, -0.05, 0, 0.05, 0.1] : [-0.1, -0.05, 0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3];
+  for (const scale of [1.0, 1.1, 1.2, 1.3, 1.4]) {
+    for (const shiftY of shifts) await row(`${scale}\t${shiftY}`, { scale, shiftY, refine: false, mirror: false });
   }
 }
 
@@ -284,7 +305,7 @@ async function tuneHead(flags: readonly string[]): Promise<void> {
 /** The subcommands: their flags (the usage line, and the words accepted) and what they run. */
 const COMMANDS = {
   detect: { usage: "[--full | --cascades | --pad | --rotate]", run: tuneDetect },
-  landmarks: { usage: "[--model full|tiny]", run: tuneLandmarks },
+  landmarks: { usage: "[full|tiny] [blazeface|haar] [--points | --refine]", run: tuneLandmarks },
   embed: { usage: "[--quick] [--threshold-only]", run: tuneEmbed },
   head: { usage: "[both|embedding] [--short]", run: tuneHead },
 };

@@ -2,7 +2,7 @@
  * The learned face detector: MediaPipe's BlazeFace (back-camera model, 256x256 input) as
  * ONNX, run by the project's one onnxruntime owner. The photo is shrunk whole into the input
  * (a square letterbox); when that finds nothing, a pass with a border around the photo (tight
- * crops such as ORL, where the face fills the frame), then, if asked, rotated passes.
+ * crops such as ORL, where the face fills the frame), then rotated passes (tilted heads).
  *
  * @module
  */
@@ -112,39 +112,42 @@ export async function createBlazeFaceDetector(options: BlazeFaceOptions = {}): P
   const anchors = anchorCentres(BLAZEFACE_LAYOUT);
   const size = BLAZEFACE_LAYOUT.inputSize;
   let disposed = false;
+  /** The raw detections (before suppression) of one pass over `region`. */
   const pass = async (image: Image, region: InputRegion): Promise<RawDetection[]> => {
     const input = sampleInput(image, region, size);
     const out = await session.run({ input: { data: input, dims: [1, size, size, 3] } });
-    const raw = decodeDetections(
-      out.logits!.data,
-      out.regressors!.data,
-      16,
-      BLAZEFACE_LAYOUT,
-      anchors,
-      region,
-      o.minScore,
-    );
-    return weightedNms(raw, o.nmsIou);
+    return decodeDetections(out.logits!.data, out.regressors!.data, 16, BLAZEFACE_LAYOUT, anchors, region, o.minScore);
   };
   return {
     options: Object.freeze(o),
     async detect(image: Image): Promise<Face[]> {
       if (disposed) throw new Error("FaceDetector.detect() called after dispose()");
-      const whole = { cx: image.width / 2, cy: image.height / 2, side: Math.max(image.width, image.height), angle: 0 };
-      let found = (await pass(image, whole)).map((d) => toFace(d, image, "blazeface"));
+      const side = Math.max(image.width, image.height);
+      const whole = { cx: image.width / 2, cy: image.height / 2, side, angle: 0 };
+      const plain = await pass(image, whole);
+      let found = weightedNms(plain, o.nmsIou).map((d) => toFace(d, image, "blazeface"));
+      // A tight crop (the face fills the frame; the net wants some context around it): a pass
+      // with a border when the plain pass finds nothing, or when on a photo no larger than the
+      // input (a thumbnail or a crop) its largest face is under a third of the photo's side (a
+      // part of the face, not the face); merged with the plain pass's.
+      const largest = Math.max(0, ...found.map((f) => f.box.width));
+      if (o.pad > 0 && (found.length === 0 || (side <= size && largest < side / 3))) {
+        const padded = await pass(image, { ...whole, side: side * (1 + 2 * o.pad) });
+        const before = found;
+        // A face the plain pass had too keeps its source; the others are the padded pass's.
+        found = weightedNms([...plain, ...padded], o.nmsIou).map((d) =>
+          toFace(d, image, before.some((f) => iou(f.box, d.box) > o.nmsIou) ? "blazeface" : "padded")
+        );
+      }
       if (o.angles.length > 0 && (o.rotate === "always" || (o.rotate === "when-none" && found.length === 0))) {
         const turned: Face[] = [];
         for (const angle of o.angles) {
-          for (const d of await pass(image, { ...whole, angle })) {
+          for (const d of weightedNms(await pass(image, { ...whole, angle }), o.nmsIou)) {
             const f = toFace(d, image, "blazeface");
             if ([...found, ...turned].every((k) => iou(k.box, f.box) <= o.nmsIou)) turned.push(f);
           }
         }
         found = [...found, ...turned];
-      }
-      if (found.length === 0 && o.pad > 0) {
-        const padded = { ...whole, side: whole.side * (1 + 2 * o.pad) };
-        found = (await pass(image, padded)).map((d) => toFace(d, image, "padded"));
       }
       if (found.length === 0 && o.fallback) {
         found = [{ box: { x: 0, y: 0, width: image.width, height: image.height }, source: "fallback" }];

@@ -4,16 +4,17 @@
  * value:
  *
  * - `opencv`, `tfjs`, `embedder`: ms to import and load OpenCV.js, tfjs, the embedding model.
+ * - `detector NAME`: ms to import and load that face detector (its runtime and model).
  * - `landmarks`: `{ stage, session }`: ms from nothing to one face's landmarks (the import,
  *   onnxruntime-web's WASM, the session, one call), and ms to create a second session.
- * - `preprocess FOLDER CACHE N`: `preprocess` of FOLDER into CACHE with N workers (geometry),
- *   sampling this process's RSS (workers included: they are threads of it) every 20 ms:
- *   `{ seconds, photos, processed, cached, peak_rss_mb }`.
+ * - `preprocess FOLDER CACHE N DETECTOR`: `preprocess` of FOLDER into CACHE with N workers
+ *   (geometry) behind DETECTOR, sampling this process's RSS (workers included: they are
+ *   threads of it) every 20 ms: `{ seconds, photos, processed, cached, peak_rss_mb }`.
  * - `train CACHE N K E W`: `train` of the first N faces (sorted by path, of the people with at
  *   least K of them) of CACHE, K folds x E epochs, batch 10, W workers:
  *   `{ faces, people, folds, epochs, workers, seconds, ms_per_epoch }`.
- * - `rss INPUT…`: detection over every photo of the folders and files, the peak RSS in MB
- *   (sampled after every photo).
+ * - `rss DETECTOR INPUT…`: detection with DETECTOR over every photo of the folders and files,
+ *   the peak RSS in MB (sampled after every photo).
  *
  * Each mode imports the library itself: the cold starts when called (see `late`), so that they
  * include loading the modules.
@@ -22,6 +23,7 @@
  */
 
 import config from "../deno.json" with { type: "json" };
+import type { DetectorName } from "../lib/detect/detect_faces.ts";
 import { ROOT } from "../lib/eval/npm.ts";
 import { rssMb, summarize } from "./_meta.ts";
 
@@ -42,6 +44,8 @@ const MODES = {
   opencv: () => coldStart(async () => (await late("../lib/runtime/opencv.ts")).loadOpenCV()),
   tfjs: () => coldStart(async () => (await late("../lib/runtime/tfjs.ts")).loadTfjs()),
   embedder: () => coldStart(async () => (await late("../lib/embed/embed_faces.ts")).createEmbedder()),
+  detector: ([name]: readonly string[]) =>
+    coldStart(async () => (await late("../lib/detect/detect_faces.ts")).createFaceDetector({ detector: name })),
   async landmarks() {
     const t0 = performance.now();
     const { createLandmarker, landmarkModelUrl } = await late("../lib/landmarks/detect_landmarks.ts");
@@ -58,12 +62,17 @@ const MODES = {
     await landmarker.landmarks(image, [{ x: 40, y: 40, width: 120, height: 120 }]);
     return { stage: t1 - t0 + (performance.now() - t4), session: t3 - t2 };
   },
-  async preprocess([folder, cache, workers]: readonly string[]) {
+  async preprocess([folder, cache, workers, detector]: readonly string[]) {
     const { preprocessFolder } = await import("../lib/dataset/preprocess.ts");
     let peak = rssMb();
     const timer = setInterval(() => (peak = Math.max(peak, rssMb())), 20);
     const t0 = performance.now();
-    const s = await preprocessFolder(folder!, { cache, workers: Number(workers), features: "geometry" });
+    const s = await preprocessFolder(folder!, {
+      cache,
+      workers: Number(workers),
+      features: "geometry",
+      detector: { detector: detector as DetectorName },
+    });
     const seconds = (performance.now() - t0) / 1000;
     clearInterval(timer);
     const peak_rss_mb = Math.max(peak, rssMb());
@@ -93,14 +102,14 @@ const MODES = {
       ms_per_epoch: Math.round((seconds * 1000) / epochs),
     };
   },
-  async rss(inputs: readonly string[]) {
+  async rss([name, ...inputs]: readonly string[]) {
     const { createFaceDetector } = await import("../lib/detect/detect_faces.ts");
     const { listImages } = await import("../lib/image/list_images.ts");
     const { readImage } = await import("../lib/image/read_image.ts");
-    const detector = await createFaceDetector();
+    const detector = await createFaceDetector({ detector: name as DetectorName });
     let peak = rssMb();
     for (const p of await listImages(inputs)) {
-      detector.detect(await readImage(p.path));
+      await detector.detect(await readImage(p.path));
       peak = Math.max(peak, rssMb());
     }
     await detector.dispose();

@@ -2,7 +2,8 @@
  * A bench worker: loads its pipeline, warms up, says "ready", then on "go" runs its share of
  * the photos and says "done". Mode "detect": decode and detect. Mode "full": the whole
  * pipeline of every feature set (decode, detect, landmarks, alignment and embedding, geometry
- * and embedding features) on the largest face.
+ * and embedding features) on the largest face. The detector is the one `options` names, with
+ * the landmark options that go with it.
  *
  * @module
  */
@@ -20,7 +21,7 @@ interface Start {
 
 async function run(pipeline: Pipeline, mode: Start["mode"], path: string): Promise<void> {
   const image = await readImage(path);
-  if (mode === "detect") pipeline.detector.detect(image);
+  if (mode === "detect") await pipeline.detector.detect(image);
   else await pipeline.processLargestFace(image);
 }
 

@@ -86,7 +86,7 @@ const byDetector = <T>(s: Schema<T>) => object(detectorShape(s));
 const meta = { commit: str, deno: str, cores: int(1), date: iso, quick: bool, command: str };
 
 const stageTimes = object({ median_ms: nonNegative, p90_ms: nonNegative, n: int(0) });
-/** Photos per second end to end with 1 and `n` workers, and for decode + detect alone. */
+/** Photos per second end to end with 1 and `n` workers, and for decode + detect alone (one detector's pipeline). */
 const throughput = object({
   workers_1: nonNegative,
   workers_n: nonNegative,
@@ -97,15 +97,20 @@ const throughput = object({
 
 const bench = object({
   ...meta,
-  /** By photo set: stage times (ms per photo; landmarks and embedding per face) and throughput. */
-  sets: record(object({ stages: record(stageTimes), throughput })),
-  /** The first set's stages, and the `recognize_*` stages measured once through the library. */
-  stages: record(stageTimes),
-  throughput,
-  /** Cold starts, ms, by what starts. */
+  /**
+   * By photo set, by detector: stage times (ms per photo; landmarks and embedding per face,
+   * with the detector's own landmark defaults) and throughput.
+   */
+  sets: record(object({ stages: byDetector(record(stageTimes)), throughput: byDetector(throughput) })),
+  /** By detector: the first set's stages, and the `recognize_*` stages measured once through the library. */
+  stages: byDetector(record(stageTimes)),
+  throughput: byDetector(throughput),
+  /** Cold starts that do not depend on the detector, ms, by what starts. */
   cold_start_ms: record(nonNegative),
-  /** `preprocess` with a cold cache, then again over the unchanged folder; null without a folder. */
-  preprocess: orNull(object({
+  /** Cold starts of each detector (`detector`: its runtime and model) and of the commands that use it, ms. */
+  cold_start_by_detector_ms: byDetector(record(nonNegative)),
+  /** By detector: `preprocess` with a cold cache, then again over the unchanged folder; null without a folder. */
+  preprocess: orNull(byDetector(object({
     folder: str,
     workers: int(1),
     photos: int(0),
@@ -114,7 +119,7 @@ const bench = object({
     second_run_seconds: nonNegative,
     second_run_processed: int(0),
     peak_rss_mb: positive,
-  })),
+  }))),
   /** Training time of the default model; null without a cache to train on. */
   train: orNull(object({
     seconds: nonNegative,
@@ -125,8 +130,8 @@ const bench = object({
     epochs: int(1),
     workers: int(1),
   })),
-  /** Peak RSS of a process detecting over every set. */
-  peak_rss_mb: positive,
+  /** By detector: peak RSS of a process detecting over every set. */
+  peak_rss_mb: byDetector(positive),
 });
 
 /** `errors`: photos that could not be read; `false_boxes` and `listed_faces` for the hand-boxed sets. */

@@ -133,8 +133,9 @@ export function identificationPlot(report: ReportJson): string {
  * The stage plot of `bench.json`: a section per photo set, a bar per stage to its median and a
  * whisker to its p90, on a log scale (times span decades, from µs to seconds).
  *
- * @param sets Stage times by photo set.
+ * @param sets Stage times by photo set, each with the index of its colour (default: its own).
  * @param label A stage's name as the plot shows it.
+ * @param legend The names of the colours by index (none: no legend).
  * @returns The SVG document.
  *
  * @example
@@ -148,14 +149,15 @@ export function identificationPlot(report: ReportJson): string {
  * ```
  */
 export function stagesPlot(
-  sets: readonly (readonly [string, Readonly<Record<string, StageTimes>>])[],
+  sets: readonly (readonly [string, Readonly<Record<string, StageTimes>>, number?])[],
   label: (stage: string) => string,
+  legend: readonly string[] = [],
 ): string {
   const title = "Time per stage: median (bar) and p90 (whisker), log scale";
   const ms = (v: number) => v.toFixed(v < 1 ? 2 : 1);
   const note = (s: StageTimes) => `${ms(s.median_ms)} ms, p90 ${ms(s.p90_ms)}`;
   const all = sets.flatMap(([, stages]) => Object.entries(stages));
-  const rowH = 18, plotW = 380, top = 44;
+  const rowH = 18, plotW = 380, top = legend.length ? 64 : 44;
   const labelW = Math.ceil(Math.max(...all.map(([stage]) => label(stage).length), 10) * CHAR) + 24;
   const noteW = Math.ceil(Math.max(...all.map(([, s]) => note(s).length), 4) * CHAR) + 16;
   const lo = Math.floor(Math.log10(Math.max(Math.min(...all.map(([, s]) => s.median_ms)), 0.01)));
@@ -169,19 +171,20 @@ export function stagesPlot(
     body.push(text(x(v), bottom + 16, `${v >= 1 ? v.toFixed(0) : v.toFixed(-e)} ms`, middle));
   }
   let y = top;
-  sets.forEach(([set, stages], si) => {
+  sets.forEach(([set, stages, c], si) => {
     body.push(text(12, y + 13, set, { "font-weight": "bold" }));
     y += rowH;
     for (const [stage, s] of Object.entries(stages)) {
       const cy = y + rowH / 2;
       body.push(text(24, cy + 4, label(stage)));
-      body.push(el("rect", { x: left, y: cy - 6, width: x(s.median_ms) - left, height: 12, fill: colour(si) }));
+      body.push(el("rect", { x: left, y: cy - 6, width: x(s.median_ms) - left, height: 12, fill: colour(c ?? si) }));
       body.push(...whisker(x(s.median_ms), cy, x(s.p90_ms)), text(left + plotW + 10, cy + 4, note(s)));
       y += rowH;
     }
   });
   body.push(line(left, bottom, left + plotW, bottom));
-  return chart(title, left + plotW + noteW + 12, height, [], body);
+  const entries: Entry[] = legend.map((name, i) => [name, square(colour(i))]);
+  return chart(title, left + plotW + noteW + 12, height, entries, body);
 }
 
 /**

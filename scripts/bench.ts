@@ -1,18 +1,20 @@
 /**
- * `deno task bench [FOLDER…] [--quick] [--json-out FILE]`: speed of the pipeline, never
- * measured in tests. For each photo set (default: `lfw_min10` from ../shared/datasets when
- * present, and the six 1920 px npm sample photos), after a warm-up: median and p90 ms per
- * stage per photo or face (decode, detect, landmarks, geometry features, embedding); naming
- * every face of a 640 px photo through the library with a geometry (network) and an embedding
- * (gallery) model; photos/s with 1 and N workers; cold start of each WASM runtime (OpenCV.js,
- * onnxruntime-web, tfjs), of the embedding model and of the CLI to its first answer
- * (`detect`, `predict`); preprocessing (geometry) and training times; peak RSS (sampled after
- * every photo) of a process detecting over every set.
+ * `deno task bench [FOLDER…] [--quick] [--json-out FILE]`: speed of the pipeline behind each
+ * face detector (the original's Haar cascade and the learned BlazeFace, each with its own
+ * landmark options), never measured in tests. For each photo set (default: `lfw_min10` from
+ * ../shared/datasets when present, 640 px copies of the six npm sample photos, and the six
+ * 1920 px originals), after a warm-up: median and p90 ms per stage per photo or face (decode,
+ * detect, landmarks, geometry features, embedding); naming every face of a 640 px photo through
+ * the library with a geometry (network) and an embedding (gallery) model; photos/s with 1 and N
+ * workers; cold start of each WASM runtime (OpenCV.js, onnxruntime-web, tfjs), of each
+ * detector, of the embedding model and of the CLI to its first answer (`detect`, `predict`);
+ * preprocessing (geometry) and training times; peak RSS (sampled after every photo) of a
+ * process detecting over every set.
  *
  * @module
  */
 
-import type { DetectorOptions } from "../lib/detect/detect_faces.ts";
+import { DEFAULT_DETECTOR, type DetectorName, type DetectorOptions } from "../lib/detect/detect_faces.ts";
 import { decodeImage } from "../lib/image/decode_image.ts";
 import { createLandmarker } from "../lib/landmarks/detect_landmarks.ts";
 import { createPipeline } from "../lib/pipeline/pipeline.ts";
@@ -20,15 +22,24 @@ import { listImages } from "../lib/image/list_images.ts";
 import { writeFileAtomic } from "../lib/_fs.ts";
 import { datasetsDir, datasetsPresent } from "../lib/eval/datasets.ts";
 import { samplePhotos } from "../lib/eval/npm.ts";
-import { formatTable, meta, parseMeasureArgs, summarize } from "./_meta.ts";
-import { type BenchJson, type StageTimes, validateBench } from "./_schema.ts";
+import {
+  DETECTOR_COLUMNS,
+  formatTable,
+  meta,
+  parseMeasureArgs,
+  perDetector,
+  perDetectorAsync,
+  summarize,
+} from "./_meta.ts";
+import { type BenchJson, type StageTimes, type Throughput, validateBench } from "./_schema.ts";
 import { benchChild, cliFirstAnswerMs, medians } from "./_bench_child.ts";
-import { recognitionBench } from "./_bench_recognize.ts";
+import { byPrefix, recognitionBench, shrunkCopies } from "./_bench_recognize.ts";
 
 interface PhotoSet {
   name: string;
   paths: string[];
-  options: DetectorOptions;
+  /** Besides each detector's defaults (`detector` itself is never set here). */
+  options: Omit<DetectorOptions, "detector">;
 }
 
 /** At most `n` items, evenly spread over the list. */
@@ -37,8 +48,15 @@ function spread<T>(items: readonly T[], n: number): T[] {
   return Array.from({ length: n }, (_, i) => items[Math.floor((i * items.length) / n)]!);
 }
 
-/** The sets to time, and the inputs of the peak-RSS child: FOLDERs, or lfw_min10 (when present) and the samples. */
-async function photoSets(folders: readonly string[], quick: boolean): Promise<{ sets: PhotoSet[]; rss: string[] }> {
+/**
+ * The sets to time, and the inputs of the peak-RSS child: FOLDERs, or lfw_min10 (when present),
+ * the 640 px copies of the samples (`small`) and the samples.
+ */
+async function photoSets(
+  folders: readonly string[],
+  quick: boolean,
+  small: readonly string[],
+): Promise<{ sets: PhotoSet[]; rss: string[] }> {
   const paths = async (dir: string, n: number) => spread((await listImages([dir])).map((p) => p.path), n);
   if (folders.length > 0) {
     const sets = await Promise.all(folders.map(async (f) => ({
@@ -57,17 +75,23 @@ async function photoSets(folders: readonly string[], quick: boolean): Promise<{ 
     console.error(`note: ${datasetsDir()} not found; benchmarking the npm sample photos only`);
   }
   const samples = samplePhotos();
-  const repeated = Array.from({ length: quick ? 1 : 5 }, () => samples).flat();
-  sets.push({ name: "samples_1920", paths: repeated, options: {} });
-  sets.push({ name: "samples_1920_rotate_always", paths: repeated, options: { rotate: "always" } });
+  const repeated = (photos: readonly string[]) => Array.from({ length: quick ? 1 : 5 }, () => photos).flat();
+  sets.push({ name: "samples_640", paths: repeated(small), options: {} });
+  sets.push({ name: "samples_1920", paths: repeated(samples), options: {} });
+  sets.push({ name: "samples_1920_rotate_always", paths: repeated(samples), options: { rotate: "always" } });
   return { sets, rss: [...rss, ...samples] };
 }
 
-/** Each stage's times over the set, after `warmup` photos; landmarks and later stages on the largest face. */
-async function stageTimes(set: PhotoSet, warmup: number): Promise<Record<string, StageTimes>> {
-  const pipeline = await createPipeline({ detector: set.options, features: "geometry" }, { embed: true });
+/**
+ * Each stage's times over the set behind detector `d`, after `warmup` photos; landmarks and
+ * later stages on the largest face, with `d`'s landmark options (the full network's and the
+ * tiny one's).
+ */
+async function stageTimes(set: PhotoSet, warmup: number, d: DetectorName): Promise<Record<string, StageTimes>> {
+  const options = { detector: { ...set.options, detector: d }, features: "geometry" } as const;
+  const pipeline = await createPipeline(options, { embed: true });
   const { detector, features } = pipeline, full = pipeline.landmarker!, embedder = pipeline.embedder!;
-  const tiny = await createLandmarker({ model: "tiny" });
+  const tiny = await createLandmarker({ model: "tiny" }, d);
   const ms: Record<string, number[]> = {
     decode: [],
     detect: [],
@@ -146,138 +170,206 @@ async function throughput(
   }
 }
 
-/** Cold starts of the runtimes and of `detect`, each in a fresh process (medians of 3). */
-function coldStarts(sample: string): Promise<Record<string, number>> {
-  return medians(3, async () => {
+/**
+ * Cold starts of the runtimes, of each detector and of `detect` behind it, each in a fresh
+ * process (medians of `rounds`): those that do not depend on the detector, and those of each.
+ */
+async function coldStarts(sample: string, rounds: number) {
+  // Detector-dependent figures are keyed `detector/figure` through the rounds, then split.
+  const all = await medians(rounds, async () => {
     const opencv = await benchChild("opencv");
     const landmarks = await benchChild("landmarks");
-    return {
+    const round: Record<string, number> = {
       opencv,
       onnxruntime_landmark_stage: landmarks.stage,
       onnx_session_create: landmarks.session,
-      cli_first_answer: await cliFirstAnswerMs("detect", [sample, "--json"]),
     };
+    for (const d of DETECTOR_COLUMNS) {
+      round[`${d}/detector`] = await benchChild("detector", [d]);
+      round[`${d}/cli_first_answer`] = await cliFirstAnswerMs("detect", [sample, "--json", "--detector", d]);
+    }
+    return round;
   });
+  return {
+    shared: Object.fromEntries(Object.entries(all).filter(([k]) => !k.includes("/"))),
+    byDetector: perDetector((d) => byPrefix(all, `${d}/`)),
+  };
 }
 
-/** `preprocess` of `folder` with a cold cache, then again over the unchanged folder; then `train` on that cache. */
+/**
+ * `preprocess` of `folder` with a cold cache, then again over the unchanged folder, behind each
+ * detector; then `train` on the default detector's cache.
+ */
 async function preprocessAndTrain(
   folder: string,
   quick: boolean,
   workers: number,
 ): Promise<Pick<BenchJson, "preprocess" | "train">> {
-  console.error(`bench: preprocess ${folder} with ${workers} workers, cold cache, then again…`);
   const dir = await Deno.makeTempDir({ prefix: "face2vec_bench_" });
   try {
-    const cache = `${dir}/b.cache`;
-    const cold = await benchChild("preprocess", [folder, cache, String(workers)]);
-    const warm = await benchChild("preprocess", [folder, cache, String(workers)]);
+    const cache = (d: DetectorName) => `${dir}/${d}.cache`;
+    const preprocess = await perDetectorAsync(async (d) => {
+      console.error(`bench: preprocess ${folder} behind ${d} with ${workers} workers, cold cache, then again…`);
+      const cold = await benchChild("preprocess", [folder, cache(d), String(workers), d]);
+      const warm = await benchChild("preprocess", [folder, cache(d), String(workers), d]);
+      return {
+        folder: folder.split("/").slice(-2).join("/"),
+        workers,
+        photos: cold.photos,
+        cold_seconds: Math.round(cold.seconds * 100) / 100,
+        cold_photos_per_s: Math.round((cold.photos / cold.seconds) * 10) / 10,
+        second_run_seconds: Math.round(warm.seconds * 100) / 100,
+        second_run_processed: warm.processed,
+        peak_rss_mb: cold.peak_rss_mb,
+      };
+    });
     // Training on 1,000 of the cached faces (the default model: 10 folds x 100 epochs, batch 10).
     console.error(`bench: training on ${quick ? "the cached" : "1,000 cached"} faces…`);
     const train = await benchChild("train", [
-      cache,
+      cache(DEFAULT_DETECTOR),
       ...(quick ? [36, 2, 10] : [1000, 10, 100]).map(String),
       `${workers}`,
     ]);
-    const preprocess = {
-      folder: folder.split("/").slice(-2).join("/"),
-      workers,
-      photos: cold.photos,
-      cold_seconds: Math.round(cold.seconds * 100) / 100,
-      cold_photos_per_s: Math.round((cold.photos / cold.seconds) * 10) / 10,
-      second_run_seconds: Math.round(warm.seconds * 100) / 100,
-      second_run_processed: warm.processed,
-      peak_rss_mb: cold.peak_rss_mb,
-    };
     return { preprocess, train };
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
 }
 
-/** The printed table: stage times, throughput, cold starts, memory, preprocessing and training. */
-function tableRows(result: BenchJson): string[][] {
-  const rows = [["set / stage", "median ms", "p90 ms", "n"]];
-  const stage = (name: string, v: StageTimes) =>
-    rows.push([name, v.median_ms.toFixed(1), v.p90_ms.toFixed(1), String(v.n)]);
-  const figure = (name: string, value: number | string, p90: number | string = "", n: number | string = "") =>
-    rows.push([name, String(value), String(p90), String(n)]);
+/** The printed tables: figures of each detector side by side, then those that do not depend on it. */
+function tableRows(result: BenchJson): string[][][] {
+  const rows = [[
+    "set / stage",
+    ...DETECTOR_COLUMNS.map((d) => `median ms ${d}`),
+    ...DETECTOR_COLUMNS.map((d) => `p90 ms ${d}`),
+    ...DETECTOR_COLUMNS.map((d) => `n ${d}`),
+  ]];
+  const stage = (name: string, by: Readonly<Record<DetectorName, StageTimes | undefined>>) => {
+    const cell = (f: (v: StageTimes) => string) => DETECTOR_COLUMNS.map((d) => (by[d] ? f(by[d]!) : ""));
+    rows.push([
+      name,
+      ...cell((v) => v.median_ms.toFixed(1)),
+      ...cell((v) => v.p90_ms.toFixed(1)),
+      ...cell((v) => String(v.n)),
+    ]);
+  };
+  const figure = (name: string, by: Readonly<Record<DetectorName, number | string>>) =>
+    rows.push([name, ...DETECTOR_COLUMNS.map((d) => String(by[d])), ...DETECTOR_COLUMNS.flatMap(() => ["", ""])]);
+  const keys = (by: Readonly<Record<DetectorName, Readonly<Record<string, unknown>>>>) => [
+    ...new Set(DETECTOR_COLUMNS.flatMap((d) => Object.keys(by[d]))),
+  ];
   for (const [name, s] of Object.entries(result.sets)) {
-    for (const [k, v] of Object.entries(s.stages)) stage(`${name} ${k}`, v);
-    const { n, workers_1, workers_n, detect_only_workers_1, detect_only_workers_n } = s.throughput;
-    figure(`${name} photos/s end to end (1 / ${n} workers)`, workers_1, workers_n);
-    figure(`${name} photos/s decode + detect (1 / ${n} workers)`, detect_only_workers_1, detect_only_workers_n);
+    for (const k of keys(s.stages)) stage(`${name} ${k}`, perDetector((d) => s.stages[d][k]));
+    const t = (f: (x: Throughput) => number) => perDetector((d) => f(s.throughput[d]));
+    const n = s.throughput[DEFAULT_DETECTOR].n;
+    figure(`${name} photos/s end to end, 1 worker`, t((x) => x.workers_1));
+    figure(`${name} photos/s end to end, ${n} workers`, t((x) => x.workers_n));
+    figure(`${name} photos/s decode + detect, 1 worker`, t((x) => x.detect_only_workers_1));
+    figure(`${name} photos/s decode + detect, ${n} workers`, t((x) => x.detect_only_workers_n));
   }
-  for (const [k, v] of Object.entries(result.stages)) if (k.startsWith("recognize_")) stage(`${k} (library, warm)`, v);
-  for (const [k, v] of Object.entries(result.cold_start_ms)) figure(`cold start ${k}`, v.toFixed(0));
+  for (const k of keys(result.stages).filter((k) => k.startsWith("recognize_"))) {
+    stage(`${k} (library, warm)`, perDetector((d) => result.stages[d][k]));
+  }
+  for (const k of keys(result.cold_start_by_detector_ms)) {
+    figure(`cold start ${k}`, perDetector((d) => result.cold_start_by_detector_ms[d][k]?.toFixed(0) ?? ""));
+  }
   figure("peak RSS MB (detect over all sets)", result.peak_rss_mb);
-  const p = result.preprocess, t = result.train;
+  const p = result.preprocess;
   if (p) {
-    figure(`preprocess ${p.folder}, ${p.workers} workers: photos/s (cold)`, p.cold_photos_per_s, "", p.photos);
-    figure(`preprocess second run, s (processed ${p.second_run_processed})`, p.second_run_seconds);
-    figure("preprocess peak RSS MB", p.peak_rss_mb);
+    const f = (get: (x: NonNullable<BenchJson["preprocess"]>[DetectorName]) => number) => perDetector((d) => get(p[d]));
+    const { folder, workers, photos } = p[DEFAULT_DETECTOR];
+    figure(
+      `preprocess ${folder} (${photos} photos), ${workers} workers: photos/s (cold)`,
+      f((x) => x.cold_photos_per_s),
+    );
+    figure(`preprocess second run, s`, f((x) => x.second_run_seconds));
+    figure(`preprocess second run, photos processed`, f((x) => x.second_run_processed));
+    figure("preprocess peak RSS MB", f((x) => x.peak_rss_mb));
   }
+  const single = [["figure", "value"]];
+  for (const [k, v] of Object.entries(result.cold_start_ms)) single.push([`cold start ${k}`, v.toFixed(0)]);
+  const t = result.train;
   if (t) {
-    figure(`train ${t.faces} faces, ${t.folds} folds x ${t.epochs} epochs, ${t.workers} workers: s`, t.seconds);
-    figure("train ms per epoch (all folds)", t.ms_per_epoch);
+    single.push([
+      `train ${t.faces} faces, ${t.folds} folds x ${t.epochs} epochs, ${t.workers} workers: s`,
+      `${t.seconds}`,
+    ]);
+    single.push(["train ms per epoch (all folds)", `${t.ms_per_epoch}`]);
   }
-  return rows;
+  return [rows, single];
 }
 
 if (import.meta.main) {
   const { quick, jsonOut, folders } = parseMeasureArgs(Deno.args, "bench");
   const provenance = await meta();
-  const { sets, rss } = await photoSets(folders, quick);
-  const workers = navigator.hardwareConcurrency;
-  // Cold starts first: they are cheap, and a failure here should not cost a long run.
-  console.error("bench: cold starts…");
-  const coldStart = await coldStarts(samplePhotos()[0]!);
-  const perSet: Record<string, BenchJson["sets"][string]> = {};
-  for (const set of sets) {
-    console.error(`bench: ${set.name} (${set.paths.length} photos)…`);
-    const stages = await stageTimes(set, 3);
-    const tpPaths = quick ? set.paths.slice(0, 40) : set.paths;
-    const tp = (n: number, mode: "detect" | "full") => throughput(tpPaths, n, set.options, mode);
-    perSet[set.name] = {
-      stages,
-      throughput: {
-        workers_1: await tp(1, "full"),
-        workers_n: await tp(workers, "full"),
-        n: workers,
-        detect_only_workers_1: await tp(1, "detect"),
-        detect_only_workers_n: await tp(workers, "detect"),
-      },
+  const scratch = await Deno.makeTempDir({ prefix: "face2vec_bench_640_" });
+  try {
+    // The 640 px copies of the samples, made with the project's own resize (OpenCV's area averaging).
+    const small = await shrunkCopies(samplePhotos(), 640, scratch);
+    const { sets, rss } = await photoSets(folders, quick, small);
+    const workers = navigator.hardwareConcurrency;
+    // Cold starts first: they are cheap, and a failure here should not cost a long run.
+    console.error("bench: cold starts…");
+    const coldStart = await coldStarts(samplePhotos()[0]!, quick ? 1 : 3);
+    const perSet: Record<string, BenchJson["sets"][string]> = {};
+    for (const set of sets) {
+      const tpPaths = quick ? set.paths.slice(0, 40) : set.paths;
+      const stages = await perDetectorAsync((d) => {
+        console.error(`bench: ${set.name} (${set.paths.length} photos) behind ${d}…`);
+        return stageTimes(set, 3, d);
+      });
+      const throughputs = await perDetectorAsync(async (d) => {
+        console.error(`bench: ${set.name} photos/s behind ${d}…`);
+        const tp = (n: number, mode: "detect" | "full") =>
+          throughput(tpPaths, n, { ...set.options, detector: d }, mode);
+        return {
+          workers_1: await tp(1, "full"),
+          workers_n: await tp(workers, "full"),
+          n: workers,
+          detect_only_workers_1: await tp(1, "detect"),
+          detect_only_workers_n: await tp(workers, "detect"),
+        };
+      });
+      perSet[set.name] = { stages, throughput: throughputs };
+    }
+    console.error("bench: recognition (640 px photos through the library; predict's cold start)…");
+    const recognition = await recognitionBench(quick, small);
+    const ppFolder = datasetsPresent() ? `${datasetsDir()}/${quick ? "face2vec/train" : "lfw_min10"}` : folders[0];
+    const { preprocess, train } = ppFolder === undefined
+      ? { preprocess: null, train: null }
+      : await preprocessAndTrain(ppFolder, quick, workers);
+    const peak = await perDetectorAsync((d) => {
+      console.error(`bench: peak RSS while detecting over every set behind ${d}…`);
+      return benchChild("rss", [d, ...rss]);
+    });
+    const first = Object.values(perSet)[0]!;
+    const result: BenchJson = {
+      ...provenance,
+      command: `deno task bench ${Deno.args.join(" ")}`.trim(),
+      quick,
+      sets: perSet,
+      stages: perDetector((d) => ({ ...first.stages[d], ...recognition.stages[d] })),
+      throughput: first.throughput,
+      cold_start_ms: { ...coldStart.shared, ...recognition.cold_start_ms },
+      cold_start_by_detector_ms: perDetector((d) => ({
+        ...coldStart.byDetector[d],
+        ...recognition.cold_start_by_detector_ms[d],
+      })),
+      preprocess,
+      train,
+      peak_rss_mb: peak,
     };
-  }
-  console.error("bench: recognition (640 px photos through the library; predict's cold start)…");
-  const recognition = await recognitionBench(quick);
-  const ppFolder = datasetsPresent() ? `${datasetsDir()}/${quick ? "face2vec/train" : "lfw_min10"}` : folders[0];
-  const { preprocess, train } = ppFolder === undefined
-    ? { preprocess: null, train: null }
-    : await preprocessAndTrain(ppFolder, quick, workers);
-  console.error("bench: peak RSS while detecting over every set…");
-  const peak = await benchChild("rss", rss);
-  const first = Object.values(perSet)[0]!;
-  const result: BenchJson = {
-    ...provenance,
-    command: `deno task bench ${Deno.args.join(" ")}`.trim(),
-    quick,
-    sets: perSet,
-    stages: { ...first.stages, ...recognition.stages },
-    throughput: first.throughput,
-    cold_start_ms: { ...coldStart, ...recognition.cold_start_ms },
-    preprocess,
-    train,
-    peak_rss_mb: peak,
-  };
-  console.log(formatTable(tableRows(result)));
-  console.log(
-    `(${result.commit}, deno ${result.deno}, ${result.cores} cores, ${result.date}${quick ? ", --quick" : ""})`,
-  );
-  if (jsonOut) {
-    const problems = validateBench(JSON.parse(JSON.stringify(result)));
-    for (const p of problems) console.error(`bench.json schema: ${p}`);
-    if (problems.length) Deno.exit(1);
-    await writeFileAtomic(jsonOut, JSON.stringify(result, null, 2) + "\n");
+    for (const table of tableRows(result)) console.log(`${formatTable(table)}\n`);
+    console.log(
+      `(${result.commit}, deno ${result.deno}, ${result.cores} cores, ${result.date}${quick ? ", --quick" : ""})`,
+    );
+    if (jsonOut) {
+      const problems = validateBench(JSON.parse(JSON.stringify(result)));
+      for (const p of problems) console.error(`bench.json schema: ${p}`);
+      if (problems.length) Deno.exit(1);
+      await writeFileAtomic(jsonOut, JSON.stringify(result, null, 2) + "\n");
+    }
+  } finally {
+    await Deno.remove(scratch, { recursive: true });
   }
 }

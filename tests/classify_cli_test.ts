@@ -7,12 +7,26 @@ import { samplePhotos } from "../lib/eval/npm.ts";
 import { runCli } from "./_cli.ts";
 import { makeDataset } from "./_photos.ts";
 
-/** Preprocesses the small dataset and trains a model on it (2 folds, 30 epochs). */
-async function trained() {
+/**
+ * Preprocesses the small dataset (with the default detector, or `--detector haar` for tests that
+ * edit Haar's settings) and trains a model on it (2 folds, 30 epochs).
+ */
+async function trained(...detector: string[]) {
   const dir = await makeDataset();
   const cache = `${dir}/people.cache`;
   assert.equal(
-    (await runCli(["preprocess", `${dir}/people`, "--features", "geometry", "--cache", cache, "--workers", "1"])).code,
+    (await runCli([
+      "preprocess",
+      `${dir}/people`,
+      "--features",
+      "geometry",
+      "--cache",
+      cache,
+      "--workers",
+      "1",
+      ...detector,
+    ]))
+      .code,
     1,
   ); // notes.jpg
   const t = await runCli([
@@ -55,9 +69,27 @@ Deno.test("train saves a model that loads back to identical predictions", async 
   }
 });
 
-Deno.test("predict gives one answer per face, null under --min-prob, and evaluate counts no-face photos as errors", async () => {
+Deno.test("predict gives one answer per face, null under --min-prob, --detector haar finds the faces with Haar, and evaluate counts no-face photos as errors and refuses another detector", async () => {
   const { dir, model } = await trained();
   try {
+    // The model records BlazeFace (the default); predict finds the faces as detect does with the
+    // same detector, and --detector haar overrides it (sample2: BlazeFace 3 faces, Haar 2).
+    const boxes = async (args: string[]) => {
+      const r = await runCli([...args, samplePhotos()[1]!, "--json"]);
+      assert.equal(r.code, 0, r.stderr.join("\n"));
+      return JSON.parse(r.stdout[0]!).faces.map((f: { box: unknown }) => f.box);
+    };
+    const [blaze, haar] = [await boxes(["detect", "--no-landmarks"]), await boxes(["detect", "--detector", "haar"])];
+    assert.deepEqual(await boxes(["predict", "--model", model]), blaze);
+    assert.deepEqual(await boxes(["predict", "--model", model, "--detector", "blazeface"]), blaze);
+    assert.deepEqual(await boxes(["predict", "--model", model, "--detector", "haar"]), haar);
+    assert.deepEqual([blaze.length, haar.length], [3, 2]);
+    // Its accuracy is measured on faces found as its training faces were: another detector is refused.
+    const other = await runCli(["evaluate", `${dir}/people`, "--model", model, "--detector", "haar"]);
+    assert.equal(other.code, 2);
+    assert.deepEqual(other.stderr, [
+      `${model}: trained on faces found with the blazeface detector, not haar: evaluate uses the model's`,
+    ]);
     // sample3.jpg holds three faces: three answers.
     const p = await runCli(["predict", samplePhotos()[2]!, "--model", model, "--json"]);
     assert.equal(p.code, 0, p.stderr.join("\n"));
@@ -94,12 +126,23 @@ Deno.test("predict gives one answer per face, null under --min-prob, and evaluat
 });
 
 Deno.test("evaluate refuses a cache made with other settings than the model, and names a missing model (exit 2)", async () => {
-  const { dir, model } = await trained();
+  // Haar's settings, whose minNeighbors is edited below.
+  const { dir, model } = await trained("--detector", "haar");
   try {
     const other = `${dir}/other.cache`;
     assert.equal(
-      (await runCli(["preprocess", `${dir}/people`, "--features", "geometry", "--cache", other, "--workers", "1"]))
-        .code,
+      (await runCli([
+        "preprocess",
+        `${dir}/people`,
+        "--features",
+        "geometry",
+        "--cache",
+        other,
+        "--workers",
+        "1",
+        "--detector",
+        "haar",
+      ])).code,
       1,
     );
     // Rewrite the cache's recorded detector setting, as a cache made with --min-neighbors 4 would have.
@@ -122,12 +165,23 @@ Deno.test("evaluate refuses a cache made with other settings than the model, and
   }
 });
 
-/** The small dataset preprocessed into a cache. */
-async function preprocessed() {
+/** The small dataset preprocessed into a cache (`detector`: e.g. `--detector haar`). */
+async function preprocessed(...detector: string[]) {
   const dir = await makeDataset();
   const cache = `${dir}/people.cache`;
   assert.equal(
-    (await runCli(["preprocess", `${dir}/people`, "--features", "geometry", "--cache", cache, "--workers", "1"])).code,
+    (await runCli([
+      "preprocess",
+      `${dir}/people`,
+      "--features",
+      "geometry",
+      "--cache",
+      cache,
+      "--workers",
+      "1",
+      ...detector,
+    ]))
+      .code,
     1,
   ); // notes.jpg
   return { dir, cache };
@@ -180,7 +234,8 @@ Deno.test("train --resume continues the saved final model from its weights and r
 });
 
 Deno.test("train --resume refuses (exit 2, naming the model folder) no model, other people, other settings, features or network", async () => {
-  const { dir, cache } = await preprocessed();
+  // Haar's settings, whose minNeighbors is edited below.
+  const { dir, cache } = await preprocessed("--detector", "haar");
   try {
     const model = `${dir}/model`;
     await train(cache, model, "--epochs", "1");
@@ -203,7 +258,18 @@ Deno.test("train --resume refuses (exit 2, naming the model folder) no model, ot
     }
     const two = `${dir}/two.cache`;
     assert.equal(
-      (await runCli(["preprocess", `${dir}/two`, "--features", "geometry", "--cache", two, "--workers", "1"])).code,
+      (await runCli([
+        "preprocess",
+        `${dir}/two`,
+        "--features",
+        "geometry",
+        "--cache",
+        two,
+        "--workers",
+        "1",
+        "--detector",
+        "haar",
+      ])).code,
       0,
     );
     await refused(two, model, /the model's people differ from the cache's \(not in the cache: cat\)$/);

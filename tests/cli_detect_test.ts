@@ -34,8 +34,13 @@ Deno.test("detect --json prints one JSON line per image in sorted order, errors 
     assert.equal(first.width, 1920);
     assert.equal(first.height, 1280);
     assert.ok(first.faces.length >= 1);
-    assert.deepEqual(Object.keys(first.faces[0]), ["box", "source", "landmarks"]);
+    // BlazeFace (the default) gives each face its score and 6 keypoints.
+    assert.deepEqual(Object.keys(first.faces[0]), ["box", "source", "score", "keypoints", "landmarks"]);
     assert.deepEqual(Object.keys(first.faces[0].box), ["x", "y", "width", "height"]);
+    assert.equal(first.faces[0].source, "blazeface");
+    assert.ok(first.faces[0].score > 0.5 && first.faces[0].score <= 1, String(first.faces[0].score));
+    assert.equal(first.faces[0].keypoints.length, 6);
+    assert.ok(first.faces[0].keypoints.every((p: number[]) => p.length === 2));
     assert.equal(first.faces[0].landmarks.length, 68);
     assert.ok(first.faces[0].landmarks.every((p: number[]) => p.length === 2));
     assert.deepEqual(Object.keys(first.ms), ["decode", "detect", "landmarks", "total"]);
@@ -51,17 +56,32 @@ Deno.test("detect --no-landmarks leaves out the landmarks and their time", async
   const r = await runCli(["detect", sample1!, "--json", "--no-landmarks"]);
   assert.equal(r.code, 0);
   const line = JSON.parse(r.stdout[0]!);
-  assert.deepEqual(Object.keys(line.faces[0]), ["box", "source"]);
+  assert.deepEqual(Object.keys(line.faces[0]), ["box", "source", "score", "keypoints"]);
   assert.deepEqual(Object.keys(line.ms), ["decode", "detect", "total"]);
 });
 
-Deno.test("detect finds ≥ 2 faces in sample1 and puts every landmark of each near its box (full and tiny networks)", async () => {
+Deno.test("detect --detector haar finds faces with the cascade: every source haar, no score or keypoints", async () => {
+  const r = await runCli(["detect", sample1!, "--json", "--no-landmarks", "--detector", "haar"]);
+  assert.equal(r.code, 0, r.stderr.join("\n"));
+  const faces = JSON.parse(r.stdout[0]!).faces;
+  assert.ok(faces.length >= 1);
+  for (const f of faces) {
+    assert.deepEqual(Object.keys(f), ["box", "source"]);
+    assert.equal(f.source, "haar");
+  }
+  const summary = await runCli(["detect", sample1!, "--detector", "haar"]);
+  assert.equal(summary.code, 0);
+  assert.match(summary.stderr[0]!, /sample1\.jpg: \d+ faces? \(haar(, haar)*\) in \d+ ms$/);
+});
+
+Deno.test("detect finds the 3 faces of sample1 and puts every landmark of each near its box (full and tiny networks)", async () => {
   for (const model of ["full", "tiny"]) {
     const r = await runCli(["detect", sample1!, "--json", "--landmark-model", model]);
     assert.equal(r.code, 0, `${model}: exit ${r.code} (${r.stderr.join("; ")})`);
     const faces = JSON.parse(r.stdout[0]!).faces;
-    // Measured: 2 faces with either network (the detector does not depend on it; sample1 has 3 hand-boxed faces).
-    assert.ok(faces.length >= 2, `${model}: ${faces.length} faces`);
+    // Measured with BlazeFace (the default): 3 faces with either network (the detector does not depend
+    // on it), all 3 hand-boxed faces of sample1 (Haar finds 2).
+    assert.equal(faces.length, 3, `${model}: ${faces.length} faces`);
     for (const face of faces) {
       const b = face.box;
       assert.equal(face.landmarks.length, 68, `${model}: ${face.landmarks.length} landmarks`);
@@ -83,7 +103,7 @@ Deno.test("detect exits 0 when every image was read, and prints a summary withou
   const r = await runCli(["detect", sample1!]);
   assert.equal(r.code, 0);
   assert.equal(r.stdout.length, 0);
-  assert.match(r.stderr[0]!, /sample1\.jpg: \d+ faces? \(haar/);
+  assert.match(r.stderr[0]!, /sample1\.jpg: \d+ faces? \(blazeface(, blazeface)*\) in \d+ ms$/);
   assert.match(r.stderr.at(-1)!, /^1 image, \d+ faces?, 0 failed$/);
 });
 
@@ -139,6 +159,7 @@ Deno.test("detect exits 2 on bad arguments, with the reason on stderr", async ()
       ["detect", "x.jpg", "--scale-factor", "0.5"],
       ["detect", "x.jpg", "--min-neighbors", "two"],
       ["detect", "x.jpg", "--cascade", "eyes"],
+      ["detect", "x.jpg", "--detector", "sift"],
       ["detect", "x.jpg", "--bogus"],
       ["frobnicate"],
       [],
@@ -162,7 +183,16 @@ Deno.test("--help lists detect and its options, exit 0", async () => {
   assert.equal(r.code, 0);
   const help = r.stdout.join("\n");
   for (
-    const flag of ["--json", "--json-out <file>", "--draw <dir>", "--cascade <name>", "--pad <fraction>", "--fallback"]
+    const flag of [
+      "--json",
+      "--json-out <file>",
+      "--draw <dir>",
+      "--detector <name>",
+      "--min-score <p>",
+      "--cascade <name>",
+      "--pad <fraction>",
+      "--fallback",
+    ]
   ) {
     assert.ok(help.includes(flag), `help lacks ${flag}`);
   }

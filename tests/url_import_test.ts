@@ -24,17 +24,21 @@ Deno.test("mod.ts and a subpath entry point work when imported from a URL: modul
     const script = [
       `const m = await import(${JSON.stringify(url)});`,
       `const img = await m.readImage(${JSON.stringify(samplePhotos()[0])});`,
+      // The learned detector (the default; its ONNX model), and Haar (its cascade).
       `const d = await m.createFaceDetector();`,
-      `const faces = d.detect(img);`,
-      `const lm = await m.createLandmarker();`,
+      `const faces = await d.detect(img);`,
+      `const h = await m.createFaceDetector({ detector: "haar" });`,
+      `const haar = await h.detect(img);`,
+      `const lm = await m.createLandmarker({}, d.options.detector);`,
       `const points = await lm.landmarks(img, faces.map((f) => f.box));`,
       `const e = await m.createEmbedder();`,
       `const [v] = await e.embed(img, [points[0]]);`,
       // A subpath entry point (deno.json's "./features") from the same host.
       `const f = await import(${JSON.stringify(url.replace(/mod\.ts$/, "lib/features/mod.ts"))});`,
       `const g = f.geometryFeatures(points[0]);`,
-      `console.log(JSON.stringify({ faces: faces.length, width: img.width, points: points[0].length, embedding: v.length, geometry: g.length }));`,
-      `d.dispose();`,
+      `console.log(JSON.stringify({ detector: d.options.detector, faces: faces.length, sources: [...new Set([...faces, ...haar].map((f) => f.source))], haar: haar.length, width: img.width, points: points[0].length, embedding: v.length, geometry: g.length }));`,
+      `await d.dispose();`,
+      `await h.dispose();`,
       `await lm.dispose();`,
       `await e.dispose();`,
     ].join("\n");
@@ -57,7 +61,10 @@ Deno.test("mod.ts and a subpath entry point work when imported from a URL: modul
     assert.equal(out.code, 0, stderr);
     const result = JSON.parse(new TextDecoder().decode(out.stdout).trim());
     assert.equal(result.width, 1920);
+    assert.equal(result.detector, "blazeface");
     assert.ok(result.faces >= 1, `faces ${result.faces}`);
+    assert.ok(result.haar >= 1, `haar faces ${result.haar}`);
+    assert.deepEqual(result.sources, ["blazeface", "haar"]);
     assert.equal(result.points, 68);
     assert.equal(result.embedding, 128);
     assert.equal(result.geometry, 204);

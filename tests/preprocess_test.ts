@@ -3,6 +3,9 @@ import { preprocessFolder } from "../lib/dataset/preprocess.ts";
 import { readCache } from "../lib/dataset/cache.ts";
 import { makeDataset } from "./_photos.ts";
 import { runCli } from "./_cli.ts";
+import { assetSha256 } from "../lib/_asset.ts";
+import { cascadeUrl, DETECTORS } from "../lib/detect/detect_faces.ts";
+import { landmarkModelUrl } from "../lib/landmarks/detect_landmarks.ts";
 
 Deno.test("preprocess: first run processes all, second none; a changed photo is redone, a deleted one dropped", async () => {
   const dir = await makeDataset();
@@ -44,16 +47,21 @@ Deno.test("preprocess: first run processes all, second none; a changed photo is 
   }
 });
 
-Deno.test("preprocess: 2 workers write the same cache, byte for byte, as 1", async () => {
-  const dir = await makeDataset();
-  try {
-    await preprocessFolder(`${dir}/people`, { cache: `${dir}/one.cache`, features: "geometry", workers: 1 });
-    await preprocessFolder(`${dir}/people`, { cache: `${dir}/two.cache`, features: "geometry", workers: 2 });
-    assert.equal(await Deno.readTextFile(`${dir}/two.cache`), await Deno.readTextFile(`${dir}/one.cache`));
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+for (const detector of DETECTORS) {
+  Deno.test(`preprocess (${detector}): 2 workers write the same cache, byte for byte, as 1`, async () => {
+    const dir = await makeDataset();
+    try {
+      const options = { features: "geometry", detector: { detector } } as const;
+      await preprocessFolder(`${dir}/people`, { ...options, cache: `${dir}/one.cache`, workers: 1 });
+      await preprocessFolder(`${dir}/people`, { ...options, cache: `${dir}/two.cache`, workers: 2 });
+      const one = await Deno.readTextFile(`${dir}/one.cache`);
+      assert.equal(await Deno.readTextFile(`${dir}/two.cache`), one);
+      assert.equal((await readCache(`${dir}/one.cache`))!.records.get("ann/1.jpg")!.source, detector);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+}
 
 Deno.test("preprocess: a run killed after 3 records resumes without losing them", async () => {
   const dir = await makeDataset();
@@ -126,6 +134,151 @@ Deno.test("preprocess --draw writes annotated copies of the processed photos, mi
     // Only photos with a face are drawn: the flat PGM and the text file are not.
     const names = [...Deno.readDirSync(`${dir}/drawn/bea`)].map((e) => e.name).sort();
     assert.deepEqual(names, ["3.jpg", "4.jpg"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** The header of a cache file (its first line, after the checksum). */
+async function cacheHeader(path: string): Promise<{ config: Record<string, Record<string, unknown>> }> {
+  return JSON.parse((await Deno.readTextFile(path)).split("\n")[0]!.slice(9));
+}
+
+Deno.test("preprocess CLI: a Haar cache as Face2Vec wrote it before the learned detector is used with no --detector, and stays Haar's", async () => {
+  const dir = await makeDataset();
+  const cache = `${dir}/haar.cache`;
+  try {
+    const made = await runCli([
+      "preprocess",
+      `${dir}/people`,
+      "--features",
+      "geometry",
+      "--cache",
+      cache,
+      "--workers",
+      "1",
+      "--detector",
+      "haar",
+    ]);
+    assert.equal(made.code, 1, made.stderr.join("\n")); // notes.jpg
+    // Recorded exactly as before BlazeFace existed (checked byte for byte against a cache written by
+    // 88614f5, the commit before it): no detector name, no landmark refine or mirror, the cascade's hash.
+    const before = await Deno.readTextFile(cache);
+    assert.deepEqual((await cacheHeader(cache)).config, {
+      detector: {
+        cascade: "frontalface_default",
+        scaleFactor: 1.1,
+        minNeighbors: 5,
+        minSize: 30,
+        workingSize: 640,
+        contrast: "equalize",
+        clipLimit: 2,
+        tiles: 5,
+        pad: 0.25,
+        fallback: false,
+        angles: [-25, 25],
+        rotate: "when-none",
+        rotatedSize: 320,
+        rotatedMinSize: 24,
+      },
+      landmarks: { model: "full", scale: 1.1, shiftY: 0.2 },
+      assets: {
+        cascade: await assetSha256(cascadeUrl("frontalface_default")),
+        landmark_model: await assetSha256(landmarkModelUrl("full")),
+      },
+      features: { name: "geometry", version: 1 },
+      labels: "folder",
+    });
+    // Without --detector, preprocess keeps the cache's detector (not the default): nothing to redo.
+    const again = await runCli([
+      "preprocess",
+      `${dir}/people`,
+      "--features",
+      "geometry",
+      "--cache",
+      cache,
+      "--workers",
+      "1",
+    ]);
+    assert.equal(again.code, 1, again.stderr.join("\n"));
+    assert.match(again.stderr.at(-2)!, /^0 processed, 8 cached, 1 no face, 1 errors;/);
+    assert.equal(await Deno.readTextFile(cache), before);
+    // A new photo is found with Haar too.
+    await Deno.copyFile(`${dir}/people/ann/1.jpg`, `${dir}/people/ann/7.jpg`);
+    const added = await runCli([
+      "preprocess",
+      `${dir}/people`,
+      "--features",
+      "geometry",
+      "--cache",
+      cache,
+      "--workers",
+      "1",
+    ]);
+    assert.equal(added.code, 1, added.stderr.join("\n"));
+    assert.match(added.stderr.at(-2)!, /^1 processed, 8 cached, 1 no face, 1 errors;/);
+    const c = (await readCache(cache))!;
+    assert.equal(c.records.get("ann/7.jpg")!.source, "haar");
+    assert.deepEqual(c.records.get("ann/7.jpg")!.features, c.records.get("ann/1.jpg")!.features);
+    assert.deepEqual((await cacheHeader(cache)).config, JSON.parse(before.split("\n")[0]!.slice(9)).config);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("preprocess CLI: a cache made with another detector than --detector is refused (exit 2, one line naming the cache and both)", async () => {
+  const dir = await makeDataset();
+  try {
+    for (const [made, asked] of [["haar", "blazeface"], ["blazeface", "haar"]] as const) {
+      const cache = `${dir}/${made}.cache`;
+      const first = await runCli([
+        "preprocess",
+        `${dir}/people`,
+        "--features",
+        "geometry",
+        "--cache",
+        cache,
+        "--workers",
+        "1",
+        ...(made === "haar" ? ["--detector", "haar"] : []),
+      ]);
+      assert.equal(first.code, 1, first.stderr.join("\n"));
+      assert.equal((await readCache(cache))!.records.get("ann/1.jpg")!.source, made);
+      const before = await Deno.readTextFile(cache);
+      const r = await runCli([
+        "preprocess",
+        `${dir}/people`,
+        "--features",
+        "geometry",
+        "--cache",
+        cache,
+        "--workers",
+        "1",
+        "--detector",
+        asked,
+      ]);
+      assert.equal(r.code, 2);
+      assert.deepEqual(r.stderr, [
+        `${cache}: made with the ${made} detector, not ${asked}; use another --cache (or --detector ${made}) or delete it`,
+      ]);
+      assert.equal(await Deno.readTextFile(cache), before, "the refused cache is untouched");
+      // Its own detector, named or not, is accepted.
+      for (const flag of [[], ["--detector", made]]) {
+        const ok = await runCli([
+          "preprocess",
+          `${dir}/people`,
+          "--features",
+          "geometry",
+          "--cache",
+          cache,
+          "--workers",
+          "1",
+          ...flag,
+        ]);
+        assert.equal(ok.code, 1, ok.stderr.join("\n"));
+        assert.match(ok.stderr.at(-2)!, /^0 processed, 8 cached,/);
+      }
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -122,7 +122,7 @@ export function landmarkCrop(box: Box, options: Pick<LandmarkerOptions, "scale" 
  * import { pointsCrop } from "./detect_landmarks.ts";
  * const square = Array.from({ length: 68 }, (_, k) => ({ x: 100 + (k % 2) * 50, y: 100 + (k % 3) * 25 }));
  * const c = pointsCrop(square);
- * if (c.size !== 55 || c.x !== 98) throw new Error(JSON.stringify(c));
+ * if (c.size !== 65 || c.x !== 93) throw new Error(JSON.stringify(c));
  * ```
  */
 export function pointsCrop(points: readonly Point[]): Crop {

@@ -10,7 +10,7 @@
  * @module
  */
 
-import { DataType, GraphBuilder } from "./_onnx.ts";
+import { GraphBuilder } from "./_onnx.ts";
 import { permute } from "./_faceapi.ts";
 
 interface TfNode {
@@ -264,5 +264,3 @@ export function convertGraphModel(
   }
   return g.model("face2vec_face_detector", "face2vec", doc);
 }
-
-export { DataType };

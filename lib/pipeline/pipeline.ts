@@ -36,6 +36,7 @@ import {
   type FaceLandmarker,
   type LandmarkerOptions,
   landmarkModelUrl,
+  POINTS_CROP,
   resolveLandmarkerOptions,
 } from "../landmarks/detect_landmarks.ts";
 import type { Point } from "../landmarks/point.ts";
@@ -108,11 +109,16 @@ function recordedDetector(d: DetectorSettings): Record<string, unknown> {
   return { ...d, angles: [...d.angles] };
 }
 
-/** The landmark settings as recorded: behind Haar, `refine` and `mirror` only when on (as before they existed). */
+/**
+ * The landmark settings as recorded: behind Haar, `refine` and `mirror` only when on (as before
+ * they existed); with `refine` on, the refinement pass's crop ({@linkcode POINTS_CROP}) too, so
+ * that a change to it shows as a difference.
+ */
 function recordedLandmarks(l: Required<LandmarkerOptions>, d: DetectorSettings): Record<string, unknown> {
-  if (d.detector !== "haar") return l;
   const { refine, mirror, ...rest } = l;
-  return { ...rest, ...(refine ? { refine } : {}), ...(mirror ? { mirror } : {}) };
+  const crop = refine ? { points_crop: { ...POINTS_CROP } } : {};
+  if (d.detector !== "haar") return { ...l, ...crop };
+  return { ...rest, ...(refine ? { refine } : {}), ...(mirror ? { mirror } : {}), ...crop };
 }
 
 /**

@@ -11,7 +11,7 @@ import { FEATURE_SET_NAMES, FEATURE_SETS, type FeatureSetName } from "../feature
 import { geometryFeatures } from "../features/geometry.ts";
 import { DEFAULT_DETECTOR_OPTIONS } from "../detect/detect_faces.ts";
 import { DEFAULT_BLAZEFACE_OPTIONS } from "../detect/blazeface.ts";
-import { LANDMARKER_DEFAULTS } from "../landmarks/detect_landmarks.ts";
+import { LANDMARKER_DEFAULTS, POINTS_CROP } from "../landmarks/detect_landmarks.ts";
 import { samplePhotos } from "../eval/npm.ts";
 import { readImage } from "../image/read_image.ts";
 
@@ -228,4 +228,16 @@ Deno.test("settingsDifference() names the first setting recorded otherwise than 
   );
   // Another version of the feature set.
   assert.equal(await settingsDifference(settings, { ...features, version: 0 }), "version: 0 → 1");
+});
+
+Deno.test("with the refinement pass on, its crop is recorded: a cache made with another one shows the difference", async () => {
+  const { settings, features } = await pipelineSettings({ features: "geometry", landmarks: { refine: true } });
+  const s = settings as Record<string, Record<string, unknown>>;
+  assert.deepEqual(s.landmarks!.points_crop, { ...POINTS_CROP });
+  assert.equal(await settingsDifference(settings, features), undefined);
+  const older = { ...s, landmarks: { ...s.landmarks, points_crop: { scale: 1.1, shiftY: 0 } } };
+  assert.equal(await settingsDifference(older, features), `landmarks.points_crop.scale: 1.1 → ${POINTS_CROP.scale}`);
+  // Without the pass, nothing about its crop is recorded (Haar's settings stay as before).
+  const off = (await pipelineSettings({ features: "geometry", detector: { detector: "haar" } })).settings;
+  assert.equal("points_crop" in (off.landmarks as object), false);
 });

@@ -83,88 +83,38 @@ export function sampleInput(image: Image, region: InputRegion, size: number): Fl
   const inv = 1 / (n * n);
   // The input is the image turned by `angle` counter-clockwise: a sample at offsets (qx, qy)
   // from the region's centre (upright frame) is image pixel
-  // (cx + cos·qx + sin·qy, cy − sin·qx + cos·qy). The terms of qx depend on the column only and
-  // those of qy on the row only: computed once each.
+  // (cx + cos·qx + sin·qy, cy − sin·qx + cos·qy). The terms of qx depend on the sample column
+  // only and those of qy on the sample row only: computed once each. Upright, a sample column
+  // is one image column and a sample row one image row, so their offsets into `data` are too.
   const columns = size * n;
   const colX = new Float64Array(columns), colY = new Float64Array(columns);
   const rowX = new Float64Array(columns), rowY = new Float64Array(columns);
-  for (let u = 0; u < size; u++) {
-    for (let i = 0; i < n; i++) {
-      const q = (u + (i + 0.5) / n) * step - region.side / 2;
-      colX[u * n + i] = region.cx + cos * q;
-      colY[u * n + i] = region.cy - sin * q;
-      rowX[u * n + i] = sin * q;
-      rowY[u * n + i] = cos * q;
-    }
-  }
-  if (region.angle === 0) return sampleUpright(data, w, h, c, colX, rowY, region.cy, size, n, out);
-  let o = 0;
-  for (let v = 0; v < size; v++) {
-    for (let u = 0; u < size; u++) {
-      let r = 0, g = 0, b = 0;
-      for (let j = v * n; j < v * n + n; j++) {
-        const sx = rowX[j]!, sy = rowY[j]!;
-        for (let k = u * n; k < u * n + n; k++) {
-          const x = Math.floor(colX[k]! + sx);
-          const y = Math.floor(colY[k]! + sy);
-          if (x < 0 || y < 0 || x >= w || y >= h) continue;
-          const p = (y * w + x) * c;
-          if (c === 1) {
-            const l = data[p]!;
-            r += l;
-            g += l;
-            b += l;
-          } else {
-            r += data[p]!;
-            g += data[p + 1]!;
-            b += data[p + 2]!;
-          }
-        }
-      }
-      out[o++] = (r * inv) / 127.5 - 1;
-      out[o++] = (g * inv) / 127.5 - 1;
-      out[o++] = (b * inv) / 127.5 - 1;
-    }
-  }
-  return out;
-}
-
-/**
- * {@linkcode sampleInput} without rotation: each sample column is one image column and each
- * sample row one image row (or outside the image), so their offsets are computed once.
- * The same samples, summed in the same order, as the general loop.
- */
-function sampleUpright(
-  data: Uint8Array,
-  w: number,
-  h: number,
-  c: number,
-  colX: Float64Array,
-  rowY: Float64Array,
-  cy: number,
-  size: number,
-  n: number,
-  out: Float32Array,
-): Float32Array {
-  const columns = size * n;
   const colOffset = new Int32Array(columns), rowOffset = new Int32Array(columns);
   for (let k = 0; k < columns; k++) {
-    const x = Math.floor(colX[k]!), y = Math.floor(cy + rowY[k]!);
+    const q = (Math.floor(k / n) + ((k % n) + 0.5) / n) * step - region.side / 2;
+    colX[k] = region.cx + cos * q;
+    colY[k] = region.cy - sin * q;
+    rowX[k] = sin * q;
+    rowY[k] = cos * q;
+    const x = Math.floor(colX[k]!), y = Math.floor(region.cy + rowY[k]!);
     colOffset[k] = x >= 0 && x < w ? x * c : -1;
     rowOffset[k] = y >= 0 && y < h ? y * w * c : -1;
   }
-  const inv = 1 / (n * n);
+  const upright = region.angle === 0;
   let o = 0;
   for (let v = 0; v < size; v++) {
     for (let u = 0; u < size; u++) {
       let r = 0, g = 0, b = 0;
       for (let j = v * n; j < v * n + n; j++) {
-        const row = rowOffset[j]!;
-        if (row < 0) continue;
         for (let k = u * n; k < u * n + n; k++) {
-          const col = colOffset[k]!;
-          if (col < 0) continue;
-          const p = row + col;
+          let p: number;
+          if (upright) {
+            p = rowOffset[j]! < 0 || colOffset[k]! < 0 ? -1 : rowOffset[j]! + colOffset[k]!;
+          } else {
+            const x = Math.floor(colX[k]! + rowX[j]!), y = Math.floor(colY[k]! + rowY[j]!);
+            p = x < 0 || y < 0 || x >= w || y >= h ? -1 : (y * w + x) * c;
+          }
+          if (p < 0) continue;
           if (c === 1) {
             const l = data[p]!;
             r += l;

@@ -25,3 +25,11 @@ export async function runCli(args: readonly string[]): Promise<CliRun> {
   });
   return { code, stdout, stderr };
 }
+
+/**
+ * `face2vec preprocess FOLDER --features geometry --cache CACHE --workers 1 …more`: the tests'
+ * usual preprocessing run (one worker, so the run is deterministic and light).
+ */
+export function preprocessCli(folder: string, cache: string, ...more: readonly string[]): Promise<CliRun> {
+  return runCli(["preprocess", folder, "--features", "geometry", "--cache", cache, "--workers", "1", ...more]);
+}

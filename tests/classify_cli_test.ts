@@ -4,7 +4,7 @@ import { loadModel } from "../lib/classify/model.ts";
 import { crc32, readCache } from "../lib/dataset/cache.ts";
 import { samplesFromCache } from "../lib/classify/samples.ts";
 import { samplePhotos } from "../lib/eval/npm.ts";
-import { runCli } from "./_cli.ts";
+import { preprocessCli, runCli } from "./_cli.ts";
 import { makeDataset } from "./_photos.ts";
 
 /**
@@ -12,23 +12,7 @@ import { makeDataset } from "./_photos.ts";
  * edit Haar's settings) and trains a model on it (2 folds, 30 epochs).
  */
 async function trained(...detector: string[]) {
-  const dir = await makeDataset();
-  const cache = `${dir}/people.cache`;
-  assert.equal(
-    (await runCli([
-      "preprocess",
-      `${dir}/people`,
-      "--features",
-      "geometry",
-      "--cache",
-      cache,
-      "--workers",
-      "1",
-      ...detector,
-    ]))
-      .code,
-    1,
-  ); // notes.jpg
+  const { dir, cache } = await preprocessed(...detector);
   const t = await runCli([
     "train",
     "--cache",
@@ -131,18 +115,7 @@ Deno.test("evaluate refuses a cache made with other settings than the model, and
   try {
     const other = `${dir}/other.cache`;
     assert.equal(
-      (await runCli([
-        "preprocess",
-        `${dir}/people`,
-        "--features",
-        "geometry",
-        "--cache",
-        other,
-        "--workers",
-        "1",
-        "--detector",
-        "haar",
-      ])).code,
+      (await preprocessCli(`${dir}/people`, other, "--detector", "haar")).code,
       1,
     );
     // Rewrite the cache's recorded detector setting, as a cache made with --min-neighbors 4 would have.
@@ -169,21 +142,7 @@ Deno.test("evaluate refuses a cache made with other settings than the model, and
 async function preprocessed(...detector: string[]) {
   const dir = await makeDataset();
   const cache = `${dir}/people.cache`;
-  assert.equal(
-    (await runCli([
-      "preprocess",
-      `${dir}/people`,
-      "--features",
-      "geometry",
-      "--cache",
-      cache,
-      "--workers",
-      "1",
-      ...detector,
-    ]))
-      .code,
-    1,
-  ); // notes.jpg
+  assert.equal((await preprocessCli(`${dir}/people`, cache, ...detector)).code, 1); // notes.jpg
   return { dir, cache };
 }
 
@@ -258,18 +217,7 @@ Deno.test("train --resume refuses (exit 2, naming the model folder) no model, ot
     }
     const two = `${dir}/two.cache`;
     assert.equal(
-      (await runCli([
-        "preprocess",
-        `${dir}/two`,
-        "--features",
-        "geometry",
-        "--cache",
-        two,
-        "--workers",
-        "1",
-        "--detector",
-        "haar",
-      ])).code,
+      (await preprocessCli(`${dir}/two`, two, "--detector", "haar")).code,
       0,
     );
     await refused(two, model, /the model's people differ from the cache's \(not in the cache: cat\)$/);

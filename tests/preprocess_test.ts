@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { preprocessFolder } from "../lib/dataset/preprocess.ts";
 import { readCache } from "../lib/dataset/cache.ts";
 import { makeDataset } from "./_photos.ts";
-import { runCli } from "./_cli.ts";
+import { preprocessCli, runCli } from "./_cli.ts";
 import { assetSha256 } from "../lib/_asset.ts";
 import { cascadeUrl, DETECTORS } from "../lib/detect/detect_faces.ts";
 import { landmarkModelUrl } from "../lib/landmarks/detect_landmarks.ts";
@@ -148,18 +148,7 @@ Deno.test("preprocess CLI: a Haar cache as Face2Vec wrote it before the learned 
   const dir = await makeDataset();
   const cache = `${dir}/haar.cache`;
   try {
-    const made = await runCli([
-      "preprocess",
-      `${dir}/people`,
-      "--features",
-      "geometry",
-      "--cache",
-      cache,
-      "--workers",
-      "1",
-      "--detector",
-      "haar",
-    ]);
+    const made = await preprocessCli(`${dir}/people`, cache, "--detector", "haar");
     assert.equal(made.code, 1, made.stderr.join("\n")); // notes.jpg
     // Recorded exactly as before BlazeFace existed (checked byte for byte against a cache written by
     // 88614f5, the commit before it): no detector name, no landmark refine or mirror, the cascade's hash.
@@ -190,31 +179,13 @@ Deno.test("preprocess CLI: a Haar cache as Face2Vec wrote it before the learned 
       labels: "folder",
     });
     // Without --detector, preprocess keeps the cache's detector (not the default): nothing to redo.
-    const again = await runCli([
-      "preprocess",
-      `${dir}/people`,
-      "--features",
-      "geometry",
-      "--cache",
-      cache,
-      "--workers",
-      "1",
-    ]);
+    const again = await preprocessCli(`${dir}/people`, cache);
     assert.equal(again.code, 1, again.stderr.join("\n"));
     assert.match(again.stderr.at(-2)!, /^0 processed, 8 cached, 1 no face, 1 errors;/);
     assert.equal(await Deno.readTextFile(cache), before);
     // A new photo is found with Haar too.
     await Deno.copyFile(`${dir}/people/ann/1.jpg`, `${dir}/people/ann/7.jpg`);
-    const added = await runCli([
-      "preprocess",
-      `${dir}/people`,
-      "--features",
-      "geometry",
-      "--cache",
-      cache,
-      "--workers",
-      "1",
-    ]);
+    const added = await preprocessCli(`${dir}/people`, cache);
     assert.equal(added.code, 1, added.stderr.join("\n"));
     assert.match(added.stderr.at(-2)!, /^1 processed, 8 cached, 1 no face, 1 errors;/);
     const c = (await readCache(cache))!;
@@ -231,32 +202,11 @@ Deno.test("preprocess CLI: a cache made with another detector than --detector is
   try {
     for (const [made, asked] of [["haar", "blazeface"], ["blazeface", "haar"]] as const) {
       const cache = `${dir}/${made}.cache`;
-      const first = await runCli([
-        "preprocess",
-        `${dir}/people`,
-        "--features",
-        "geometry",
-        "--cache",
-        cache,
-        "--workers",
-        "1",
-        ...(made === "haar" ? ["--detector", "haar"] : []),
-      ]);
+      const first = await preprocessCli(`${dir}/people`, cache, ...(made === "haar" ? ["--detector", "haar"] : []));
       assert.equal(first.code, 1, first.stderr.join("\n"));
       assert.equal((await readCache(cache))!.records.get("ann/1.jpg")!.source, made);
       const before = await Deno.readTextFile(cache);
-      const r = await runCli([
-        "preprocess",
-        `${dir}/people`,
-        "--features",
-        "geometry",
-        "--cache",
-        cache,
-        "--workers",
-        "1",
-        "--detector",
-        asked,
-      ]);
+      const r = await preprocessCli(`${dir}/people`, cache, "--detector", asked);
       assert.equal(r.code, 2);
       assert.deepEqual(r.stderr, [
         `${cache}: made with the ${made} detector, not ${asked}; use another --cache (or --detector ${made}) or delete it`,
@@ -264,17 +214,7 @@ Deno.test("preprocess CLI: a cache made with another detector than --detector is
       assert.equal(await Deno.readTextFile(cache), before, "the refused cache is untouched");
       // Its own detector, named or not, is accepted.
       for (const flag of [[], ["--detector", made]]) {
-        const ok = await runCli([
-          "preprocess",
-          `${dir}/people`,
-          "--features",
-          "geometry",
-          "--cache",
-          cache,
-          "--workers",
-          "1",
-          ...flag,
-        ]);
+        const ok = await preprocessCli(`${dir}/people`, cache, ...flag);
         assert.equal(ok.code, 1, ok.stderr.join("\n"));
         assert.match(ok.stderr.at(-2)!, /^0 processed, 8 cached,/);
       }

@@ -82,8 +82,6 @@ import {
  * The datasets scored against faces boxed by hand (kind `"boxes"`), whatever
  * `lib/eval/datasets.ts` says of them: the fixture of each, relative to the project.
  */
-const BOXED: Readonly<Record<string, string>> = { scenes: "fixtures/scene_faces.json" };
-
 interface Target {
   name: string;
   kind: DetectionKind;
@@ -570,9 +568,9 @@ if (import.meta.main) {
   const readTruth = async (file: string) => JSON.parse(await Deno.readTextFile(`${ROOT}/${file}`)).faces;
   const targets: Target[] = [];
   for (const { name, dir } of sets) {
-    const boxed = BOXED[name];
-    const kind = boxed ? "boxes" : DATASETS.find((d) => d.name === name)?.kind ?? "any-face";
-    const truth = boxed ? await readTruth(boxed) : undefined;
+    const known = DATASETS.find((d) => d.name === name);
+    const kind = known?.kind ?? "any-face";
+    const truth = known?.truth ? await readTruth(known.truth) : undefined;
     targets.push({ name, kind, photos: subset(await listImages([dir])), options: {}, ...(truth ? { truth } : {}) });
   }
   if (folders.length === 0) {

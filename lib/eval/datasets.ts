@@ -14,12 +14,14 @@ export function datasetsDir(): string {
 }
 
 /** How detection is scored on a dataset. */
-export type DetectionKind = "centred" | "any-face" | "boxes" | "unlabelled";
+export type DetectionKind = "centred" | "any-face" | "boxes";
 
 /** A dataset (a folder of the shared datasets) and how detection is scored on it. */
 export interface Dataset {
   readonly name: string;
   readonly kind: DetectionKind;
+  /** For kind `"boxes"`: the fixture (from the project's root) with every face boxed by hand. */
+  readonly truth?: string;
 }
 
 /** The shared datasets and how the report scores detection on each. */
@@ -28,7 +30,7 @@ export const DATASETS: readonly Dataset[] = [
   { name: "orl_att_faces", kind: "centred" },
   { name: "bbt", kind: "centred" },
   { name: "face2vec", kind: "any-face" },
-  { name: "scenes", kind: "unlabelled" },
+  { name: "scenes", kind: "boxes", truth: "fixtures/scene_faces.json" },
   { name: "helen_landmarks", kind: "any-face" },
 ];
 

@@ -24,6 +24,7 @@ import type {
   OpenSetFigures,
   ReportJson,
   StageTimes,
+  Throughput,
 } from "./_schema.ts";
 import { validateBench, validateNotes, validateReport } from "./_schema.ts";
 import { DETECTOR_COLUMNS, perDetector } from "./_meta.ts";
@@ -103,8 +104,7 @@ function page(notes: NotesJson, quick: boolean) {
     });
     return each.length === 0 ? "" : `${prefix}${bound(key)}: ${each.join(", ")}`;
   };
-  const label = (name: string, code = false) =>
-    notes.labels[name] ?? FALLBACK_LABELS[name] ?? (code ? `\`${name}\`` : name);
+  const label = (name: string, code = false) => notes.labels[name] ?? (code ? `\`${name}\`` : name);
   return { goal, goals, label };
 }
 
@@ -314,10 +314,6 @@ function accuracyPart(report: ReportJson, notes: NotesJson): string[] {
 }
 
 /** Names of figures that `docs/figure_notes.json` may not have yet (its labels come first). */
-const FALLBACK_LABELS: Readonly<Record<string, string>> = {
-  detector: "the face detector (import, its runtime and model)",
-};
-
 /**
  * Stage times by set and detector (`[set, detector, stages]`, each set's detectors side by
  * side); the `recognize_*` stages, measured once through the library, as the set `library`.
@@ -353,12 +349,17 @@ function speedPart(bench: BenchJson, notes: NotesJson): string[] {
   const rate = (a: number, b: number) => `${a} / ${b} photos/s`;
   const rows: Cell[][] = Object.entries(bench.sets).flatMap(([set, { throughput: by }]) => {
     const n = same(by, (t) => String(t.n));
+    const most = (get: (t: Throughput) => number) => perDetector((d) => get(by[d]));
     return [
-      [`${set}: ${e2e}, 1 / ${n} workers`, ...pair(by, (t) => rate(t.workers_1, t.workers_n)), ""],
+      [
+        `${set}: ${e2e}, 1 / ${n} workers`,
+        ...pair(by, (t) => rate(t.workers_1, t.workers_n)),
+        goals(`throughput/${set}/workers_n`, most((t) => t.workers_n), `${n} workers `),
+      ],
       [
         `${set}: decode + detect, 1 / ${n} workers`,
         ...pair(by, (t) => rate(t.detect_only_workers_1, t.detect_only_workers_n)),
-        "",
+        goals(`throughput/${set}/detect_only_workers_n`, most((t) => t.detect_only_workers_n), `${n} workers `),
       ],
     ];
   });

@@ -1,0 +1,159 @@
+/**
+ * Grouping unnamed faces into people: face embeddings joined by a distance graph, grouped by
+ * one of the {@linkcode CLUSTER_ALGORITHMS}; groups smaller than a minimum size are left
+ * "unclustered" rather than forced into a group.
+ *
+ * @module
+ */
+
+import { chineseWhispers, dbscan, exactGraph, type NeighbourGraph, vectorSet } from "./_graph.ts";
+import { seededRandom } from "../classify/folds.ts";
+
+/** The clustering algorithms by name. */
+export type ClusterAlgorithm = "chinese-whispers" | "dbscan";
+
+/** One algorithm: its defaults and how it groups a graph. */
+export interface ClusterAlgorithmEntry {
+  /** Largest embedding distance (exclusive) of two faces joined in the graph. */
+  readonly threshold: number;
+  /** Smallest group; faces of smaller groups are unclustered. */
+  readonly minSize: number;
+  /** What it is, for help texts. */
+  readonly about: string;
+  /** Group numbers per vertex (-1: none), from the graph and the options in force. */
+  group(graph: NeighbourGraph, options: Readonly<Required<ClusterOptions>>): Int32Array;
+}
+
+/** The algorithms, each owning its defaults. */
+export const CLUSTER_ALGORITHMS: Readonly<Record<ClusterAlgorithm, ClusterAlgorithmEntry>> = Object.freeze({
+  "chinese-whispers": {
+    threshold: 0.5,
+    minSize: 2,
+    about: "Chinese whispers on the distance graph (dlib's face clustering)",
+    group: (graph, o) => chineseWhispers(graph, seededRandom(o.seed), 100),
+  },
+  dbscan: {
+    threshold: 0.5,
+    minSize: 2,
+    about: "DBSCAN: dense cores joined by edges, other faces on their nearest core",
+    group: (graph, o) => dbscan(graph, o.minSize),
+  },
+});
+
+/** The default algorithm. */
+export const DEFAULT_CLUSTER_ALGORITHM: ClusterAlgorithm = "chinese-whispers";
+
+/** Clustering options; missing ones take the algorithm's defaults. */
+export interface ClusterOptions {
+  readonly algorithm?: ClusterAlgorithm;
+  /** Largest embedding distance (exclusive) of two faces joined in the graph. */
+  readonly threshold?: number;
+  /** Smallest group (at least 1); faces of smaller groups are unclustered. */
+  readonly minSize?: number;
+  /** Seed of the random order Chinese whispers visits faces in. Default 0. */
+  readonly seed?: number;
+}
+
+/** The groups of a set of faces. */
+export interface Clustering {
+  /** Per face, its group (0 is the largest, then by size, ties by first face) or -1: unclustered. */
+  readonly groups: Int32Array;
+  /** Per face, its distance to its group's centre (the mean of its embeddings); NaN when unclustered. */
+  readonly distances: Float32Array;
+  /** Each group's size, largest first. */
+  readonly sizes: readonly number[];
+  /** How many faces are in no group. */
+  readonly unclustered: number;
+  /** The options in force. */
+  readonly options: Readonly<Required<ClusterOptions>>;
+}
+
+/**
+ * The options in force: the algorithm's defaults filled in, validated.
+ *
+ * @param options Partial options.
+ * @returns Every option.
+ * @throws {RangeError} For an unknown algorithm or an out-of-range value.
+ * @example
+ * ```ts
+ * import { resolveClusterOptions } from "./cluster_faces.ts";
+ * const o = resolveClusterOptions({ threshold: 0.45 });
+ * if (o.algorithm !== "chinese-whispers" || o.threshold !== 0.45) throw new Error(JSON.stringify(o));
+ * ```
+ */
+export function resolveClusterOptions(options: ClusterOptions = {}): Required<ClusterOptions> {
+  const algorithm = options.algorithm ?? DEFAULT_CLUSTER_ALGORITHM;
+  const entry = CLUSTER_ALGORITHMS[algorithm];
+  if (!entry) {
+    throw new RangeError(`unknown clustering algorithm ${algorithm} (${Object.keys(CLUSTER_ALGORITHMS).join(" | ")})`);
+  }
+  const o = {
+    algorithm,
+    threshold: options.threshold ?? entry.threshold,
+    minSize: options.minSize ?? entry.minSize,
+    seed: options.seed ?? 0,
+  };
+  if (!(o.threshold > 0 && o.threshold < 4)) {
+    throw new RangeError(`cluster threshold must be above 0 and below 4, got ${o.threshold}`);
+  }
+  if (!Number.isInteger(o.minSize) || o.minSize < 1) {
+    throw new RangeError(`minimum group size must be an integer ≥ 1, got ${o.minSize}`);
+  }
+  if (!Number.isInteger(o.seed)) throw new RangeError(`seed must be an integer, got ${o.seed}`);
+  return o;
+}
+
+/**
+ * Groups face embeddings into people.
+ *
+ * @param embeddings One embedding per face, all of one length.
+ * @param options Algorithm, distance threshold, minimum group size, seed.
+ * @returns Each face's group and distance to its group's centre, the groups' sizes.
+ * @throws {RangeError} For embeddings of different lengths, numbers that are not finite, or bad options.
+ * @example
+ * ```ts
+ * import { clusterFaces } from "./cluster_faces.ts";
+ * // Two tight pairs and one face far from both.
+ * const c = clusterFaces([[0, 0], [0.1, 0], [3, 3], [3, 3.1], [9, 0]]);
+ * if (c.sizes.join() !== "2,2" || c.unclustered !== 1 || c.groups[4] !== -1) throw new Error(JSON.stringify(c));
+ * ```
+ */
+export function clusterFaces(embeddings: readonly ArrayLike<number>[], options: ClusterOptions = {}): Clustering {
+  const o = resolveClusterOptions(options);
+  const set = vectorSet(embeddings);
+  const raw = CLUSTER_ALGORITHMS[o.algorithm].group(exactGraph(set, o.threshold), o);
+  return numbered(raw, set.data, set.dim, o);
+}
+
+/** Renumbers raw groups by size (largest first; ties by first face), drops the small ones, measures distances. */
+function numbered(raw: Int32Array, data: Float32Array, dim: number, o: Required<ClusterOptions>): Clustering {
+  const members = new Map<number, number[]>();
+  raw.forEach((g, i) => {
+    if (g < 0) return;
+    const m = members.get(g);
+    if (m) m.push(i);
+    else members.set(g, [i]);
+  });
+  const kept = [...members.values()].filter((m) => m.length >= o.minSize)
+    .sort((a, b) => b.length - a.length || a[0]! - b[0]!);
+  const groups = new Int32Array(raw.length).fill(-1);
+  const distances = new Float32Array(raw.length).fill(NaN);
+  kept.forEach((m, g) => {
+    const centre = new Float64Array(dim);
+    for (const i of m) for (let k = 0; k < dim; k++) centre[k]! += data[i * dim + k]! / m.length;
+    for (const i of m) {
+      groups[i] = g;
+      let s = 0;
+      for (let k = 0; k < dim; k++) s += (data[i * dim + k]! - centre[k]!) ** 2;
+      distances[i] = Math.sqrt(s);
+    }
+  });
+  const sizes = kept.map((m) => m.length);
+  return Object.freeze({
+    groups,
+    distances,
+    sizes,
+    unclustered: raw.length - sizes.reduce((a, b) => a + b, 0),
+    options: Object.freeze(o),
+  });
+}

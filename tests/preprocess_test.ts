@@ -223,3 +223,58 @@ Deno.test("preprocess CLI: a cache made with another detector than --detector is
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("preprocess with every face: one record per photo listing each face the detector finds, resumable, unlabelled", async () => {
+  const { samplePhotos } = await import("../lib/eval/npm.ts");
+  const { createFaceDetector } = await import("../lib/detect/detect_faces.ts");
+  const { readImage } = await import("../lib/image/read_image.ts");
+  const dir = await Deno.makeTempDir({ prefix: "face2vec_every_" });
+  const photos = samplePhotos().slice(0, 2);
+  try {
+    await Deno.mkdir(`${dir}/unsorted/trip`, { recursive: true });
+    for (const [i, p] of photos.entries()) await Deno.copyFile(p, `${dir}/unsorted/${i ? "trip/" : ""}${i}.jpg`);
+    await Deno.writeFile(
+      `${dir}/unsorted/flat.pgm`,
+      new Uint8Array([...new TextEncoder().encode("P5 64 64 255\n"), ...new Uint8Array(4096).fill(99)]),
+    );
+    const options = { features: "embedding", faces: "all", labels: "none" } as const;
+    const cache = `${dir}/every.cache`;
+    const first = await preprocessFolder(`${dir}/unsorted`, { ...options, cache, workers: 2 });
+    assert.deepEqual([first.processed, first.noFace, first.errors.length], [3, 1, 0]);
+    assert.deepEqual(first.labels, {});
+    const c = (await readCache(cache))!;
+    assert.equal(c.config.faces, "all");
+    const detector = await createFaceDetector();
+    try {
+      for (const [i, p] of photos.entries()) {
+        const r = c.records.get(`${i ? "trip/" : ""}${i}.jpg`)!;
+        const want = await detector.detect(await readImage(p));
+        assert.equal(r.label, "");
+        assert.equal(r.faces, want.length);
+        assert.equal(r.all!.length, want.length);
+        assert.ok(want.length >= 3, `${p}: a group photo (${want.length} faces)`);
+        assert.equal(r.box, undefined, "no largest-face fields");
+        for (const [k, f] of r.all!.entries()) {
+          // The detector's faces, in its order (largest first), boxes rounded to 0.01 px.
+          for (const key of ["x", "y", "width", "height"] as const) {
+            assert.ok(Math.abs(f.box[key] - want[k]!.box[key]) <= 0.005 + 1e-9, `${p} face ${k} ${key}`);
+          }
+          assert.equal(f.embedding!.length, 128);
+          assert.equal(f.landmarks.length, 68);
+          assert.ok(f.score! >= 0.5 && f.score! <= 1);
+        }
+      }
+    } finally {
+      await detector.dispose();
+    }
+    const again = await preprocessFolder(`${dir}/unsorted`, { ...options, cache, workers: 1 });
+    assert.deepEqual([again.processed, again.cached], [0, 3]);
+    // The cache's kind is part of its configuration: a largest-face run does not reuse it.
+    await assert.rejects(
+      preprocessFolder(`${dir}/unsorted`, { features: "embedding", labels: "none", cache, workers: 1 }),
+      /every\.cache: a cache of every face of each photo, not of the largest face; use another --cache or delete it/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -1,5 +1,5 @@
 import { Command } from "npm:@commander-js/extra-typings@15.1.0";
-import { type Cache, CacheError, readCache } from "../dataset/cache.ts";
+import { type Cache, CacheError, cachedFaces, readCache } from "../dataset/cache.ts";
 import { findCache } from "../dataset/preprocess.ts";
 import { ModelError } from "../classify/model.ts";
 import { saveKeepingEnrolled } from "../classify/train_model.ts";
@@ -17,6 +17,10 @@ export async function openCache(path: string, io: CliIo): Promise<Cache | undefi
   try {
     const cache = await readCache(path);
     if (!cache) io.stderr(`${path}: cache not found`);
+    else if (cachedFaces(cache.config) === "all") {
+      io.stderr(`${path}: a cache of every face of unnamed photos (clustering's), not of named people`);
+      return undefined;
+    }
     return cache;
   } catch (e) {
     if (e instanceof CacheError) {

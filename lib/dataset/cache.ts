@@ -9,6 +9,11 @@
  * - Every other line, a {@linkcode CacheRecord} (one photo) or a removal
  *   `{"path": "…", "removed": true}`. A later line for the same path replaces an earlier one.
  *
+ * Version 1 records hold the photo's largest face (box, landmarks, features, embedding at the
+ * record's top level). Version 2 is the every-face cache (`config.faces` is `"all"`): each
+ * record lists every face the detector found, largest first, in `all`, each with the same
+ * fields. Both versions are read; a cache is written in the version of its kind.
+ *
  * During a run, records are appended as photos finish, so a crash or Ctrl-C loses at most the
  * photos in flight; an incomplete last line (the write the crash interrupted) is dropped on
  * the next read. At the end of a run the cache is compacted (one line per live photo, sorted
@@ -22,8 +27,40 @@ import { FEATURE_SETS } from "../features/feature_sets.ts";
 import { writeFileAtomic } from "../_fs.ts";
 import { crc32With } from "../_crc.ts";
 
-/** The format's name and version, in every header. */
+/** The format's name and version, in every header of a largest-face cache. */
 export const CACHE_FORMAT = { format: "face2vec-cache", version: 1 } as const;
+
+/** The version of an every-face cache (`config.faces` is `"all"`). */
+export const EVERY_FACE_CACHE_VERSION = 2;
+
+/** Which faces of a photo a cache holds: the largest (version 1) or every one (version 2). */
+export type CachedFaces = "largest" | "all";
+
+/** Which faces a cache's configuration says it holds. */
+export function cachedFaces(config: Readonly<Record<string, unknown>>): CachedFaces {
+  return config.faces === "all" ? "all" : "largest";
+}
+
+/** The header line's object for a configuration: its format, the version of its kind, the configuration. */
+function header(config: Readonly<Record<string, unknown>>) {
+  const version = cachedFaces(config) === "all" ? EVERY_FACE_CACHE_VERSION : CACHE_FORMAT.version;
+  return { format: CACHE_FORMAT.format, version, config };
+}
+
+/** One face of a photo in an every-face cache: the fields a largest-face record holds at its top level. */
+export interface CachedFace {
+  readonly box: { readonly x: number; readonly y: number; readonly width: number; readonly height: number };
+  /** Which detector pass found it. */
+  readonly source: string;
+  /** The detector's score (0–1), for detectors that give one. */
+  readonly score?: number;
+  /** Its 68 landmarks, `[x, y]` in image pixels. */
+  readonly landmarks: readonly (readonly [number, number])[];
+  /** Its features (the configured feature set, row-major). */
+  readonly features: readonly number[];
+  /** Its 128-d embedding (sets that use the embedding). */
+  readonly embedding?: readonly number[];
+}
 
 /** What happened to one photo. */
 export type RecordStatus = "ok" | "no_face" | "error";
@@ -53,6 +90,8 @@ export interface CacheRecord {
   readonly features?: readonly number[];
   /** Its 128-d embedding as the network outputs it (sets that use the embedding). */
   readonly embedding?: readonly number[];
+  /** In an every-face cache (instead of the fields above): every face, largest first. */
+  readonly all?: readonly CachedFace[];
 }
 
 /** A whole cache in memory. */
@@ -108,29 +147,55 @@ const FLOAT32_MAX = 3.4028234663852886e38;
 
 /**
  * Why a record's fields cannot be used (undefined when they can): types, finite numbers,
- * 68 landmarks, and vectors of the lengths the cache's feature set gives.
+ * 68 landmarks, and vectors of the lengths the cache's feature set gives; in an every-face
+ * cache, each of its faces.
  */
 function recordProblem(
   r: Record<string, unknown>,
+  lengths: { features?: number; embedding: number },
+  faces: CachedFaces,
+): string | undefined {
+  if (typeof r.path !== "string" || r.path === "") return "no path";
+  if (typeof r.hash !== "string" || typeof r.label !== "string") return "no hash or label";
+  if (r.status !== "ok" && r.status !== "no_face" && r.status !== "error") return `status ${JSON.stringify(r.status)}`;
+  if (r.status !== "ok") return undefined;
+  if (faces === "largest") return faceProblem(r, lengths);
+  const all = r.all;
+  if (!Array.isArray(all) || all.length === 0 || all.length !== r.faces) {
+    return `all is not a list of its ${JSON.stringify(r.faces)} faces`;
+  }
+  for (let i = 0; i < all.length; i++) {
+    const f = all[i] as Record<string, unknown> | null;
+    const problem = typeof f !== "object" || f === null
+      ? "not an object"
+      : typeof f.source !== "string"
+      ? "no source"
+      : f.score !== undefined && !(typeof f.score === "number" && f.score >= 0 && f.score <= 1)
+      ? "score is not from 0 to 1"
+      : faceProblem(f, lengths);
+    if (problem) return `face ${i + 1}: ${problem}`;
+  }
+  return undefined;
+}
+
+/** Why one face's box, landmarks, features and embedding cannot be used (undefined when they can). */
+function faceProblem(
+  f: Record<string, unknown>,
   lengths: { features?: number; embedding: number },
 ): string | undefined {
   // Finite as float32, which is what features and embeddings become (1e39 would be Infinity).
   const finite = (v: unknown) => typeof v === "number" && Math.abs(v) <= FLOAT32_MAX;
   const vector = (v: unknown, n: number | undefined) =>
     Array.isArray(v) && (n === undefined || v.length === n) && v.every(finite);
-  if (typeof r.path !== "string" || r.path === "") return "no path";
-  if (typeof r.hash !== "string" || typeof r.label !== "string") return "no hash or label";
-  if (r.status !== "ok" && r.status !== "no_face" && r.status !== "error") return `status ${JSON.stringify(r.status)}`;
-  if (r.status !== "ok") return undefined;
-  const box = r.box as Record<string, unknown> | undefined;
+  const box = f.box as Record<string, unknown> | undefined;
   if (!box || !["x", "y", "width", "height"].every((k) => finite(box[k]))) return "box is not four finite numbers";
-  if (!Array.isArray(r.landmarks) || r.landmarks.length !== 68 || !r.landmarks.every((p) => vector(p, 2))) {
+  if (!Array.isArray(f.landmarks) || f.landmarks.length !== 68 || !f.landmarks.every((p) => vector(p, 2))) {
     return "landmarks are not 68 finite points";
   }
-  if (!vector(r.features, lengths.features)) {
+  if (!vector(f.features, lengths.features)) {
     return `features are not ${lengths.features ?? "a list of"} finite numbers`;
   }
-  if (r.embedding !== undefined && !vector(r.embedding, lengths.embedding)) {
+  if (f.embedding !== undefined && !vector(f.embedding, lengths.embedding)) {
     return `embedding is not ${lengths.embedding} finite numbers`;
   }
   return undefined;
@@ -155,6 +220,7 @@ export function parseCache(text: string, file: string, options: ParseCacheOption
   let droppedPartialLine = false;
   const droppedLines: number[] = [];
   let config: Record<string, unknown> | undefined;
+  let faces: CachedFaces = "largest";
   let lengths = { features: undefined as number | undefined, embedding: EMBEDDING_SIZE };
   const records = new Map<string, CacheRecord>();
   const damaged = (i: number, why: string) => {
@@ -183,10 +249,18 @@ export function parseCache(text: string, file: string, options: ParseCacheOption
     if (i === 0) {
       const h = value as { format?: unknown; version?: unknown; config?: unknown };
       if (h.format !== CACHE_FORMAT.format) throw new CacheError(`${file}: not a Face2Vec cache`);
-      if (h.version !== CACHE_FORMAT.version) {
-        throw new CacheError(`${file}: cache format version ${h.version}, this Face2Vec reads ${CACHE_FORMAT.version}`);
-      }
       config = (h.config ?? {}) as Record<string, unknown>;
+      faces = cachedFaces(config);
+      const version = header(config).version;
+      if (h.version !== version) {
+        throw new CacheError(
+          h.version === CACHE_FORMAT.version || h.version === EVERY_FACE_CACHE_VERSION
+            ? `${file}: corrupt cache (its header, line 1, says version ${h.version} for ${
+              faces === "all" ? "every face" : "the largest face"
+            }): delete it or use another --cache`
+            : `${file}: cache format version ${h.version}, this Face2Vec reads ${CACHE_FORMAT.version} and ${EVERY_FACE_CACHE_VERSION}`,
+        );
+      }
       const name = (config.features as { name?: unknown } | undefined)?.name;
       if (name !== undefined) {
         const set = (FEATURE_SETS as Readonly<Record<string, { length: number }>>)[String(name)];
@@ -200,7 +274,7 @@ export function parseCache(text: string, file: string, options: ParseCacheOption
       records.delete(r.path);
       continue;
     }
-    const problem = recordProblem(r as unknown as Record<string, unknown>, lengths);
+    const problem = recordProblem(r as unknown as Record<string, unknown>, lengths, faces);
     if (problem) damaged(i, `has a bad record: ${problem}`);
     else records.set(r.path, r);
   }
@@ -274,7 +348,7 @@ export class CacheWriter {
   static async open(path: string, config: Readonly<Record<string, unknown>>, fresh: boolean): Promise<CacheWriter> {
     const slash = path.lastIndexOf("/");
     if (slash > 0) await Deno.mkdir(path.slice(0, slash), { recursive: true });
-    if (fresh) await writeFileAtomic(path, cacheLine({ ...CACHE_FORMAT, config }));
+    if (fresh) await writeFileAtomic(path, cacheLine(header(config)));
     else await cutTornLine(path);
     const file = await Deno.open(path, { append: true, create: true });
     return new CacheWriter(path, file);
@@ -309,5 +383,5 @@ export async function compactCache(
   records: Iterable<CacheRecord>,
 ): Promise<void> {
   const sorted = [...records].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  await writeFileAtomic(path, cacheLine({ ...CACHE_FORMAT, config }) + sorted.map(cacheLine).join(""));
+  await writeFileAtomic(path, cacheLine(header(config)) + sorted.map(cacheLine).join(""));
 }

@@ -114,3 +114,56 @@ Deno.test("a record with a bad field is refused naming the line, or dropped with
   assert.throws(() => parseCache(text, "c.cache"), /line 3 fails its checksum/);
   assert.deepEqual(parseCache(text, "c.cache", { dropDamaged: true }).droppedLines, [3]);
 });
+
+Deno.test("an every-face cache is written as version 2, read back whole, and each of its faces checked", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const every = { ...config, labels: "none", faces: "all" };
+    const face = (x: number) => {
+      const { box, landmarks, features } = rec("a.jpg", { box: { x, y: 2, width: 30, height: 30 } });
+      return { box: box!, source: "blazeface", score: 0.93, landmarks: landmarks!, features: features! };
+    };
+    const two: CacheRecord = {
+      path: "a.jpg",
+      hash: "ab".repeat(32),
+      label: "",
+      status: "ok",
+      faces: 2,
+      all: [face(1), face(50)],
+    };
+    const path = `${dir}/every.cache`;
+    await compactCache(path, every, [two]);
+    const text = await Deno.readTextFile(path);
+    assert.equal(JSON.parse(text.split("\n")[0]!.slice(9)).version, 2);
+    assert.deepEqual((await readCache(path))!.records.get("a.jpg"), two);
+    // A largest-face cache stays version 1.
+    await compactCache(`${dir}/largest.cache`, config, [rec("kanye/1.jpg")]);
+    assert.equal(JSON.parse((await Deno.readTextFile(`${dir}/largest.cache`)).split("\n")[0]!.slice(9)).version, 1);
+
+    const line = (r: unknown) => {
+      const json = JSON.stringify(r);
+      return `${crc32(json).toString(16).padStart(8, "0")} ${json}\n`;
+    };
+    const head = text.split("\n")[0]! + "\n";
+    const bad = (r: unknown) => () => parseCache(head + line(r), "e.cache");
+    assert.throws(bad({ ...two, faces: 3 }), /line 2 has a bad record: all is not a list of its 3 faces/);
+    assert.throws(
+      bad({ ...two, all: [face(1), { ...face(2), landmarks: [[1, 2]] }] }),
+      /face 2: landmarks are not 68 finite points/,
+    );
+    assert.throws(bad({ ...two, all: [{ ...face(1), score: 1.5 }, face(2)] }), /face 1: score is not from 0 to 1/);
+    assert.throws(bad({ ...two, all: [{ ...face(1), source: 3 }, face(2)] }), /face 1: no source/);
+    // A header whose version does not match its kind, and a version from the future.
+    const header = (version: number, c: unknown) => line({ format: "face2vec-cache", version, config: c });
+    assert.throws(
+      () => parseCache(header(1, every), "h.cache"),
+      /h\.cache: corrupt cache \(its header, line 1, says version 1 for every face\)/,
+    );
+    assert.throws(
+      () => parseCache(header(3, config), "h.cache"),
+      /h\.cache: cache format version 3, this Face2Vec reads 1 and 2/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

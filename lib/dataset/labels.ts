@@ -1,5 +1,5 @@
-/** How a photo's label (the person) is found. */
-export type LabelRule = "folder" | "filename";
+/** How a photo's label (the person) is found; `"none"`: unnamed photos (every label empty). */
+export type LabelRule = "folder" | "filename" | "none";
 
 /** Folders that split a dataset rather than name a person. */
 const SPLIT_FOLDERS = new Set(["train", "test"]);
@@ -10,11 +10,12 @@ const SPLIT_FOLDERS = new Set(["train", "test"]);
  *   (`people/kanye/3.jpg` → `kanye`, `s7/1.pgm` → `s7`, `kanye/train/3.jpg` → `kanye`).
  * - `"filename"`: the letters a–z of the file name (without extension), lower-cased: the
  *   original Face2Vec's rule (`kanye3.jpg` → `kanye`, `Carrie8.JPG` → `carrie`).
+ * - `"none"`: no label (`""`), for photos of people not yet named (clustering).
  *
  * @param relative The photo's path relative to the dataset folder, `/`-separated.
  * @param rule Which rule.
  * @returns The label.
- * @throws {RangeError} When the rule gives an empty label (e.g. `1.pgm` by file name).
+ * @throws {RangeError} When a naming rule gives an empty label (e.g. `1.pgm` by file name).
  * @example
  * ```ts
  * import { labelOf } from "./labels.ts";
@@ -23,6 +24,7 @@ const SPLIT_FOLDERS = new Set(["train", "test"]);
  * ```
  */
 export function labelOf(relative: string, rule: LabelRule): string {
+  if (rule === "none") return "";
   const parts = relative.split("/");
   const file = parts.pop() ?? "";
   let label = "";

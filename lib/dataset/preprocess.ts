@@ -3,7 +3,15 @@ import { listImages } from "../image/list_images.ts";
 import { ImageError } from "../image/image_error.ts";
 import { readPhotoBytes } from "../image/read_image.ts";
 import { DEFAULT_FEATURE_SET, featureSet } from "../features/feature_sets.ts";
-import { CacheError, type CacheRecord, CacheWriter, compactCache, readCache } from "./cache.ts";
+import {
+  type CachedFaces,
+  cachedFaces,
+  CacheError,
+  type CacheRecord,
+  CacheWriter,
+  compactCache,
+  readCache,
+} from "./cache.ts";
 import { configDifference } from "../_config.ts";
 import { withLock } from "../_lock.ts";
 import { detectLabelRule, labelOf, type LabelRule } from "./labels.ts";
@@ -22,6 +30,11 @@ export interface PreprocessOptions extends PipelineOptions {
   readonly cache?: string;
   /** Label rule; default: `"folder"` when photos sit in person folders, else `"filename"`. */
   readonly labels?: LabelRule;
+  /**
+   * Which faces of each photo are cached: the largest (what training uses) or every one (the
+   * every-face cache that clustering reads, format version 2). Default `"largest"`.
+   */
+  readonly faces?: CachedFaces;
   /** Parallel Deno workers; 1 = in this thread. Default: the number of cores. */
   readonly workers?: number;
   /** Called once per photo as it is done (processed or found in the cache), in completion order. */
@@ -176,8 +189,18 @@ async function preprocessLocked(
     options = { ...options, detector: stored.detector, landmarks: options.landmarks ?? stored.landmarks };
   }
   const { settings, features: recorded } = await pipelineSettings(options);
-  const config = { ...settings, features: recorded, labels: labelRule };
+  const faces = options.faces ?? "largest";
+  // A largest-face cache's configuration stays as it has been since version 1.
+  const config = { ...settings, features: recorded, labels: labelRule, ...(faces === "all" ? { faces } : {}) };
   if (old) {
+    if (cachedFaces(old.config) !== faces) {
+      throw new CacheError(
+        `${cachePath}: a cache of ${
+          cachedFaces(old.config) === "all" ? "every face" : "the largest face"
+        } of each photo, ` +
+          `not of ${faces === "all" ? "every face" : "the largest face"}; use another --cache or delete it`,
+      );
+    }
     const was = detectorOf(pipelineOptionsFrom(old.config, recorded.name)), now = detectorOf(options);
     if (was !== now) {
       throw new CacheError(
@@ -241,15 +264,15 @@ async function preprocessLocked(
     // Only as many workers as there are photos not yet in the cache (at most).
     const changed = photos.filter((p) => records.get(p.relative) === undefined).length;
     const workers = Math.max(1, Math.min(options.workers ?? navigator.hardwareConcurrency, Math.max(1, changed)));
-    if (workers === 1) await runHere(tasks(), options, done);
-    else await runInWorkers(tasks(), options, workers, done);
+    if (workers === 1) await runHere(tasks(), options, faces, done);
+    else await runInWorkers(tasks(), options, faces, workers, done);
   } finally {
     writer.close();
   }
   await compactCache(cachePath, config, records.values());
   const all = [...records.values()];
   const labels: Record<string, number> = {};
-  for (const r of all) if (r.status === "ok") labels[r.label] = (labels[r.label] ?? 0) + 1;
+  for (const r of all) if (r.status === "ok" && labelRule !== "none") labels[r.label] = (labels[r.label] ?? 0) + 1;
   return {
     cache: cachePath,
     labelRule,
@@ -268,13 +291,14 @@ async function preprocessLocked(
 async function runHere(
   tasks: AsyncGenerator<PhotoTask>,
   options: PipelineOptions,
+  faces: CachedFaces,
   done: (r: CacheRecord) => Promise<void>,
 ) {
   let pipeline: Awaited<ReturnType<typeof createPipeline>> | undefined;
   try {
     for await (const task of tasks) {
       pipeline ??= await createPipeline(options);
-      await done(await processPhoto(pipeline, task));
+      await done(await processPhoto(pipeline, task, faces));
     }
   } finally {
     await pipeline?.dispose();
@@ -284,6 +308,7 @@ async function runHere(
 async function runInWorkers(
   tasks: AsyncGenerator<PhotoTask>,
   options: PipelineOptions,
+  faces: CachedFaces,
   n: number,
   done: (r: CacheRecord) => Promise<void>,
 ) {
@@ -328,7 +353,7 @@ async function runInWorkers(
           failure = new Error(`preprocess worker failed: ${e.message}`);
           reject(failure);
         };
-        w.postMessage({ init });
+        w.postMessage({ init, faces });
       })
     ));
     await writing;

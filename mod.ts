@@ -3,14 +3,16 @@
  * native addons. This is the front door: read an image; find its faces, their 68 landmarks
  * and embeddings (one stage at a time, or all at once with a pipeline); preprocess a folder
  * of photos named by person into a cache; train, save and load a model; name every face of
- * a photo with a recognizer; match embeddings against a gallery; evaluate a model.
+ * a photo with a recognizer; match embeddings against a gallery; evaluate a model; group the
+ * faces of unsorted photos into people.
  *
  * More for advanced use, each with its own module doc: `./lib/image/mod.ts` (codecs,
  * drawing, folders), `./lib/detect/mod.ts` (detector and landmark options, boxes),
  * `./lib/features/mod.ts` (the feature sets), `./lib/embed/mod.ts` (alignment),
- * `./lib/classify/mod.ts` (the training loop, the gallery's parts) and `./lib/eval/mod.ts`
- * (detection, landmark, verification and open-set measures), declared in `deno.json` as
- * `./image`, `./detect`, `./features`, `./embed`, `./train` and `./eval`.
+ * `./lib/classify/mod.ts` (the training loop, the gallery's parts), `./lib/eval/mod.ts`
+ * (detection, landmark, verification, open-set and clustering measures) and
+ * `./lib/cluster/mod.ts` (clustering's algorithms and outputs), declared in `deno.json` as
+ * `./image`, `./detect`, `./features`, `./embed`, `./train`, `./eval` and `./cluster`.
  *
  * ```ts
  * import { createPipeline, decodeImage } from "./mod.ts";
@@ -88,3 +90,4 @@ export {
 } from "./lib/gallery/gallery.ts";
 export { createRecognizer, loadCheckedModel, type RecognizedFace, type Recognizer } from "./lib/recognize/recognize.ts";
 export { evaluateRecords, type Evaluation } from "./lib/eval/evaluate.ts";
+export { clusterFolder, type ClusterFolderOptions, type FolderClustering } from "./lib/cluster/cluster_folder.ts";

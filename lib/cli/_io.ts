@@ -7,6 +7,8 @@
 import { DEFAULT_DETECTOR, DETECTORS } from "../detect/detect_faces.ts";
 import { InvalidArgumentError, Option } from "npm:@commander-js/extra-typings@15.1.0";
 import { ImageError } from "../image/image_error.ts";
+import { CacheError } from "../dataset/cache.ts";
+import { LockError } from "../_lock.ts";
 import { type ListedImage, listImages } from "../image/list_images.ts";
 
 /** Output streams and terminal facts of one CLI run. */
@@ -111,4 +113,17 @@ export function detectorOption(recorded: boolean) {
       : "face detector (blazeface: learned, haar: the original's cascade)",
   ).choices(DETECTORS);
   return recorded ? o : o.default(DEFAULT_DETECTOR);
+}
+
+/**
+ * The exit code for an error thrown by a run over a cache: a corrupt or mismatched cache, or
+ * one another process holds too long, is the user's to fix (its one-line message printed,
+ * exit 2); anything else is thrown on.
+ */
+export function cacheFailure(e: unknown, io: CliIo): number {
+  if (e instanceof CacheError || e instanceof LockError) {
+    io.stderr(e.message);
+    return EXIT.badArguments;
+  }
+  throw e;
 }

@@ -25,24 +25,32 @@ async function resolved(path: string): Promise<string> {
 }
 
 /**
- * Why `--draw DIR` cannot be used with these inputs: it is, or is inside, a folder being read
- * (the copies would be read back, or written over the photos), or it holds an input.
+ * Why an output folder (`--draw DIR`, and `cluster`'s `--sheets` and `--link`) cannot be used
+ * with these inputs: it is, or is inside, a folder being read (the copies would be read back,
+ * or written over the photos), or it holds an input.
  *
- * @param draw The `--draw` folder.
+ * @param draw The output folder.
  * @param inputs The files and folders read.
+ * @param flag The option's name, for the message. Default `--draw`.
  * @returns The one-line reason, or undefined when it is fine.
  */
-export async function drawProblem(draw: string, inputs: readonly string[]): Promise<string | undefined> {
+export async function drawProblem(
+  draw: string,
+  inputs: readonly string[],
+  flag = "--draw",
+): Promise<string | undefined> {
   const target = await resolved(draw);
   const info = await Deno.stat(target).catch(() => undefined);
-  if (info && !info.isDirectory) return `--draw ${printable(draw)}: not a folder`;
+  if (info && !info.isDirectory) return `${flag} ${printable(draw)}: not a folder`;
   for (const input of inputs) {
     const source = await resolved(input);
     const isDir = (await Deno.stat(source).catch(() => undefined))?.isDirectory ?? false;
     const inside = (a: string, b: string) => a === b || a.startsWith(`${b}/`);
     if ((isDir && inside(target, source)) || inside(source, target)) {
-      return `--draw ${printable(draw)}: inside or around ${printable(input)}, which is being read; ` +
-        "annotated copies must go to a folder of their own";
+      return `${flag} ${printable(draw)}: inside or around ${printable(input)}, which is being read; ` +
+        `${flag === "--draw" ? "annotated copies" : "what it writes"} must go to a folder of ${
+          flag === "--draw" ? "their" : "its"
+        } own`;
     }
   }
   return undefined;

@@ -10,7 +10,7 @@
 export const CLI_ENV = ["NO_COLOR", "FORCE_COLOR", "CLICOLOR_FORCE", "INIT_CWD"] as const;
 
 /** Commands that write files (caches, models, drawings, JSON). */
-const WRITERS = new Set(["detect", "preprocess", "train", "evaluate", "enrol"]);
+const WRITERS = new Set(["detect", "preprocess", "train", "evaluate", "enrol", "cluster"]);
 
 /**
  * The permission flags a command needs, narrowest first: `--allow-read` (photos, models and

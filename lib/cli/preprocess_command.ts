@@ -1,12 +1,19 @@
 import type { DetectorName } from "../detect/detect_faces.ts";
 import { Command, Option } from "npm:@commander-js/extra-typings@15.1.0";
 import { printable } from "../image/image_error.ts";
-import { CacheError, type CacheRecord } from "../dataset/cache.ts";
+import type { CacheRecord } from "../dataset/cache.ts";
 import { preprocessFolder } from "../dataset/preprocess.ts";
 import { DEFAULT_FEATURE_SET, FEATURE_SET_NAMES, type FeatureSetName } from "../features/feature_sets.ts";
 import { decodeImage } from "../image/decode_image.ts";
-import { type CliIo, detectorOption, EXIT, lockTimeoutOption, waitingLine, workersOption } from "./_io.ts";
-import { LockError } from "../_lock.ts";
+import {
+  cacheFailure,
+  type CliIo,
+  detectorOption,
+  EXIT,
+  lockTimeoutOption,
+  waitingLine,
+  workersOption,
+} from "./_io.ts";
 import { startProgress } from "./_progress.ts";
 import { writeAnnotated } from "./_draw.ts";
 import { drawProblem } from "./_outputs.ts";
@@ -129,11 +136,7 @@ async function runPreprocess(
     return s.errors.length > 0 ? EXIT.inputFailed : EXIT.ok;
   } catch (e) {
     progress.stop();
-    if (e instanceof CacheError || e instanceof LockError) {
-      io.stderr(e.message);
-      return EXIT.badArguments;
-    }
-    throw e;
+    return cacheFailure(e, io);
   }
 }
 

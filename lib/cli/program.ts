@@ -13,6 +13,7 @@ import { evaluateCommand } from "./evaluate_command.ts";
 import { predictCommand } from "./predict_command.ts";
 import { compareCommand } from "./compare_command.ts";
 import { enrolCommand } from "./enrol_command.ts";
+import { clusterCommand } from "./cluster_command.ts";
 import { type CliIo, EXIT, HELP_COLUMNS, processIo } from "./_io.ts";
 import { missingFlags, permissionHint, userDirectory } from "./_permissions.ts";
 
@@ -36,6 +37,7 @@ export function createProgram(io: CliIo, setExit: (code: number) => void): Comma
   program.addCommand(predictCommand(io, setExit));
   program.addCommand(compareCommand(io, setExit));
   program.addCommand(enrolCommand(io, setExit));
+  program.addCommand(clusterCommand(io, setExit));
   for (const cmd of [program, ...program.commands]) {
     cmd.exitOverride().configureOutput({
       writeOut: (s) => io.stdout(s.replace(/\n$/, "")),

@@ -1,5 +1,5 @@
 import { Command } from "npm:@commander-js/extra-typings@15.1.0";
-import { type Cache, CacheError, cachedFaces, readCache } from "../dataset/cache.ts";
+import { type Cache, cachedFaces, CacheError, readCache } from "../dataset/cache.ts";
 import { findCache } from "../dataset/preprocess.ts";
 import { ModelError } from "../classify/model.ts";
 import { saveKeepingEnrolled } from "../classify/train_model.ts";

@@ -1,8 +1,8 @@
 /**
  * Measuring: detection hits and false boxes against hand-drawn boxes, landmark error (NME),
  * identification by nearest person under k-fold, verification error rates, the open-set
- * protocol and its threshold, and a model's accuracy over cache records. What `deno task
- * report` and the tests measure with.
+ * protocol and its threshold, clustering quality (pairwise and BCubed), and a model's
+ * accuracy over cache records. What `deno task report` and the tests measure with.
  *
  * ```ts
  * import { equalErrorRate } from "./mod.ts";
@@ -15,6 +15,7 @@
  */
 
 export { type Detected, type DetectionScore, scoreDetections } from "./detection.ts";
+export { type ClusteringScore, scoreClustering } from "./clustering.ts";
 export { type AnnotatedFace, boundingBox, landmarkErrors, loadAnnotated, nme, summarizeNme } from "./landmarks.ts";
 export {
   chooseOpenSetThreshold,

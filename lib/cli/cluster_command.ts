@@ -1,0 +1,202 @@
+import { Command, Option } from "npm:@commander-js/extra-typings@15.1.0";
+import type { DetectorName } from "../detect/detect_faces.ts";
+import { printable } from "../image/image_error.ts";
+import { writeFileAtomic } from "../_fs.ts";
+import { CLUSTER_ALGORITHMS, type ClusterAlgorithm, DEFAULT_CLUSTER_ALGORITHM } from "../cluster/cluster_faces.ts";
+import { clusterFolder, type ClusterFolderOptions, type FolderClustering } from "../cluster/cluster_folder.ts";
+import { linkClusters, writeContactSheets } from "../cluster/cluster_files.ts";
+import { modelPipelineOptions } from "../recognize/recognize.ts";
+import { detectorOf } from "../pipeline/pipeline.ts";
+import {
+  cacheFailure,
+  type CliIo,
+  detectorOption,
+  EXIT,
+  lockTimeoutOption,
+  numberIn,
+  waitingLine,
+  workersOption,
+} from "./_io.ts";
+import { loadModelFor } from "./_model.ts";
+import { drawProblem, fileOutputProblem } from "./_outputs.ts";
+import { startProgress } from "./_progress.ts";
+
+const ALGORITHMS = Object.keys(CLUSTER_ALGORITHMS) as ClusterAlgorithm[];
+const defaults = CLUSTER_ALGORITHMS[DEFAULT_CLUSTER_ALGORITHM];
+
+/**
+ * The `cluster` subcommand: groups every face of a folder of unsorted photos into people.
+ *
+ * @param io Where output goes.
+ * @param setExit Receives the run's exit code.
+ */
+export function clusterCommand(io: CliIo, setExit: (code: number) => void) {
+  return new Command("cluster")
+    .description("Group every face of a folder of unsorted photos into people (no names needed).")
+    .argument("<folder>", "the photos, walked recursively")
+    .addOption(
+      new Option("--algorithm <name>", `how faces are grouped (default ${DEFAULT_CLUSTER_ALGORITHM})`).choices(
+        ALGORITHMS,
+      ),
+    )
+    .addOption(
+      new Option("--threshold <d>", `largest embedding distance joining two faces (default ${defaults.threshold})`)
+        .argParser(numberIn("--threshold", 0.01, 3.99)),
+    )
+    .addOption(
+      new Option(
+        "--min-size <n>",
+        `smallest group; faces of smaller ones are unclustered (default ${defaults.minSize})`,
+      )
+        .argParser(numberIn("--min-size", 1, 1e6, true)),
+    )
+    .option("--model <dir>", "name the groups that match a person enrolled in this model")
+    .addOption(detectorOption(true))
+    .option(
+      "--cache <file>",
+      "the every-face cache (default ./.face2vec/cluster/<folder>-<hash of its path>.embedding.cache)",
+    )
+    .addOption(workersOption("parallel workers"))
+    .addOption(lockTimeoutOption())
+    .option(
+      "--drop-damaged",
+      "drop the cache's damaged lines (their photos are processed again) instead of refusing it",
+    )
+    .option("--json", "one JSON object per face on stdout (JSON lines)")
+    .option("--json-out <file>", "write the JSON lines to a file instead")
+    .option("--sheets <dir>", "write a contact sheet per group (a grid of its faces), largest groups first")
+    .option("--link <dir>", "lay the faces out as DIR/cluster_001/… (crops) to rename to people and train on")
+    .action(async (folder, o) => setExit(await runCluster(folder, o, io)));
+}
+
+interface ClusterRun {
+  algorithm?: ClusterAlgorithm;
+  threshold?: number;
+  minSize?: number;
+  model?: string;
+  detector?: DetectorName;
+  cache?: string;
+  workers: number;
+  lockTimeout: number;
+  dropDamaged?: true;
+  json?: true;
+  jsonOut?: string;
+  sheets?: string;
+  link?: string;
+}
+
+async function runCluster(folder: string, o: ClusterRun, io: CliIo): Promise<number> {
+  const isDir = await Deno.stat(folder).then((s) => s.isDirectory, () => undefined);
+  if (isDir !== true) {
+    io.stderr(`${printable(folder)}: ${isDir === false ? "not a folder" : "folder not found"}`);
+    return EXIT.badArguments;
+  }
+  const problem = await outputsProblem(folder, o);
+  if (problem) {
+    io.stderr(`error: ${problem}`);
+    return EXIT.badArguments;
+  }
+  let gallery: ClusterFolderOptions["gallery"];
+  let detector = o.detector;
+  if (o.model !== undefined) {
+    const model = await loadModelFor(o.model, io);
+    if (!model) return EXIT.badArguments;
+    if (model.gallery.length === 0 || model.info.maxDistance === null) {
+      io.stderr(`${o.model}: no enrolled embeddings to name groups after (enrol people, or train on the embedding)`);
+      return EXIT.badArguments;
+    }
+    gallery = { entries: model.gallery, maxDistance: model.info.maxDistance };
+    const recorded = detectorOf(modelPipelineOptions(model.info));
+    if (detector !== undefined && detector !== recorded) {
+      io.stderr(`${o.model}: its faces were found with the ${recorded} detector, not ${detector}`);
+      return EXIT.badArguments;
+    }
+    detector = recorded;
+  }
+  const root = folder.replace(/\/+$/, "");
+  let progress = startProgress(io, 0, false);
+  let clustering: FolderClustering;
+  try {
+    clustering = await clusterFolder(folder, {
+      algorithm: o.algorithm,
+      threshold: o.threshold,
+      minSize: o.minSize,
+      cache: o.cache,
+      gallery,
+      ...(detector ? { pipeline: { detector: { detector } } } : {}),
+      preprocess: {
+        workers: o.workers,
+        lockTimeoutMs: o.lockTimeout * 1000,
+        dropDamaged: o.dropDamaged,
+        onWait: (holder, cache) => io.stderr(waitingLine(cache, holder)),
+        onStart: (total) => (progress = startProgress(io, total, !o.json || !io.stdoutIsTerminal)),
+        onPhoto: ({ record, cached }) => {
+          if (!cached && record.status === "error") {
+            progress.error(`${printable(`${root}/${record.path}`)}: ${record.reason}`);
+          }
+          progress.tick();
+        },
+      },
+    });
+  } catch (e) {
+    progress.stop();
+    return cacheFailure(e, io);
+  }
+  progress.stop();
+  const lines = clustering.faces.map((f) => {
+    const name = f.cluster === null ? null : clustering.clusters[f.cluster - 1]!.name;
+    return JSON.stringify({
+      path: `${root}/${f.path}`,
+      face: f.face,
+      box: f.box,
+      cluster: f.cluster,
+      ...(gallery ? { name } : {}),
+      distance: f.distance,
+    });
+  });
+  if (o.json) { for (const l of lines) io.stdout(l); }
+  if (o.jsonOut !== undefined) await writeFileAtomic(o.jsonOut, lines.map((l) => `${l}\n`).join(""));
+  if (o.sheets !== undefined) {
+    const sheets = await writeContactSheets(root, clustering, o.sheets);
+    io.stderr(`${sheets.length} contact sheet(s) in ${o.sheets}`);
+  }
+  if (o.link !== undefined) {
+    const files = await linkClusters(root, clustering, o.link);
+    io.stderr(
+      `${files.length} face(s) in ${clustering.clusters.length} folder(s) under ${o.link}: ` +
+        "rename each to the person's name, then preprocess and train on it",
+    );
+  }
+  io.stderr(summaryLine(clustering));
+  io.stderr(`cache: ${clustering.cache}`);
+  return clustering.errors.length > 0 ? EXIT.inputFailed : EXIT.ok;
+}
+
+/** The run's summary: photos, faces, groups by size (named ones by name), unclustered. */
+function summaryLine(c: FolderClustering): string {
+  const sizes = c.clusters.slice(0, 12).map((g) => `${g.name ? `${g.name} ` : ""}${g.size}`).join(", ");
+  const more = c.clusters.length > 12 ? ", …" : "";
+  const o = c.options;
+  return `${c.photos} photos, ${c.faces.length} faces (${c.noFace} photos without a face, ${c.errors.length} errors): ` +
+    `${c.clusters.length} groups${c.clusters.length ? ` (${sizes}${more})` : ""}, ${c.unclustered} unclustered; ` +
+    `${o.algorithm} at distance ${o.threshold}, groups of ${o.minSize} or more`;
+}
+
+/** Why an output cannot be written: inside the folder read, or (for folders) not empty. */
+async function outputsProblem(folder: string, o: ClusterRun): Promise<string | undefined> {
+  if (o.jsonOut !== undefined) {
+    const p = await fileOutputProblem("--json-out", o.jsonOut, [folder]);
+    if (p) return p;
+  }
+  for (const [flag, dir] of [["--sheets", o.sheets], ["--link", o.link]] as const) {
+    if (dir === undefined) continue;
+    const p = await drawProblem(dir, [folder], flag);
+    if (p) return p;
+    // A folder of an earlier run would mix its groups with this run's.
+    const entries = await Array.fromAsync(Deno.readDir(dir)).catch(() => []);
+    if (entries.length > 0) {
+      return `${flag} ${printable(dir)}: not empty; give a new folder (groups of an earlier run would mix with these)`;
+    }
+  }
+  return undefined;
+}

@@ -78,10 +78,7 @@ import {
   validateReport,
 } from "./_schema.ts";
 
-/**
- * The datasets scored against faces boxed by hand (kind `"boxes"`), whatever
- * `lib/eval/datasets.ts` says of them: the fixture of each, relative to the project.
- */
+/** A set of photos to score detection on, with its kind, extra detector options and hand-drawn boxes. */
 interface Target {
   name: string;
   kind: DetectionKind;

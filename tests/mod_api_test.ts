@@ -100,6 +100,7 @@ const API: Record<string, Record<string, string>> = {
     openSetRates: "function",
     openSetSplit: "function",
     pairDistances: "function",
+    centredLabels: "function",
     scoreClustering: "function",
     scoreDetections: "function",
     summarizeNme: "function",

@@ -9,7 +9,7 @@
 
 import type { Box } from "../detect/box.ts";
 import { defaultCachePath, preprocessFolder, type PreprocessOptions } from "../dataset/preprocess.ts";
-import { readCache } from "../dataset/cache.ts";
+import { type CachedFace, type CacheRecord, readCache } from "../dataset/cache.ts";
 import { createMatcher, type GalleryEntry } from "../gallery/gallery.ts";
 import type { PipelineOptions } from "../pipeline/pipeline.ts";
 import { clusterFaces, type ClusterOptions, resolveClusterOptions } from "./cluster_faces.ts";
@@ -97,7 +97,7 @@ export async function clusterCachePath(folder: string): Promise<string> {
  * @throws {RangeError} For bad clustering options.
  */
 export async function clusterFolder(folder: string, options: ClusterFolderOptions = {}): Promise<FolderClustering> {
-  const o = resolveClusterOptions(options);
+  resolveClusterOptions(options); // bad options fail before any photo is read
   const cache = options.cache ?? await clusterCachePath(folder);
   const summary = await preprocessFolder(folder, {
     ...options.pipeline,
@@ -107,10 +107,41 @@ export async function clusterFolder(folder: string, options: ClusterFolderOption
     labels: "none",
     cache,
   });
-  const records = [...(await readCache(cache))!.records.values()].sort((a, b) => (a.path < b.path ? -1 : 1));
-  const faces = records.flatMap((r) => (r.status === "ok" ? r.all!.map((f, face) => ({ path: r.path, face, f })) : []));
-  const clustering = clusterFaces(faces.map(({ f }) => f.embedding ?? f.features), o);
-  const dim = faces[0]?.f.features.length ?? 0;
+  const records = [...(await readCache(cache))!.records.values()];
+  return {
+    ...clusterRecords(records, options),
+    photos: records.length,
+    noFace: summary.noFace,
+    errors: summary.errors,
+    cache,
+  };
+}
+
+/** What {@linkcode clusterRecords} finds: the faces with their groups, and the groups. */
+export type RecordsClustering = Pick<FolderClustering, "faces" | "clusters" | "unclustered" | "options">;
+
+/**
+ * Groups every face of every-face cache records (the step of {@linkcode clusterFolder} after
+ * preprocessing).
+ *
+ * @param records Records of an every-face cache (any order; records without faces are skipped).
+ * @param options Clustering options, and enrolled people to name groups after.
+ * @returns Every face (records by path, largest face first) with its group, and the groups.
+ * @throws {RangeError} For bad options or a record without every face's embedding.
+ */
+export function clusterRecords(
+  records: readonly CacheRecord[],
+  options: ClusterOptions & Pick<ClusterFolderOptions, "gallery"> = {},
+): RecordsClustering {
+  const sorted = [...records].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const faces = sorted.flatMap((r) => {
+    if (r.status !== "ok") return [];
+    if (!r.all) throw new RangeError(`${r.path}: not a record of an every-face cache`);
+    return r.all.map((f, face) => ({ path: r.path, face, f }));
+  });
+  const vector = (f: CachedFace) => f.embedding ?? f.features;
+  const clustering = clusterFaces(faces.map(({ f }) => vector(f)), options);
+  const dim = faces[0] ? vector(faces[0].f).length : 0;
   const match = options.gallery && options.gallery.entries.length > 0
     ? createMatcher(options.gallery.entries)
     : undefined;
@@ -119,7 +150,7 @@ export async function clusterFolder(folder: string, options: ClusterFolderOption
     const centre = new Float64Array(dim);
     faces.forEach(({ f }, i) => {
       if (clustering.groups[i] !== g) return;
-      const v = f.embedding ?? f.features;
+      const v = vector(f);
       for (let k = 0; k < dim; k++) centre[k]! += v[k]! / size;
     });
     const answer = match(centre, options.gallery!.maxDistance);
@@ -141,10 +172,6 @@ export async function clusterFolder(folder: string, options: ClusterFolderOption
     }),
     clusters,
     unclustered: clustering.unclustered,
-    photos: records.length,
-    noFace: summary.noFace,
-    errors: summary.errors,
-    cache,
     options: clustering.options,
   };
 }

@@ -7,6 +7,9 @@
  * @module
  */
 
+import { type Box, containsPoint } from "../detect/box.ts";
+import type { CacheRecord } from "../dataset/cache.ts";
+
 /** Clustering quality over the labelled faces. */
 export interface ClusteringScore {
   readonly pairwise: { readonly precision: number; readonly recall: number; readonly f1: number };
@@ -81,4 +84,55 @@ export function scoreClustering(
     groups: [...byGroup.entries()].filter(([g, c]) => g.startsWith("g") && c >= 2).length,
     unclustered: faces.filter((f) => f.group.startsWith("u")).length,
   };
+}
+
+/** A face as clustering lists it: its photo, its index in the photo, its box. */
+export interface ListedFace {
+  readonly path: string;
+  readonly face: number;
+  readonly box: Box;
+}
+
+/**
+ * The ground truth a clustering of every face is scored on: a photo's label names its
+ * centred face (the face whose box holds the photo's centre, the nearest such when several
+ * do); the photo's other faces carry no truth.
+ *
+ * @param records The every-face cache's records (for each photo's size and status).
+ * @param faces The clustered faces, in the clustering's order.
+ * @param labelOf The person of a photo, from its path.
+ * @returns Per face its label or undefined; and the labels of the photos whose named face was
+ * not found (no face at all, or none at the centre), which count as unclustered faces.
+ * @example
+ * ```ts
+ * import { centredLabels } from "./clustering.ts";
+ * const records = [{ path: "ann/1.jpg", hash: "", label: "", status: "ok", width: 100, height: 100 }] as const;
+ * const faces = [
+ *   { path: "ann/1.jpg", face: 0, box: { x: 0, y: 0, width: 40, height: 40 } },
+ *   { path: "ann/1.jpg", face: 1, box: { x: 30, y: 30, width: 40, height: 40 } },
+ * ];
+ * const { labels, missing } = centredLabels(records, faces, (p) => p.split("/")[0]!);
+ * if (labels.join() !== ",ann" || missing.length !== 0) throw new Error(JSON.stringify(labels));
+ * ```
+ */
+export function centredLabels(
+  records: readonly Pick<CacheRecord, "path" | "status" | "width" | "height">[],
+  faces: readonly ListedFace[],
+  labelOf: (path: string) => string,
+): { labels: (string | undefined)[]; missing: string[] } {
+  const size = new Map(records.map((r) => [r.path, r]));
+  const named = new Map<string, { index: number; d: number }>();
+  faces.forEach((f, index) => {
+    const r = size.get(f.path);
+    if (!r?.width || !r.height) return;
+    const cx = r.width / 2, cy = r.height / 2;
+    if (!containsPoint(f.box, cx, cy)) return;
+    const d = Math.hypot(f.box.x + f.box.width / 2 - cx, f.box.y + f.box.height / 2 - cy);
+    const best = named.get(f.path);
+    if (!best || d < best.d) named.set(f.path, { index, d });
+  });
+  const labels: (string | undefined)[] = faces.map(() => undefined);
+  for (const [path, { index }] of named) labels[index] = labelOf(path);
+  const missing = records.filter((r) => r.status !== "error" && !named.has(r.path)).map((r) => labelOf(r.path));
+  return { labels, missing };
 }

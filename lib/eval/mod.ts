@@ -15,7 +15,7 @@
  */
 
 export { type Detected, type DetectionScore, scoreDetections } from "./detection.ts";
-export { type ClusteringScore, scoreClustering } from "./clustering.ts";
+export { centredLabels, type ClusteringScore, type ListedFace, scoreClustering } from "./clustering.ts";
 export { type AnnotatedFace, boundingBox, landmarkErrors, loadAnnotated, nme, summarizeNme } from "./landmarks.ts";
 export {
   chooseOpenSetThreshold,

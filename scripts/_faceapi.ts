@@ -12,7 +12,7 @@
  */
 
 import { FACE_API, npmFile } from "../lib/eval/npm.ts";
-import { DataType, GraphBuilder } from "./_onnx.ts";
+import { DataType, GraphBuilder } from "../lib/runtime/_onnx_graph.ts";
 
 /** One tensor of a face-api weight file: either uint8-quantised or plain float32. */
 export interface Weight {

@@ -10,7 +10,7 @@
  * @module
  */
 
-import { GraphBuilder } from "./_onnx.ts";
+import { GraphBuilder } from "../lib/runtime/_onnx_graph.ts";
 import { permute } from "./_faceapi.ts";
 
 interface TfNode {

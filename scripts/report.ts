@@ -43,7 +43,6 @@ import {
 } from "../lib/landmarks/detect_landmarks.ts";
 import { parsePts } from "../lib/landmarks/read_pts.ts";
 import { preprocessFolder } from "../lib/dataset/preprocess.ts";
-import { type PipelineOptions, pipelineSettings } from "../lib/pipeline/pipeline.ts";
 import { readCache } from "../lib/dataset/cache.ts";
 import { samplesFromCache } from "../lib/classify/samples.ts";
 import { trainClassifier } from "../lib/classify/train.ts";
@@ -66,6 +65,7 @@ import {
   verificationAt,
 } from "../lib/eval/embedding.ts";
 import { ROOT, samplePhotos } from "../lib/eval/npm.ts";
+import { reportCache } from "./_report_cache.ts";
 import {
   type AccuracyFigures,
   type CeilingNmeFigures,
@@ -136,26 +136,6 @@ function rounded<T extends object>(o: T): T {
 
 /** A photo with a face: its person, features and embedding (empty for `geometry`). */
 type Face = Labelled & { readonly features: Float32Array };
-
-/**
- * The report's cache of a dataset with one feature set behind one detector, named by a hash of
- * the pipeline settings it records: when a default changes, a new cache is made (and the
- * report's older ones of that dataset, set and detector are deleted), never refused.
- */
-async function reportCache(name: string, options: PipelineOptions & { features: string }): Promise<string> {
-  const dir = `${ROOT}/.face2vec/report`, prefix = `${name}.${options.detector!.detector}.${options.features}.`;
-  const recorded = await pipelineSettings(options);
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(JSON.stringify(recorded)));
-  const hash = [...new Uint8Array(digest).slice(0, 6)].map((b) => b.toString(16).padStart(2, "0")).join("");
-  const file = `${prefix}${hash}.cache`;
-  await Deno.mkdir(dir, { recursive: true });
-  for await (const e of Deno.readDir(dir)) {
-    if (e.isFile && e.name.startsWith(prefix) && e.name.endsWith(".cache") && e.name !== file) {
-      await Deno.remove(`${dir}/${e.name}`);
-    }
-  }
-  return `${dir}/${file}`;
-}
 
 /** A dataset preprocessed with one feature set behind one detector: its usable samples and how many photos had no face. */
 async function prepared(name: string, dir: string, features: "geometry" | "both", detector: DetectorName) {

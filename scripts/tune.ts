@@ -1,5 +1,5 @@
 /**
- * `deno task tune detect|landmarks|embed|head [FLAG…]`: chooses defaults by measurement on the
+ * `deno task tune detect|landmarks|embed|head|cluster [FLAG…]`: chooses defaults by measurement on the
  * EVEN half of the datasets (sorted paths, positions 0, 2, 4, …); the odd half is never read
  * here (`deno task report` reports on it). Each subcommand prints its sweep:
  *
@@ -23,12 +23,20 @@
  *   feature sets on lfw_min10: 5-fold cross-validation, seed 0, 100 epochs, for a few
  *   architectures (`--short`: only the original's network and the chosen default). Uses (and
  *   makes, when missing) the report's cache `.face2vec/report/lfw_min10.both.cache`.
+ * - `cluster [--quick]`: clustering's algorithm, distance threshold and minimum group size on
+ *   every face of lfw_min10 and orl_att_faces (BCubed F1, pairwise precision and recall, groups
+ *   against people, unclustered labelled faces); `--quick`: two thresholds.
  *
  * @module
  */
 
 import type { Box } from "../lib/detect/box.ts";
-import { createFaceDetector, type DetectorName, type DetectorOptions } from "../lib/detect/detect_faces.ts";
+import {
+  createFaceDetector,
+  DEFAULT_DETECTOR,
+  type DetectorName,
+  type DetectorOptions,
+} from "../lib/detect/detect_faces.ts";
 import { createLandmarker, type LandmarkerOptions, type LandmarkModel } from "../lib/landmarks/detect_landmarks.ts";
 import { createEmbedder, type EmbedderOptions, euclidean } from "../lib/embed/embed_faces.ts";
 import { createPipeline } from "../lib/pipeline/pipeline.ts";
@@ -38,6 +46,8 @@ import type { Point } from "../lib/landmarks/point.ts";
 import { labelOf } from "../lib/dataset/labels.ts";
 import { preprocessFolder } from "../lib/dataset/preprocess.ts";
 import { readCache } from "../lib/dataset/cache.ts";
+import { CLUSTER_ALGORITHMS, type ClusterAlgorithm } from "../lib/cluster/cluster_faces.ts";
+import { clusterFigures, everyFaceRecords } from "./_cluster_eval.ts";
 import { samplesFromCache } from "../lib/classify/samples.ts";
 import { trainClassifier } from "../lib/classify/train.ts";
 import { DEFAULT_NETWORK, type NetworkOptions } from "../lib/classify/network.ts";
@@ -302,12 +312,62 @@ async function tuneHead(flags: readonly string[]): Promise<void> {
   }
 }
 
+/**
+ * Clustering's algorithm, distance threshold and minimum group size on the even halves of
+ * lfw_min10 and orl_att_faces (every face of every photo, the default detector): BCubed F1,
+ * pairwise precision, groups of 2+ labelled faces against people, unclustered labelled faces.
+ */
+async function tuneCluster(flags: readonly string[]): Promise<void> {
+  const sets = [];
+  for (const name of ["lfw_min10", "orl_att_faces"]) {
+    sets.push({ name, records: await everyFaceRecords(name, `${datasetsDir()}/${name}`, DEFAULT_DETECTOR) });
+  }
+  const thresholds = flags.includes("--quick")
+    ? [0.5, 0.6]
+    : [0.45, 0.475, 0.5, 0.525, 0.55, 0.575, 0.6, 0.625, 0.65, 0.675, 0.7];
+  const header = ["algorithm", "threshold", "power", "min size", "smaller F1"];
+  for (const s of sets) header.push(`${s.name} BCubed F1`, "pair P", "pair R", "groups/people", "unclustered", "ms");
+  const rows: { cells: string[]; worst: number; precision: number }[] = [];
+  for (const algorithm of Object.keys(CLUSTER_ALGORITHMS) as ClusterAlgorithm[]) {
+    const powers = algorithm === "chinese-whispers" ? [0, 1, 2, 3] : [0];
+    for (const threshold of thresholds) {
+      for (const power of powers) {
+        for (const minSize of [2, 3]) {
+          const figures = [];
+          for (const s of sets) {
+            figures.push(await clusterFigures(s.records, "even", { algorithm, threshold, power, minSize }));
+          }
+          const worst = Math.min(...figures.map((f) => f.bcubed_f1));
+          const cells = [algorithm, String(threshold), String(power), String(minSize), worst.toFixed(4)];
+          for (const f of figures) {
+            cells.push(
+              f.bcubed_f1.toFixed(4),
+              f.pairwise_precision.toFixed(4),
+              f.pairwise_recall.toFixed(4),
+              `${f.groups}/${f.people}`,
+              `${(f.unclustered_rate * 100).toFixed(1)}%`,
+              String(f.ms),
+            );
+          }
+          rows.push({ cells, worst, precision: Math.min(...figures.map((f) => f.pairwise_precision)) });
+          console.log(cells.join("\t"));
+        }
+      }
+    }
+  }
+  console.log(formatTable([header, ...rows.map((r) => r.cells)]));
+  // The rule: the largest smaller BCubed F1 of the two sets; ties go to the higher pairwise precision.
+  const best = [...rows].sort((a, b) => b.worst - a.worst || b.precision - a.precision)[0]!;
+  console.log(`chosen (largest smaller BCubed F1 on the even halves): ${best.cells.slice(0, 4).join(" ")}`);
+}
+
 /** The subcommands: their flags (the usage line, and the words accepted) and what they run. */
 const COMMANDS = {
   detect: { usage: "[--full | --cascades | --pad | --rotate]", run: tuneDetect },
   landmarks: { usage: "[full|tiny] [blazeface|haar] [--points | --refine]", run: tuneLandmarks },
   embed: { usage: "[--quick] [--threshold-only]", run: tuneEmbed },
   head: { usage: "[both|embedding] [--short]", run: tuneHead },
+  cluster: { usage: "[--quick]", run: tuneCluster },
 };
 
 if (import.meta.main) {

@@ -125,13 +125,15 @@ export function graphFromPairs(count: number, pairs: readonly number[], lengths:
 
 /**
  * Chinese whispers (Biemann 2006, as dlib's `chinese_whispers`): every vertex starts in a
- * group of its own; then, visiting the vertices in a random order `iterations` times, each
- * takes the group that has the largest number of its neighbours (ties: the first found).
- * Every edge weighs 1.
+ * group of its own; then, visiting the vertices in a random order up to `iterations` times
+ * (until nothing changes), each takes the group whose edges to it weigh the most (ties: the
+ * first found). An edge of length `d` weighs `(limit − d)^power`: with `power` 0 every edge
+ * weighs 1, as in dlib; a higher power lets near neighbours outvote far ones.
  *
  * @param graph The graph.
  * @param random Floats in [0, 1), for the visiting order (seed it for reproducible groups).
- * @param iterations How many passes over the vertices. dlib's default is 100.
+ * @param iterations How many passes over the vertices at most. dlib's default is 100.
+ * @param weighting The edges' weights: `limit` (at least the longest edge) and `power`. Default: every edge 1.
  * @returns A group number per vertex (not consecutive).
  * @example
  * ```ts
@@ -142,8 +144,16 @@ export function graphFromPairs(count: number, pairs: readonly number[], lengths:
  * if (new Set(groups).size !== 2 || groups[0] !== groups[2] || groups[0] === groups[3]) throw new Error(String(groups));
  * ```
  */
-export function chineseWhispers(graph: NeighbourGraph, random: () => number, iterations = 100): Int32Array {
-  const { count: n, offsets, neighbours } = graph;
+export function chineseWhispers(
+  graph: NeighbourGraph,
+  random: () => number,
+  iterations = 100,
+  weighting: { readonly limit: number; readonly power: number } = { limit: 1, power: 0 },
+): Int32Array {
+  const { count: n, offsets, neighbours, distances } = graph;
+  const weight = weighting.power === 0
+    ? new Float32Array(neighbours.length).fill(1)
+    : Float32Array.from(distances, (d) => Math.max(0, weighting.limit - d) ** weighting.power);
   const group = Int32Array.from({ length: n }, (_, i) => i);
   const order = Int32Array.from({ length: n }, (_, i) => i);
   const votes = new Map<number, number>();
@@ -162,7 +172,7 @@ export function chineseWhispers(graph: NeighbourGraph, random: () => number, ite
       let best = group[v]!, most = 0;
       for (let k = from; k < to; k++) {
         const g = group[neighbours[k]!]!;
-        const c = (votes.get(g) ?? 0) + 1;
+        const c = (votes.get(g) ?? 0) + weight[k]!;
         votes.set(g, c);
         if (c > most) {
           most = c;

@@ -6,7 +6,8 @@
  * @module
  */
 
-import { chineseWhispers, dbscan, exactGraph, type NeighbourGraph, vectorSet } from "./_graph.ts";
+import { chineseWhispers, dbscan, type NeighbourGraph, vectorSet } from "./_graph.ts";
+import { neighbourGraph, type NeighbourOptions } from "./_neighbours.ts";
 import { seededRandom } from "../classify/folds.ts";
 
 /** The clustering algorithms by name. */
@@ -18,6 +19,8 @@ export interface ClusterAlgorithmEntry {
   readonly threshold: number;
   /** Smallest group; faces of smaller groups are unclustered. */
   readonly minSize: number;
+  /** The edges' weighting (see {@linkcode ClusterOptions.power}). */
+  readonly power: number;
   /** What it is, for help texts. */
   readonly about: string;
   /** Group numbers per vertex (-1: none), from the graph and the options in force. */
@@ -29,12 +32,14 @@ export const CLUSTER_ALGORITHMS: Readonly<Record<ClusterAlgorithm, ClusterAlgori
   "chinese-whispers": {
     threshold: 0.5,
     minSize: 2,
+    power: 0,
     about: "Chinese whispers on the distance graph (dlib's face clustering)",
-    group: (graph, o) => chineseWhispers(graph, seededRandom(o.seed), 100),
+    group: (graph, o) => chineseWhispers(graph, seededRandom(o.seed), 100, { limit: o.threshold, power: o.power }),
   },
   dbscan: {
     threshold: 0.5,
     minSize: 2,
+    power: 0,
     about: "DBSCAN: dense cores joined by edges, other faces on their nearest core",
     group: (graph, o) => dbscan(graph, o.minSize),
   },
@@ -52,6 +57,11 @@ export interface ClusterOptions {
   readonly minSize?: number;
   /** Seed of the random order Chinese whispers visits faces in. Default 0. */
   readonly seed?: number;
+  /**
+   * Chinese whispers: an edge of length `d` weighs `(threshold − d)^power` (0: every edge 1,
+   * as in dlib). Unused by DBSCAN.
+   */
+  readonly power?: number;
 }
 
 /** The groups of a set of faces. */
@@ -92,6 +102,7 @@ export function resolveClusterOptions(options: ClusterOptions = {}): Required<Cl
     threshold: options.threshold ?? entry.threshold,
     minSize: options.minSize ?? entry.minSize,
     seed: options.seed ?? 0,
+    power: options.power ?? entry.power,
   };
   if (!(o.threshold > 0 && o.threshold < 4)) {
     throw new RangeError(`cluster threshold must be above 0 and below 4, got ${o.threshold}`);
@@ -100,11 +111,13 @@ export function resolveClusterOptions(options: ClusterOptions = {}): Required<Cl
     throw new RangeError(`minimum group size must be an integer ≥ 1, got ${o.minSize}`);
   }
   if (!Number.isInteger(o.seed)) throw new RangeError(`seed must be an integer, got ${o.seed}`);
+  if (!(o.power >= 0 && o.power <= 8)) throw new RangeError(`edge weight power must be from 0 to 8, got ${o.power}`);
   return o;
 }
 
 /**
- * Groups face embeddings into people.
+ * Groups face embeddings into people: the graph of distances below the threshold (every
+ * pair compared up to 20,000 faces, an inverted-file search above), grouped by the algorithm.
  *
  * @param embeddings One embedding per face, all of one length.
  * @param options Algorithm, distance threshold, minimum group size, seed.
@@ -114,15 +127,18 @@ export function resolveClusterOptions(options: ClusterOptions = {}): Required<Cl
  * ```ts
  * import { clusterFaces } from "./cluster_faces.ts";
  * // Two tight pairs and one face far from both.
- * const c = clusterFaces([[0, 0], [0.1, 0], [3, 3], [3, 3.1], [9, 0]]);
+ * const c = await clusterFaces([[0, 0], [0.1, 0], [3, 3], [3, 3.1], [9, 0]]);
  * if (c.sizes.join() !== "2,2" || c.unclustered !== 1 || c.groups[4] !== -1) throw new Error(JSON.stringify(c));
  * ```
  */
-export function clusterFaces(embeddings: readonly ArrayLike<number>[], options: ClusterOptions = {}): Clustering {
+export async function clusterFaces(
+  embeddings: readonly ArrayLike<number>[],
+  options: ClusterOptions & { readonly graph?: NeighbourOptions } = {},
+): Promise<Clustering> {
   const o = resolveClusterOptions(options);
   const set = vectorSet(embeddings);
-  const raw = CLUSTER_ALGORITHMS[o.algorithm].group(exactGraph(set, o.threshold), o);
-  return numbered(raw, set.data, set.dim, o);
+  const graph = await neighbourGraph(set, o.threshold, options.graph);
+  return numbered(CLUSTER_ALGORITHMS[o.algorithm].group(graph, o), set.data, set.dim, o);
 }
 
 /** Renumbers raw groups by size (largest first; ties by first face), drops the small ones, measures distances. */

@@ -64,10 +64,10 @@ Deno.test("dbscan: a vertex with too few neighbours is a border of its nearest c
   assert.deepEqual(groups, [0, 0, 0, 0, -1]);
 });
 
-Deno.test("clusterFaces numbers groups by size, leaves small ones unclustered, measures distances to the centre", () => {
+Deno.test("clusterFaces numbers groups by size, leaves small ones unclustered, measures distances to the centre", async () => {
   const faces = [[0, 0], [3, 3], [0, 0.2], [3, 3.1], [0.2, 0], [8, 8]];
   for (const algorithm of ["chinese-whispers", "dbscan"] as const) {
-    const c = clusterFaces(faces, { algorithm, threshold: 0.5 });
+    const c = await clusterFaces(faces, { algorithm, threshold: 0.5 });
     assert.deepEqual([...c.groups], [0, 1, 0, 1, 0, -1], algorithm);
     assert.deepEqual(c.sizes, [3, 2]);
     assert.equal(c.unclustered, 1);
@@ -76,7 +76,7 @@ Deno.test("clusterFaces numbers groups by size, leaves small ones unclustered, m
     assert.ok(Math.abs(c.distances[3]! - 0.05) < 1e-6);
     assert.ok(Number.isNaN(c.distances[5]!));
   }
-  const big = clusterFaces(faces, { threshold: 0.5, minSize: 3 });
+  const big = await clusterFaces(faces, { threshold: 0.5, minSize: 3 });
   assert.deepEqual([...big.groups], [0, -1, 0, -1, 0, -1]);
   assert.equal(big.unclustered, 3);
 });
@@ -88,4 +88,28 @@ Deno.test("resolveClusterOptions refuses what it cannot use, in one line each", 
   );
   assert.throws(() => resolveClusterOptions({ threshold: 0 }), /threshold must be above 0/);
   assert.throws(() => resolveClusterOptions({ minSize: 1.5 }), /minimum group size must be an integer/);
+});
+
+Deno.test("neighbourGraph equals the all-pairs graph up to its exact limit, and above it finds the near pairs of blobs", async () => {
+  const { neighbourGraph } = await import("./_neighbours.ts");
+  const { vectors } = blobs(30, 20, 32, 0.05, 5);
+  const set = vectorSet(vectors);
+  const want = exactGraph(set, 0.5);
+  const got = await neighbourGraph(set, 0.5);
+  assert.deepEqual([...got.offsets], [...want.offsets]);
+  assert.deepEqual([...got.neighbours], [...want.neighbours]);
+  assert.deepEqual([...got.distances], [...want.distances]);
+  assert.ok(want.neighbours.length > 30 * 20 * 10, `a graph with edges (${want.neighbours.length / 2})`);
+  // The inverted file (forced by a limit below the count): only true edges, nearly all of them.
+  const approx = await neighbourGraph(set, 0.5, { exactLimit: 100, probes: 4 });
+  const edges = (g: typeof want) => {
+    const s = new Set<string>();
+    for (let i = 0; i < g.count; i++) {
+      for (let k = g.offsets[i]!; k < g.offsets[i + 1]!; k++) s.add(`${i} ${g.neighbours[k]}`);
+    }
+    return s;
+  };
+  const all = edges(want), found = edges(approx);
+  for (const e of found) assert.ok(all.has(e), `edge ${e} is a true edge`);
+  assert.ok(found.size / all.size >= 0.95, `recall of edges ${found.size} / ${all.size}`);
 });

@@ -109,7 +109,7 @@ export async function clusterFolder(folder: string, options: ClusterFolderOption
   });
   const records = [...(await readCache(cache))!.records.values()];
   return {
-    ...clusterRecords(records, options),
+    ...await clusterRecords(records, options),
     photos: records.length,
     noFace: summary.noFace,
     errors: summary.errors,
@@ -129,10 +129,10 @@ export type RecordsClustering = Pick<FolderClustering, "faces" | "clusters" | "u
  * @returns Every face (records by path, largest face first) with its group, and the groups.
  * @throws {RangeError} For bad options or a record without every face's embedding.
  */
-export function clusterRecords(
+export async function clusterRecords(
   records: readonly CacheRecord[],
   options: ClusterOptions & Pick<ClusterFolderOptions, "gallery"> = {},
-): RecordsClustering {
+): Promise<RecordsClustering> {
   const sorted = [...records].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const faces = sorted.flatMap((r) => {
     if (r.status !== "ok") return [];
@@ -140,7 +140,7 @@ export function clusterRecords(
     return r.all.map((f, face) => ({ path: r.path, face, f }));
   });
   const vector = (f: CachedFace) => f.embedding ?? f.features;
-  const clustering = clusterFaces(faces.map(({ f }) => vector(f)), options);
+  const clustering = await clusterFaces(faces.map(({ f }) => vector(f)), options);
   const dim = faces[0] ? vector(faces[0].f).length : 0;
   const match = options.gallery && options.gallery.entries.length > 0
     ? createMatcher(options.gallery.entries)

@@ -6,7 +6,7 @@
  * ```ts
  * import { clusterFaces } from "./mod.ts";
  * // Two people of two faces each, and one face near neither: two groups, one face unclustered.
- * const c = clusterFaces([[0, 0], [0.2, 0], [2, 2], [2, 2.1], [5, 0]], { threshold: 0.5 });
+ * const c = await clusterFaces([[0, 0], [0.2, 0], [2, 2], [2, 2.1], [5, 0]], { threshold: 0.5 });
  * if (c.sizes.join() !== "2,2" || c.unclustered !== 1) throw new Error(JSON.stringify(c));
  * ```
  *

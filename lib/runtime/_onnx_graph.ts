@@ -1,11 +1,12 @@
 /**
- * A minimal, deterministic ONNX (protobuf) writer: enough to express the face-api.js
- * networks with standard opset-13 operators. Same graph in, same bytes out.
+ * A minimal, deterministic ONNX (protobuf) writer: enough to express the converted networks
+ * (`scripts/`) and the small graphs the library builds itself (clustering's distance
+ * kernel) with standard opset-13 operators. Same graph in, same bytes out.
  *
  * @module
  */
 
-import { ProtoWriter as Pb } from "../lib/_protobuf.ts";
+import { ProtoWriter as Pb } from "../_protobuf.ts";
 
 /** ONNX TensorProto data types used here. */
 export const DataType = { FLOAT: 1, UINT8: 2, INT64: 7 } as const;
@@ -78,10 +79,10 @@ export class GraphBuilder {
     return out;
   }
 
-  /** Declares a float32 graph input or output; `null` dims are symbolic ("N"). */
-  io(kind: "input" | "output", name: string, dims: readonly (number | null)[]): void {
+  /** Declares a float32 graph input or output; `null` dims are symbolic ("N"), strings are named symbolic dims. */
+  io(kind: "input" | "output", name: string, dims: readonly (number | string | null)[]): void {
     const shape = new Pb();
-    for (const d of dims) shape.msg(1, d === null ? new Pb().str(2, "N") : new Pb().int(1, d));
+    for (const d of dims) shape.msg(1, typeof d === "number" ? new Pb().int(1, d) : new Pb().str(2, d ?? "N"));
     const tensor = new Pb().int(1, DataType.FLOAT).msg(2, shape);
     const v = new Pb().str(1, name).msg(2, new Pb().msg(1, tensor));
     (kind === "input" ? this.#inputs : this.#outputs).push(v);

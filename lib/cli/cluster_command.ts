@@ -50,6 +50,12 @@ export function clusterCommand(io: CliIo, setExit: (code: number) => void) {
       )
         .argParser(numberIn("--min-size", 1, 1e6, true)),
     )
+    .addOption(
+      new Option(
+        "--power <p>",
+        `chinese-whispers: an edge of length d weighs (threshold − d)^p; 0: every edge 1, as dlib (default ${defaults.power})`,
+      ).argParser(numberIn("--power", 0, 8)),
+    )
     .option("--model <dir>", "name the groups that match a person enrolled in this model")
     .addOption(detectorOption(true))
     .option(
@@ -73,6 +79,7 @@ interface ClusterRun {
   algorithm?: ClusterAlgorithm;
   threshold?: number;
   minSize?: number;
+  power?: number;
   model?: string;
   detector?: DetectorName;
   cache?: string;
@@ -121,6 +128,7 @@ async function runCluster(folder: string, o: ClusterRun, io: CliIo): Promise<num
       algorithm: o.algorithm,
       threshold: o.threshold,
       minSize: o.minSize,
+      power: o.power,
       cache: o.cache,
       gallery,
       ...(detector ? { pipeline: { detector: { detector } } } : {}),
@@ -179,7 +187,9 @@ function summaryLine(c: FolderClustering): string {
   const o = c.options;
   return `${c.photos} photos, ${c.faces.length} faces (${c.noFace} photos without a face, ${c.errors.length} errors): ` +
     `${c.clusters.length} groups${c.clusters.length ? ` (${sizes}${more})` : ""}, ${c.unclustered} unclustered; ` +
-    `${o.algorithm} at distance ${o.threshold}, groups of ${o.minSize} or more`;
+    `${o.algorithm} at distance ${o.threshold}${
+      o.algorithm === "chinese-whispers" && o.power > 0 ? ` (edges weighted by (${o.threshold} − d)^${o.power})` : ""
+    }, groups of ${o.minSize} or more`;
 }
 
 /** Why an output cannot be written: inside the folder read, or (for folders) not empty. */

@@ -229,6 +229,29 @@ const verification = object({
   odd_at_default: verificationRates,
 });
 
+/** Clustering figures over the labelled (centred) faces of one half (see `scripts/_cluster_eval.ts`). */
+const clusterFigures = object({
+  pairwise_precision: fraction,
+  pairwise_recall: fraction,
+  pairwise_f1: fraction,
+  bcubed_precision: fraction,
+  bcubed_recall: fraction,
+  bcubed_f1: fraction,
+  groups: int(0),
+  people: int(0),
+  labelled: int(0),
+  unclustered_rate: fraction,
+  faces: int(0),
+  ms: nonNegative,
+});
+
+/** One clustering algorithm with its defaults, behind the default detector: its options and each half's figures. */
+const clustering = object({
+  options: schema<object>("an object", isObj),
+  even: clusterFigures,
+  odd: clusterFigures,
+});
+
 /**
  * One dataset: by detector, its detection figures, `accuracy` by feature set, the open set and
  * verification; `nme` behind each detector's boxes and from the annotated points (`ceiling`).
@@ -243,6 +266,8 @@ const dataset = object({
   nme: optional(object({ ...detectorShape(detectorNme), ceiling: ceilingNme })),
   open_set: optional(byDetector(openSet)),
   verification: optional(byDetector(verification)),
+  /** By algorithm (every face of every photo, the default detector; LFW and ORL). */
+  clustering: optional(record(clustering)),
 });
 
 /** The settings each detector runs with (its own options and the landmark options behind it, defaults filled in). */
@@ -294,6 +319,8 @@ export type OpenSetFigures = Infer<typeof openSet>;
 export type NetworkOpenSet = Infer<typeof networkOpenSet>;
 /** Verification of one dataset. */
 export type VerificationFigures = Infer<typeof verification>;
+/** One clustering algorithm's figures on one dataset. */
+export type ClusteringFigures = Infer<typeof clustering>;
 /** `docs/figure_notes.json`. */
 export type NotesJson = Infer<typeof notes>;
 

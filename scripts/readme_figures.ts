@@ -28,6 +28,7 @@ import type {
 } from "./_schema.ts";
 import { validateBench, validateNotes, validateReport } from "./_schema.ts";
 import { DETECTOR_COLUMNS, perDetector } from "./_meta.ts";
+import { DEFAULT_CLUSTER_ALGORITHM } from "../lib/cluster/cluster_faces.ts";
 import { identificationPlot, stagesPlot, verificationPlot } from "./_svg.ts";
 
 type Cell = string | number | undefined;
@@ -124,7 +125,7 @@ function detectorsSection(report: ReportJson): string[] {
 }
 
 function accuracyPart(report: ReportJson, notes: NotesJson): string[] {
-  const { goals, label } = page(notes, report.quick);
+  const { goal, goals, label } = page(notes, report.quick);
   /** A table's rows: those of each dataset, after its name. */
   const each = (rows: (n: string, d: DatasetReport) => Cell[][]) =>
     Object.entries(report.datasets).flatMap(([n, d]) => rows(n, d).map((row) => [label(n), ...row]));
@@ -310,10 +311,42 @@ function accuracyPart(report: ReportJson, notes: NotesJson): string[] {
       }),
       "![Verification error rates against the distance threshold](verification.svg)",
     ),
+    ...section(
+      `Clustering (every face of every photo, behind ${report.default_detector}; scored on each photo's centred face)`,
+      "dataset|algorithm|options|half|BCubed F1|pairwise precision / recall|groups / people|unclustered|ms|target",
+      each((n, { clustering }) =>
+        Object.entries(clustering ?? {}).flatMap(([algorithm, c]) => {
+          const o = c.options as { threshold?: number; minSize?: number; power?: number };
+          const options = `distance ${o.threshold}, min size ${o.minSize}${o.power ? `, power ${o.power}` : ""}`;
+          const chosen = algorithm === DEFAULT_CLUSTER_ALGORITHM;
+          return (["even", "odd"] as const).map((h) => {
+            const f = c[h];
+            const aims = chosen
+              ? [
+                goal(`cluster/${n}/bcubed_f1`, f.bcubed_f1, "BCubed "),
+                goal(`cluster/pairwise_precision`, f.pairwise_precision, "precision "),
+                goal(`cluster/groups_over_people`, Math.abs(f.groups / f.people - 1), "groups off by "),
+                goal(`cluster/unclustered`, f.unclustered_rate, "unclustered "),
+              ].filter((g) => g !== "").join("; ")
+              : "";
+            return [
+              `\`${algorithm}\`${chosen ? " (default)" : ""}`,
+              options,
+              h,
+              f.bcubed_f1.toFixed(3),
+              `${f.pairwise_precision.toFixed(3)} / ${f.pairwise_recall.toFixed(3)}`,
+              `${f.groups} / ${f.people}`,
+              pct(f.unclustered_rate),
+              String(f.ms),
+              aims,
+            ];
+          });
+        })
+      ),
+    ),
   ];
 }
 
-/** Names of figures that `docs/figure_notes.json` may not have yet (its labels come first). */
 /**
  * Stage times by set and detector (`[set, detector, stages]`, each set's detectors side by
  * side); the `recognize_*` stages, measured once through the library, as the set `library`.

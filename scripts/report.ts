@@ -66,9 +66,12 @@ import {
 } from "../lib/eval/embedding.ts";
 import { ROOT, samplePhotos } from "../lib/eval/npm.ts";
 import { reportCache } from "./_report_cache.ts";
+import { clusterFigures, everyFaceRecords } from "./_cluster_eval.ts";
+import { CLUSTER_ALGORITHMS, type ClusterAlgorithm, resolveClusterOptions } from "../lib/cluster/cluster_faces.ts";
 import {
   type AccuracyFigures,
   type CeilingNmeFigures,
+  type ClusteringFigures,
   type DatasetReport,
   type DetectionFigures,
   type DetectorNmeFigures,
@@ -118,6 +121,9 @@ async function detectAll(t: Target, d: DetectorName): Promise<Detected[]> {
 
 /** The datasets whose people the classifier is scored on. */
 const LABELLED = ["face2vec", "orl_att_faces", "bbt", "lfw_min10"];
+
+/** The labelled sets clustering is scored on (every face of every photo; the label names the centred one). */
+const CLUSTERED = ["lfw_min10", "orl_att_faces"];
 
 const avg = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const sd = (xs: readonly number[]) => Math.sqrt(avg(xs.map((x) => (x - avg(xs)) ** 2)));
@@ -612,6 +618,21 @@ if (import.meta.main) {
       open_set: perDetector((d) => figures[d].open_set),
       verification: perDetector((d) => figures[d].verification),
     };
+  }
+  // Clustering: every face of every photo, each algorithm with its defaults, behind the default detector.
+  for (const { name, dir } of labelled.filter((l) => CLUSTERED.includes(l.name))) {
+    console.error(`report: clustering ${name}…`);
+    const records = await everyFaceRecords(name, dir, DEFAULT_DETECTOR);
+    const byAlgorithm: Record<string, ClusteringFigures> = {};
+    for (const algorithm of Object.keys(CLUSTER_ALGORITHMS) as ClusterAlgorithm[]) {
+      const options = resolveClusterOptions({ algorithm });
+      byAlgorithm[algorithm] = {
+        options,
+        even: await clusterFigures(records, "even", options),
+        odd: await clusterFigures(records, "odd", options),
+      };
+    }
+    report.datasets[name] = { ...report.datasets[name]!, clustering: byAlgorithm };
   }
   for (const table of tables(report, labelled.map((l) => l.name))) {
     if (table.length > 1) console.log(`\n${formatTable(table)}`);

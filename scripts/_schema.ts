@@ -120,6 +120,21 @@ const bench = object({
     second_run_processed: int(0),
     peak_rss_mb: positive,
   }))),
+  /** Clustering time (faces from a cache; real LFW faces plus synthetic people); absent without the datasets. */
+  clustering: optional(object({
+    spread_within_person: nonNegative,
+    sets: record(object({
+      faces: int(0),
+      real_faces: int(0),
+      ms: nonNegative,
+      groups: int(0),
+      unclustered: int(0),
+      graph: schema<"exact" | "inverted file">(
+        '"exact" or "inverted file"',
+        (v) => v === "exact" || v === "inverted file",
+      ),
+    })),
+  })),
   /** Training time of the default model; null without a cache to train on. */
   train: orNull(object({
     seconds: nonNegative,

@@ -9,7 +9,8 @@
  * workers; cold start of each WASM runtime (OpenCV.js, onnxruntime-web, tfjs), of each
  * detector, of the embedding model and of the CLI to its first answer (`detect`, `predict`);
  * preprocessing (geometry) and training times; peak RSS (sampled after every photo) of a
- * process detecting over every set.
+ * process detecting over every set; clustering time at 10,000 and 100,000 faces (see
+ * `_bench_cluster.ts`).
  *
  * @module
  */
@@ -34,6 +35,7 @@ import {
 import { type BenchJson, type StageTimes, type Throughput, validateBench } from "./_schema.ts";
 import { benchChild, cliFirstAnswerMs, medians } from "./_bench_child.ts";
 import { byPrefix, recognitionBench, shrunkCopies } from "./_bench_recognize.ts";
+import { clusteringBench } from "./_bench_cluster.ts";
 
 interface PhotoSet {
   name: string;
@@ -342,6 +344,7 @@ if (import.meta.main) {
       console.error(`bench: peak RSS while detecting over every set behind ${d}…`);
       return benchChild("rss", [d, ...rss]);
     });
+    const clustering = await clusteringBench(quick);
     const first = Object.values(perSet)[0]!;
     const result: BenchJson = {
       ...provenance,
@@ -358,6 +361,7 @@ if (import.meta.main) {
       preprocess,
       train,
       peak_rss_mb: peak,
+      ...(clustering ? { clustering } : {}),
     };
     for (const table of tableRows(result)) console.log(`${formatTable(table)}\n`);
     console.log(

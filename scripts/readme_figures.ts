@@ -442,6 +442,13 @@ function speedPart(bench: BenchJson, notes: NotesJson): string[] {
     `${v.toFixed(0)} ms`,
     goal(`cold/${k}`, v),
   ]);
+  for (const [k, c] of Object.entries(bench.clustering?.sets ?? {})) {
+    shared.push([
+      `clustering ${c.faces} faces (${c.real_faces} of LFW, the rest synthetic; ${c.graph} graph), from a cache`,
+      `${(c.ms / 1000).toFixed(1)} s (${c.groups} groups, ${c.unclustered} unclustered)`,
+      goal(`cluster_time/${k}`, c.ms),
+    ]);
+  }
   const t = bench.train;
   if (t) {
     const what = `\`train\`: ${t.faces} faces of ${t.people} people, ${t.folds} folds × ${t.epochs} epochs`;

@@ -1,6 +1,7 @@
 /**
  * `cluster` end to end on photos shipped in the pinned npm package: every face of group
- * photos grouped, the outputs (JSON lines, contact sheets, one folder per group), refusals,
+ * photos grouped, the outputs (JSON lines, contact sheets — the README's among them —, one
+ * folder per group), refusals,
  * and the labelling workflow (cluster → rename the folders → preprocess → train → predict) on
  * augmented copies of three sample faces.
  */
@@ -22,8 +23,25 @@ Deno.test("cluster: one JSON line per face of every photo, the group photos' fac
     await Deno.mkdir(`${dir}/photos`);
     for (const p of samplePhotos()) await Deno.copyFile(p, `${dir}/photos/${p.split("/").pop()}`);
     const cache = `${dir}/c.cache`;
-    const r = await runCli(["cluster", `${dir}/photos`, "--cache", cache, "--workers", "1", "--json"]);
+    const r = await runCli([
+      "cluster",
+      `${dir}/photos`,
+      "--cache",
+      cache,
+      "--workers",
+      "1",
+      "--json",
+      "--sheets",
+      `${dir}/sheets`,
+    ]);
     assert.equal(r.code, 0, r.stderr.join("\n"));
+    // The README's contact sheets are exactly these.
+    const docs = new URL("../docs/cluster/", import.meta.url);
+    const sheets = [...Deno.readDirSync(`${dir}/sheets`)].map((e) => e.name).sort();
+    assert.deepEqual(sheets, [...Deno.readDirSync(docs)].map((e) => e.name).sort());
+    for (const name of sheets) {
+      assert.deepEqual(await Deno.readFile(`${dir}/sheets/${name}`), await Deno.readFile(new URL(name, docs)), name);
+    }
     const lines = r.stdout.map((l) => JSON.parse(l));
     // The 22 hand-boxed faces of the six photos, each found (the detector's figure on them).
     const listed = Object.values(truth).flat().length;
@@ -46,6 +64,7 @@ Deno.test("cluster: one JSON line per face of every photo, the group photos' fac
     assert.equal([...c.records.values()].reduce((n, x) => n + (x.all?.length ?? 0), 0), 22);
     // Again: every photo from the cache, the same groups.
     const again = await runCli(["cluster", `${dir}/photos`, "--cache", cache, "--workers", "1", "--json"]);
+    assert.ok(again.stderr.every((l) => !l.includes("contact sheet")));
     assert.deepEqual(again.stdout, r.stdout);
   } finally {
     await Deno.remove(dir, { recursive: true });

@@ -122,6 +122,7 @@ const bench = object({
   }))),
   /** Clustering time (faces from a cache; real LFW faces plus synthetic people); absent without the datasets. */
   clustering: optional(object({
+    base: str,
     spread_within_person: nonNegative,
     sets: record(object({
       faces: int(0),

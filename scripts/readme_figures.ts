@@ -444,7 +444,9 @@ function speedPart(bench: BenchJson, notes: NotesJson): string[] {
   ]);
   for (const [k, c] of Object.entries(bench.clustering?.sets ?? {})) {
     shared.push([
-      `clustering ${c.faces} faces (${c.real_faces} of LFW, the rest synthetic; ${c.graph} graph), from a cache`,
+      `clustering ${c.faces} faces (${c.real_faces} of ${
+        bench.clustering!.base
+      }, the rest synthetic; ${c.graph} graph), from a cache`,
       `${(c.ms / 1000).toFixed(1)} s (${c.groups} groups, ${c.unclustered} unclustered)`,
       goal(`cluster_time/${k}`, c.ms),
     ]);

@@ -1,7 +1,7 @@
 /**
  * Clustering time for `deno task bench`, faces from a cache (embedding excluded): every face
- * of lfw_min10 (the report's every-face cache, default detector; orl_att_faces in a quick run) plus synthetic people up to
- * 10,000 and 100,000 faces. A synthetic person is 10 faces around a centre; the centre is a
+ * of lfw_min10 (the report's every-face cache, default detector; orl_att_faces in a quick
+ * run) plus synthetic people up to 10,000 and 100,000 faces. A synthetic person is 10 faces around a centre; the centre is a
  * real face's embedding moved by the spread measured within real people (the pooled
  * per-dimension standard deviation of LFW's labelled faces around their person's mean), and
  * each face is the centre moved by that spread again: as far from each other as two photos

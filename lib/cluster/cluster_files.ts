@@ -14,10 +14,26 @@ import { readImage } from "../image/read_image.ts";
 import { writeFileAtomic } from "../_fs.ts";
 import type { ClusteredFace, FolderClustering } from "./cluster_folder.ts";
 
-/** A group's folder or sheet name: `cluster_007`, or the enrolled person's name it matched. */
-export function clusterName(clustering: FolderClustering, id: number): string {
+/**
+ * A group's folder or sheet name: `cluster_007`, or the enrolled person's name it matched
+ * (made safe as one file name: no `/`, `\\` or control characters, never `.` or `..`).
+ *
+ * @param clustering From {@linkcode clusterFolder}.
+ * @param id The group's id (1 is the largest).
+ * @returns The name.
+ * @example
+ * ```ts
+ * import { clusterName } from "./cluster_files.ts";
+ * const c = { clusters: [{ id: 1, size: 2, name: "../ada", nameDistance: 0.3 }, { id: 2, size: 2, name: null, nameDistance: null }] };
+ * if (clusterName(c as never, 1) !== ".._ada" || clusterName(c as never, 2) !== "cluster_002") throw new Error();
+ * ```
+ */
+export function clusterName(clustering: Pick<FolderClustering, "clusters">, id: number): string {
   const named = clustering.clusters[id - 1]?.name;
-  return named ?? `cluster_${String(id).padStart(3, "0")}`;
+  if (named === null || named === undefined) return `cluster_${String(id).padStart(3, "0")}`;
+  // deno-lint-ignore no-control-regex
+  const safe = named.replace(/[/\\\x00-\x1f]/g, "_");
+  return safe === "." || safe === ".." ? `_${safe}` : safe;
 }
 
 /** Each photo of `faces` decoded once; `use` gets each of its faces with it. */

@@ -1,0 +1,89 @@
+import assert from "node:assert/strict";
+import { decodeSegment, encodeSegment, SegmentError } from "./segment.ts";
+import type { GalleryEntry } from "./gallery.ts";
+
+const entries: GalleryEntry[] = [
+  { label: "ada", path: "people/ada/1.jpg", embedding: Float32Array.of(0.25, -1.5, 3) },
+  { label: "bob", path: "Ünïcödé/ß.png", embedding: Float32Array.of(1e-8, 0, -0), enrolled: true },
+  { label: "ada", path: "", embedding: Float32Array.of(7, 8, 9) },
+];
+
+/** The segment with its body changed by `edit` and its checksum made to match again. */
+function resealed(bytes: Uint8Array, edit: (body: DataView, bodyStart: number) => void): Uint8Array {
+  const out = bytes.slice();
+  const view = new DataView(out.buffer);
+  const h = view.getUint32(4, true), start = 8 + h;
+  edit(new DataView(out.buffer, start), start);
+  const words = new Uint32Array(out.buffer, start);
+  let c = 0x811c9dc5;
+  for (const w of words) c = Math.imul(c ^ w, 0x01000193);
+  const header = JSON.parse(new TextDecoder().decode(out.subarray(8, start)));
+  header.checksum = (c >>> 0).toString(16).padStart(8, "0");
+  out.set(new TextEncoder().encode(JSON.stringify(header).padEnd(h, " ")), 8);
+  return out;
+}
+
+Deno.test("a segment round-trips every field exactly, embeddings as a view of the bytes", () => {
+  const bytes = encodeSegment(entries);
+  const s = decodeSegment(bytes, "g.f2vg", 3);
+  assert.equal(s.count, 3);
+  assert.equal(s.dim, 3);
+  assert.deepEqual(s.labels, ["ada", "bob"]);
+  assert.deepEqual([...s.person], [0, 1, 0]);
+  assert.deepEqual([...s.enrolled], [0, 1, 0]);
+  assert.deepEqual([0, 1, 2].map((i) => s.path(i)), entries.map((e) => e.path));
+  assert.deepEqual([...s.embeddings], entries.flatMap((e) => [...e.embedding]));
+  assert.equal(s.embeddings.buffer, bytes.buffer, "no copy of the embeddings");
+  assert.equal(bytes.length % 4, 0);
+  const empty = decodeSegment(encodeSegment([]), "e.f2vg");
+  assert.deepEqual([empty.count, empty.labels.length, empty.embeddings.length], [0, 0, 0]);
+});
+
+Deno.test("decodeSegment refuses each kind of damage in one line naming the file", () => {
+  const bytes = encodeSegment(entries);
+  const refuse = (b: Uint8Array, why: RegExp, dim?: number) =>
+    assert.throws(
+      () => decodeSegment(b, "g.f2vg", dim),
+      (e: Error) => e instanceof SegmentError && why.test(e.message),
+    );
+  refuse(new TextEncoder().encode("{}"), /^g\.f2vg: not a Face2Vec gallery segment$/);
+  refuse(bytes.subarray(0, bytes.length - 4), /bytes after the header, expected/);
+  refuse(bytes, /^g\.f2vg: header\.dim: 3, expected 128$/, 128);
+  const flipped = bytes.slice();
+  flipped[flipped.length - 3]! ^= 0x10;
+  refuse(flipped, /checksum does not match/);
+  // Damage a checksum cannot see (a writer's bug): each field is still checked.
+  const floatsEnd = bytes.length;
+  refuse(
+    resealed(bytes, (v, start) => v.setFloat32(floatsEnd - start - 4, NaN, true)),
+    /face 2: embedding number 2 is not finite/,
+  );
+  refuse(resealed(bytes, (v) => v.setUint32(4, 9, true)), /face 1: person 9 of 2/);
+  refuse(resealed(bytes, (v) => v.setUint8(12 + 1, 2)), /face 1: enrolled flag 2/);
+  const header = (edit: (h: Record<string, unknown>) => void) => {
+    const out = bytes.slice(), h = new DataView(out.buffer).getUint32(4, true);
+    const json = JSON.parse(new TextDecoder().decode(out.subarray(8, 8 + h)));
+    edit(json);
+    out.set(new TextEncoder().encode(JSON.stringify(json).padEnd(h, " ")), 8);
+    return out;
+  };
+  refuse(header((h) => (h.version = 2)), /segment version 2, this Face2Vec reads 1/);
+  refuse(header((h) => (h.labels = ["ada", ""])), /header\.labels: not a list of non-empty names/);
+  refuse(header((h) => (h.count = -1)), /header\.count: not an integer ≥ 0/);
+});
+
+Deno.test("encodeSegment refuses an embedding that is not finite as float32, or of another length", () => {
+  assert.throws(
+    () => encodeSegment([{ label: "a", path: "x", embedding: Float32Array.of(1, Infinity) }]),
+    /x: embedding number 1 is Infinity/,
+  );
+  assert.throws(
+    () =>
+      encodeSegment([{ label: "a", path: "x", embedding: new Float32Array(2) }, {
+        label: "b",
+        path: "y",
+        embedding: new Float32Array(3),
+      }]),
+    /y: an embedding of 3, not 2/,
+  );
+});

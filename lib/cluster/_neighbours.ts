@@ -224,9 +224,9 @@ async function invertedFile(set: VectorSet, kernel: DotKernel, cells: number, se
     for (let k = 0; k < dim; k++) q += (centres[a * dim + k]! - centres[b * dim + k]!) ** 2;
     return q;
   };
-  const nearest = Array.from(
-    { length: cells },
-    (_, c) => Array.from({ length: cells }, (_, d) => d).sort((a, b) => centreDist(c, a) - centreDist(c, b)),
-  );
+  const nearest = Array.from({ length: cells }, (_, c) => {
+    const d = Float64Array.from({ length: cells }, (_, e) => centreDist(c, e));
+    return Array.from({ length: cells }, (_, e) => e).sort((a, b) => d[a]! - d[b]!);
+  });
   return { members: lists.map((l) => Int32Array.from(l)), nearest };
 }

@@ -61,8 +61,9 @@ export interface ContactSheetOptions {
 
 /**
  * Writes `dir/<group>.jpg` for every group, largest first (`cluster_001.jpg`, …; a named
- * group by its person), and `dir/unclustered.jpg` when faces are left over: a grid of aligned
- * face chips, nearest to the group's centre first.
+ * group by its person, `<person>_<group>` when several groups are named after one), and
+ * `dir/unclustered.jpg` when faces are left over: a grid of aligned face chips, nearest to the
+ * group's centre first.
  *
  * @param folder The photos' folder (the clustering's paths are relative to it).
  * @param clustering From {@linkcode clusterFolder}.
@@ -78,24 +79,25 @@ export async function writeContactSheets(
 ): Promise<string[]> {
   const perSheet = options.perSheet ?? 48, columns = options.columns ?? 8, side = options.chip ?? 112;
   const gap = Math.max(2, Math.round(side / 28));
-  const sheets = [
+  const groups = [
     ...clustering.clusters.map((c) => ({ name: clusterName(clustering, c.id), id: c.id as number | null })),
     ...(clustering.unclustered > 0 ? [{ name: "unclustered", id: null }] : []),
   ];
-  const shown = new Map<string, ClusteredFace[]>();
-  for (const s of sheets) {
-    const members = clustering.faces.filter((f) => f.cluster === s.id)
-      .sort((a, b) => (a.distance ?? 0) - (b.distance ?? 0) || (a.path < b.path ? -1 : 1));
-    shown.set(s.name, members.slice(0, perSheet));
-  }
+  // Each sheet with the faces it shows; two groups named after one person (or a person named
+  // "unclustered") get the group's number after the name, so no sheet overwrites another.
+  const sheets = groups.map((g) => ({
+    file: groups.filter((o) => o.name === g.name).length > 1 && g.id !== null ? `${g.name}_${g.id}` : g.name,
+    members: clustering.faces.filter((f) => f.cluster === g.id)
+      .sort((a, b) => (a.distance ?? 0) - (b.distance ?? 0) || (a.path < b.path ? -1 : 1))
+      .slice(0, perSheet),
+  }));
   const chips = new Map<ClusteredFace, Image>();
-  await eachFace(folder, [...shown.values()].flat(), async (image, f) => {
+  await eachFace(folder, sheets.flatMap((s) => s.members), async (image, f) => {
     const points = f.landmarks.map(([x, y]) => ({ x, y }));
     chips.set(f, await extractChip(image, alignmentTransform(points, { size: side }), side));
   });
   const written: string[] = [];
-  for (const s of sheets) {
-    const members = shown.get(s.name)!;
+  for (const { file: name, members } of sheets) {
     const cols = Math.min(columns, members.length), rows = Math.ceil(members.length / columns);
     const sheet = createImage(cols * (side + gap) + gap, rows * (side + gap) + gap, 3);
     sheet.data.fill(40);
@@ -106,7 +108,7 @@ export async function writeContactSheets(
         sheet.data.set(chip.data.subarray(y * side * 3, (y + 1) * side * 3), ((y0 + y) * sheet.width + x0) * 3);
       }
     });
-    const file = `${dir}/${s.name}.jpg`;
+    const file = `${dir}/${name}.jpg`;
     await writeFileAtomic(file, await encodeImage(sheet, "jpeg"));
     written.push(file);
   }

@@ -15,6 +15,8 @@
  *   `{ faces, people, folds, epochs, workers, seconds, ms_per_epoch }`.
  * - `rss DETECTOR INPUT…`: detection with DETECTOR over every photo of the folders and files,
  *   the peak RSS in MB (sampled after every photo).
+ * - `gallery DIR`: the gallery-only model in DIR loaded to a first answer, and its queries
+ *   (the probes in `DIR/probes.f32`, their people in `DIR/probes.json`): see `_bench_gallery.ts`.
  *
  * Each mode imports the library itself: the cold starts when called (see `late`), so that they
  * include loading the modules.
@@ -114,6 +116,60 @@ const MODES = {
     }
     await detector.dispose();
     return peak;
+  },
+  async gallery([dir]: readonly string[]) {
+    const { loadModel, saveModel } = await import("../lib/classify/model.ts");
+    const { DEFAULT_PROBES } = await import("../lib/gallery/store.ts");
+    const rss0 = Deno.memoryUsage().rss;
+    const t0 = performance.now();
+    const model = await loadModel(dir!);
+    model.gallery.prepare();
+    const load_ms = performance.now() - t0;
+    const rss_growth_mb = (Deno.memoryUsage().rss - rss0) / 2 ** 20;
+    const bytes = await Deno.readFile(`${dir}/probes.f32`);
+    const probes = new Float32Array(bytes.buffer);
+    const truth: string[] = JSON.parse(await Deno.readTextFile(`${dir}/probes.json`));
+    const dim = model.gallery.dim, n = truth.length;
+    const probe = (q: number) => probes.subarray(q * dim, (q + 1) * dim);
+    const t1 = performance.now();
+    const indexed = model.gallery.cells > 0 ? model.gallery : await model.gallery.indexed();
+    indexed.prepare();
+    const index_build_ms = model.gallery.cells > 0 ? null : Math.round(performance.now() - t1);
+    const timed = <T>(f: (q: number) => T) => {
+      const ms: number[] = [], out: T[] = [];
+      for (let q = 0; q < n; q++) {
+        const t = performance.now();
+        out.push(f(q));
+        ms.push(performance.now() - t);
+      }
+      return { out, median: summarize(ms).median_ms };
+    };
+    const personExact = timed((q) => model.gallery.nearestPeople(probe(q), 2, { exact: true })[0]!.label);
+    const personIndex = timed((q) => indexed.nearestPeople(probe(q), 2)[0]!.label);
+    const faceExact = timed((q) => model.gallery.nearestFace(probe(q), { exact: true })!.face);
+    const faceIndex = timed((q) => indexed.nearestFace(probe(q))!.face);
+    const share = (a: readonly unknown[], b: readonly unknown[]) => a.filter((x, i) => x === b[i]).length / n;
+    // Adding one face to the loaded gallery, saved (a new segment and model.json).
+    const t2 = performance.now();
+    const one = { label: "bench_added", path: "bench/added.jpg", embedding: probe(0).map((v) => v + 0.01) };
+    await saveModel(dir!, { ...model, gallery: model.gallery.withAdded([one]) });
+    const add_one_ms = performance.now() - t2;
+    return {
+      load_ms: Math.round(load_ms),
+      rss_growth_mb: Math.round(rss_growth_mb),
+      index_build_ms,
+      cells: indexed.cells,
+      probes: DEFAULT_PROBES,
+      person_exact_ms: personExact.median,
+      person_index_ms: personIndex.median,
+      person_recall_at_1: share(personIndex.out, personExact.out),
+      person_accuracy_exact: share(personExact.out, truth),
+      face_exact_ms: faceExact.median,
+      face_index_ms: faceIndex.median,
+      face_recall_at_1: share(faceIndex.out, faceExact.out),
+      queries: n,
+      add_one_ms: Math.round(add_one_ms),
+    };
   },
 };
 

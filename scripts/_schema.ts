@@ -136,6 +136,33 @@ const bench = object({
       ),
     })),
   })),
+  /** The gallery at 10k, 100k and 1M synthetic faces (see `_bench_gallery.ts`); absent without the datasets. */
+  gallery: optional(object({
+    base: str,
+    spread_within_person: nonNegative,
+    sets: record(object({
+      faces: int(0),
+      people: int(0),
+      save_ms: nonNegative,
+      saved_with_index: bool,
+      file_mb: nonNegative,
+      load_ms: nonNegative,
+      rss_growth_mb: finite,
+      index_build_ms: orNull(nonNegative),
+      cells: int(0),
+      probes: int(1),
+      person_exact_ms: nonNegative,
+      person_index_ms: nonNegative,
+      person_recall_at_1: nonNegative,
+      person_accuracy_exact: nonNegative,
+      face_exact_ms: nonNegative,
+      face_index_ms: nonNegative,
+      face_recall_at_1: nonNegative,
+      queries: int(1),
+      add_one_ms: nonNegative,
+      cli_enrol_ms: nonNegative,
+    })),
+  })),
   /** Training time of the default model; null without a cache to train on. */
   train: orNull(object({
     seconds: nonNegative,

@@ -10,7 +10,8 @@
  * detector, of the embedding model and of the CLI to its first answer (`detect`, `predict`);
  * preprocessing (geometry) and training times; peak RSS (sampled after every photo) of a
  * process detecting over every set; clustering time at 10,000 and 100,000 faces (see
- * `_bench_cluster.ts`).
+ * `_bench_cluster.ts`); the gallery's load, queries, memory and appends at 10,000, 100,000
+ * and 1,000,000 faces (see `_bench_gallery.ts`).
  *
  * @module
  */
@@ -36,6 +37,7 @@ import { type BenchJson, type StageTimes, type Throughput, validateBench } from 
 import { benchChild, cliFirstAnswerMs, medians } from "./_bench_child.ts";
 import { byPrefix, recognitionBench, shrunkCopies } from "./_bench_recognize.ts";
 import { clusteringBench } from "./_bench_cluster.ts";
+import { galleryBench } from "./_bench_gallery.ts";
 
 interface PhotoSet {
   name: string;
@@ -345,6 +347,7 @@ if (import.meta.main) {
       return benchChild("rss", [d, ...rss]);
     });
     const clustering = await clusteringBench(quick);
+    const gallery = await galleryBench(quick);
     const first = Object.values(perSet)[0]!;
     const result: BenchJson = {
       ...provenance,
@@ -362,6 +365,7 @@ if (import.meta.main) {
       train,
       peak_rss_mb: peak,
       ...(clustering ? { clustering } : {}),
+      ...(gallery ? { gallery } : {}),
     };
     for (const table of tableRows(result)) console.log(`${formatTable(table)}\n`);
     console.log(

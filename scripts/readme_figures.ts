@@ -451,6 +451,50 @@ function speedPart(bench: BenchJson, notes: NotesJson): string[] {
       goal(`cluster_time/${k}`, c.ms),
     ]);
   }
+  for (const [k, g] of Object.entries(bench.gallery?.sets ?? {})) {
+    const n = `${g.faces.toLocaleString("en")} faces`;
+    const index = `${g.cells} cells, ${g.probes} probes${
+      g.saved_with_index ? ", saved with the gallery" : ", built for the bench"
+    }`;
+    shared.push(
+      [
+        `gallery of ${n}: load to a first answer (validation included)`,
+        `${g.load_ms} ms`,
+        goal(`gallery/${k}/load`, g.load_ms),
+      ],
+      [
+        `gallery of ${n}: resident memory added by the load`,
+        `${g.rss_growth_mb} MB`,
+        goal(`gallery/${k}/rss`, g.rss_growth_mb),
+      ],
+      [
+        `gallery of ${n}: nearest person, exact (median)`,
+        `${g.person_exact_ms.toFixed(2)} ms`,
+        goal(`gallery/${k}/person_exact`, g.person_exact_ms),
+      ],
+      [
+        `gallery of ${n}: nearest person, inverted file (${index}; recall@1 against exact)`,
+        `${g.person_index_ms.toFixed(2)} ms (${(100 * g.person_recall_at_1).toFixed(1)}%)`,
+        goal(`gallery/${k}/person_index`, g.person_index_ms) + " " +
+        goal(`gallery/${k}/recall`, g.person_recall_at_1, "recall "),
+      ],
+      [
+        `gallery of ${n}: nearest face, exact / inverted file (recall@1)`,
+        `${g.face_exact_ms.toFixed(2)} / ${g.face_index_ms.toFixed(2)} ms (${(100 * g.face_recall_at_1).toFixed(1)}%)`,
+        "",
+      ],
+      [
+        `gallery of ${n}: add one face to the loaded gallery and save`,
+        `${g.add_one_ms} ms`,
+        goal(`gallery/${k}/add_one`, g.add_one_ms),
+      ],
+      [
+        `gallery of ${n}: \`enrol\` of one photo from the command line`,
+        `${(g.cli_enrol_ms / 1000).toFixed(2)} s`,
+        goal(`gallery/${k}/cli_enrol`, g.cli_enrol_ms),
+      ],
+    );
+  }
   const t = bench.train;
   if (t) {
     const what = `\`train\`: ${t.faces} faces of ${t.people} people, ${t.folds} folds × ${t.epochs} epochs`;

@@ -23,8 +23,8 @@ Deno.test("enrol into a new folder, then predict names the enrolled person on a 
     const m = await loadModel(model);
     assert.equal(m.info.method, "nearest");
     assert.equal(m.info.network, null);
-    assert.deepEqual(m.gallery.map((e) => e.label), ["ann", "bea"]);
-    assert.equal(m.gallery[0]!.embedding.length, 128);
+    assert.deepEqual([...m.gallery].map((e) => e.label), ["ann", "bea"]);
+    assert.equal(m.gallery.embedding(0).length, 128);
     const copy = await reencoded(`${ds}/people/ann/1.jpg`, ds);
     const p = await runCli(["predict", copy, "--model", model, "--json"]);
     assert.equal(p.code, 0, p.stderr.join("\n"));
@@ -54,7 +54,7 @@ Deno.test("enrol names a photo without a face, goes on with the rest, and exits 
     const r = await runCli(["enrol", "bea", `${ds}/people/bea`, "--model", `${ds}/m`]);
     assert.equal(r.code, 1);
     assert.ok(r.stderr.some((l) => l.endsWith("flat.pgm: no face found")), r.stderr.join("\n"));
-    assert.equal((await loadModel(`${ds}/m`)).gallery.length, 2);
+    assert.equal((await loadModel(`${ds}/m`)).gallery.size, 2);
   } finally {
     await Deno.remove(ds, { recursive: true });
   }
@@ -98,12 +98,12 @@ Deno.test("a model trained on embedding features keeps a gallery of its faces an
     const m = await loadModel(`${ds}/m`);
     assert.equal(m.info.method, "nearest");
     assert.equal(m.info.features.name, "embedding");
-    assert.equal(m.gallery.length, 6);
+    assert.equal(m.gallery.size, 6);
     const p = await runCli(["predict", `${ds}/people/cat/5.jpg`, "--model", `${ds}/m`, "--json"]);
     const face = JSON.parse(p.stdout[0]!).faces[0];
     assert.equal(face.label, "cat");
     // The distance is to cat's centroid: half the distance between cat's two enrolled photos.
-    const cats = m.gallery.filter((e) => e.label === "cat").map((e) => e.embedding);
+    const cats = [...m.gallery].filter((e) => e.label === "cat").map((e) => e.embedding);
     assert.equal(cats.length, 2);
     const half = Math.hypot(...cats[0]!.map((v, i) => v - cats[1]![i]!)) / 2;
     assert.ok(Math.abs(face.distance - half) < 1e-3, `${face.distance} vs ${half}`);

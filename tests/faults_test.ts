@@ -72,8 +72,8 @@ Deno.test("eight enrol runs into one model at the same time all succeed, and eve
     );
     for (const [i, r] of runs.entries()) assert.equal(r.code, 0, `${people[i]}: ${r.stderr}`);
     const model = await loadModel(`${ds}/model`);
-    assert.deepEqual([...new Set(model.gallery.map((e) => e.label))].sort(), people);
-    assert.equal(model.gallery.length, 8);
+    assert.deepEqual([...model.gallery.labels].sort(), people);
+    assert.equal(model.gallery.size, 8);
   } finally {
     await Deno.remove(ds, { recursive: true });
   }
@@ -148,8 +148,8 @@ Deno.test(`enrol and preprocess killed at ${KILLS} random moments lose nothing a
       await killAfter(spawnCli(["enrol", `p${k}`, "people/cat/5.jpg"], ds), enrolMs * (0.7 + 0.4 * Math.random()));
       const gallery = (await loadModel(`${ds}/model`)).gallery;
       // The old gallery, or the old one and the new face: never fewer faces, never a torn file.
-      assert.ok(gallery.length === faces || gallery.length === faces + 1, `${gallery.length} after ${faces}`);
-      faces = gallery.length;
+      assert.ok(gallery.size === faces || gallery.size === faces + 1, `${gallery.size} after ${faces}`);
+      faces = gallery.size;
     }
     const cache = `${ds}/k.cache`;
     const preprocess = () =>

@@ -69,9 +69,9 @@ const API: Record<string, Record<string, string>> = {
   },
   "./train": {
     DEFAULT_NETWORK: "object",
+    Gallery: "function",
     assertEnrollable: "function",
     detectLabelRule: "function",
-    enrolled: "function",
     labelOf: "function",
     loadGallery: "function",
     modelFromTraining: "function",

@@ -7,7 +7,8 @@
 
 import type * as Tf from "npm:@tensorflow/tfjs@4.22.0";
 import type { PredictMethod } from "../features/feature_sets.ts";
-import { createMatcher, type GalleryEntry } from "../gallery/gallery.ts";
+import { createMatcher } from "../gallery/gallery.ts";
+import type { Gallery } from "../gallery/store.ts";
 import { loadTfjs } from "../runtime/tfjs.ts";
 import type { Model, ModelInfo } from "./model.ts";
 import { forward, PARAM_NAMES, type StackedParams, STAT_NAMES } from "./network.ts";
@@ -54,7 +55,7 @@ export interface PredictOptions {
 export interface Classifier {
   readonly info: ModelInfo;
   /** The embedding gallery (for "nearest"). */
-  readonly gallery: readonly GalleryEntry[];
+  readonly gallery: Gallery;
   /**
    * The network's class probabilities for feature vectors, one Float32Array per sample.
    * @throws {RangeError} For a gallery-only model (it has no network).

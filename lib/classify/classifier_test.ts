@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { Gallery } from "../gallery/store.ts";
 import { createClassifier } from "./classifier.ts";
 import { seededRandom } from "./folds.ts";
 import { type Model, modelFromTraining } from "./model.ts";
@@ -62,7 +63,7 @@ function galleryOnly(gallery: readonly GalleryEntry[], maxDistance: number | nul
       training: {},
     },
     weights: {},
-    gallery,
+    gallery: Gallery.from(gallery),
   };
 }
 

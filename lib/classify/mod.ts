@@ -28,4 +28,5 @@ export { modelFromTraining } from "./model.ts";
 export { resumableModel } from "./train_model.ts";
 export { detectLabelRule, labelOf, type LabelRule } from "../dataset/labels.ts";
 export { loadGallery, nearestPerson, saveGallery } from "../gallery/gallery.ts";
-export { assertEnrollable, enrolled, newGalleryModel } from "../gallery/enrol.ts";
+export { assertEnrollable, newGalleryModel } from "../gallery/enrol.ts";
+export { Gallery, type Hit, type SearchOptions } from "../gallery/store.ts";

@@ -11,7 +11,9 @@ import { EMBEDDING_SIZE } from "../embed/embed_faces.ts";
 import { canonicalJson } from "../_config.ts";
 import { writeFileAtomic } from "../_fs.ts";
 import { DEFAULT_FEATURE_SET, FEATURE_SETS, featureSet, type PredictMethod } from "../features/feature_sets.ts";
-import { type GalleryEntry, galleryText, parseGallery } from "../gallery/gallery.ts";
+import { type GalleryEntry, parseGallery } from "../gallery/gallery.ts";
+import { Gallery, INDEX_MIN_FACES } from "../gallery/store.ts";
+import { readSegment, SegmentError } from "../gallery/segment.ts";
 import type { FeatureSetRecord, PipelineSettings } from "../pipeline/pipeline.ts";
 import { type NetworkOptions, PARAM_NAMES, STAT_NAMES } from "./network.ts";
 import type { TrainResult, Weights } from "./train.ts";
@@ -40,8 +42,15 @@ export class ModelError extends Error {
   }
 }
 
-/** The format's name and version, in every `model.json`. */
-export const MODEL_FORMAT = { format: "face2vec-model", version: 1 } as const;
+/**
+ * The format's name and version, in every `model.json`. Version 2 keeps the gallery in
+ * binary segments (`gallery: [files]`); version 1 (a `gallery.json`) is still read, and
+ * written as version 2 on the next save.
+ */
+export const MODEL_FORMAT = { format: "face2vec-model", version: 2 } as const;
+
+/** The versions of `model.json` this Face2Vec reads. */
+const READS = [1, 2];
 
 /** Everything a saved model holds besides its weights and gallery. */
 export interface ModelInfo {
@@ -71,7 +80,7 @@ export interface Model {
   /** Empty for a gallery-only model. */
   readonly weights: Weights;
   /** Enrolled faces (empty for geometry models). */
-  readonly gallery: readonly GalleryEntry[];
+  readonly gallery: Gallery;
 }
 
 /** What a saved `model.json` holds besides the model's information. */
@@ -80,8 +89,13 @@ interface ModelFile {
   readonly version: number;
   /** sha256 of the feature set and pipeline settings (absent in models saved before it existed). */
   readonly pipeline_sha256?: string;
-  /** The gallery's file in the folder (absent: `gallery.json`, or none, as older models). */
-  readonly gallery?: string | null;
+  /**
+   * The gallery's segment files in the folder (version 1: one JSON file; absent: `gallery.json`,
+   * or none, as older models).
+   */
+  readonly gallery?: string | readonly string[] | null;
+  /** The gallery's inverted file (its cells' centres), when it has one. */
+  readonly galleryIndex?: string;
   readonly weightsManifest?: readonly {
     readonly paths: readonly string[];
     readonly weights: readonly { readonly name: string; readonly shape: readonly number[] }[];
@@ -109,7 +123,11 @@ function membersOf(text: string | undefined): string[] {
   try {
     const json = JSON.parse(text) as ModelFile;
     const gallery = json.gallery === undefined ? "gallery.json" : json.gallery;
-    return [...(json.weightsManifest?.[0]?.paths ?? ["weights.bin"]), ...(gallery ? [gallery] : [])];
+    return [
+      ...(json.weightsManifest?.[0]?.paths ?? ["weights.bin"]),
+      ...(gallery ? [gallery].flat() : []),
+      ...(typeof json.galleryIndex === "string" ? [json.galleryIndex] : []),
+    ];
   } catch {
     return [];
   }
@@ -117,17 +135,21 @@ function membersOf(text: string | undefined): string[] {
 
 /**
  * Saves a model to a folder so that it changes as one unit: the weights (float32,
- * little-endian, in manifest order) and the gallery go to new files named by their content
- * (`weights-<sha>.bin`, `gallery-<sha>.json`), then `model.json`, which names them, replaces
- * the old one in one rename. A reader, or a crash at any moment, sees the old model or the
- * new one, whole. The files of the model before the previous one are then removed (the
- * previous one's stay, for readers that opened it just before the switch).
+ * little-endian, in manifest order) and the gallery's segments go to files named by their
+ * content (`weights-<sha>.bin`, `gallery-<sha>.f2vg`; a segment already in the folder is not
+ * written again, so enrolling appends a segment instead of rewriting the gallery), then
+ * `model.json`, which names them, replaces the old one in one rename. A reader, or a crash at
+ * any moment, sees the old model or the new one, whole. The files of the model before the
+ * previous one are then removed (the previous one's stay, for readers that opened it just
+ * before the switch). A gallery of {@linkcode INDEX_MIN_FACES} faces or more is saved with an
+ * inverted file (built again when it has grown fourfold).
  *
  * @param dir The model folder (created when missing).
  * @param model The model.
+ * @returns The model as saved (its gallery's segments named by their files).
  * @throws {RangeError} When a weight is not finite (a model that cannot answer is never saved).
  */
-export async function saveModel(dir: string, model: Model): Promise<void> {
+export async function saveModel(dir: string, model: Model): Promise<Model> {
   const names = model.info.network ? [...PARAM_NAMES, ...STAT_NAMES] : [];
   const total = names.reduce((n, k) => n + model.weights[k]!.values.length, 0);
   const bin = new Float32Array(total);
@@ -141,13 +163,28 @@ export async function saveModel(dir: string, model: Model): Promise<void> {
   await Deno.mkdir(dir, { recursive: true });
   const weightBytes = new Uint8Array(bin.buffer);
   const weightsFile = await contentName("weights", "bin", weightBytes);
-  const galleryBytes = model.gallery.length ? new TextEncoder().encode(galleryText(model.gallery)) : undefined;
-  const galleryFile = galleryBytes ? await contentName("gallery", "json", galleryBytes) : null;
+  let gallery = model.gallery;
+  // Indexed from INDEX_MIN_FACES, again when it has grown fourfold (by a save with every
+  // embedding read: an enrolment that reads only what it rewrites leaves that to the next).
+  const complete = gallery.segments.every((s) => s.complete);
+  if (complete && gallery.size >= INDEX_MIN_FACES && gallery.cells ** 2 * 4 < gallery.size) {
+    gallery = await gallery.indexed();
+  }
+  const segmentFiles: string[] = [];
+  for (const [k, s] of gallery.segments.entries()) {
+    if (!s.complete && gallery.files[k] === undefined) {
+      throw new Error(`${dir}: a segment without embeddings has no file`);
+    }
+    segmentFiles.push(gallery.files[k] ?? await contentName("gallery", "f2vg", s.bytes));
+  }
+  const index = gallery.index;
+  const indexFile = index ? index.file ?? await contentName("cells", "f2vg", index.centres.bytes) : undefined;
   const json = {
     ...MODEL_FORMAT,
     ...model.info,
     pipeline_sha256: await pipelineDigest(model.info),
-    gallery: galleryFile,
+    gallery: segmentFiles,
+    ...(indexFile ? { galleryIndex: indexFile } : {}),
     weightsManifest: [{
       paths: [weightsFile],
       weights: names.map((k) => ({ name: k, shape: model.weights[k]!.shape, dtype: "float32" })),
@@ -155,13 +192,23 @@ export async function saveModel(dir: string, model: Model): Promise<void> {
   };
   const previous = await Deno.readTextFile(`${dir}/model.json`).catch(() => undefined);
   await writeMember(dir, weightsFile, weightBytes);
-  if (galleryBytes) await writeMember(dir, galleryFile!, galleryBytes);
+  for (const [k, s] of gallery.segments.entries()) {
+    // A segment read without its embeddings is already in the folder (it was read from it).
+    if (s.complete) await writeMember(dir, segmentFiles[k]!, s.bytes);
+  }
+  if (index) await writeMember(dir, indexFile!, index.centres.bytes);
   await writeFileAtomic(`${dir}/model.json`, JSON.stringify(json, null, 2) + "\n");
-  const keep = new Set([weightsFile, ...(galleryFile ? [galleryFile] : []), ...membersOf(previous)]);
+  const keep = new Set([weightsFile, ...segmentFiles, ...(indexFile ? [indexFile] : []), ...membersOf(previous)]);
   for await (const e of Deno.readDir(dir)) {
-    const ours = /^(weights-[0-9a-f]{16}\.bin|gallery-[0-9a-f]{16}\.json|weights\.bin|gallery\.json)$/.test(e.name);
+    const ours =
+      /^(weights-[0-9a-f]{16}\.bin|gallery-[0-9a-f]{16}\.(json|f2vg)|cells-[0-9a-f]{16}\.f2vg|weights\.bin|gallery\.json)$/
+        .test(
+          e.name,
+        );
     if (e.isFile && ours && !keep.has(e.name)) await Deno.remove(`${dir}/${e.name}`).catch(() => {});
   }
+  const named = index ? { centres: index.centres, file: indexFile } : undefined;
+  return { ...model, gallery: new Gallery(gallery.segments, segmentFiles, named) };
 }
 
 /** The sha256 of a model's feature set and pipeline settings, as `model.json` records it. */
@@ -176,16 +223,19 @@ function pipelineDigest(info: Pick<ModelInfo, "features" | "pipeline">): Promise
  * the network's outputs, and the gallery's entries against the feature set's length.
  *
  * @param dir The model folder.
+ * @param options `embeddings: false` reads the gallery's segments without their embeddings
+ * (people, paths and cells: what appending to the gallery needs, fast for a large one; the
+ * gallery cannot then be searched). Default true.
  * @returns The model.
  * @throws {ModelError} When the folder holds no Face2Vec model (kind "missing"), or a file is
  * not one or a field is wrong (kind "invalid"; the message names the file and the field).
  */
-export async function loadModel(dir: string): Promise<Model> {
+export async function loadModel(dir: string, options: { readonly embeddings?: boolean } = {}): Promise<Model> {
   // A writer may switch model.json between our reading it and reading the files it names:
   // then read it again (the files of the model it replaced are kept for one generation).
   for (let attempt = 1;; attempt++) {
     try {
-      return await loadOnce(dir);
+      return await loadOnce(dir, options.embeddings !== false);
     } catch (e) {
       if (!(e instanceof Deno.errors.NotFound) || attempt === 3) {
         if (e instanceof Deno.errors.NotFound) throw new ModelError("invalid", dir, `a file is missing (${e.message})`);
@@ -195,7 +245,7 @@ export async function loadModel(dir: string): Promise<Model> {
   }
 }
 
-async function loadOnce(dir: string): Promise<Model> {
+async function loadOnce(dir: string, embeddings: boolean): Promise<Model> {
   const file = `${dir}/model.json`;
   let json: ModelFile & Record<string, unknown>;
   try {
@@ -206,11 +256,19 @@ async function loadOnce(dir: string): Promise<Model> {
   }
   if (
     typeof json !== "object" || json === null || json.format !== MODEL_FORMAT.format ||
-    json.version !== MODEL_FORMAT.version
+    !READS.includes(json.version)
   ) {
-    throw new ModelError("invalid", file, `not a Face2Vec model (version ${MODEL_FORMAT.version})`);
+    throw new ModelError("invalid", file, `not a Face2Vec model (version ${READS.join(" or ")})`);
   }
-  const { format: _f, version: _v, weightsManifest, pipeline_sha256: digest, gallery: galleryName, ...rest } = json;
+  const {
+    format: _f,
+    version: _v,
+    weightsManifest,
+    pipeline_sha256: digest,
+    gallery: galleryName,
+    galleryIndex,
+    ...rest
+  } = json;
   const info = checkInfo(rest, file);
   // A model.json whose processing settings were edited by hand would be applied with the new
   // settings to a network trained with the old ones: refused (models saved before the digest
@@ -266,26 +324,58 @@ async function loadOnce(dir: string): Promise<Model> {
     throw new ModelError("invalid", `${dir}/${weightsFile}`, `value ${bad} is ${all[bad]}, not a finite number`);
   }
   checkWeights(info, weights, file);
-  const gallery = galleryName === undefined ? "gallery.json" : galleryName;
-  if (gallery !== null && (typeof gallery !== "string" || !MEMBER.test(gallery))) {
-    throw new ModelError("invalid", file, `gallery: ${JSON.stringify(gallery)} is not a file of the folder`);
+  return { info, weights, gallery: await readGallery(dir, file, galleryName, galleryIndex, embeddings) };
+}
+
+/** The gallery a `model.json` names: segment files, or (version 1) one JSON file, or none. */
+async function readGallery(
+  dir: string,
+  file: string,
+  named: unknown,
+  indexName: unknown,
+  embeddings: boolean,
+): Promise<Gallery> {
+  const listed = named === undefined ? "gallery.json" : named;
+  if (listed === null) return Gallery.from([]);
+  const names = typeof listed === "string" ? [listed] : listed;
+  if (!Array.isArray(names) || !names.every((n) => typeof n === "string" && MEMBER.test(n))) {
+    throw new ModelError("invalid", file, `gallery: ${JSON.stringify(listed)} is not a list of files of the folder`);
   }
-  let entries: GalleryEntry[] = [];
-  if (gallery !== null) {
-    const text = await Deno.readTextFile(`${dir}/${gallery}`).catch((e) => {
+  if (typeof listed === "string") {
+    const text = await Deno.readTextFile(`${dir}/${listed}`).catch((e) => {
       // Older models wrote no gallery.json when they had none.
-      if (e instanceof Deno.errors.NotFound && galleryName === undefined) return undefined;
+      if (e instanceof Deno.errors.NotFound && named === undefined) return undefined;
       throw e;
     });
     try {
-      entries = text === undefined ? [] : parseGallery(text, `${dir}/${gallery}`, EMBEDDING_SIZE);
+      return Gallery.from(text === undefined ? [] : parseGallery(text, `${dir}/${listed}`, EMBEDDING_SIZE));
     } catch (e) {
       if (!(e instanceof TypeError)) throw e;
       const [at, ...why] = e.message.split(": ");
       throw new ModelError("invalid", at!, why.join(": "));
     }
   }
-  return { info, weights, gallery: entries };
+  if (indexName !== undefined && (typeof indexName !== "string" || !MEMBER.test(indexName))) {
+    throw new ModelError("invalid", file, `galleryIndex: ${JSON.stringify(indexName)} is not a file of the folder`);
+  }
+  const read = async (name: string, whole: boolean) => {
+    const path = `${dir}/${name}`;
+    try {
+      return await readSegment(path, EMBEDDING_SIZE, { embeddings: whole });
+    } catch (e) {
+      if (e instanceof SegmentError) throw new ModelError("invalid", path, e.message.slice(path.length + 2));
+      throw e;
+    }
+  };
+  const segments = [];
+  for (const name of names as string[]) segments.push(await read(name, embeddings));
+  const index = typeof indexName === "string" ? { centres: await read(indexName, true), file: indexName } : undefined;
+  try {
+    return new Gallery(segments, names as string[], index);
+  } catch (e) {
+    if (e instanceof RangeError) throw new ModelError("invalid", file, `gallery: ${e.message}`);
+    throw e;
+  }
 }
 
 /** Checks the information fields of a `model.json`, one by one. */
@@ -381,8 +471,9 @@ export function modelFromTraining(
   labels: readonly string[],
   rows: number,
   info: Partial<Omit<ModelInfo, "labels" | "network" | "rows">> = {},
-  gallery: readonly GalleryEntry[] = [],
+  gallery: readonly GalleryEntry[] | Gallery = [],
 ): Model {
+  const faces = gallery instanceof Gallery ? gallery : Gallery.from(gallery);
   return {
     info: {
       labels,
@@ -391,11 +482,11 @@ export function modelFromTraining(
       features: info.features ?? { name: DEFAULT_FEATURE_SET, version: FEATURE_SETS[DEFAULT_FEATURE_SET].version },
       pipeline: info.pipeline ?? {},
       minProb: info.minProb ?? 0,
-      method: info.method ?? (gallery.length ? "nearest" : "network"),
+      method: info.method ?? (faces.size ? "nearest" : "network"),
       maxDistance: info.maxDistance ?? null,
       training: info.training ?? {},
     },
     weights: result.weights,
-    gallery,
+    gallery: faces,
   };
 }

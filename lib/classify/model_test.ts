@@ -1,4 +1,7 @@
 import assert from "node:assert/strict";
+import { Gallery } from "../gallery/store.ts";
+import { encodeSegment } from "../gallery/segment.ts";
+import { galleryText } from "../gallery/gallery.ts";
 import { loadModel, type Model, ModelError, modelFromTraining, saveModel } from "./model.ts";
 import { trainClassifier } from "./train.ts";
 import { featureSet } from "../features/feature_sets.ts";
@@ -36,18 +39,23 @@ Deno.test("saveModel() writes content-named weights and gallery that model.json 
     await saveModel(dir, model);
     const json = JSON.parse(await Deno.readTextFile(`${dir}/model.json`));
     assert.match(json.weightsManifest[0].paths[0], /^weights-[0-9a-f]{16}\.bin$/);
-    assert.match(json.gallery, /^gallery-[0-9a-f]{16}\.json$/);
+    assert.equal(json.version, 2);
+    assert.equal(json.gallery.length, 1);
+    assert.match(json.gallery[0], /^gallery-[0-9a-f]{16}\.f2vg$/);
     const back = await loadModel(dir);
     assert.deepEqual(back.info.labels, ["ann", "bea", "cat"]);
     for (const [k, w] of Object.entries(model.weights)) assert.deepEqual(back.weights[k]!.values, w.values);
-    assert.deepEqual(back.gallery[0]!.embedding, model.gallery[0]!.embedding);
+    assert.deepEqual(back.gallery.entries(), model.gallery.entries());
     // Saving again with another gallery switches model.json; the previous generation's files stay, older ones go.
-    await saveModel(dir, { ...model, gallery: [] });
-    await saveModel(dir, { ...model, gallery: [...model.gallery, { ...model.gallery[0]!, path: "b.jpg" }] });
+    await saveModel(dir, { ...model, gallery: Gallery.from([]) });
+    await saveModel(dir, {
+      ...model,
+      gallery: model.gallery.withAdded([{ ...model.gallery.entry(0), path: "b.jpg" }]),
+    });
     const names = [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) => !n.startsWith(".")).sort();
     assert.equal(names.filter((n) => n.startsWith("weights-")).length, 1, names.join());
     assert.equal(names.filter((n) => n.startsWith("gallery-")).length, 1, names.join());
-    assert.equal((await loadModel(dir)).gallery.length, 2);
+    assert.equal((await loadModel(dir)).gallery.size, 2);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -89,7 +97,9 @@ Deno.test("loadModel() refuses, naming the file and the field, every tampered fi
         (j) => ((j.weightsManifest as { paths: string[] }[])[0]!.paths = ["../x.bin"]),
         /is not a file of the folder/,
       ],
-      ["gallery path", (j) => (j.gallery = "/etc/passwd"), /gallery: "\/etc\/passwd" is not a file of the folder/],
+      ["gallery path", (j) => (j.gallery = "/etc/passwd"), /gallery: "\/etc\/passwd" is not a list of files/],
+      ["gallery list", (j) => (j.gallery = ["../x.f2vg"]), /gallery: \["\.\.\/x\.f2vg"\] is not a list of files/],
+      ["version", (j) => (j.version = 3), /model\.json: not a Face2Vec model \(version 1 or 2\)/],
       [
         "features",
         (j) => (j.features = { name: "colour", version: 1 }),
@@ -112,15 +122,19 @@ Deno.test("loadModel() refuses, naming the file and the field, every tampered fi
     await Deno.writeFile(weightsFile, weights.subarray(0, weights.length - 1));
     await refused(dir, /not whole float32 values/);
     await Deno.writeFile(weightsFile, weights);
-    // Gallery: an embedding of strings, or of the wrong length.
-    const galleryFile = `${dir}/${json.gallery}`;
-    const gallery = await Deno.readTextFile(galleryFile);
-    await Deno.writeTextFile(galleryFile, gallery.replace(/"embedding":\[[^\]]*\]/, '"embedding":["a","b"]'));
-    await refused(dir, /gallery-[0-9a-f]{16}\.json: entries\[0\]\.embedding: not an array of finite numbers/);
-    await Deno.writeTextFile(galleryFile, gallery.replace(/"embedding":\[[^\]]*\]/, '"embedding":[1,2]'));
-    await refused(dir, /entries\[0\]\.embedding: 2 numbers, expected 128/);
-    await Deno.writeTextFile(galleryFile, gallery);
-    assert.equal((await loadModel(dir)).gallery.length, 1);
+    // Gallery: a damaged segment, or one of another embedding length.
+    const galleryFile = `${dir}/${json.gallery[0]}`;
+    const gallery = await Deno.readFile(galleryFile);
+    const flipped = gallery.slice();
+    flipped[flipped.length - 2]! ^= 0x40;
+    await Deno.writeFile(galleryFile, flipped);
+    await refused(dir, /gallery-[0-9a-f]{16}\.f2vg: checksum does not match \(a damaged file\)/);
+    await Deno.writeFile(galleryFile, encodeSegment([{ label: "ann", path: "a.jpg", embedding: new Float32Array(2) }]));
+    await refused(dir, /gallery-[0-9a-f]{16}\.f2vg: header\.dim: 2, expected 128/);
+    await Deno.writeFile(galleryFile, gallery.subarray(0, 100));
+    await refused(dir, /gallery-[0-9a-f]{16}\.f2vg: header length \d+ does not fit/);
+    await Deno.writeFile(galleryFile, gallery);
+    assert.equal((await loadModel(dir)).gallery.size, 1);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -133,14 +147,80 @@ Deno.test("loadModel() still reads a model saved as weights.bin + gallery.json b
     await saveModel(dir, model);
     const json = JSON.parse(await Deno.readTextFile(`${dir}/model.json`));
     await Deno.rename(`${dir}/${json.weightsManifest[0].paths[0]}`, `${dir}/weights.bin`);
-    await Deno.rename(`${dir}/${json.gallery}`, `${dir}/gallery.json`);
+    await Deno.remove(`${dir}/${json.gallery[0]}`);
+    await Deno.writeTextFile(`${dir}/gallery.json`, galleryText(model.gallery.entries()));
     json.weightsManifest[0].paths = ["weights.bin"];
+    json.version = 1;
     delete json.gallery;
     delete json.pipeline_sha256;
     await Deno.writeTextFile(`${dir}/model.json`, JSON.stringify(json));
     const back = await loadModel(dir);
     assert.deepEqual(back.weights.w3!.values, model.weights.w3!.values);
-    assert.equal(back.gallery.length, 1);
+    assert.deepEqual(back.gallery.entries(), model.gallery.entries());
+    // The next save writes version 2 with a segment; the JSON gallery goes a generation later.
+    await saveModel(dir, back);
+    const now = JSON.parse(await Deno.readTextFile(`${dir}/model.json`));
+    assert.equal(now.version, 2);
+    assert.match(now.gallery[0], /^gallery-[0-9a-f]{16}\.f2vg$/);
+    assert.deepEqual((await loadModel(dir)).gallery.entries(), model.gallery.entries());
+    await saveModel(dir, back);
+    assert.ok(!(await Deno.stat(`${dir}/gallery.json`).then(() => true, () => false)), "gallery.json removed");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("loadModel({ embeddings: false }) reads a gallery's people and paths only; an append writes one segment", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const model = await smallModel();
+    const entry = model.gallery.entry(0);
+    const big = Gallery.from(Array.from({ length: 6 }, (_, i) => ({ ...entry, path: `p${i}.jpg` })));
+    const saved = await saveModel(dir, { ...model, gallery: big });
+    const first = `${dir}/${saved.gallery.files[0]}`;
+    const stamp = (await Deno.stat(first)).mtime;
+    const light = await loadModel(dir, { embeddings: false });
+    assert.equal(light.gallery.size, 6);
+    assert.equal(light.gallery.segments[0]!.complete, false);
+    assert.equal(light.gallery.path(5), "p5.jpg");
+    assert.throws(() => light.gallery.nearestPeople(entry.embedding), /read without its embeddings/);
+    // Appending one face to the light gallery: a new segment; the first file is not written again.
+    const added = { ...entry, label: "dan", path: "d.jpg" };
+    assert.deepEqual(light.gallery.rewrites([added]), []);
+    await saveModel(dir, { ...light, gallery: light.gallery.withAdded([added]) });
+    assert.deepEqual((await Deno.stat(first)).mtime, stamp);
+    const back = await loadModel(dir);
+    assert.deepEqual(back.gallery.segments.map((s) => s.count), [6, 1]);
+    assert.deepEqual(back.gallery.entries(), [...big.entries(), added]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("saveModel() keeps an indexed gallery's inverted file beside it; loadModel() checks it", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const model = await smallModel();
+    let x = 1;
+    const random = () => ((x = (x * 48271) % 2147483647) / 2147483647) - 0.5;
+    const faces = Array.from({ length: 300 }, (_, i) => ({
+      label: `p${i % 30}`,
+      path: `${i}.jpg`,
+      embedding: Float32Array.from({ length: 128 }, random),
+    }));
+    const indexed = await Gallery.from(faces).indexed();
+    const saved = await saveModel(dir, { ...model, gallery: indexed });
+    const json = JSON.parse(await Deno.readTextFile(`${dir}/model.json`));
+    assert.match(json.galleryIndex, /^cells-[0-9a-f]{16}\.f2vg$/);
+    const back = await loadModel(dir);
+    assert.equal(back.gallery.cells, indexed.cells);
+    assert.deepEqual(back.gallery.entries(), indexed.entries());
+    assert.deepEqual(back.gallery.nearestPeople(faces[7]!.embedding, 2), indexed.nearestPeople(faces[7]!.embedding, 2));
+    assert.equal(saved.gallery.index!.file, json.galleryIndex);
+    // An index of another number of cells than the segments' is refused.
+    const other = await Gallery.from(faces.slice(0, 100)).indexed();
+    await Deno.writeFile(`${dir}/${json.galleryIndex}`, other.index!.centres.bytes);
+    await assert.rejects(loadModel(dir), /model\.json: gallery: .*cells, the gallery's index has/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

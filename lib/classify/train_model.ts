@@ -149,7 +149,7 @@ export async function trainModel(
   if (set.needsEmbedding) {
     const trained = new Set(samples.paths);
     // Only faces added by enrol: a training face of the old model whose photo left the cache goes with it.
-    gallery.push(...(previous?.model.gallery ?? []).filter((e) => e.enrolled && !trained.has(e.path)));
+    gallery.push(...[...(previous?.model.gallery ?? [])].filter((e) => e.enrolled && !trained.has(e.path)));
     for (const r of [...cache.records.values()].sort((a, b) => (a.path < b.path ? -1 : 1))) {
       if (r.status === "ok" && r.embedding) {
         gallery.push({ label: r.label, path: r.path, embedding: Float32Array.from(r.embedding) });
@@ -265,9 +265,11 @@ export async function saveKeepingEnrolled(dir: string, model: Model): Promise<nu
         { features: old.info.features, pipeline: old.info.pipeline },
         { features: model.info.features, pipeline: model.info.pipeline },
       ) === undefined;
-  const known = new Set(model.gallery.map((e) => `${e.label}\n${e.path}`));
   // Only faces added by enrol: the old model's training faces are the old cache's, not the user's additions.
-  const kept = same ? old!.gallery.filter((e) => e.enrolled && !known.has(`${e.label}\n${e.path}`)) : [];
-  await saveModel(dir, kept.length ? { ...model, gallery: [...model.gallery, ...kept] } : model);
-  return kept.length;
+  const kept = same ? [...old!.gallery].filter((e) => e.enrolled) : [];
+  // Faces of the new gallery win over the old ones of the same person and photo.
+  const known = new Set([...model.gallery].map((e) => `${e.label}\n${e.path}`));
+  const carried = kept.filter((e) => !known.has(`${e.label}\n${e.path}`));
+  await saveModel(dir, carried.length ? { ...model, gallery: model.gallery.withAdded(carried) } : model);
+  return carried.length;
 }

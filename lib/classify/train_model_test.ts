@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { Gallery } from "../gallery/store.ts";
 import { rejectsModelError } from "./_test_util.ts";
 import { planTraining, saveKeepingEnrolled, trainModel } from "./train_model.ts";
 import { seededRandom } from "./folds.ts";
@@ -102,7 +103,7 @@ Deno.test("trainModel() builds the gallery from an embedding cache's photos (sor
   assert.equal(model.info.method, "nearest");
   assert.equal(model.info.maxDistance, DEFAULT_MAX_DISTANCE);
   assert.deepEqual(model.info.pipeline, PIPELINE);
-  assert.deepEqual(model.gallery.map((e) => `${e.label} ${e.path}`), [
+  assert.deepEqual([...model.gallery].map((e) => `${e.label} ${e.path}`), [
     "ada ada/1.jpg",
     "ada ada/2.jpg",
     "ada ada/3.jpg",
@@ -121,7 +122,7 @@ Deno.test("trainModel() builds the gallery from an embedding cache's photos (sor
   // Even records that carry an embedding make no gallery for a geometry model.
   const geometryCache = cacheOf("geometry", { bob: 2, ada: 3 }, true);
   const geometry = await trainModel(geometryCache, await planTraining(geometryCache, { folds: 0 }), { epochs: 1 });
-  assert.deepEqual(geometry.model.gallery, []);
+  assert.equal(geometry.model.gallery.size, 0);
   assert.equal(geometry.model.info.method, "network");
   assert.equal(geometry.model.info.maxDistance, null);
   assert.equal(geometry.model.info.minProb, FEATURE_SETS.geometry.minProb);
@@ -138,7 +139,10 @@ Deno.test("planTraining({ resume }) continues a saved model; trainModel() keeps 
     const stale = { label: "ada", path: "ada/1.jpg", embedding: new Float32Array(128), enrolled: true };
     // A training face of the old model whose photo has since left the cache: it goes.
     const gone = { label: "bob", path: "bob/9.jpg", embedding: new Float32Array(128).fill(0.5) };
-    await saveModel(dir, { ...first.model, gallery: [dan, stale, gone, ...first.model.gallery.slice(1)] });
+    await saveModel(dir, {
+      ...first.model,
+      gallery: Gallery.from([dan, stale, gone, ...first.model.gallery.entries().slice(1)]),
+    });
     const plan = await planTraining(cache, { folds: 0, resume: dir });
     assert.equal(plan.previous?.epochs, 1);
     assert.equal(plan.minProb, 0.6, "the resumed model's minProb");
@@ -146,7 +150,7 @@ Deno.test("planTraining({ resume }) continues a saved model; trainModel() keeps 
     const { model } = await trainModel(cache, plan, { epochs: 2 });
     assert.equal(model.info.training.resumed_from, 1);
     assert.equal(model.info.training.total_epochs, 3);
-    assert.deepEqual(model.gallery.map((e) => e.path), [
+    assert.deepEqual([...model.gallery].map((e) => e.path), [
       "enrol/dan.jpg",
       "ada/1.jpg",
       "ada/2.jpg",
@@ -154,7 +158,7 @@ Deno.test("planTraining({ resume }) continues a saved model; trainModel() keeps 
       "bob/2.jpg",
     ]);
     // The cached photo's entry is the cache's, not the stale one.
-    assert.deepEqual(model.gallery[1]!.embedding, Float32Array.from(cache.records.get("ada/1.jpg")!.embedding!));
+    assert.deepEqual(model.gallery.embedding(1), Float32Array.from(cache.records.get("ada/1.jpg")!.embedding!));
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -236,14 +240,18 @@ Deno.test("saveKeepingEnrolled() keeps faces enrolled into the model it replaces
     };
     // And a training face of the old model whose photo is no longer in the cache: not kept.
     const gone = { label: "bob", path: "bob/9.jpg", embedding: new Float32Array(128).fill(0.5) };
-    await saveModel(dir, { ...model, gallery: [...model.gallery, carol, gone] });
+    await saveModel(dir, { ...model, gallery: model.gallery.withAdded([carol, gone]) });
     assert.equal(await saveKeepingEnrolled(dir, model), 1);
     const saved = await loadModel(dir);
-    assert.deepEqual(saved.gallery.map((e) => e.label).sort(), ["ada", "ada", "bob", "bob", "carol"]);
+    assert.deepEqual([...saved.gallery].map((e) => e.label).sort(), ["ada", "ada", "bob", "bob", "carol"]);
     // Another pipeline: nothing is carried over (its embeddings would not compare).
-    await saveModel(dir, { ...model, info: { ...model.info, pipeline: { other: true } }, gallery: [carol] });
+    await saveModel(dir, {
+      ...model,
+      info: { ...model.info, pipeline: { other: true } },
+      gallery: Gallery.from([carol]),
+    });
     assert.equal(await saveKeepingEnrolled(dir, model), 0);
-    assert.equal((await loadModel(dir)).gallery.length, 4);
+    assert.equal((await loadModel(dir)).gallery.size, 4);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -108,7 +108,7 @@ async function runCluster(folder: string, o: ClusterRun, io: CliIo): Promise<num
   if (o.model !== undefined) {
     const model = await loadModelFor(o.model, io);
     if (!model) return EXIT.badArguments;
-    if (model.gallery.length === 0 || model.info.maxDistance === null) {
+    if (model.gallery.size === 0 || model.info.maxDistance === null) {
       io.stderr(`${o.model}: no enrolled embeddings to name groups after (enrol people, or train on the embedding)`);
       return EXIT.badArguments;
     }

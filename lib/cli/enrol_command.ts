@@ -50,7 +50,8 @@ async function runEnrol(
   }
   let model: Model;
   try {
-    model = exists ? await loadCheckedModel(o.model) : await newGalleryModel(o.detector);
+    // The pipeline and feature set are what is needed here; enrolInto reads the gallery itself.
+    model = exists ? await loadCheckedModel(o.model, { embeddings: false }) : await newGalleryModel(o.detector);
     assertEnrollable(model, o.model);
     const recorded = detectorOf(modelPipelineOptions(model.info));
     if (o.detector !== undefined && o.detector !== recorded) {
@@ -96,11 +97,11 @@ async function runEnrol(
       return EXIT.badArguments;
     }
     const gallery = saved.gallery;
-    const people = new Set(gallery.map((e) => e.label)).size;
+    const people = gallery.labels.length;
     io.stderr(
       `enrolled ${added.length} photo${
         added.length === 1 ? "" : "s"
-      } of ${label} into ${o.model}/ (gallery: ${gallery.length} face${gallery.length === 1 ? "" : "s"} of ${people} ${
+      } of ${label} into ${o.model}/ (gallery: ${gallery.size} face${gallery.size === 1 ? "" : "s"} of ${people} ${
         people === 1 ? "person" : "people"
       })`,
     );

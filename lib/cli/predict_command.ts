@@ -55,7 +55,7 @@ async function runPredict(
   const model = await loadModelFor(o.model, io);
   if (!model) return EXIT.badArguments;
   const method = o.method ?? model.info.method;
-  if (method === "nearest" && model.gallery.length === 0) {
+  if (method === "nearest" && model.gallery.size === 0) {
     io.stderr(
       `${o.model}: no enrolled faces for --method nearest (this model's features: ${model.info.features.name})`,
     );

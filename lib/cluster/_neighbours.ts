@@ -9,10 +9,8 @@
  * @module
  */
 
-import { GraphBuilder } from "../runtime/_onnx_graph.ts";
-import { createOnnxSession, type OnnxSession } from "../runtime/onnx.ts";
+import { columns, type DotKernel, dotKernel, kMeans, nearestCentres, rows } from "../runtime/_kmeans.ts";
 import { graphFromPairs, type NeighbourGraph, type VectorSet } from "./_graph.ts";
-import { seededRandom } from "../classify/folds.ts";
 
 /** Up to this many vectors the graph is exact (all pairs). */
 export const EXACT_LIMIT = 20_000;
@@ -25,46 +23,6 @@ export interface NeighbourOptions {
   readonly probes?: number;
   /** Seed of the k-means start. Default 0. */
   readonly seed?: number;
-}
-
-/** A loaded dot-product kernel: `a` (m × dim, rows) times `bT` (dim × n, columns) → m × n. */
-interface DotKernel {
-  dots(a: Float32Array, m: number, bT: Float32Array, n: number): Promise<Float32Array>;
-  release(): Promise<void>;
-}
-
-async function dotKernel(dim: number): Promise<DotKernel> {
-  const g = new GraphBuilder();
-  g.io("input", "a", ["M", dim]);
-  g.io("input", "b", [dim, "N"]);
-  g.node("MatMul", ["a", "b"], {}, "c");
-  g.io("output", "c", ["M", "N"]);
-  const session: OnnxSession = await createOnnxSession(g.model("face2vec_dots", "face2vec", "dot products"));
-  return {
-    async dots(a, m, bT, n) {
-      const out = await session.run({ a: { data: a, dims: [m, dim] }, b: { data: bT, dims: [dim, n] } });
-      return out.c!.data;
-    },
-    release: () => session.release(),
-  };
-}
-
-/** Rows `index` of `set`, transposed (dim × count) for the kernel's right-hand side. */
-function columns(set: VectorSet, index: ArrayLike<number>): Float32Array {
-  const { data, dim } = set, n = index.length;
-  const out = new Float32Array(dim * n);
-  for (let j = 0; j < n; j++) {
-    const r = index[j]! * dim;
-    for (let k = 0; k < dim; k++) out[k * n + j] = data[r + k]!;
-  }
-  return out;
-}
-
-/** Rows `index` of `set`, one after another. */
-function rows(set: VectorSet, index: ArrayLike<number>): Float32Array {
-  const { data, dim } = set, out = new Float32Array(index.length * dim);
-  for (let i = 0; i < index.length; i++) out.set(data.subarray(index[i]! * dim, (index[i]! + 1) * dim), i * dim);
-  return out;
 }
 
 function squaredNorms(set: VectorSet): Float64Array {
@@ -164,58 +122,11 @@ interface Cells {
   readonly nearest: number[][];
 }
 
-/**
- * k-means (Lloyd, 8 rounds, on a sample of at most 64 vectors a cell, started from distinct
- * random vectors), then every vector in the cell of its nearest centre.
- */
+/** k-means cells (see {@linkcode kMeans}), every vector in the cell of its nearest centre. */
 async function invertedFile(set: VectorSet, kernel: DotKernel, cells: number, seed: number): Promise<Cells> {
   const { count: n, dim } = set;
-  const random = seededRandom(seed);
-  const order = Int32Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [order[i], order[j]] = [order[j]!, order[i]!];
-  }
-  const sample = order.subarray(0, Math.min(n, 64 * cells));
-  const centres = rows(set, order.subarray(0, cells));
-  const assign = async (index: Int32Array): Promise<Int32Array> => {
-    const cn = new Float64Array(cells);
-    for (let c = 0; c < cells; c++) {
-      let q = 0;
-      for (let k = 0; k < dim; k++) q += centres[c * dim + k]! ** 2;
-      cn[c] = q;
-    }
-    const cT = new Float32Array(dim * cells);
-    for (let c = 0; c < cells; c++) for (let k = 0; k < dim; k++) cT[k * cells + c] = centres[c * dim + k]!;
-    const out = new Int32Array(index.length);
-    for (let i = 0; i < index.length; i += 4096) {
-      const part = index.subarray(i, i + 4096);
-      const d = await kernel.dots(rows(set, part), part.length, cT, cells);
-      for (let a = 0; a < part.length; a++) {
-        let best = 0, bestV = Infinity;
-        for (let c = 0; c < cells; c++) {
-          const v = cn[c]! - 2 * d[a * cells + c]!;
-          if (v < bestV) [best, bestV] = [c, v];
-        }
-        out[i + a] = best;
-      }
-    }
-    return out;
-  };
-  for (let round = 0; round < 8; round++) {
-    const owner = await assign(sample);
-    const sum = new Float64Array(cells * dim), size = new Int32Array(cells);
-    for (let a = 0; a < sample.length; a++) {
-      const c = owner[a]!, r = sample[a]! * dim;
-      size[c]!++;
-      for (let k = 0; k < dim; k++) sum[c * dim + k]! += set.data[r + k]!;
-    }
-    for (let c = 0; c < cells; c++) {
-      if (size[c] === 0) continue; // an empty cell keeps its centre
-      for (let k = 0; k < dim; k++) centres[c * dim + k] = sum[c * dim + k]! / size[c]!;
-    }
-  }
-  const owner = await assign(Int32Array.from({ length: n }, (_, i) => i));
+  const centres = await kMeans(set, cells, seed, kernel);
+  const owner = await nearestCentres(set, Int32Array.from({ length: n }, (_, i) => i), centres, kernel);
   const lists: number[][] = Array.from({ length: cells }, () => []);
   owner.forEach((c, i) => lists[c]!.push(i));
   // Cells nearest each cell, by their centres' distance.

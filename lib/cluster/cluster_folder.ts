@@ -11,6 +11,7 @@ import type { Box } from "../detect/box.ts";
 import { defaultCachePath, preprocessFolder, type PreprocessOptions } from "../dataset/preprocess.ts";
 import { type CachedFace, type CacheRecord, readCache } from "../dataset/cache.ts";
 import { createMatcher, type GalleryEntry } from "../gallery/gallery.ts";
+import { Gallery } from "../gallery/store.ts";
 import type { PipelineOptions } from "../pipeline/pipeline.ts";
 import { clusterFaces, type ClusterOptions, resolveClusterOptions } from "./cluster_faces.ts";
 
@@ -21,7 +22,7 @@ export interface ClusterFolderOptions extends ClusterOptions {
   /** The every-face cache. Default {@linkcode clusterCachePath}. */
   readonly cache?: string;
   /** Enrolled people to name groups after, and the open-set distance (a model's `maxDistance`). */
-  readonly gallery?: { readonly entries: readonly GalleryEntry[]; readonly maxDistance: number };
+  readonly gallery?: { readonly entries: Gallery | readonly GalleryEntry[]; readonly maxDistance: number };
   /** Preprocessing: workers, progress, locking (as {@linkcode preprocessFolder}). */
   readonly preprocess?: Pick<
     PreprocessOptions,
@@ -142,9 +143,8 @@ export async function clusterRecords(
   const vector = (f: CachedFace) => f.embedding ?? f.features;
   const clustering = await clusterFaces(faces.map(({ f }) => vector(f)), options);
   const dim = faces[0] ? vector(faces[0].f).length : 0;
-  const match = options.gallery && options.gallery.entries.length > 0
-    ? createMatcher(options.gallery.entries)
-    : undefined;
+  const known = options.gallery?.entries;
+  const match = known && (known instanceof Gallery ? known.size : known.length) > 0 ? createMatcher(known) : undefined;
   const clusters = clustering.sizes.map((size, g): FaceCluster => {
     if (!match) return { id: g + 1, size, name: null, nameDistance: null };
     const centre = new Float64Array(dim);

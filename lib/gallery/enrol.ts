@@ -13,6 +13,9 @@ import { loadCheckedModel } from "../recognize/recognize.ts";
 import { featureSet } from "../features/feature_sets.ts";
 import { pipelineSettings } from "../pipeline/pipeline.ts";
 import { DEFAULT_MAX_DISTANCE, type GalleryEntry } from "./gallery.ts";
+import { Gallery } from "./store.ts";
+import { readSegment } from "./segment.ts";
+import { EMBEDDING_SIZE } from "../embed/embed_faces.ts";
 
 /**
  * A new gallery-only model: the default pipeline with the embedding, no network, named by
@@ -39,7 +42,7 @@ export async function newGalleryModel(detector?: DetectorName): Promise<Model> {
       training: {},
     },
     weights: {},
-    gallery: [],
+    gallery: Gallery.from([]),
   };
 }
 
@@ -62,26 +65,6 @@ export function assertEnrollable(model: Model, dir: string): void {
   }
 }
 
-/**
- * The gallery after enrolling `added`: a photo enrolled again under the same name replaces
- * its earlier entry; every other entry stays.
- *
- * @param gallery The model's gallery.
- * @param added The new entries.
- * @returns The new gallery (the old entries first, in their order).
- * @example
- * ```ts
- * import { enrolled } from "./enrol.ts";
- * const e = (label: string, path: string, v: number) => ({ label, path, embedding: new Float32Array([v]) });
- * const g = enrolled([e("ada", "a.jpg", 1), e("bob", "b.jpg", 2)], [e("ada", "a.jpg", 3)]);
- * if (g.length !== 2 || g[1]!.embedding[0] !== 3) throw new Error("a.jpg is replaced, b.jpg kept");
- * ```
- */
-export function enrolled(gallery: readonly GalleryEntry[], added: readonly GalleryEntry[]): GalleryEntry[] {
-  const again = new Set(added.map((e) => `${e.label}\n${e.path}`));
-  return [...gallery.filter((e) => !again.has(`${e.label}\n${e.path}`)), ...added];
-}
-
 /** Options of {@linkcode enrolInto}. */
 export interface EnrolOptions {
   /** How long to wait for another writer of the model, in ms. Default 60 000. */
@@ -93,14 +76,17 @@ export interface EnrolOptions {
 /**
  * Adds faces to the model in `dir` (a new gallery-only model when the folder has none) as
  * one locked read-modify-write: under the folder's writers' lock the model is read afresh,
- * the faces are added (see {@linkcode enrolled}) and the model is saved as one unit, so
- * writers at the same time each add their faces and none is lost.
+ * the faces are added (see {@linkcode Gallery.withAdded}: a photo enrolled again under the
+ * same name replaces its earlier entry; the new faces are one new segment file, the others
+ * are not written again) and the model is saved as one unit, so writers at the same time
+ * each add their faces and none is lost.
  *
  * @param dir The model folder.
  * @param added The faces, with embeddings computed by the pipeline of `basis`.
  * @param basis The model the embeddings were computed for (its feature set and pipeline).
  * @param options Lock timeout and a note when waiting.
- * @returns The model as saved.
+ * @returns The model as saved (its gallery read without the embeddings of the segments it
+ * did not write: use it for its counts, or load the model again to search it).
  * @throws {ModelError} When the model cannot take enrolments, or was replaced meanwhile by
  * one that processes photos differently (kind "mismatch": enrol again).
  * @throws {LockError} When another writer holds the model for longer than the timeout.
@@ -113,7 +99,8 @@ export async function enrolInto(
 ): Promise<Model> {
   return await withLock(`${dir}/.lock`, async () => {
     const exists = await Deno.stat(`${dir}/model.json`).then(() => true, () => false);
-    const current = exists ? await loadCheckedModel(dir) : await newGalleryModel();
+    // Read without the embeddings: only the segments the enrolment writes again are read whole.
+    const current = exists ? await loadCheckedModel(dir, { embeddings: false }) : await newGalleryModel();
     assertEnrollable(current, dir);
     const diff = configDifference(
       { features: basis.info.features, pipeline: basis.info.pipeline },
@@ -121,8 +108,14 @@ export async function enrolInto(
     );
     if (diff) throw new ModelError("mismatch", dir, `the model was replaced while enrolling (${diff}); enrol again`);
     const marked = added.map((e) => ({ ...e, enrolled: true }));
-    const model = { ...current, gallery: enrolled(current.gallery, marked) };
-    await saveModel(dir, model);
-    return model;
+    let gallery = current.gallery;
+    const rewrites = gallery.rewrites(marked);
+    if (rewrites.length) {
+      const read = await Promise.all(
+        rewrites.map(async (k) => [k, await readSegment(`${dir}/${gallery.files[k]}`, EMBEDDING_SIZE)] as const),
+      );
+      gallery = gallery.withSegments(new Map(read));
+    }
+    return await saveModel(dir, { ...current, gallery: gallery.withAdded(marked) });
   }, { timeoutMs: options.lockTimeoutMs, onWait: options.onWait });
 }

@@ -1,37 +1,10 @@
 import assert from "node:assert/strict";
-import { assertEnrollable, enrolled, newGalleryModel } from "./enrol.ts";
-import { DEFAULT_MAX_DISTANCE, type GalleryEntry } from "./gallery.ts";
+import { assertEnrollable, newGalleryModel } from "./enrol.ts";
+import { Gallery } from "./store.ts";
+import { DEFAULT_MAX_DISTANCE } from "./gallery.ts";
 import { type Model, ModelError } from "../classify/model.ts";
 import { FEATURE_SETS, type FeatureSetName } from "../features/feature_sets.ts";
 import { pipelineSettings } from "../pipeline/pipeline.ts";
-
-const e = (label: string, path: string, v: number): GalleryEntry => ({
-  label,
-  path,
-  embedding: new Float32Array([v]),
-});
-const summary = (g: readonly GalleryEntry[]) => g.map((x) => `${x.label}:${x.path}=${x.embedding[0]}`);
-
-Deno.test("enrolled() replaces an entry only for the same person and photo, keeping the rest in their order", () => {
-  const gallery = [e("ada", "a.jpg", 1), e("bob", "b.jpg", 2), e("ada", "a2.jpg", 3), e("cy", "c.jpg", 4)];
-  const g = enrolled(gallery, [
-    e("ada", "a.jpg", 10), // same person, same photo: replaces ada:a.jpg
-    e("bob", "a.jpg", 20), // the same photo under another name: a new entry
-    e("cy", "c2.jpg", 30), // another photo of cy: a new entry
-  ]);
-  assert.deepEqual(summary(g), [
-    "bob:b.jpg=2",
-    "ada:a2.jpg=3",
-    "cy:c.jpg=4",
-    "ada:a.jpg=10",
-    "bob:a.jpg=20",
-    "cy:c2.jpg=30",
-  ]);
-  // Neither input is changed.
-  assert.equal(gallery.length, 4);
-  assert.deepEqual(summary(enrolled([], [e("ada", "a.jpg", 1)])), ["ada:a.jpg=1"]);
-  assert.deepEqual(summary(enrolled(gallery, [])), summary(gallery));
-});
 
 /** A model of a feature set, with nothing else that matters to enrolment. */
 function modelOf(name: FeatureSetName): Model {
@@ -48,7 +21,7 @@ function modelOf(name: FeatureSetName): Model {
       training: {},
     },
     weights: {},
-    gallery: [],
+    gallery: Gallery.from([]),
   };
 }
 
@@ -71,7 +44,7 @@ Deno.test('newGalleryModel() is an empty gallery-only model: embedding features,
   assert.equal(m.info.network, null);
   assert.deepEqual(m.info.labels, []);
   assert.deepEqual(m.weights, {});
-  assert.deepEqual(m.gallery, []);
+  assert.equal(m.gallery.size, 0);
   assert.equal(m.info.method, "nearest");
   assert.equal(m.info.maxDistance, DEFAULT_MAX_DISTANCE);
   assert.deepEqual(m.info.features, { name: "embedding", version: FEATURE_SETS.embedding.version });

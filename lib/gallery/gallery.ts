@@ -8,7 +8,8 @@
  */
 
 import { writeFileAtomic } from "../_fs.ts";
-import { euclidean } from "../embed/embed_faces.ts";
+import { Gallery, type SearchOptions } from "./store.ts";
+import { decodeSegment, encodeSegment } from "./segment.ts";
 
 /**
  * The default distance beyond which a face is a stranger to the gallery (`predict`, method
@@ -54,32 +55,26 @@ export interface NearestAnswer {
  * A matcher over a gallery: for an embedding, the enrolled person whose mean embedding (the
  * centroid of their enrolled faces) is nearest, "unknown" (label null) beyond `maxDistance`.
  * The centroid was chosen over the single nearest face by measurement on LFW's even half
- * (`deno task tune embed`, the open-set protocol): it separates strangers better.
+ * (`deno task tune embed`, the open-set protocol): it separates strangers better. A gallery
+ * with an inverted file (a large saved one) is searched through it unless `exact`.
  *
  * @param gallery Enrolled faces (at least one).
+ * @param search Exact or through the inverted file.
  * @returns A function answering for one embedding.
  * @throws {RangeError} For an empty gallery.
  */
 export function createMatcher(
-  gallery: readonly GalleryEntry[],
+  gallery: Gallery | readonly GalleryEntry[],
+  search: SearchOptions = {},
 ): (embedding: ArrayLike<number>, maxDistance?: number) => NearestAnswer {
-  if (gallery.length === 0) throw new RangeError("the gallery is empty: enrol someone first");
-  const sums = new Map<string, { sum: Float64Array; n: number }>();
-  for (const e of gallery) {
-    const s = sums.get(e.label) ?? { sum: new Float64Array(e.embedding.length), n: 0 };
-    for (let i = 0; i < e.embedding.length; i++) s.sum[i]! += e.embedding[i]!;
-    s.n++;
-    sums.set(e.label, s);
-  }
-  const centroids = [...sums].map(([label, s]) => ({ label, centroid: s.sum.map((v) => v / s.n) }));
+  const g = gallery instanceof Gallery ? gallery : Gallery.from(gallery);
+  if (g.size === 0) throw new RangeError("the gallery is empty: enrol someone first");
   return (embedding, maxDistance = Infinity) => {
-    const ranked = centroids.map((c) => ({ label: c.label, distance: euclidean(c.centroid, embedding) }))
-      .sort((a, b) => a.distance - b.distance || (a.label < b.label ? -1 : 1));
-    const [top, second] = [ranked[0]!, ranked[1]];
+    const [top, second] = g.nearestPeople(embedding, 2, search);
     return {
-      label: top.distance <= maxDistance ? top.label : null,
-      candidate: top.label,
-      distance: top.distance,
+      label: top!.distance <= maxDistance ? top!.label : null,
+      candidate: top!.label,
+      distance: top!.distance,
       runnerUp: second ? { label: second.label, distance: second.distance } : null,
     };
   };
@@ -109,7 +104,7 @@ export function createMatcher(
  * ```
  */
 export function nearestPerson(
-  gallery: readonly GalleryEntry[],
+  gallery: Gallery | readonly GalleryEntry[],
   embedding: ArrayLike<number>,
   maxDistance = Infinity,
 ): NearestAnswer {
@@ -200,29 +195,38 @@ export function parseGallery(text: string, file: string, length?: number): Galle
 }
 
 /**
- * Saves a gallery atomically as `gallery.json` in a folder (see {@linkcode galleryText}).
+ * Saves a gallery atomically as one segment file, `gallery.f2vg`, in a folder (a gallery
+ * apart from a model; a model's gallery is saved with it by `saveModel`).
  *
  * @param dir The folder.
- * @param entries The enrolled faces.
+ * @param gallery The enrolled faces.
  */
-export async function saveGallery(dir: string, entries: readonly GalleryEntry[]): Promise<void> {
-  await writeFileAtomic(`${dir}/gallery.json`, galleryText(entries));
+export async function saveGallery(dir: string, gallery: Gallery | readonly GalleryEntry[]): Promise<void> {
+  const entries = gallery instanceof Gallery ? gallery.entries() : gallery;
+  await writeFileAtomic(`${dir}/gallery.f2vg`, encodeSegment(entries));
 }
 
 /**
- * Loads `gallery.json` from a folder; an absent file is an empty gallery.
+ * Loads the gallery saved by {@linkcode saveGallery} in a folder, or the `gallery.json` of an
+ * earlier version; neither file is an empty gallery.
  *
  * @param dir The folder.
- * @returns The entries.
- * @throws {TypeError} When the file is not a valid Face2Vec gallery (see {@linkcode parseGallery}).
+ * @returns The gallery.
+ * @throws {TypeError} When the JSON file is not a valid Face2Vec gallery (see {@linkcode parseGallery}).
+ * @throws {SegmentError} When the segment file is damaged (naming the file and the field).
  */
-export async function loadGallery(dir: string): Promise<GalleryEntry[]> {
+export async function loadGallery(dir: string): Promise<Gallery> {
+  const bytes = await Deno.readFile(`${dir}/gallery.f2vg`).catch((e) => {
+    if (e instanceof Deno.errors.NotFound) return undefined;
+    throw e;
+  });
+  if (bytes) return new Gallery([decodeSegment(bytes, `${dir}/gallery.f2vg`)], ["gallery.f2vg"]);
   let text: string;
   try {
     text = await Deno.readTextFile(`${dir}/gallery.json`);
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return [];
+    if (e instanceof Deno.errors.NotFound) return Gallery.from([]);
     throw e;
   }
-  return parseGallery(text, `${dir}/gallery.json`);
+  return Gallery.from(parseGallery(text, `${dir}/gallery.json`));
 }

@@ -7,9 +7,10 @@
  * |---|---|
  * | 4 | magic `F2VG` |
  * | 4 | u32: the header's length H |
- * | H | the header, UTF-8 JSON: `{"format": "face2vec-gallery-segment", "version": 1, "dim", "count", "labels": [the people], "pathBytes", "checksum"}`, padded with spaces to a multiple of 4 |
+ * | H | the header, UTF-8 JSON: `{"format": "face2vec-gallery-segment", "version": 1, "dim", "count", "labels": [the people], "cells", "pathBytes", "checksum"}`, padded with spaces to a multiple of 4 |
  * | 4·count | u32: each face's person (an index into `labels`) |
  * | count, padded to 4 | u8: 1 for a face added by `enrol`, else 0 |
+ * | 2·count, padded to 4 | u16: each face's cell of the gallery's inverted file (only when `cells` > 0) |
  * | 4·(count + 1) | u32: where each face's path starts in the path bytes, and their end |
  * | pathBytes, padded to 4 | the paths, UTF-8, one after another |
  * | 4·count·dim | f32: the embeddings |
@@ -38,6 +39,18 @@ export interface GallerySegment {
   readonly enrolled: Uint8Array;
   /** `count * dim` floats, face after face. */
   readonly embeddings: Float32Array;
+  /** The number of cells of the inverted file the faces were put in; 0 for none. */
+  readonly cells: number;
+  /** Per face, its cell (below `cells`); empty when `cells` is 0. */
+  readonly cell: Uint16Array;
+  /** The file's bytes (the columns are views of them, or of a copy when they are not 4-byte aligned). */
+  readonly bytes: Uint8Array;
+  /**
+   * False for a segment read without its embeddings ({@linkcode readSegment} with
+   * `embeddings: false`): `embeddings` and `bytes` are then empty, and the checksum, which
+   * covers them, was not checked.
+   */
+  readonly complete: boolean;
   /** Face `i`'s path. */
   path(i: number): string;
 }
@@ -56,12 +69,24 @@ function fnv(words: Uint32Array): number {
   return h >>> 0;
 }
 
+/** Faces to encode, as columns (a gallery's faces or a list of entries). */
+export interface SegmentSource {
+  readonly count: number;
+  readonly dim: number;
+  label(i: number): string;
+  path(i: number): string;
+  embedding(i: number): ArrayLike<number>;
+  enrolled(i: number): boolean;
+}
+
 /**
  * Encodes enrolled faces as a segment.
  *
- * @param entries The faces, all with embeddings of one length.
+ * @param source The faces, all with embeddings of one length: a list of entries, or columns.
+ * @param cells The number of inverted-file cells and each face's cell; default none.
  * @returns The segment's bytes.
- * @throws {RangeError} For embeddings of different lengths, or a number that is not finite as float32.
+ * @throws {RangeError} For embeddings of different lengths, a number that is not finite as
+ * float32, or a cell out of range.
  * @example
  * ```ts
  * import { decodeSegment, encodeSegment } from "./segment.ts";
@@ -70,27 +95,42 @@ function fnv(words: Uint32Array): number {
  * if (s.labels[s.person[0]!] !== "ada" || s.path(0) !== "a.jpg" || s.embeddings[1] !== 2) throw new Error();
  * ```
  */
-export function encodeSegment(entries: readonly GalleryEntry[]): Uint8Array {
-  const dim = entries[0]?.embedding.length ?? 0;
-  const labels = [...new Set(entries.map((e) => e.label))];
-  const index = new Map(labels.map((l, i) => [l, i]));
+export function encodeSegment(
+  source: readonly GalleryEntry[] | SegmentSource,
+  cells?: { readonly count: number; readonly of: ArrayLike<number> },
+): Uint8Array {
+  const src: SegmentSource = Array.isArray(source)
+    ? entriesSource(source as readonly GalleryEntry[])
+    : source as SegmentSource;
+  const { count, dim } = src;
+  const k = cells?.count ?? 0;
+  if (k > 65536 || (k > 0 && cells!.of.length !== count)) throw new RangeError(`${k} cells for ${count} faces`);
+  const labels: string[] = [];
+  const index = new Map<string, number>();
+  const person = new Uint32Array(count);
+  for (let i = 0; i < count; i++) {
+    const l = src.label(i);
+    let p = index.get(l);
+    if (p === undefined) index.set(l, p = labels.push(l) - 1);
+    person[i] = p;
+  }
   const enc = new TextEncoder();
-  const paths = entries.map((e) => enc.encode(e.path));
+  const paths = Array.from({ length: count }, (_, i) => enc.encode(src.path(i)));
   const pathBytes = paths.reduce((n, p) => n + p.length, 0);
-  const count = entries.length;
-  const bodyLength = 4 * count + pad4(count) + 4 * (count + 1) + pad4(pathBytes) + 4 * count * dim;
+  const cellBytes = k > 0 ? pad4(2 * count) : 0;
+  const bodyLength = 4 * count + pad4(count) + cellBytes + 4 * (count + 1) + pad4(pathBytes) + 4 * count * dim;
   const body = new Uint8Array(bodyLength);
   const view = new DataView(body.buffer);
   let o = 0;
-  for (const e of entries) {
-    if (e.embedding.length !== dim) {
-      throw new RangeError(`${e.path}: an embedding of ${e.embedding.length}, not ${dim}`);
-    }
-    view.setUint32(o, index.get(e.label)!, true);
-    o += 4;
-  }
-  entries.forEach((e, i) => (body[o + i] = e.enrolled ? 1 : 0));
+  for (let i = 0; i < count; i++, o += 4) view.setUint32(o, person[i]!, true);
+  for (let i = 0; i < count; i++) body[o + i] = src.enrolled(i) ? 1 : 0;
   o += pad4(count);
+  for (let i = 0; i < k && i < count; i++) {
+    const c = cells!.of[i]!;
+    if (!(Number.isInteger(c) && c >= 0 && c < k)) throw new RangeError(`${src.path(i)}: cell ${c} of ${k}`);
+    view.setUint16(o + 2 * i, c, true);
+  }
+  o += cellBytes;
   let at = 0;
   for (const p of paths) {
     view.setUint32(o, at, true);
@@ -104,16 +144,18 @@ export function encodeSegment(entries: readonly GalleryEntry[]): Uint8Array {
     o += p.length;
   }
   o = pad4(o);
-  for (const e of entries) {
-    for (let k = 0; k < dim; k++) {
-      const v = Math.fround(e.embedding[k]!);
-      if (!Number.isFinite(v)) throw new RangeError(`${e.path}: embedding number ${k} is ${e.embedding[k]}`);
-      view.setFloat32(o, v, true);
-      o += 4;
+  const floats = new Float32Array(body.buffer, o, count * dim);
+  for (let i = 0; i < count; i++) {
+    const e = src.embedding(i);
+    if (e.length !== dim) throw new RangeError(`${src.path(i)}: an embedding of ${e.length}, not ${dim}`);
+    for (let j = 0; j < dim; j++) {
+      const v = Math.fround(e[j]!);
+      if (!Number.isFinite(v)) throw new RangeError(`${src.path(i)}: embedding number ${j} is ${e[j]}`);
+      floats[i * dim + j] = v;
     }
   }
   const checksum = fnv(new Uint32Array(body.buffer)).toString(16).padStart(8, "0");
-  const json = JSON.stringify({ ...SEGMENT_FORMAT, dim, count, labels, pathBytes, checksum });
+  const json = JSON.stringify({ ...SEGMENT_FORMAT, dim, count, labels, cells: k, pathBytes, checksum });
   const header = enc.encode(json.padEnd(pad4(enc.encode(json).length), " "));
   const out = new Uint8Array(8 + header.length + body.length);
   out.set(MAGIC, 0);
@@ -121,6 +163,18 @@ export function encodeSegment(entries: readonly GalleryEntry[]): Uint8Array {
   out.set(header, 8);
   out.set(body, 8 + header.length);
   return out;
+}
+
+/** A list of entries as columns. */
+function entriesSource(entries: readonly GalleryEntry[]): SegmentSource {
+  return {
+    count: entries.length,
+    dim: entries[0]?.embedding.length ?? 0,
+    label: (i) => entries[i]!.label,
+    path: (i) => entries[i]!.path,
+    embedding: (i) => entries[i]!.embedding,
+    enrolled: (i) => entries[i]!.enrolled === true,
+  };
 }
 
 /**
@@ -134,6 +188,55 @@ export function encodeSegment(entries: readonly GalleryEntry[]): Uint8Array {
  * @throws {SegmentError} With one line naming the file and what is wrong.
  */
 export function decodeSegment(bytes: Uint8Array, file: string, dim?: number): GallerySegment {
+  return decode(bytes, file, dim, bytes.length);
+}
+
+/**
+ * Reads a segment file, checking every field (see {@linkcode decodeSegment}); with
+ * `embeddings: false` only the columns before the embeddings are read (what a writer needs to
+ * append to a gallery: its people, flags, cells and paths), the file's size still checked.
+ *
+ * @param path The file.
+ * @param dim The embedding length expected; default: any.
+ * @param options Whether to read the embeddings. Default true.
+ * @returns The segment.
+ * @throws {SegmentError} With one line naming the file and what is wrong.
+ */
+export async function readSegment(
+  path: string,
+  dim?: number,
+  options: { readonly embeddings?: boolean } = {},
+): Promise<GallerySegment> {
+  if (options.embeddings !== false) return decodeSegment(await Deno.readFile(path), path, dim);
+  using file = await Deno.open(path);
+  const size = (await file.stat()).size;
+  const readAt = async (at: number, n: number) => {
+    const out = new Uint8Array(Math.max(0, Math.min(n, size - at)));
+    await file.seek(at, Deno.SeekMode.Start);
+    for (let o = 0; o < out.length;) {
+      const got = await file.read(out.subarray(o));
+      if (got === null) break;
+      o += got;
+    }
+    return out;
+  };
+  const head = await readAt(0, 8);
+  const headerLength = head.length === 8 ? new DataView(head.buffer).getUint32(4, true) : 0;
+  let h: { count?: unknown; cells?: unknown; pathBytes?: unknown } = {};
+  try {
+    h = JSON.parse(new TextDecoder().decode(await readAt(8, Math.min(headerLength, 1 << 26))));
+  } catch {
+    // decode() below names what is wrong.
+  }
+  const [count, cells, pathBytes] = [h.count, h.cells, h.pathBytes].map((v) => Number.isInteger(v) ? v as number : 0);
+  const before = 8 + headerLength + 4 * count! + pad4(count!) + (cells! > 0 ? pad4(2 * count!) : 0) +
+    4 * (count! + 1) + pad4(pathBytes!);
+  return decode(await readAt(0, before), path, dim, size);
+}
+
+/** Decodes a segment's bytes, or (`bytes` shorter than `size`) its columns before the embeddings. */
+function decode(bytes: Uint8Array, file: string, dim: number | undefined, size: number): GallerySegment {
+  const complete = bytes.length === size;
   const bad = (why: string): never => {
     throw new SegmentError(`${file}: ${why}`);
   };
@@ -156,7 +259,8 @@ export function decodeSegment(bytes: Uint8Array, file: string, dim?: number): Ga
     if (typeof v !== "number" || !Number.isInteger(v) || v < 0) bad(`header.${k}: not an integer ≥ 0`);
     return v as number;
   };
-  const count = int("count"), d = int("dim"), pathBytes = int("pathBytes");
+  const count = int("count"), d = int("dim"), pathBytes = int("pathBytes"), k = int("cells");
+  if (k > 65536) bad(`header.cells: ${k}, at most 65536`);
   if (dim !== undefined && count > 0 && d !== dim) bad(`header.dim: ${d}, expected ${dim}`);
   const labels = h.labels;
   if (!Array.isArray(labels) || !labels.every((l) => typeof l === "string" && l.trim() !== "")) {
@@ -164,13 +268,18 @@ export function decodeSegment(bytes: Uint8Array, file: string, dim?: number): Ga
   }
   if (typeof h.checksum !== "string" || !/^[0-9a-f]{8}$/.test(h.checksum)) bad("header.checksum: not 8 hex digits");
   const start = 8 + headerLength;
-  const expected = 4 * count + pad4(count) + 4 * (count + 1) + pad4(pathBytes) + 4 * count * d;
-  if (bytes.length - start !== expected) bad(`${bytes.length - start} bytes after the header, expected ${expected}`);
+  const cellBytes = k > 0 ? pad4(2 * count) : 0;
+  const expected = 4 * count + pad4(count) + cellBytes + 4 * (count + 1) + pad4(pathBytes) + 4 * count * d;
+  if (size - start !== expected) bad(`${size - start} bytes after the header, expected ${expected}`);
+  const floatBytes = 4 * count * d;
+  if (!complete && bytes.length !== size - floatBytes) bad("could not read the columns");
   // The body as words (copied once when the file's bytes are not 4-byte aligned).
   const body = (bytes.byteOffset + start) % 4 === 0
-    ? new Uint32Array(bytes.buffer, bytes.byteOffset + start, expected / 4)
+    ? new Uint32Array(bytes.buffer, bytes.byteOffset + start, (bytes.length - start) / 4)
     : new Uint32Array(bytes.slice(start).buffer);
-  if (fnv(body).toString(16).padStart(8, "0") !== h.checksum) bad("checksum does not match (a damaged file)");
+  if (complete && fnv(body).toString(16).padStart(8, "0") !== h.checksum) {
+    bad("checksum does not match (a damaged file)");
+  }
   const person = body.subarray(0, count);
   const names = labels as string[];
   for (let i = 0; i < count; i++) {
@@ -179,7 +288,10 @@ export function decodeSegment(bytes: Uint8Array, file: string, dim?: number): Ga
   const bodyBytes = new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
   const enrolled = bodyBytes.subarray(4 * count, 5 * count);
   for (let i = 0; i < count; i++) if (enrolled[i]! > 1) bad(`face ${i}: enrolled flag ${enrolled[i]}`);
-  const offsetsAt = (4 * count + pad4(count)) / 4;
+  const cellAt = 4 * count + pad4(count);
+  const cell = k > 0 ? new Uint16Array(body.buffer, body.byteOffset + cellAt, count) : new Uint16Array(0);
+  for (let i = 0; i < cell.length; i++) if (cell[i]! >= k) bad(`face ${i}: cell ${cell[i]} of ${k}`);
+  const offsetsAt = (cellAt + cellBytes) / 4;
   const offsets = body.subarray(offsetsAt, offsetsAt + count + 1);
   if (offsets[0] !== 0 || offsets[count] !== pathBytes) bad("path offsets do not span the path bytes");
   for (let i = 0; i < count; i++) if (offsets[i + 1]! < offsets[i]!) bad(`face ${i}: path offsets go backwards`);
@@ -191,7 +303,7 @@ export function decodeSegment(bytes: Uint8Array, file: string, dim?: number): Ga
     bad("paths are not UTF-8");
   }
   const floatsAt = (pathStart + pad4(pathBytes)) / 4;
-  const words = body.subarray(floatsAt, floatsAt + count * d);
+  const words = complete ? body.subarray(floatsAt, floatsAt + count * d) : new Uint32Array(0);
   // Not finite as float32: all exponent bits set.
   for (let i = 0; i < words.length; i++) {
     if ((words[i]! & 0x7f800000) === 0x7f800000) {
@@ -207,6 +319,10 @@ export function decodeSegment(bytes: Uint8Array, file: string, dim?: number): Ga
     person,
     enrolled,
     embeddings: new Float32Array(words.buffer, words.byteOffset, words.length),
+    cells: k,
+    cell,
+    bytes: complete ? bytes : new Uint8Array(0),
+    complete,
     path(i: number) {
       if (!(i >= 0 && i < count)) throw new RangeError(`face ${i} of ${count}`);
       let p = paths.get(i);

@@ -34,12 +34,13 @@ export function modelPipelineOptions(info: ModelInfo): PipelineOptions {
  * Loads a model and refuses it when photos would now be processed differently.
  *
  * @param dir The model folder.
+ * @param options Whether to read the gallery's embeddings (see {@linkcode loadModel}).
  * @returns The model.
  * @throws {ModelError} When there is no model (kind "missing"), it is not one ("invalid"), or
  * photos would now be processed differently ("mismatch"; the message names the setting).
  */
-export async function loadCheckedModel(dir: string): Promise<Model> {
-  const model = await loadModel(dir);
+export async function loadCheckedModel(dir: string, options: { readonly embeddings?: boolean } = {}): Promise<Model> {
+  const model = await loadModel(dir, options);
   const diff = await settingsDifference(model.info.pipeline, model.info.features);
   if (diff) {
     throw new ModelError(

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { Gallery } from "../gallery/store.ts";
 import { rejectsModelError } from "../classify/_test_util.ts";
 import { createRecognizer, loadCheckedModel, modelPipelineOptions } from "./recognize.ts";
 import { saveModel } from "../classify/model.ts";
@@ -139,11 +140,11 @@ for (const [detector, strangerCount] of [["blazeface", 3], ["haar", 2]] as const
     assert.equal(gallery.length, 3);
     const dir = await Deno.makeTempDir();
     try {
-      await saveModel(dir, { ...model, gallery });
+      await saveModel(dir, { ...model, gallery: Gallery.from(gallery) });
       const recognizer = await createRecognizer(await loadCheckedModel(dir));
       try {
         assert.equal(recognizer.pipeline.detector.options.detector, detector);
-        assert.equal(recognizer.classifier.gallery.length, 3);
+        assert.equal(recognizer.classifier.gallery.size, 3);
         const same = await recognizer.recognize(enrolledPhoto);
         // Measured: distance 0 for each (the same photo through the same pipeline).
         assert.deepEqual(same.map((f) => f.prediction.label), ["person0", "person1", "person2"]);

@@ -136,7 +136,7 @@ Deno.test(`train killed at ${KILLS} random moments leaves the old model or the n
   }
 });
 
-Deno.test(`enrol and preprocess killed at ${KILLS} random moments lose nothing already written`, async () => {
+Deno.test(`enrol, preprocess and cluster killed at ${KILLS} random moments lose nothing already written`, async () => {
   const ds = await makeDataset();
   try {
     assert.equal((await finished(spawnCli(["enrol", "first", "people/ann/1.jpg"], ds))).code, 0);
@@ -165,6 +165,21 @@ Deno.test(`enrol and preprocess killed at ${KILLS} random moments lose nothing a
       const now = read?.records.size ?? 0;
       assert.ok(now >= records, `${now} records after ${records}`);
       records = now;
+    }
+    // The every-face cache of `cluster`, under the same rule.
+    const every = `${ds}/every.cache`;
+    const cluster = () => spawnCli(["cluster", "people", "--cache", every, "--workers", "1"], ds);
+    const t2 = performance.now();
+    await finished(cluster());
+    const clusterMs = performance.now() - t2;
+    await Deno.remove(every);
+    let photos = 0;
+    for (let k = 0; k < KILLS; k++) {
+      await killAfter(cluster(), clusterMs * Math.random());
+      const read = await readCache(every).catch((e) => assert.fail(`the every-face cache no longer reads: ${e}`));
+      const now = read?.records.size ?? 0;
+      assert.ok(now >= photos, `${now} records after ${photos}`);
+      photos = now;
     }
   } finally {
     await Deno.remove(ds, { recursive: true });

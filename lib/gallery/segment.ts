@@ -125,7 +125,7 @@ export function encodeSegment(
   for (let i = 0; i < count; i++, o += 4) view.setUint32(o, person[i]!, true);
   for (let i = 0; i < count; i++) body[o + i] = src.enrolled(i) ? 1 : 0;
   o += pad4(count);
-  for (let i = 0; i < k && i < count; i++) {
+  for (let i = 0; k > 0 && i < count; i++) {
     const c = cells!.of[i]!;
     if (!(Number.isInteger(c) && c >= 0 && c < k)) throw new RangeError(`${src.path(i)}: cell ${c} of ${k}`);
     view.setUint16(o + 2 * i, c, true);
@@ -277,8 +277,18 @@ function decode(bytes: Uint8Array, file: string, dim: number | undefined, size: 
   const body = (bytes.byteOffset + start) % 4 === 0
     ? new Uint32Array(bytes.buffer, bytes.byteOffset + start, (bytes.length - start) / 4)
     : new Uint32Array(bytes.slice(start).buffer);
-  if (complete && fnv(body).toString(16).padStart(8, "0") !== h.checksum) {
-    bad("checksum does not match (a damaged file)");
+  // One pass over the words: the checksum, and the first embedding number that is not
+  // finite as float32 (all exponent bits set), reported after the other fields' checks.
+  const floatsAt = (4 * count + pad4(count) + cellBytes + 4 * (count + 1) + pad4(pathBytes)) / 4;
+  let hash = 0x811c9dc5, notFinite = -1;
+  if (complete) {
+    for (let i = 0; i < floatsAt; i++) hash = Math.imul(hash ^ body[i]!, 0x01000193);
+    for (let i = floatsAt; i < body.length; i++) {
+      const w = body[i]!;
+      hash = Math.imul(hash ^ w, 0x01000193);
+      if ((w & 0x7f800000) === 0x7f800000 && notFinite < 0) notFinite = i - floatsAt;
+    }
+    if ((hash >>> 0).toString(16).padStart(8, "0") !== h.checksum) bad("checksum does not match (a damaged file)");
   }
   const person = body.subarray(0, count);
   const names = labels as string[];
@@ -302,14 +312,8 @@ function decode(bytes: Uint8Array, file: string, dim: number | undefined, size: 
   } catch {
     bad("paths are not UTF-8");
   }
-  const floatsAt = (pathStart + pad4(pathBytes)) / 4;
   const words = complete ? body.subarray(floatsAt, floatsAt + count * d) : new Uint32Array(0);
-  // Not finite as float32: all exponent bits set.
-  for (let i = 0; i < words.length; i++) {
-    if ((words[i]! & 0x7f800000) === 0x7f800000) {
-      bad(`face ${Math.floor(i / d)}: embedding number ${i % d} is not finite`);
-    }
-  }
+  if (notFinite >= 0) bad(`face ${Math.floor(notFinite / d)}: embedding number ${notFinite % d} is not finite`);
   const decoder = new TextDecoder("utf-8", { fatal: true });
   const paths = new Map<number, string>();
   return {

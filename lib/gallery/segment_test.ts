@@ -87,3 +87,13 @@ Deno.test("encodeSegment refuses an embedding that is not finite as float32, or 
     /y: an embedding of 3, not 2/,
   );
 });
+
+Deno.test("a segment keeps every face's inverted-file cell, and refuses one out of range", () => {
+  const five = [...entries, ...entries.slice(0, 2)].map((e, i) => ({ ...e, path: `${i}.jpg` }));
+  const s = decodeSegment(encodeSegment(five, { count: 2, of: [1, 0, 1, 1, 0] }), "c.f2vg", 3);
+  assert.equal(s.cells, 2);
+  assert.deepEqual([...s.cell], [1, 0, 1, 1, 0]);
+  assert.deepEqual([...s.embeddings], five.flatMap((e) => [...e.embedding]));
+  assert.throws(() => encodeSegment(five, { count: 2, of: [1, 0, 2, 1, 0] }), /2\.jpg: cell 2 of 2/);
+  assert.throws(() => encodeSegment(five, { count: 2, of: [1, 0] }), /2 cells for 5 faces/);
+});

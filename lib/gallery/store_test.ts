@@ -127,6 +127,11 @@ Deno.test("the inverted file: every cell probed equals exact; the default probes
   // About √2000 cells, more where k-means left a cell over three times the average.
   assert.ok(indexed.cells >= Math.round(Math.sqrt(2000)) && indexed.cells < 100, `${indexed.cells} cells`);
   assert.equal(indexed.index!.centres.count, indexed.cells);
+  // Every face has its cell, and none is over four times the average size (dense ones split).
+  const sizes = new Array(indexed.cells).fill(0);
+  for (const seg of indexed.segments) for (const c of seg.cell) sizes[c]++;
+  assert.equal(sizes.reduce((a, b) => a + b, 0), 2000);
+  assert.ok(Math.max(...sizes) <= (4 * 2000) / indexed.cells, `largest cell ${Math.max(...sizes)}`);
   assert.equal(indexed.size, gallery.size);
   assert.deepEqual(indexed.entries().map((x) => x.path), gallery.entries().map((x) => x.path));
   let same = 0, faces = 0;

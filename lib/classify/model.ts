@@ -247,9 +247,11 @@ export async function loadModel(dir: string, options: { readonly embeddings?: bo
 
 async function loadOnce(dir: string, embeddings: boolean): Promise<Model> {
   const file = `${dir}/model.json`;
+  let text: string;
   let json: ModelFile & Record<string, unknown>;
   try {
-    json = JSON.parse(await Deno.readTextFile(file));
+    text = await Deno.readTextFile(file);
+    json = JSON.parse(text);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) throw new ModelError("missing", file, "no model here (run train first)");
     throw new ModelError("invalid", file, e instanceof SyntaxError ? "not JSON" : String(e));
@@ -324,7 +326,24 @@ async function loadOnce(dir: string, embeddings: boolean): Promise<Model> {
     throw new ModelError("invalid", `${dir}/${weightsFile}`, `value ${bad} is ${all[bad]}, not a finite number`);
   }
   checkWeights(info, weights, file);
-  return { info, weights, gallery: await readGallery(dir, file, galleryName, galleryIndex, embeddings) };
+  const model = { info, weights, gallery: await readGallery(dir, file, galleryName, galleryIndex, embeddings) };
+  LOADED_FROM.set(model, text);
+  return model;
+}
+
+/** The `model.json` text each loaded model was read from. */
+const LOADED_FROM = new WeakMap<Model, string>();
+
+/**
+ * The text of the `model.json` a model was loaded from (by {@linkcode loadModel}): a writer
+ * that finds the same text under its lock knows the folder has not changed since, and need
+ * not read it again (its other files are named by their content and never change).
+ *
+ * @param model A model.
+ * @returns The text, or undefined for a model not loaded from a folder.
+ */
+export function loadedFrom(model: Model): string | undefined {
+  return LOADED_FROM.get(model);
 }
 
 /** The gallery a `model.json` names: segment files, or (version 1) one JSON file, or none. */

@@ -8,7 +8,7 @@
 import type { DetectorName } from "../detect/detect_faces.ts";
 import { configDifference } from "../_config.ts";
 import { withLock } from "../_lock.ts";
-import { type Model, ModelError, saveModel } from "../classify/model.ts";
+import { loadedFrom, type Model, ModelError, saveModel } from "../classify/model.ts";
 import { loadCheckedModel } from "../recognize/recognize.ts";
 import { featureSet } from "../features/feature_sets.ts";
 import { pipelineSettings } from "../pipeline/pipeline.ts";
@@ -98,9 +98,17 @@ export async function enrolInto(
   options: EnrolOptions = {},
 ): Promise<Model> {
   return await withLock(`${dir}/.lock`, async () => {
-    const exists = await Deno.stat(`${dir}/model.json`).then(() => true, () => false);
-    // Read without the embeddings: only the segments the enrolment writes again are read whole.
-    const current = exists ? await loadCheckedModel(dir, { embeddings: false }) : await newGalleryModel();
+    const text = await Deno.readTextFile(`${dir}/model.json`).catch((e) => {
+      if (e instanceof Deno.errors.NotFound) return undefined;
+      throw e;
+    });
+    // The model the embeddings were computed for, when the folder still holds it; else read
+    // afresh, without the embeddings (only the segments the enrolment writes again are read whole).
+    const current = text === undefined
+      ? await newGalleryModel()
+      : text === loadedFrom(basis)
+      ? basis
+      : await loadCheckedModel(dir, { embeddings: false });
     assertEnrollable(current, dir);
     const diff = configDifference(
       { features: basis.info.features, pipeline: basis.info.pipeline },

@@ -15,7 +15,8 @@
  * | pathBytes, padded to 4 | the paths, UTF-8, one after another |
  * | 4·count·dim | f32: the embeddings |
  *
- * `checksum` is a 32-bit FNV-1a of every u32 word after the header (8 hex digits).
+ * `checksum` (8 hex digits) is a 32-bit FNV-1a of every u32 word after the header, in four
+ * interleaved lanes (lane j: words j, j + 4, …) then of the four lanes' values.
  *
  * @module
  */
@@ -62,11 +63,47 @@ export class SegmentError extends Error {
 
 const pad4 = (n: number) => (n + 3) & ~3;
 
-/** FNV-1a over 32-bit words. */
-function fnv(words: Uint32Array): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < words.length; i++) h = Math.imul(h ^ words[i]!, 0x01000193);
-  return h >>> 0;
+const FNV_START = 0x811c9dc5, FNV_PRIME = 0x01000193;
+
+/**
+ * The checksum: FNV-1a over 32-bit words in four lanes (lane j takes words j, j + 4, …, so
+ * that the four run side by side), then FNV-1a of the four lanes' values; and the position
+ * (from `from`) of the first word at or after `from` that is not a finite float32 (all
+ * exponent bits set), or -1.
+ *
+ * @param words The words after the header.
+ * @param from Where the embeddings start (default: none are checked).
+ * @returns The checksum as 8 hex digits, and the first number that is not finite.
+ */
+export function checksum(words: Uint32Array, from = words.length): { sum: string; notFinite: number } {
+  let a = FNV_START, b = FNV_START, c = FNV_START, d = FNV_START, notFinite = -1;
+  const n = words.length, whole = n - (n % 4);
+  for (let i = 0; i < whole; i += 4) {
+    const w0 = words[i]!, w1 = words[i + 1]!, w2 = words[i + 2]!, w3 = words[i + 3]!;
+    a = Math.imul(a ^ w0, FNV_PRIME);
+    b = Math.imul(b ^ w1, FNV_PRIME);
+    c = Math.imul(c ^ w2, FNV_PRIME);
+    d = Math.imul(d ^ w3, FNV_PRIME);
+    // Exponent bits all set in one of the four: which, and whether it is at or after `from`.
+    if (
+      (w0 & 0x7f800000) === 0x7f800000 || (w1 & 0x7f800000) === 0x7f800000 ||
+      (w2 & 0x7f800000) === 0x7f800000 || (w3 & 0x7f800000) === 0x7f800000
+    ) {
+      for (let j = i; j < i + 4 && notFinite < 0; j++) {
+        if (j >= from && (words[j]! & 0x7f800000) === 0x7f800000) notFinite = j - from;
+      }
+    }
+  }
+  for (let i = whole; i < n; i++) {
+    const lane = i % 4, w = words[i]!;
+    if (lane === 0) a = Math.imul(a ^ w, FNV_PRIME);
+    else if (lane === 1) b = Math.imul(b ^ w, FNV_PRIME);
+    else c = Math.imul(c ^ w, FNV_PRIME);
+    if (i >= from && notFinite < 0 && (w & 0x7f800000) === 0x7f800000) notFinite = i - from;
+  }
+  let h = FNV_START;
+  for (const lane of [a, b, c, d]) h = Math.imul(h ^ lane, FNV_PRIME);
+  return { sum: (h >>> 0).toString(16).padStart(8, "0"), notFinite };
 }
 
 /** Faces to encode, as columns (a gallery's faces or a list of entries). */
@@ -154,8 +191,15 @@ export function encodeSegment(
       floats[i * dim + j] = v;
     }
   }
-  const checksum = fnv(new Uint32Array(body.buffer)).toString(16).padStart(8, "0");
-  const json = JSON.stringify({ ...SEGMENT_FORMAT, dim, count, labels, cells: k, pathBytes, checksum });
+  const json = JSON.stringify({
+    ...SEGMENT_FORMAT,
+    dim,
+    count,
+    labels,
+    cells: k,
+    pathBytes,
+    checksum: checksum(new Uint32Array(body.buffer)).sum,
+  });
   const header = enc.encode(json.padEnd(pad4(enc.encode(json).length), " "));
   const out = new Uint8Array(8 + header.length + body.length);
   out.set(MAGIC, 0);
@@ -207,8 +251,18 @@ export async function readSegment(
   dim?: number,
   options: { readonly embeddings?: boolean } = {},
 ): Promise<GallerySegment> {
-  if (options.embeddings !== false) return decodeSegment(await Deno.readFile(path), path, dim);
   using file = await Deno.open(path);
+  if (options.embeddings !== false) {
+    // Into one buffer of the file's size, read synchronously: for a gallery of a million faces
+    // (500 MB) twice as fast as Deno.readFile, measured here.
+    const bytes = new Uint8Array((await file.stat()).size);
+    for (let o = 0; o < bytes.length;) {
+      const got = file.readSync(bytes.subarray(o));
+      if (got === null) throw new SegmentError(`${path}: the file ended while being read`);
+      o += got;
+    }
+    return decodeSegment(bytes, path, dim);
+  }
   const size = (await file.stat()).size;
   const readAt = async (at: number, n: number) => {
     const out = new Uint8Array(Math.max(0, Math.min(n, size - at)));
@@ -280,15 +334,11 @@ function decode(bytes: Uint8Array, file: string, dim: number | undefined, size: 
   // One pass over the words: the checksum, and the first embedding number that is not
   // finite as float32 (all exponent bits set), reported after the other fields' checks.
   const floatsAt = (4 * count + pad4(count) + cellBytes + 4 * (count + 1) + pad4(pathBytes)) / 4;
-  let hash = 0x811c9dc5, notFinite = -1;
+  let notFinite = -1;
   if (complete) {
-    for (let i = 0; i < floatsAt; i++) hash = Math.imul(hash ^ body[i]!, 0x01000193);
-    for (let i = floatsAt; i < body.length; i++) {
-      const w = body[i]!;
-      hash = Math.imul(hash ^ w, 0x01000193);
-      if ((w & 0x7f800000) === 0x7f800000 && notFinite < 0) notFinite = i - floatsAt;
-    }
-    if ((hash >>> 0).toString(16).padStart(8, "0") !== h.checksum) bad("checksum does not match (a damaged file)");
+    const sum = checksum(body, floatsAt);
+    if (sum.sum !== h.checksum) bad("checksum does not match (a damaged file)");
+    notFinite = sum.notFinite;
   }
   const person = body.subarray(0, count);
   const names = labels as string[];

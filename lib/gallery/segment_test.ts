@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { decodeSegment, encodeSegment, SegmentError } from "./segment.ts";
+import { checksum, decodeSegment, encodeSegment, readSegment, SegmentError } from "./segment.ts";
 import type { GalleryEntry } from "./gallery.ts";
 
 const entries: GalleryEntry[] = [
@@ -14,11 +14,8 @@ function resealed(bytes: Uint8Array, edit: (body: DataView, bodyStart: number) =
   const view = new DataView(out.buffer);
   const h = view.getUint32(4, true), start = 8 + h;
   edit(new DataView(out.buffer, start), start);
-  const words = new Uint32Array(out.buffer, start);
-  let c = 0x811c9dc5;
-  for (const w of words) c = Math.imul(c ^ w, 0x01000193);
   const header = JSON.parse(new TextDecoder().decode(out.subarray(8, start)));
-  header.checksum = (c >>> 0).toString(16).padStart(8, "0");
+  header.checksum = checksum(new Uint32Array(out.buffer, start)).sum;
   out.set(new TextEncoder().encode(JSON.stringify(header).padEnd(h, " ")), 8);
   return out;
 }
@@ -96,4 +93,31 @@ Deno.test("a segment keeps every face's inverted-file cell, and refuses one out 
   assert.deepEqual([...s.embeddings], five.flatMap((e) => [...e.embedding]));
   assert.throws(() => encodeSegment(five, { count: 2, of: [1, 0, 2, 1, 0] }), /2\.jpg: cell 2 of 2/);
   assert.throws(() => encodeSegment(five, { count: 2, of: [1, 0] }), /2 cells for 5 faces/);
+});
+
+Deno.test("the checksum sees a change in any word, in every lane; readSegment reads the columns alone", async () => {
+  const words = Uint32Array.from({ length: 11 }, (_, i) => i * 2654435761);
+  const sum = checksum(words).sum;
+  for (let i = 0; i < words.length; i++) {
+    const w = words.slice();
+    w[i]! ^= 1 << (i % 32);
+    assert.notEqual(checksum(w).sum, sum, `word ${i}`);
+  }
+  // Two words swapped between lanes are seen too.
+  const swapped = words.slice();
+  [swapped[0], swapped[1]] = [swapped[1]!, swapped[0]!];
+  assert.notEqual(checksum(swapped).sum, sum);
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeFile(`${dir}/g.f2vg`, encodeSegment(entries));
+    const light = await readSegment(`${dir}/g.f2vg`, 3, { embeddings: false });
+    assert.equal(light.complete, false);
+    assert.deepEqual([light.count, light.embeddings.length, light.path(1)], [3, 0, "Ünïcödé/ß.png"]);
+    const whole = await readSegment(`${dir}/g.f2vg`, 3);
+    assert.deepEqual([...whole.embeddings], entries.flatMap((e) => [...e.embedding]));
+    await Deno.writeFile(`${dir}/g.f2vg`, encodeSegment(entries).subarray(0, 60));
+    await assert.rejects(readSegment(`${dir}/g.f2vg`, 3, { embeddings: false }), SegmentError);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { preprocessFolder } from "../lib/dataset/preprocess.ts";
 import { readCache } from "../lib/dataset/cache.ts";
+import { mergeCaches } from "../lib/dataset/shard.ts";
 import { datasetsDir, datasetTest } from "../lib/eval/datasets.ts";
 
 datasetTest("preprocess caches features for the 36 face2vec training photos, labelled by file name", async () => {
@@ -42,3 +43,27 @@ datasetTest("preprocess caches features for the 36 face2vec training photos, lab
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+datasetTest(
+  "lfw_min10 preprocessed as 3 shards and merged is byte for byte the cache of one run (the default features)",
+  async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      const folder = `${datasetsDir()}/lfw_min10`;
+      await preprocessFolder(folder, { cache: `${dir}/one.cache` });
+      const shards = [1, 2, 3].map((i) => `${dir}/s${i}.cache`);
+      const sizes = [];
+      for (const [k, cache] of shards.entries()) {
+        const s = await preprocessFolder(folder, { cache, shard: { index: k + 1, count: 3 } });
+        sizes.push(s.processed);
+      }
+      console.log(`lfw_min10 in 3 shards: ${sizes.join(" + ")} photos`);
+      assert.equal(sizes.reduce((a, b) => a + b, 0), 2159);
+      for (const n of sizes) assert.ok(Math.abs(n - 2159 / 3) < 100, `${sizes}: an even split`);
+      assert.deepEqual((await mergeCaches(shards, `${dir}/merged.cache`)).photos, 2159);
+      assert.deepEqual(await Deno.readFile(`${dir}/merged.cache`), await Deno.readFile(`${dir}/one.cache`));
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);

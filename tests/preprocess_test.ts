@@ -278,3 +278,39 @@ Deno.test("preprocess with every face: one record per photo listing each face th
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("preprocess --shard i/n and --merge: shard caches, merged into the one-run cache; a shard's cache is not trained on", async () => {
+  const ds = await makeDataset();
+  try {
+    const people = `${ds}/people`;
+    const one = await preprocessCli(people, `${ds}/one.cache`);
+    assert.equal(one.code, 1, "the dataset's text file is an error");
+    for (const i of [1, 2]) {
+      const r = await preprocessCli(people, `${ds}/s${i}.cache`, "--shard", `${i}/2`);
+      assert.ok(r.code <= 1, r.stderr.join("\n"));
+      assert.match(r.stderr.at(-1)!, new RegExp(`^cache: .*/s${i}\\.cache \\(shard ${i}/2 of the folder's photos\\)$`));
+    }
+    const m = await runCli(["preprocess", "--merge", `${ds}/s1.cache`, `${ds}/s2.cache`, "--cache", `${ds}/m.cache`]);
+    assert.equal(m.code, 0, m.stderr.join("\n"));
+    assert.match(m.stderr.join("\n"), /^merged 2 shard caches: 8 photos$/m);
+    assert.deepEqual(await Deno.readFile(`${ds}/m.cache`), await Deno.readFile(`${ds}/one.cache`));
+    const train = await runCli(["train", "--cache", `${ds}/s1.cache`, "--model", `${ds}/model`]);
+    assert.equal(train.code, 2);
+    assert.match(train.stderr.join("\n"), /s1\.cache: the cache of shard 1\/2 only: merge every shard's first/);
+    // Bad arguments: exit 2, one line.
+    for (
+      const [args, why] of [
+        [["preprocess", people, "--shard", "3/2"], /--shard: "3\/2" is not a shard i\/n/],
+        [["preprocess", "--merge", `${ds}/s1.cache`], /--merge takes the shard caches and --cache FILE/],
+        [["preprocess", "--merge", `${ds}/s1.cache`, "--cache", `${ds}/x.cache`], /shard 2\/2 missing/],
+        [["preprocess"], /missing required argument 'folder'/],
+      ] as const
+    ) {
+      const r = await runCli(args);
+      assert.equal(r.code, 2, args.join(" "));
+      assert.match(r.stderr.join("\n"), why);
+    }
+  } finally {
+    await Deno.remove(ds, { recursive: true });
+  }
+});

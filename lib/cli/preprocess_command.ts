@@ -2,7 +2,8 @@ import type { DetectorName } from "../detect/detect_faces.ts";
 import { Command, Option } from "npm:@commander-js/extra-typings@15.1.0";
 import { printable } from "../image/image_error.ts";
 import type { CacheRecord } from "../dataset/cache.ts";
-import { preprocessFolder } from "../dataset/preprocess.ts";
+import { defaultCachePath, preprocessFolder } from "../dataset/preprocess.ts";
+import { mergeCaches, parseShard, type Shard } from "../dataset/shard.ts";
 import { DEFAULT_FEATURE_SET, FEATURE_SET_NAMES, type FeatureSetName } from "../features/feature_sets.ts";
 import { decodeImage } from "../image/decode_image.ts";
 import {
@@ -29,7 +30,7 @@ import type { FaceSource } from "../detect/detect_faces.ts";
 export function preprocessCommand(io: CliIo, setExit: (code: number) => void) {
   return new Command("preprocess")
     .description("Cache the features of every photo in a folder named by person (kanye3.jpg or kanye/3.jpg).")
-    .argument("<folder>", "the photos, walked recursively")
+    .argument("[folder]", "the photos, walked recursively")
     .option("--cache <file>", "the cache file (default ./.face2vec/<folder>-<hash of its path>.<features>.cache)")
     .addOption(new Option("--features <name>", "feature set").choices(FEATURE_SET_NAMES).default(DEFAULT_FEATURE_SET))
     .addOption(detectorOption(true))
@@ -44,9 +45,38 @@ export function preprocessCommand(io: CliIo, setExit: (code: number) => void) {
     )
     .addOption(lockTimeoutOption())
     .option("--draw <dir>", "write annotated copies of the processed photos under DIR, mirroring paths")
+    .option("--shard <i/n>", "only shard i of n of the photos (by a hash of each path), into a cache of its own")
+    .option("--merge <caches...>", "combine the caches of shards 1/n … n/n into --cache (no folder is read)")
     .action(async (folder, o) => {
-      setExit(await runPreprocess(folder, o, io));
+      if (o.merge) setExit(await runMerge(folder, o.merge, o, io));
+      else if (folder === undefined) {
+        io.stderr("error: missing required argument 'folder'");
+        setExit(EXIT.badArguments);
+      } else setExit(await runPreprocess(folder, o, io));
     });
+}
+
+async function runMerge(
+  folder: string | undefined,
+  inputs: string[],
+  o: { cache?: string; shard?: string; lockTimeout: number },
+  io: CliIo,
+): Promise<number> {
+  if (folder !== undefined || o.shard !== undefined || o.cache === undefined) {
+    io.stderr(`error: --merge takes the shard caches and --cache FILE for the result, and no folder or --shard`);
+    return EXIT.badArguments;
+  }
+  try {
+    const { photos, shards } = await mergeCaches(inputs, o.cache, {
+      lockTimeoutMs: o.lockTimeout * 1000,
+      onWait: (holder) => io.stderr(waitingLine(o.cache!, holder)),
+    });
+    io.stderr(`merged ${shards} shard caches: ${photos} photos`);
+    io.stderr(`cache: ${o.cache}`);
+    return EXIT.ok;
+  } catch (e) {
+    return cacheFailure(e, io);
+  }
 }
 
 async function runPreprocess(
@@ -60,9 +90,17 @@ async function runPreprocess(
     draw?: string;
     lockTimeout: number;
     dropDamaged?: true;
+    shard?: string;
   },
   io: CliIo,
 ): Promise<number> {
+  let shard: Shard | undefined;
+  try {
+    shard = o.shard === undefined ? undefined : parseShard(o.shard);
+  } catch (e) {
+    io.stderr(`error: --shard: ${(e as Error).message}`);
+    return EXIT.badArguments;
+  }
   try {
     if (!(await Deno.stat(folder)).isDirectory) {
       io.stderr(`${folder}: not a folder`);
@@ -82,13 +120,14 @@ async function runPreprocess(
   const root = folder.replace(/\/+$/, "");
   try {
     const summary = await preprocessFolder(folder, {
-      cache: o.cache,
       features: o.features,
       ...(o.detector ? { detector: { detector: o.detector } } : {}),
       labels: o.labels,
       workers: o.workers,
       lockTimeoutMs: o.lockTimeout * 1000,
       dropDamaged: o.dropDamaged,
+      shard,
+      cache: o.cache ?? (shard ? await shardCachePath(folder, o.features, shard) : undefined),
       onWait: (holder, cache) => io.stderr(waitingLine(cache, holder)),
       onStart: (total) => (progress = startProgress(io, total, true)),
       onPhoto: async ({ record, cached, total }) => {
@@ -132,7 +171,7 @@ async function runPreprocess(
       `${s.processed} processed, ${s.cached} cached, ${s.noFace} no face, ${s.errors.length} errors; ` +
         `labels by ${s.labelRule}: ${labels || "none"}`,
     );
-    io.stderr(`cache: ${s.cache}`);
+    io.stderr(`cache: ${s.cache}${shard ? ` (shard ${shard.index}/${shard.count} of the folder's photos)` : ""}`);
     return s.errors.length > 0 ? EXIT.inputFailed : EXIT.ok;
   } catch (e) {
     progress.stop();
@@ -144,4 +183,12 @@ async function draw(dir: string, root: string, record: CacheRecord) {
   const image = await decodeImage(await Deno.readFile(`${root}/${record.path}`), { name: record.path });
   const points = [(record.landmarks ?? []).map(([x, y]) => ({ x, y }))];
   await writeAnnotated(dir, record.path, image, [{ box: record.box!, source: record.source as FaceSource }], points);
+}
+
+/** A shard's default cache: the folder's, with `.shard-<i>-of-<n>` before `.cache`. */
+async function shardCachePath(folder: string, features: string, shard: Shard): Promise<string> {
+  return (await defaultCachePath(folder, features)).replace(
+    /\.cache$/,
+    `.shard-${shard.index}-of-${shard.count}.cache`,
+  );
 }

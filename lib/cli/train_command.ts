@@ -20,6 +20,11 @@ export async function openCache(path: string, io: CliIo): Promise<Cache | undefi
     else if (cachedFaces(cache.config) === "all") {
       io.stderr(`${path}: a cache of every face of unnamed photos (clustering's), not of named people`);
       return undefined;
+    } else if (cache.shard) {
+      io.stderr(
+        `${path}: the cache of shard ${cache.shard.index}/${cache.shard.count} only: merge every shard's first (preprocess --merge)`,
+      );
+      return undefined;
     }
     return cache;
   } catch (e) {

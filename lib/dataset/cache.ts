@@ -26,6 +26,7 @@ import { EMBEDDING_SIZE } from "../embed/embed_faces.ts";
 import { FEATURE_SETS } from "../features/feature_sets.ts";
 import { writeFileAtomic } from "../_fs.ts";
 import { crc32With } from "../_crc.ts";
+import { parseShard, type Shard, shardText } from "./shard.ts";
 
 /** The format's name and version, in every header of a largest-face cache. */
 export const CACHE_FORMAT = { format: "face2vec-cache", version: 1 } as const;
@@ -41,10 +42,13 @@ export function cachedFaces(config: Readonly<Record<string, unknown>>): CachedFa
   return config.faces === "all" ? "all" : "largest";
 }
 
-/** The header line's object for a configuration: its format, the version of its kind, the configuration. */
-function header(config: Readonly<Record<string, unknown>>) {
+/**
+ * The header line's object for a configuration: its format, the version of its kind, the
+ * configuration, and for the cache of one shard of a folder (`preprocess --shard`) which one.
+ */
+function header(config: Readonly<Record<string, unknown>>, shard?: Shard) {
   const version = cachedFaces(config) === "all" ? EVERY_FACE_CACHE_VERSION : CACHE_FORMAT.version;
-  return { format: CACHE_FORMAT.format, version, config };
+  return { format: CACHE_FORMAT.format, version, config, ...(shard ? { shard: shardText(shard) } : {}) };
 }
 
 /** One face of a photo in an every-face cache: the fields a largest-face record holds at its top level. */
@@ -97,6 +101,8 @@ export interface CacheRecord {
 /** A whole cache in memory. */
 export interface Cache {
   readonly config: Readonly<Record<string, unknown>>;
+  /** For the cache of one shard of a folder (`preprocess --shard i/n`), which one. */
+  readonly shard?: Shard;
   /** Live records by path. */
   readonly records: Map<string, CacheRecord>;
   /** True when an incomplete last line (an interrupted write) was dropped while reading. */
@@ -220,6 +226,7 @@ export function parseCache(text: string, file: string, options: ParseCacheOption
   let droppedPartialLine = false;
   const droppedLines: number[] = [];
   let config: Record<string, unknown> | undefined;
+  let shard: Shard | undefined;
   let faces: CachedFaces = "largest";
   let lengths = { features: undefined as number | undefined, embedding: EMBEDDING_SIZE };
   const records = new Map<string, CacheRecord>();
@@ -247,8 +254,16 @@ export function parseCache(text: string, file: string, options: ParseCacheOption
       continue;
     }
     if (i === 0) {
-      const h = value as { format?: unknown; version?: unknown; config?: unknown };
+      const h = value as { format?: unknown; version?: unknown; config?: unknown; shard?: unknown };
       if (h.format !== CACHE_FORMAT.format) throw new CacheError(`${file}: not a Face2Vec cache`);
+      if (h.shard !== undefined) {
+        try {
+          if (typeof h.shard !== "string") throw new RangeError("not text");
+          shard = parseShard(h.shard);
+        } catch {
+          throw new CacheError(`${file}: corrupt cache (its header, line 1, names shard ${JSON.stringify(h.shard)})`);
+        }
+      }
       config = (h.config ?? {}) as Record<string, unknown>;
       faces = cachedFaces(config);
       const version = header(config).version;
@@ -279,7 +294,7 @@ export function parseCache(text: string, file: string, options: ParseCacheOption
     else records.set(r.path, r);
   }
   if (!config) throw new CacheError(`${file}: empty cache file (no header)`);
-  return { config, records, droppedPartialLine, droppedLines };
+  return { config, ...(shard ? { shard } : {}), records, droppedPartialLine, droppedLines };
 }
 
 function checkedJson(line: string): unknown {
@@ -345,10 +360,15 @@ export class CacheWriter {
   }
 
   /** Opens `path` for appending, writing the header when the file is new (or `fresh`). */
-  static async open(path: string, config: Readonly<Record<string, unknown>>, fresh: boolean): Promise<CacheWriter> {
+  static async open(
+    path: string,
+    config: Readonly<Record<string, unknown>>,
+    fresh: boolean,
+    shard?: Shard,
+  ): Promise<CacheWriter> {
     const slash = path.lastIndexOf("/");
     if (slash > 0) await Deno.mkdir(path.slice(0, slash), { recursive: true });
-    if (fresh) await writeFileAtomic(path, cacheLine(header(config)));
+    if (fresh) await writeFileAtomic(path, cacheLine(header(config, shard)));
     else await cutTornLine(path);
     const file = await Deno.open(path, { append: true, create: true });
     return new CacheWriter(path, file);
@@ -376,12 +396,18 @@ export class CacheWriter {
 /**
  * Rewrites a cache with one line per live record, sorted by path, atomically (a temporary
  * file renamed over it).
+ *
+ * @param path The cache.
+ * @param config Its configuration.
+ * @param records Its records.
+ * @param shard For the cache of one shard, which one.
  */
 export async function compactCache(
   path: string,
   config: Readonly<Record<string, unknown>>,
   records: Iterable<CacheRecord>,
+  shard?: Shard,
 ): Promise<void> {
   const sorted = [...records].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  await writeFileAtomic(path, cacheLine(header(config)) + sorted.map(cacheLine).join(""));
+  await writeFileAtomic(path, cacheLine(header(config, shard)) + sorted.map(cacheLine).join(""));
 }

@@ -23,6 +23,7 @@ import {
   pipelineSettings,
 } from "../pipeline/pipeline.ts";
 import { type PhotoTask, processPhoto } from "./photo_record.ts";
+import { type Shard, shardOf, shardText } from "./shard.ts";
 
 /** Options of {@linkcode preprocessFolder}. */
 export interface PreprocessOptions extends PipelineOptions {
@@ -37,6 +38,11 @@ export interface PreprocessOptions extends PipelineOptions {
   readonly faces?: CachedFaces;
   /** Parallel Deno workers; 1 = in this thread. Default: the number of cores. */
   readonly workers?: number;
+  /**
+   * Only this shard of the photos (see `shard.ts`), into a cache of its own that records it;
+   * `mergeCaches` combines every shard's. Default: every photo.
+   */
+  readonly shard?: Shard;
   /** Called once per photo as it is done (processed or found in the cache), in completion order. */
   readonly onPhoto?: (event: { record: CacheRecord; cached: boolean; total: number }) => void | Promise<void>;
   /** Called before any photo with the number of photos found. */
@@ -179,8 +185,11 @@ async function preprocessLocked(
   options: PreprocessOptions,
 ): Promise<PreprocessSummary> {
   const root = folder.replace(/\/+$/, "");
-  const photos = await listImages([root]);
-  const labelRule = options.labels ?? detectLabelRule(photos.map((p) => p.relative));
+  const listed = await listImages([root]);
+  // The label rule is the whole folder's, whichever shard is processed.
+  const labelRule = options.labels ?? detectLabelRule(listed.map((p) => p.relative));
+  const shard = options.shard;
+  const photos = shard ? listed.filter((p) => shardOf(p.relative, shard.count) === shard.index) : listed;
   const old = await readCache(cachePath, { dropDamaged: options.dropDamaged });
   // The detector: the one asked for, else the one the cache records (Haar's when it records
   // none), else the default; its landmark crop comes with it.
@@ -193,6 +202,14 @@ async function preprocessLocked(
   // A largest-face cache's configuration stays as it has been since version 1.
   const config = { ...settings, features: recorded, labels: labelRule, ...(faces === "all" ? { faces } : {}) };
   if (old) {
+    if ((old.shard && shardText(old.shard)) !== (shard && shardText(shard))) {
+      throw new CacheError(
+        `${cachePath}: ${old.shard ? `the cache of shard ${shardText(old.shard)}` : "not the cache of a shard"}, ` +
+          `not of ${shard ? `shard ${shardText(shard)}` : "the whole folder"}; use another --cache${
+            old.shard && !shard ? " (or merge the shards' caches with --merge)" : ""
+          }`,
+      );
+    }
     if (cachedFaces(old.config) !== faces) {
       throw new CacheError(
         `${cachePath}: a cache of ${
@@ -217,7 +234,7 @@ async function preprocessLocked(
     }
   }
   const records = new Map(old?.records ?? []);
-  const writer = await CacheWriter.open(cachePath, config, old === undefined);
+  const writer = await CacheWriter.open(cachePath, config, old === undefined, shard);
   const present = new Set(photos.map((p) => p.relative));
   const removed = [...records.keys()].filter((p) => !present.has(p));
   for (const p of removed) {
@@ -269,7 +286,7 @@ async function preprocessLocked(
   } finally {
     writer.close();
   }
-  await compactCache(cachePath, config, records.values());
+  await compactCache(cachePath, config, records.values(), shard);
   const all = [...records.values()];
   const labels: Record<string, number> = {};
   for (const r of all) if (r.status === "ok" && labelRule !== "none") labels[r.label] = (labels[r.label] ?? 0) + 1;

@@ -3,7 +3,7 @@ import { cliReference } from "../lib/cli/reference.ts";
 import { runCli } from "./_cli.ts";
 
 const committed = await Deno.readTextFile(new URL("../docs/cli.md", import.meta.url));
-const commands = ["detect", "preprocess", "train", "evaluate", "predict", "compare", "enrol", "cluster"];
+const commands = ["detect", "preprocess", "train", "evaluate", "predict", "compare", "enrol", "cluster", "serve"];
 
 Deno.test("docs/cli.md is exactly what the command definitions generate (run `deno task readme` after a change)", () => {
   assert.equal(committed, cliReference());

@@ -10,12 +10,16 @@
 export const CLI_ENV = ["NO_COLOR", "FORCE_COLOR", "CLICOLOR_FORCE", "INIT_CWD"] as const;
 
 /** Commands that write files (caches, models, drawings, JSON). */
-const WRITERS = new Set(["detect", "preprocess", "train", "evaluate", "enrol", "cluster"]);
+const WRITERS = new Set(["detect", "preprocess", "train", "evaluate", "enrol", "cluster", "serve"]);
+
+/** Commands that listen on the network. */
+const LISTENERS = new Set(["serve"]);
 
 /**
  * The permission flags a command needs, narrowest first: `--allow-read` (photos, models and
- * the bundled assets), `--allow-write` for the commands that write, and `--allow-env` for
- * the variables in {@linkcode CLI_ENV}.
+ * the bundled assets), `--allow-write` for the commands that write, `--allow-net` for
+ * `serve` (the address it binds is its option), and `--allow-env` for the variables in
+ * {@linkcode CLI_ENV}.
  *
  * @param command The subcommand (undefined for the program's own help or version).
  * @returns The flags, in the order `deno run` takes them.
@@ -30,6 +34,7 @@ export function neededFlags(command: string | undefined): string[] {
   return [
     "--allow-read",
     ...(command !== undefined && WRITERS.has(command) ? ["--allow-write"] : []),
+    ...(command !== undefined && LISTENERS.has(command) ? ["--allow-net"] : []),
     `--allow-env=${CLI_ENV.join(",")}`,
   ];
 }
@@ -46,6 +51,7 @@ export function missingFlags(command: string | undefined): string[] {
   return neededFlags(command).filter((flag) => {
     if (flag === "--allow-read") return !granted({ name: "read" });
     if (flag === "--allow-write") return !granted({ name: "write" });
+    if (flag === "--allow-net") return !granted({ name: "net" });
     return !CLI_ENV.every((variable) => granted({ name: "env", variable }));
   });
 }

@@ -14,6 +14,7 @@ import { predictCommand } from "./predict_command.ts";
 import { compareCommand } from "./compare_command.ts";
 import { enrolCommand } from "./enrol_command.ts";
 import { clusterCommand } from "./cluster_command.ts";
+import { serveCommand } from "./serve_command.ts";
 import { type CliIo, EXIT, HELP_COLUMNS, processIo } from "./_io.ts";
 import { missingFlags, permissionHint, userDirectory } from "./_permissions.ts";
 
@@ -38,6 +39,7 @@ export function createProgram(io: CliIo, setExit: (code: number) => void): Comma
   program.addCommand(compareCommand(io, setExit));
   program.addCommand(enrolCommand(io, setExit));
   program.addCommand(clusterCommand(io, setExit));
+  program.addCommand(serveCommand(io, setExit));
   for (const cmd of [program, ...program.commands]) {
     cmd.exitOverride().configureOutput({
       writeOut: (s) => io.stdout(s.replace(/\n$/, "")),

@@ -200,7 +200,10 @@ export function encodeSegment(
     pathBytes,
     checksum: checksum(new Uint32Array(body.buffer)).sum,
   });
-  const header = enc.encode(json.padEnd(pad4(enc.encode(json).length), " "));
+  // Padded with spaces to a multiple of 4 bytes (not characters: names may be any Unicode).
+  const raw = enc.encode(json);
+  const header = new Uint8Array(pad4(raw.length)).fill(0x20);
+  header.set(raw);
   const out = new Uint8Array(8 + header.length + body.length);
   out.set(MAGIC, 0);
   new DataView(out.buffer).setUint32(4, header.length, true);

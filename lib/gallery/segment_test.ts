@@ -8,6 +8,14 @@ const entries: GalleryEntry[] = [
   { label: "ada", path: "", embedding: Float32Array.of(7, 8, 9) },
 ];
 
+Deno.test("a segment's header holds people named in any Unicode (padded by bytes, not characters)", () => {
+  for (const label of ["Béa", "Zoë Ünïcödé", "李小龍", "😀", "ab"]) {
+    const bytes = encodeSegment([{ label, path: "x.jpg", embedding: Float32Array.of(1) }]);
+    assert.equal(bytes.length % 4, 0);
+    assert.deepEqual(decodeSegment(bytes, "u.f2vg").labels, [label]);
+  }
+});
+
 /** The segment with its body changed by `edit` and its checksum made to match again. */
 function resealed(bytes: Uint8Array, edit: (body: DataView, bodyStart: number) => void): Uint8Array {
   const out = bytes.slice();

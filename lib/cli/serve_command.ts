@@ -1,0 +1,94 @@
+import { Command } from "npm:@commander-js/extra-typings@15.1.0";
+import { createService } from "../serve/service.ts";
+import { type CliIo, EXIT, numberIn, workersOption } from "./_io.ts";
+
+/**
+ * The `serve` subcommand: the HTTP service (see `lib/serve/service.ts`) on `Deno.serve`,
+ * bound to 127.0.0.1 unless told otherwise; it stops gracefully on SIGINT or SIGTERM.
+ *
+ * @param io Where output goes.
+ * @param setExit Receives the exit code.
+ */
+export function serveCommand(io: CliIo, setExit: (code: number) => void) {
+  return new Command("serve")
+    .description("Serve detect, recognize, compare and enrol over HTTP (/v1/), against --model's gallery.")
+    .option("--model <dir>", "the model folder whose gallery is served (enrolments go there)", "./model")
+    .option("--host <address>", "the address to bind (0.0.0.0: every interface; put TLS in front)", "127.0.0.1")
+    .option("--port <n>", "the port (0: any free one)", numberIn("--port", 0, 65535, true), 8080)
+    .addOption(workersOption("worker threads, each with its own pipeline"))
+    .option("--max-body-mb <n>", "largest request body, MB", numberIn("--max-body-mb", 0.001, 1024), 20)
+    .option("--max-megapixels <n>", "largest photo, megapixels", numberIn("--max-megapixels", 0.001, 1000), 40)
+    .option(
+      "--queue <n>",
+      "requests waiting for a worker before 503 (default 4 per worker)",
+      numberIn("--queue", 0, 1e6, true),
+    )
+    .option("--timeout <s>", "a request's time before 504", numberIn("--timeout", 0.1, 3600), 30)
+    .option("--token-file <file>", "require `Authorization: Bearer <the file's first line>` (all but liveness)")
+    .option("--cors-origin <origin...>", "allow these origins (or *) by CORS; default: no CORS")
+    .option("--log", "one JSON line per request on stderr (request id, method, path, status, ms)")
+    .action(async (o) => setExit(await runServe(o, io)));
+}
+
+async function runServe(
+  o: {
+    model: string;
+    host: string;
+    port: number;
+    workers: number;
+    maxBodyMb: number;
+    maxMegapixels: number;
+    queue?: number;
+    timeout: number;
+    tokenFile?: string;
+    corsOrigin?: string[];
+    log?: true;
+  },
+  io: CliIo,
+): Promise<number> {
+  let token: string | undefined;
+  if (o.tokenFile !== undefined) {
+    try {
+      token = (await Deno.readTextFile(o.tokenFile)).split("\n")[0]!.trim();
+    } catch (e) {
+      io.stderr(`${o.tokenFile}: cannot read the token (${e instanceof Error ? e.message : e})`);
+      return EXIT.badArguments;
+    }
+    if (token.length < 16) {
+      io.stderr(`${o.tokenFile}: the token is under 16 characters`);
+      return EXIT.badArguments;
+    }
+  }
+  const service = createService({
+    model: o.model,
+    workers: o.workers,
+    maxBodyBytes: Math.round(o.maxBodyMb * 2 ** 20),
+    maxPixels: Math.round(o.maxMegapixels * 1e6),
+    ...(o.queue !== undefined ? { maxQueue: o.queue } : {}),
+    timeoutMs: o.timeout * 1000,
+    ...(token !== undefined ? { token } : {}),
+    ...(o.corsOrigin ? { corsOrigins: o.corsOrigin } : {}),
+    ...(o.log ? { log: (line: string) => io.stderr(line) } : {}),
+  });
+  const stopped = Promise.withResolvers<void>();
+  let server: Deno.HttpServer;
+  try {
+    server = Deno.serve({
+      hostname: o.host,
+      port: o.port,
+      onListen: ({ hostname, port }) => io.stderr(`serving ${o.model}/ on http://${hostname}:${port}/v1/`),
+    }, (req) => service.handle(req));
+  } catch (e) {
+    await service.close();
+    io.stderr(`cannot listen on ${o.host}:${o.port} (${e instanceof Error ? e.message : e})`);
+    return EXIT.badArguments;
+  }
+  const stop = () => stopped.resolve();
+  for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(signal, stop);
+  await stopped.promise;
+  io.stderr("shutting down: finishing the requests in flight");
+  for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.removeSignalListener(signal, stop);
+  await server.shutdown();
+  await service.close();
+  return EXIT.ok;
+}

@@ -1,0 +1,101 @@
+/**
+ * A service worker thread: decodes a photo and runs the pipeline (and the model's
+ * classifier) on it. It keeps the model it last loaded, and loads it again when the folder's
+ * `model.json` has changed (another process enrolled someone, or trained), so that the
+ * service holds no state of its own beyond the gallery.
+ *
+ * @module
+ */
+
+/// <reference lib="deno.worker" />
+import { decodeImage } from "../image/decode_image.ts";
+import { ImageError } from "../image/image_error.ts";
+import { createRecognizer, loadCheckedModel, type Recognizer } from "../recognize/recognize.ts";
+import { newGalleryModel } from "../gallery/enrol.ts";
+import type { Job, JobResult } from "./pool.ts";
+
+let loaded: { text: string | undefined; recognizer: Recognizer } | undefined;
+let loading: Promise<Recognizer> | undefined;
+
+/** The recognizer of the model in `dir` as it is now (the default pipeline when there is none). */
+async function current(dir: string): Promise<{ recognizer: Recognizer; model: boolean }> {
+  const text = await Deno.readTextFile(`${dir}/model.json`).catch((e) => {
+    if (e instanceof Deno.errors.NotFound) return undefined;
+    throw e;
+  });
+  if (!loaded || loaded.text !== text) {
+    loading ??= (async () => {
+      const model = text === undefined ? await newGalleryModel() : await loadCheckedModel(dir);
+      const recognizer = await createRecognizer(model);
+      const old = loaded;
+      loaded = { text, recognizer };
+      await old?.recognizer.dispose();
+      return recognizer;
+    })().finally(() => (loading = undefined));
+    await loading;
+  }
+  return { recognizer: loaded!.recognizer, model: loaded!.text !== undefined };
+}
+
+async function run(job: Job): Promise<JobResult> {
+  let image;
+  try {
+    image = await decodeImage(job.bytes, { name: job.name, maxPixels: job.maxPixels });
+  } catch (e) {
+    if (!(e instanceof ImageError)) throw e;
+    return { kind: "bad_image", reason: e.reason };
+  }
+  const { recognizer, model } = await current(job.modelDir);
+  const size = { width: image.width, height: image.height };
+  if (job.op === "detect") {
+    const faces = await recognizer.pipeline.processFaces(image);
+    return {
+      kind: "faces",
+      size,
+      faces: faces.map((f) => ({ box: f.box, score: f.score ?? null, landmarks: f.landmarks.map((p) => [p.x, p.y]) })),
+    };
+  }
+  if (job.op === "embed") {
+    const found = await recognizer.pipeline.processLargestFace(image);
+    if (!found?.face.embedding) return { kind: "no_face" };
+    return {
+      kind: "embedding",
+      size,
+      embedding: Array.from(found.face.embedding),
+      faces: found.faces,
+      box: found.face.box,
+    };
+  }
+  if (!model || recognizer.classifier.gallery.size === 0 && recognizer.info.network === null) {
+    return { kind: "no_model" };
+  }
+  const faces = await recognizer.recognize(image);
+  return {
+    kind: "faces",
+    size,
+    faces: faces.map((f) => ({
+      box: f.box,
+      score: f.score ?? null,
+      landmarks: f.landmarks.map((p) => [p.x, p.y]),
+      label: f.prediction.label,
+      method: f.prediction.method,
+      probability: f.prediction.probability,
+      distance: f.prediction.distance,
+      runner_up: f.prediction.runnerUp,
+    })),
+  };
+}
+
+self.onmessage = async (e: MessageEvent<{ id: number; job: Job } | "close">) => {
+  const m = e.data;
+  if (m === "close") {
+    await loaded?.recognizer.dispose();
+    self.close();
+    return;
+  }
+  try {
+    self.postMessage({ id: m.id, result: await run(m.job) });
+  } catch (err) {
+    self.postMessage({ id: m.id, error: err instanceof Error ? err.message : String(err) });
+  }
+};

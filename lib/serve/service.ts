@@ -1,0 +1,470 @@
+/**
+ * The HTTP service (`deno task serve`): detect, recognise, compare and enrol over HTTP, under
+ * `/v1/`, against a model folder's gallery (the file store), on a pool of worker threads.
+ * Photos come as the raw request body or as `multipart/form-data`; answers are JSON; errors
+ * are `{"error": {"code", "message"}}` with a stable `code`. It bounds the request's size, the
+ * photo's pixels and the queue (503 with `Retry-After` when full), times requests out, takes
+ * an optional bearer token (every endpoint but liveness), allows CORS only for the origins
+ * given, counts requests and latencies for `/metrics` (Prometheus text), and logs one JSON
+ * line per request with its id (never a photo or an embedding). It keeps no state of its own:
+ * each request reads the gallery as the folder holds it then.
+ *
+ * @module
+ */
+
+import { DEFAULT_MAX_PIXELS } from "../image/decode_image.ts";
+import { DEFAULT_VERIFY_DISTANCE } from "../gallery/gallery.ts";
+import { enrolInto, newGalleryModel } from "../gallery/enrol.ts";
+import { euclidean } from "../embed/embed_faces.ts";
+import { loadModel, ModelError, saveModel } from "../classify/model.ts";
+import { loadCheckedModel } from "../recognize/recognize.ts";
+import { LockError, withLock } from "../_lock.ts";
+import { sha256Hex } from "../_asset.ts";
+import { type Job, JobTimeoutError, OverloadedError, WorkerPool } from "./pool.ts";
+import { openApiDocument } from "./openapi.ts";
+
+/** Options of {@linkcode createService}. */
+export interface ServiceOptions {
+  /** The model folder: its gallery is the service's (default `./model`). */
+  readonly model?: string;
+  /** Worker threads. Default: the number of cores. */
+  readonly workers?: number;
+  /** Largest request body, in bytes. Default 20 MiB. */
+  readonly maxBodyBytes?: number;
+  /** Largest photo, in pixels. Default 40 megapixels. */
+  readonly maxPixels?: number;
+  /** Requests waiting for a worker before 503. Default 4 per worker. */
+  readonly maxQueue?: number;
+  /** A request's time, in ms. Default 30 000. */
+  readonly timeoutMs?: number;
+  /** The bearer token required on every endpoint but liveness; none: no authentication. */
+  readonly token?: string;
+  /** Origins allowed by CORS (`*` for any); none: no CORS headers. */
+  readonly corsOrigins?: readonly string[];
+  /** One JSON line per request (default: nothing). */
+  readonly log?: (line: string) => void;
+}
+
+/** A running service's handler and its end. */
+export interface Service {
+  /** Answers one request. */
+  handle(request: Request): Promise<Response>;
+  /** Stops taking work, waits for what runs, stops the workers. */
+  close(): Promise<void>;
+}
+
+/** A refusal with its HTTP status and stable code. */
+class HttpError extends Error {
+  constructor(readonly status: number, readonly code: string, message: string, readonly headers: HeadersInit = {}) {
+    super(message);
+  }
+}
+
+const json = (status: number, body: unknown, headers: HeadersInit = {}) =>
+  new Response(JSON.stringify(body) + "\n", {
+    status,
+    headers: { "content-type": "application/json; charset=utf-8", ...headers },
+  });
+
+/** A person's name as a path segment: what `enrol` takes, at most 200 characters. */
+// deno-lint-ignore no-control-regex
+const LABEL = /^[^\u0000-\u001f/\\]{1,200}$/u;
+
+/**
+ * Creates the service.
+ *
+ * @param options Model folder, workers, limits, token, CORS, log.
+ * @returns Its handler (for `Deno.serve`) and its end.
+ */
+export function createService(options: ServiceOptions = {}): Service {
+  const modelDir = options.model ?? "./model";
+  const workers = Math.max(1, options.workers ?? navigator.hardwareConcurrency);
+  const maxBody = options.maxBodyBytes ?? 20 * 2 ** 20;
+  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const pool = new WorkerPool(workers, options.maxQueue ?? 4 * workers);
+  const metrics = new Metrics();
+  let closing = false;
+  let requestId = 0;
+
+  const job = async (op: Job["op"], photo: { bytes: Uint8Array; name: string }) => {
+    try {
+      const result = await pool.run({ op, bytes: photo.bytes, name: photo.name, maxPixels, modelDir }, timeoutMs);
+      if (result.kind === "bad_image") {
+        const big = /limit/.test(result.reason);
+        throw new HttpError(big ? 413 : 400, big ? "too_many_pixels" : "bad_image", `${photo.name}: ${result.reason}`);
+      }
+      if (result.kind === "no_model") throw new HttpError(409, "no_model", "no one is enrolled yet");
+      return result;
+    } catch (e) {
+      if (e instanceof OverloadedError) {
+        throw new HttpError(503, "overloaded", "too many requests are waiting; retry", { "retry-after": "1" });
+      }
+      if (e instanceof JobTimeoutError) throw new HttpError(504, "timeout", e.message);
+      if (e instanceof ModelError) throw new HttpError(500, "model_unusable", e.message);
+      throw e;
+    }
+  };
+
+  const routes: {
+    method: string;
+    path: RegExp;
+    /** The path as the OpenAPI document writes it (and as metrics name it). */
+    template: string;
+    auth: boolean;
+    run: (req: Request, match: RegExpMatchArray) => Promise<Response>;
+  }[] = [
+    {
+      method: "GET",
+      path: /^\/v1\/health\/live$/,
+      template: "/v1/health/live",
+      auth: false,
+      run: () => Promise.resolve(json(200, { status: "ok" })),
+    },
+    {
+      method: "GET",
+      path: /^\/v1\/health\/ready$/,
+      template: "/v1/health/ready",
+      auth: true,
+      run: async () => {
+        try {
+          const exists = await Deno.stat(`${modelDir}/model.json`).then(() => true, () => false);
+          if (exists) await loadCheckedModel(modelDir, { embeddings: false });
+          return json(200, { status: "ready", gallery: exists ? "model" : "empty", workers: pool.load.workers });
+        } catch (e) {
+          return json(503, { error: { code: "not_ready", message: e instanceof Error ? e.message : String(e) } });
+        }
+      },
+    },
+    {
+      method: "GET",
+      path: /^\/v1\/openapi\.json$/,
+      template: "/v1/openapi.json",
+      auth: false,
+      run: () => Promise.resolve(json(200, openApiDocument())),
+    },
+    {
+      method: "POST",
+      path: /^\/v1\/detect$/,
+      template: "/v1/detect",
+      auth: true,
+      run: async (req) => {
+        const r = await job("detect", (await photos(req, maxBody, ["photo"]))[0]!);
+        return json(200, r);
+      },
+    },
+    {
+      method: "POST",
+      path: /^\/v1\/recognize$/,
+      template: "/v1/recognize",
+      auth: true,
+      run: async (req) => json(200, await job("recognize", (await photos(req, maxBody, ["photo"]))[0]!)),
+    },
+    {
+      method: "POST",
+      path: /^\/v1\/compare$/,
+      template: "/v1/compare",
+      auth: true,
+      run: async (req) => {
+        const [a, b] = await photos(req, maxBody, ["a", "b"]);
+        const [ea, eb] = await Promise.all([job("embed", a!), job("embed", b!)]);
+        for (const [e, p] of [[ea, a!], [eb, b!]] as const) {
+          if (e.kind !== "embedding") throw new HttpError(422, "no_face", `${p.name}: no face found`);
+        }
+        if (ea.kind !== "embedding" || eb.kind !== "embedding") throw new Error("unreachable");
+        const distance = euclidean(ea.embedding, eb.embedding);
+        return json(200, { distance, same: distance <= DEFAULT_VERIFY_DISTANCE, threshold: DEFAULT_VERIFY_DISTANCE });
+      },
+    },
+    {
+      method: "GET",
+      path: /^\/v1\/people$/,
+      template: "/v1/people",
+      auth: true,
+      run: async () => {
+        const model = await loadModel(modelDir, { embeddings: false }).catch((e) => {
+          if (e instanceof ModelError && e.kind === "missing") return undefined;
+          throw e;
+        });
+        const counts = new Map<string, number>();
+        if (model) {
+          for (const p of model.gallery.person) {
+            counts.set(model.gallery.labels[p]!, (counts.get(model.gallery.labels[p]!) ?? 0) + 1);
+          }
+        }
+        return json(200, {
+          people: [...counts].map(([label, faces]) => ({ label, faces })).sort((x, y) => (x.label < y.label ? -1 : 1)),
+        });
+      },
+    },
+    {
+      method: "POST",
+      path: /^\/v1\/people\/([^/]+)\/faces$/,
+      template: "/v1/people/{label}/faces",
+      auth: true,
+      run: async (req, m) => {
+        const label = personLabel(m[1]!);
+        const photo = (await photos(req, maxBody, ["photo"]))[0]!;
+        const e = await job("embed", photo);
+        if (e.kind !== "embedding") throw new HttpError(422, "no_face", `${photo.name}: no face found`);
+        // The largest face of the photo is enrolled; the answer says how many the photo had.
+        const basis = await Deno.stat(`${modelDir}/model.json`).then(
+          () => loadCheckedModel(modelDir, { embeddings: false }),
+          () => newGalleryModel(),
+        );
+        // Named by its content: the same photo enrolled again replaces its face.
+        const path = `http/${(await sha256Hex(photo.bytes)).slice(0, 16)}`;
+        const saved = await enrolInto(
+          modelDir,
+          [{ label, path, embedding: Float32Array.from(e.embedding) }],
+          basis,
+          { lockTimeoutMs: timeoutMs },
+        );
+        return json(201, { label, path, box: e.box, faces_in_photo: e.faces, gallery_faces: saved.gallery.size });
+      },
+    },
+    {
+      method: "DELETE",
+      path: /^\/v1\/people\/([^/]+)$/,
+      template: "/v1/people/{label}",
+      auth: true,
+      run: async (_req, m) => {
+        const label = personLabel(m[1]!);
+        const removed = await withLock(`${modelDir}/.lock`, async () => {
+          const model = await loadModel(modelDir).catch((e) => {
+            if (e instanceof ModelError && e.kind === "missing") return undefined;
+            throw e;
+          });
+          if (!model || !model.gallery.labels.includes(label)) return 0;
+          const before = model.gallery.size;
+          const gallery = model.gallery.without(new Set([label]));
+          await saveModel(modelDir, { ...model, gallery });
+          return before - gallery.size;
+        }, { timeoutMs });
+        if (removed === 0) throw new HttpError(404, "no_such_person", `${label} is not enrolled`);
+        return json(200, { label, removed_faces: removed });
+      },
+    },
+    {
+      method: "GET",
+      path: /^\/metrics$/,
+      template: "/metrics",
+      auth: true,
+      run: () =>
+        Promise.resolve(
+          new Response(metrics.text(pool.load), { headers: { "content-type": "text/plain; version=0.0.4" } }),
+        ),
+    },
+  ];
+
+  return {
+    async handle(req) {
+      const id = ++requestId;
+      const t0 = performance.now();
+      const url = new URL(req.url);
+      const origin = req.headers.get("origin");
+      const cors: Record<string, string> = {};
+      const allowed = options.corsOrigins ?? [];
+      if (origin && (allowed.includes("*") || allowed.includes(origin))) {
+        cors["access-control-allow-origin"] = allowed.includes("*") ? "*" : origin;
+        cors["vary"] = "Origin";
+      }
+      let response: Response;
+      let route = "unmatched";
+      try {
+        if (closing) throw new HttpError(503, "shutting_down", "the service is shutting down", { "retry-after": "5" });
+        if (req.method === "OPTIONS" && cors["access-control-allow-origin"]) {
+          response = new Response(null, {
+            status: 204,
+            headers: {
+              ...cors,
+              "access-control-allow-methods": "GET, POST, DELETE",
+              "access-control-allow-headers": "authorization, content-type",
+            },
+          });
+        } else {
+          const matching = routes.filter((r) => r.path.test(url.pathname));
+          if (matching.length === 0) throw new HttpError(404, "not_found", `no endpoint ${url.pathname}`);
+          const r = matching.find((r) => r.method === req.method);
+          if (!r) {
+            throw new HttpError(
+              405,
+              "method_not_allowed",
+              `${req.method} ${url.pathname}: use ${matching.map((m) => m.method).join(", ")}`,
+              {
+                allow: matching.map((m) => m.method).join(", "),
+              },
+            );
+          }
+          route = `${r.method} ${r.template}`;
+          if (r.auth && options.token !== undefined) {
+            const given = req.headers.get("authorization") ?? "";
+            if (!timingSafeEqual(given, `Bearer ${options.token}`)) {
+              throw new HttpError(401, "unauthorized", "a valid bearer token is required", {
+                "www-authenticate": "Bearer",
+              });
+            }
+          }
+          response = await r.run(req, url.pathname.match(r.path)!);
+        }
+      } catch (e) {
+        if (e instanceof HttpError) {
+          response = json(e.status, { error: { code: e.code, message: e.message } }, e.headers);
+        } else if (e instanceof LockError) {
+          response = json(503, { error: { code: "busy", message: e.message } }, { "retry-after": "1" });
+        } else {
+          response = json(500, { error: { code: "internal", message: e instanceof Error ? e.message : String(e) } });
+        }
+      }
+      for (const [k, v] of Object.entries(cors)) response.headers.set(k, v);
+      response.headers.set("x-request-id", String(id));
+      const ms = performance.now() - t0;
+      metrics.observe(route, response.status, ms);
+      options.log?.(JSON.stringify({
+        time: new Date().toISOString(),
+        request_id: id,
+        method: req.method,
+        path: url.pathname,
+        status: response.status,
+        ms: Math.round(ms * 10) / 10,
+      }));
+      return response;
+    },
+    async close() {
+      closing = true;
+      await pool.close();
+    },
+  };
+}
+
+/** The person named in a path segment, decoded and checked. */
+function personLabel(segment: string): string {
+  let label: string;
+  try {
+    label = decodeURIComponent(segment);
+  } catch {
+    throw new HttpError(400, "bad_label", "the person's name is not valid percent-encoding");
+  }
+  if (!LABEL.test(label) || label.trim() === "") {
+    throw new HttpError(400, "bad_label", "a person's name is 1–200 characters, no control characters or slashes");
+  }
+  return label;
+}
+
+/** Equal strings, compared in a time that does not depend on where they differ. */
+function timingSafeEqual(a: string, b: string): boolean {
+  const x = new TextEncoder().encode(a), y = new TextEncoder().encode(b);
+  let diff = x.length ^ y.length;
+  for (let i = 0; i < Math.max(x.length, y.length); i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
+  return diff === 0;
+}
+
+/**
+ * The photos of a request: the raw body (an image content type, or
+ * `application/octet-stream`) for one photo, or `multipart/form-data` fields of the names
+ * asked for; bounded by `maxBody` bytes.
+ */
+async function photos(
+  req: Request,
+  maxBody: number,
+  fields: readonly string[],
+): Promise<{ bytes: Uint8Array; name: string }[]> {
+  const type = (req.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+  const length = Number(req.headers.get("content-length") ?? NaN);
+  if (length > maxBody) throw new HttpError(413, "payload_too_large", `the body is over ${maxBody} bytes`);
+  const body = await readBounded(req, maxBody);
+  if (type === "multipart/form-data") {
+    let form: FormData;
+    try {
+      form = await new Response(body as Uint8Array<ArrayBuffer>, {
+        headers: { "content-type": req.headers.get("content-type")! },
+      }).formData();
+    } catch {
+      throw new HttpError(400, "bad_form", "the multipart body cannot be read");
+    }
+    return await Promise.all(fields.map(async (f) => {
+      const v = form.get(f);
+      if (!(v instanceof File)) throw new HttpError(400, "missing_photo", `the form has no file field "${f}"`);
+      return { bytes: new Uint8Array(await v.arrayBuffer()), name: v.name || f };
+    }));
+  }
+  if (fields.length > 1) {
+    throw new HttpError(415, "unsupported_media_type", `send multipart/form-data with the fields ${fields.join(", ")}`);
+  }
+  if (!(type.startsWith("image/") || type === "application/octet-stream")) {
+    throw new HttpError(
+      415,
+      "unsupported_media_type",
+      `content type ${
+        JSON.stringify(type)
+      }: send the photo as image/* or application/octet-stream, or multipart/form-data`,
+    );
+  }
+  if (body.length === 0) throw new HttpError(400, "empty_body", "the request has no photo");
+  return [{ bytes: body, name: "photo" }];
+}
+
+/** The body, refused past `max` bytes (whatever the request says its length is). */
+async function readBounded(req: Request, max: number): Promise<Uint8Array<ArrayBuffer>> {
+  if (!req.body) return new Uint8Array(0);
+  const chunks: Uint8Array[] = [];
+  let n = 0;
+  for await (const chunk of req.body) {
+    n += chunk.length;
+    if (n > max) throw new HttpError(413, "payload_too_large", `the body is over ${max} bytes`);
+    chunks.push(chunk);
+  }
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const c of chunks) {
+    out.set(c, o);
+    o += c.length;
+  }
+  return out;
+}
+
+/** Request counts and latency histograms, by route and status, in the Prometheus text format. */
+class Metrics {
+  static readonly BUCKETS = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000];
+  readonly #counts = new Map<string, number>();
+  readonly #histograms = new Map<string, { buckets: number[]; sum: number; count: number }>();
+
+  observe(route: string, status: number, ms: number): void {
+    const key = `route="${route.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}",status="${status}"`;
+    this.#counts.set(key, (this.#counts.get(key) ?? 0) + 1);
+    const h = this.#histograms.get(key) ?? { buckets: Metrics.BUCKETS.map(() => 0), sum: 0, count: 0 };
+    Metrics.BUCKETS.forEach((b, i) => ms <= b && h.buckets[i]!++);
+    h.sum += ms;
+    h.count++;
+    this.#histograms.set(key, h);
+  }
+
+  text(load: { queued: number; running: number; workers: number }): string {
+    const lines = [
+      "# HELP face2vec_requests_total Requests answered, by route and status.",
+      "# TYPE face2vec_requests_total counter",
+      ...[...this.#counts].map(([k, v]) => `face2vec_requests_total{${k}} ${v}`),
+      "# HELP face2vec_request_duration_ms Time to answer, by route and status.",
+      "# TYPE face2vec_request_duration_ms histogram",
+    ];
+    for (const [k, h] of this.#histograms) {
+      Metrics.BUCKETS.forEach((b, i) =>
+        lines.push(`face2vec_request_duration_ms_bucket{${k},le="${b}"} ${h.buckets[i]}`)
+      );
+      lines.push(`face2vec_request_duration_ms_bucket{${k},le="+Inf"} ${h.count}`);
+      lines.push(
+        `face2vec_request_duration_ms_sum{${k}} ${h.sum}`,
+        `face2vec_request_duration_ms_count{${k}} ${h.count}`,
+      );
+    }
+    lines.push(
+      "# HELP face2vec_queue Jobs waiting for a worker and running.",
+      "# TYPE face2vec_queue gauge",
+      `face2vec_queue{state="queued"} ${load.queued}`,
+      `face2vec_queue{state="running"} ${load.running}`,
+      `face2vec_workers ${load.workers}`,
+      `face2vec_resident_memory_bytes ${Deno.memoryUsage().rss}`,
+    );
+    return lines.join("\n") + "\n";
+  }
+}

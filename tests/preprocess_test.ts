@@ -294,6 +294,31 @@ Deno.test("preprocess --shard i/n and --merge: shard caches, merged into the one
     assert.equal(m.code, 0, m.stderr.join("\n"));
     assert.match(m.stderr.join("\n"), /^merged 2 shard caches: 8 photos$/m);
     assert.deepEqual(await Deno.readFile(`${ds}/m.cache`), await Deno.readFile(`${ds}/one.cache`));
+    // The every-face kind: the shards of `preprocess --faces all` merge into the cache `cluster` keeps.
+    for (const i of [1, 2]) {
+      await preprocessCli(
+        people,
+        `${ds}/e${i}.cache`,
+        "--features",
+        "embedding",
+        "--faces",
+        "all",
+        "--shard",
+        `${i}/2`,
+      );
+    }
+    const every = await runCli([
+      "preprocess",
+      "--merge",
+      `${ds}/e1.cache`,
+      `${ds}/e2.cache`,
+      "--cache",
+      `${ds}/e.cache`,
+    ]);
+    assert.equal(every.code, 0, every.stderr.join("\n"));
+    const c = await runCli(["cluster", people, "--cache", `${ds}/c.cache`, "--workers", "1"]);
+    assert.ok(c.code <= 1, c.stderr.join("\n"));
+    assert.deepEqual(await Deno.readFile(`${ds}/e.cache`), await Deno.readFile(`${ds}/c.cache`));
     const train = await runCli(["train", "--cache", `${ds}/s1.cache`, "--model", `${ds}/model`]);
     assert.equal(train.code, 2);
     assert.match(train.stderr.join("\n"), /s1\.cache: the cache of shard 1\/2 only: merge every shard's first/);

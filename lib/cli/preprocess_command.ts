@@ -45,6 +45,13 @@ export function preprocessCommand(io: CliIo, setExit: (code: number) => void) {
     )
     .addOption(lockTimeoutOption())
     .option("--draw <dir>", "write annotated copies of the processed photos under DIR, mirroring paths")
+    .addOption(
+      new Option(
+        "--faces <which>",
+        "cache the largest face of each photo, or every face (clustering's cache, no labels)",
+      )
+        .choices(["largest", "all"] as const).default("largest" as const),
+    )
     .option("--shard <i/n>", "only shard i of n of the photos (by a hash of each path), into a cache of its own")
     .option("--merge <caches...>", "combine the caches of shards 1/n … n/n into --cache (no folder is read)")
     .action(async (folder, o) => {
@@ -91,9 +98,14 @@ async function runPreprocess(
     lockTimeout: number;
     dropDamaged?: true;
     shard?: string;
+    faces: "largest" | "all";
   },
   io: CliIo,
 ): Promise<number> {
+  if (o.faces === "all" && o.labels !== undefined) {
+    io.stderr("error: --faces all caches unnamed faces (as cluster does): it takes no --labels");
+    return EXIT.badArguments;
+  }
   let shard: Shard | undefined;
   try {
     shard = o.shard === undefined ? undefined : parseShard(o.shard);
@@ -122,7 +134,8 @@ async function runPreprocess(
     const summary = await preprocessFolder(folder, {
       features: o.features,
       ...(o.detector ? { detector: { detector: o.detector } } : {}),
-      labels: o.labels,
+      labels: o.faces === "all" ? "none" : o.labels,
+      faces: o.faces,
       workers: o.workers,
       lockTimeoutMs: o.lockTimeout * 1000,
       dropDamaged: o.dropDamaged,

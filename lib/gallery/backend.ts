@@ -1,0 +1,215 @@
+/**
+ * One gallery interface over two backends: the file store (a model folder's gallery, the
+ * binary segments of `store.ts`) and PostgreSQL with pgvector (`postgres.ts`, imported only
+ * when a `postgres://` gallery is asked for). `serve`, `enrol`, `predict` and `cluster` take
+ * either: `--model DIR` names the file store, `--gallery postgres://…` the database. Both
+ * answer with the same open-set rule (the nearest person's centroid, "unknown" beyond the
+ * gallery's `maxDistance`) and refuse a gallery whose photos were processed differently.
+ *
+ * @module
+ */
+
+import type { DetectorName } from "../detect/detect_faces.ts";
+import { loadedFrom, loadModel, type Model, ModelError, type ModelInfo, saveModel } from "../classify/model.ts";
+import { loadCheckedModel } from "../recognize/recognize.ts";
+import { withLock } from "../_lock.ts";
+import { assertEnrollable, enrolInto, newGalleryModel } from "./enrol.ts";
+import { createMatcher, type GalleryEntry, type NearestAnswer } from "./gallery.ts";
+
+/** One enrolled person and how many faces they have. */
+export interface PersonFaces {
+  readonly label: string;
+  readonly faces: number;
+}
+
+/** How a gallery is searched. */
+export interface MatchOptions {
+  /** Farther than this from every person's centroid → label null. Default: the gallery's `maxDistance`. */
+  readonly maxDistance?: number;
+  /** Exact search even where an index exists (the file store's inverted file, pgvector's HNSW). */
+  readonly exact?: boolean;
+}
+
+/** Options of {@linkcode GalleryBackend.enrol}. */
+export interface BackendEnrolOptions {
+  /** How long to wait for another writer, in ms (the file store's lock). Default 60 000. */
+  readonly lockTimeoutMs?: number;
+  /** Called once when another process is writing the model, before waiting. */
+  readonly onWait?: (holder: string) => void;
+}
+
+/** What a gallery offers, whichever backend keeps it. Close it with `close()`. */
+export interface GalleryBackend {
+  /** "file" or "postgres". */
+  readonly kind: "file" | "postgres";
+  /** Where it is, for messages (a folder, or the database's URL without a password). */
+  readonly location: string;
+  /**
+   * The model information its embeddings are made with (pipeline, feature set, `maxDistance`),
+   * checked against this Face2Vec; undefined for a file store whose folder holds no model yet.
+   * @throws {ModelError} When photos would now be processed differently (kind "mismatch") or it is damaged.
+   */
+  info(): Promise<ModelInfo | undefined>;
+  /** Checks that it can answer now (readiness), and how many faces it holds. */
+  check(): Promise<{ readonly faces: number }>;
+  /**
+   * Adds faces (embeddings made by the pipeline of {@linkcode info}). A photo enrolled again
+   * under the same name replaces its face. Safe with writers in other processes: none is lost.
+   */
+  enrol(
+    faces: readonly GalleryEntry[],
+    options?: BackendEnrolOptions,
+  ): Promise<{ readonly faces: number; readonly people: number }>;
+  /** Every enrolled person with their count of faces, by label. */
+  people(): Promise<PersonFaces[]>;
+  /** Erases a person's faces; the count erased (0: not enrolled). */
+  remove(label: string, options?: BackendEnrolOptions): Promise<number>;
+  /**
+   * The nearest person for each embedding.
+   * @throws {RangeError} When no one is enrolled.
+   */
+  match(embeddings: readonly ArrayLike<number>[], options?: MatchOptions): Promise<NearestAnswer[]>;
+  close(): Promise<void>;
+}
+
+/** Options of {@linkcode openGallery}. */
+export interface OpenGalleryOptions {
+  /** A new gallery's detector (a database without the schema, or a folder without a model). */
+  readonly detector?: DetectorName;
+  /** A file whose first line is the database password (else `PGPASSWORD`, or the URL's). */
+  readonly passwordFile?: string;
+  /** Connections to keep open to the database. Default 4. */
+  readonly connections?: number;
+}
+
+/** True for a `postgres://` or `postgresql://` URL (a database gallery), false for a folder. */
+export function isDatabaseUrl(spec: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(spec);
+}
+
+/**
+ * Opens a gallery: the file store of a model folder, or a PostgreSQL + pgvector database
+ * (its client is imported only then).
+ *
+ * @param spec A model folder, or `postgres://user@host:port/database`.
+ * @param options A new gallery's detector, the password's file, the connection count.
+ * @returns The backend.
+ * @throws {GalleryError} When the database cannot be reached or used (no pgvector, another schema).
+ * @example
+ * ```ts
+ * import { openGallery } from "./backend.ts";
+ * const dir = await Deno.makeTempDir();
+ * const gallery = await openGallery(dir);
+ * try {
+ *   // A folder without a model is an empty file store; enrolling would create the model.
+ *   if (gallery.kind !== "file" || (await gallery.people()).length !== 0) throw new Error();
+ * } finally {
+ *   await gallery.close();
+ *   await Deno.remove(dir, { recursive: true });
+ * }
+ * ```
+ */
+export async function openGallery(spec: string, options: OpenGalleryOptions = {}): Promise<GalleryBackend> {
+  if (!isDatabaseUrl(spec)) return new FileGallery(spec, options.detector);
+  const { openPostgresGallery } = await import("./postgres.ts");
+  return await openPostgresGallery(spec, options);
+}
+
+/** Why a database gallery cannot be used. */
+export class GalleryError extends Error {
+  override name = "GalleryError";
+  /**
+   * @param kind "unreachable" (no connection), "no_pgvector", "mismatch" (another pipeline
+   * or schema version), "invalid" (a row fails its checks), "password" (its file unreadable).
+   * @param location The database, without a password.
+   * @param reason Why, in a few words.
+   */
+  constructor(
+    readonly kind: "unreachable" | "no_pgvector" | "mismatch" | "invalid" | "password",
+    readonly location: string,
+    readonly reason: string,
+  ) {
+    super(`${location}: ${reason}`);
+  }
+}
+
+/** Whether a refusal is the model's or the database's (a one-line message either way). */
+export function isGalleryRefusal(e: unknown): e is Error {
+  return e instanceof GalleryError || e instanceof ModelError;
+}
+
+/** The file store: the gallery of a model folder (`model.json` and its segments). */
+class FileGallery implements GalleryBackend {
+  readonly kind = "file";
+  /** The last model read whole, for {@linkcode match}, while `model.json` is unchanged. */
+  #searched: { text: string; model: Model; match: ReturnType<typeof createMatcher> } | undefined;
+
+  constructor(readonly location: string, readonly detector?: DetectorName) {}
+
+  async #light(): Promise<Model | undefined> {
+    return await loadCheckedModel(this.location, { embeddings: false }).catch((e) => {
+      if (e instanceof ModelError && e.kind === "missing") return undefined;
+      throw e;
+    });
+  }
+
+  async info() {
+    return (await this.#light())?.info;
+  }
+
+  async check() {
+    return { faces: (await this.#light())?.gallery.size ?? 0 };
+  }
+
+  async enrol(faces: readonly GalleryEntry[], options: BackendEnrolOptions = {}) {
+    const basis = (await this.#light()) ?? (await newGalleryModel(this.detector));
+    assertEnrollable(basis, this.location);
+    const saved = await enrolInto(this.location, faces, basis, options);
+    return { faces: saved.gallery.size, people: saved.gallery.labels.length };
+  }
+
+  async people() {
+    const model = await this.#light();
+    const counts = new Map<string, number>();
+    for (const p of model?.gallery.person ?? []) {
+      const label = model!.gallery.labels[p]!;
+      counts.set(label, (counts.get(label) ?? 0) + 1);
+    }
+    return [...counts].map(([label, faces]) => ({ label, faces })).sort((x, y) => (x.label < y.label ? -1 : 1));
+  }
+
+  async remove(label: string, options: BackendEnrolOptions = {}) {
+    return await withLock(`${this.location}/.lock`, async () => {
+      const model = await loadModel(this.location).catch((e) => {
+        if (e instanceof ModelError && e.kind === "missing") return undefined;
+        throw e;
+      });
+      if (!model || !model.gallery.labels.includes(label)) return 0;
+      const gallery = model.gallery.without(new Set([label]));
+      await saveModel(this.location, { ...model, gallery });
+      return model.gallery.size - gallery.size;
+    }, { timeoutMs: options.lockTimeoutMs, onWait: options.onWait });
+  }
+
+  async match(embeddings: readonly ArrayLike<number>[], options: MatchOptions = {}) {
+    const text = await Deno.readTextFile(`${this.location}/model.json`).catch((e) => {
+      if (e instanceof Deno.errors.NotFound) return undefined;
+      throw e;
+    });
+    if (text === undefined) throw new RangeError("the gallery is empty: enrol someone first");
+    if (this.#searched?.text !== text) {
+      const model = await loadCheckedModel(this.location);
+      // The text the model was read from, which another writer may have replaced since.
+      this.#searched = { text: loadedFrom(model) ?? text, model, match: createMatcher(model.gallery) };
+    }
+    const { model } = this.#searched;
+    const match = options.exact ? createMatcher(model.gallery, { exact: true }) : this.#searched.match;
+    const maxDistance = options.maxDistance ?? model.info.maxDistance ?? Infinity;
+    return embeddings.map((e) => match(e, maxDistance));
+  }
+
+  close() {
+    this.#searched = undefined;
+    return Promise.resolve();
+  }
+}

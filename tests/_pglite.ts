@@ -9,9 +9,7 @@
  * @module
  */
 
-import { PGlite } from "@electric-sql/pglite";
-import { vector } from "@electric-sql/pglite-pgvector";
-import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
+import type { PGlite } from "@electric-sql/pglite";
 
 /** A running PGlite: its URL, and its end. */
 export interface TestDatabase {
@@ -27,6 +25,12 @@ export interface TestDatabase {
  * @returns The database.
  */
 export async function startPglite(connections = 64): Promise<TestDatabase> {
+  // Imported here: loading PGlite opens a message port, which a test not using it would leak.
+  const [{ PGlite }, { vector }, { PGLiteSocketServer }] = await Promise.all([
+    import("@electric-sql/pglite"),
+    import("@electric-sql/pglite-pgvector"),
+    import("@electric-sql/pglite-socket"),
+  ]);
   const db = await PGlite.create({ extensions: { vector } });
   const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0, maxConnections: connections });
   await server.start();

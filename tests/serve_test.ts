@@ -8,6 +8,8 @@ import { createService, type ServiceOptions } from "../lib/serve/service.ts";
 import { openApiDocument } from "../lib/serve/openapi.ts";
 import { samplePhotos } from "../lib/eval/npm.ts";
 import { runCli } from "./_cli.ts";
+import { openGallery } from "../lib/gallery/backend.ts";
+import { startPglite } from "./_pglite.ts";
 
 type Schema = { type?: string | string[]; required?: string[]; properties?: Record<string, Schema>; items?: Schema };
 
@@ -69,14 +71,34 @@ const jpeg = (bytes: Uint8Array) => ({
   body: bytes as Uint8Array<ArrayBuffer>,
 });
 
-Deno.test("serve: detect, enrol, recognise, people, compare, erase, metrics; a CLI enrolment is seen on the next request", async () => {
-  await withService({}, async (base, dir) => {
+for (const backend of ["file", "postgres"] as const) {
+  Deno.test({
+    name:
+      `serve (${backend} gallery): detect, enrol, recognise, people, compare, erase, metrics; a CLI enrolment is seen on the next request`,
+    // The PostgreSQL client's pool and PGlite's socket server outlive a test's own timers.
+    ...(backend === "postgres" ? { sanitizeResources: false, sanitizeOps: false } : {}),
+    fn: () => endToEnd(backend),
+  });
+}
+
+async function endToEnd(backend: "file" | "postgres") {
+  const database = backend === "postgres" ? await startPglite() : undefined;
+  try {
+    const gallery = database ? { gallery: await openGallery(database.url) } : {};
+    await endToEndWith(gallery, (dir) => database ? ["--gallery", database.url] : ["--model", `${dir}/model`]);
+  } finally {
+    await database?.stop();
+  }
+}
+
+async function endToEndWith(options: ServiceOptions, galleryArgs: (dir: string) => string[]) {
+  await withService(options, async (base, dir) => {
     const [one, two, three] = await Promise.all(samplePhotos().slice(0, 3).map((p) => Deno.readFile(p)));
     assert.deepEqual(await documented("/v1/health/live", "GET", await fetch(`${base}/v1/health/live`)), {
       status: "ok",
     });
     const ready = await documented("/v1/health/ready", "GET", await fetch(`${base}/v1/health/ready`));
-    assert.deepEqual(ready, { status: "ready", gallery: "empty", workers: 1 });
+    assert.deepEqual(ready, { status: "ready", gallery: options.gallery?.kind ?? "file", faces: 0, workers: 1 });
     const doc = await fetch(`${base}/v1/openapi.json`);
     assert.deepEqual(await doc.json(), openApiDocument());
     // Detection answers as the CLI's detect does for the same photo (which rounds to 0.001 px).
@@ -117,7 +139,7 @@ Deno.test("serve: detect, enrol, recognise, people, compare, erase, metrics; a C
     assert.ok(named.faces[0]!.distance < 1e-6);
     assert.ok(named.faces.slice(1).every((f) => f.label !== "ada"));
     // A person enrolled by the CLI into the same folder is seen on the next request.
-    const c = await runCli(["enrol", "cy", samplePhotos()[1]!, "--model", `${dir}/model`]);
+    const c = await runCli(["enrol", "cy", samplePhotos()[1]!, ...galleryArgs(dir)]);
     assert.equal(c.code, 0, c.stderr.join("\n"));
     const people = await documented("/v1/people", "GET", await fetch(`${base}/v1/people`));
     assert.deepEqual(people, {
@@ -155,7 +177,7 @@ Deno.test("serve: detect, enrol, recognise, people, compare, erase, metrics; a C
     assert.match(metrics, /^face2vec_requests_total\{route="POST \/v1\/recognize",status="200"\} 3$/m);
     assert.match(metrics, /^face2vec_request_duration_ms_count\{.*\} \d+$/m);
   });
-});
+}
 
 Deno.test("serve: bad requests are 4xx with a JSON error and a stable code, never a 500", async () => {
   const token = "a-token-of-at-least-16";

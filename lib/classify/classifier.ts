@@ -9,6 +9,7 @@ import type * as Tf from "npm:@tensorflow/tfjs@4.22.0";
 import type { PredictMethod } from "../features/feature_sets.ts";
 import { createMatcher } from "../gallery/gallery.ts";
 import type { Gallery } from "../gallery/store.ts";
+import type { GalleryBackend } from "../gallery/backend.ts";
 import { loadTfjs } from "../runtime/tfjs.ts";
 import type { Model, ModelInfo } from "./model.ts";
 import { forward, PARAM_NAMES, type StackedParams, STAT_NAMES } from "./network.ts";
@@ -75,9 +76,13 @@ export interface Classifier {
  * tfjs is not loaded for a gallery-only model).
  *
  * @param model A model from {@linkcode loadModel} or training.
+ * @param options A gallery to name faces by ("nearest") instead of the model's own (a database's).
  * @returns The classifier.
  */
-export async function createClassifier(model: Model): Promise<Classifier> {
+export async function createClassifier(
+  model: Model,
+  options: { readonly gallery?: GalleryBackend } = {},
+): Promise<Classifier> {
   const { info, gallery } = model;
   const network = info.network;
   const tf = network ? await loadTfjs() : undefined;
@@ -108,6 +113,7 @@ export async function createClassifier(model: Model): Promise<Classifier> {
     return features.map((_, i) => values.slice(i * c, (i + 1) * c));
   };
   let matcher: ReturnType<typeof createMatcher> | undefined;
+  const external = options.gallery;
   return {
     info,
     gallery,
@@ -116,10 +122,14 @@ export async function createClassifier(model: Model): Promise<Classifier> {
       const method = options.method ?? info.method;
       if (method === "nearest") {
         const maxDistance = options.maxDistance ?? info.maxDistance ?? Infinity;
-        matcher ??= createMatcher(gallery);
-        return faces.map((f) => {
+        const embeddings = faces.map((f) => {
           if (!f.embedding) throw new RangeError("nearest-neighbour prediction needs the face embedding");
-          const n = matcher!(f.embedding, maxDistance);
+          return f.embedding;
+        });
+        const answers = external
+          ? await external.match(embeddings, { maxDistance })
+          : embeddings.map((e) => (matcher ??= createMatcher(gallery))(e, maxDistance));
+        return answers.map((n) => {
           return {
             label: n.label,
             candidate: n.candidate,

@@ -90,6 +90,26 @@ export function workersOption(description: string) {
   );
 }
 
+/**
+ * `--gallery <url>` and `--password-file <file>`: a PostgreSQL + pgvector gallery instead of
+ * the model folder's (the password from the file, else `PGPASSWORD`; never needed in the URL).
+ */
+export function galleryOptions(what: string) {
+  return [
+    new Option(
+      "--gallery <url>",
+      `${what} a PostgreSQL + pgvector gallery (postgres://user@host:port/db) instead of --model's`,
+    )
+      .argParser((v: string) => {
+        if (!/^postgres(ql)?:\/\//i.test(v)) {
+          throw new InvalidArgumentError("give a postgres:// URL (the file store is --model's folder)");
+        }
+        return v;
+      }),
+    new Option("--password-file <file>", "the database password: this file's first line (else PGPASSWORD)"),
+  ] as const;
+}
+
 /** `--lock-timeout <s>`: how long a writer waits for another writer of the same model or cache. */
 export function lockTimeoutOption() {
   return new Option("--lock-timeout <s>", "wait this long for another writer of the same file, then exit 2 naming it")

@@ -5,7 +5,10 @@
  * @module
  */
 
-import type { Model } from "../classify/model.ts";
+import type { Model, ModelInfo } from "../classify/model.ts";
+import type { DetectorName } from "../detect/detect_faces.ts";
+import { type GalleryBackend, isGalleryRefusal, openGallery } from "../gallery/backend.ts";
+import { Gallery } from "../gallery/store.ts";
 import { loadCheckedModel } from "../recognize/recognize.ts";
 import type { CliIo } from "./_io.ts";
 
@@ -20,4 +23,27 @@ export async function loadModelFor(dir: string, io: CliIo): Promise<Model | unde
     io.stderr(e instanceof Error ? e.message : String(e));
     return undefined;
   }
+}
+
+/**
+ * Opens `--gallery`'s database, or prints why it cannot be used (unreachable, no pgvector,
+ * another pipeline, an unreadable password file) and returns undefined.
+ */
+export async function openGalleryFor(
+  o: { readonly gallery: string; readonly passwordFile?: string; readonly detector?: DetectorName },
+  io: CliIo,
+  connections?: number,
+): Promise<GalleryBackend | undefined> {
+  try {
+    return await openGallery(o.gallery, { passwordFile: o.passwordFile, detector: o.detector, connections });
+  } catch (e) {
+    if (!isGalleryRefusal(e)) throw e;
+    io.stderr(e.message);
+    return undefined;
+  }
+}
+
+/** A database gallery's settings as a gallery-only model (its pipeline; its faces stay in the database). */
+export function galleryModel(info: ModelInfo): Model {
+  return { info, weights: {}, gallery: Gallery.from([]) };
 }

@@ -15,13 +15,40 @@ const WRITERS = new Set(["detect", "preprocess", "train", "evaluate", "enrol", "
 /** Commands that listen on the network. */
 const LISTENERS = new Set(["serve"]);
 
+/** Commands that take `--gallery postgres://…` (they connect to the database then). */
+export const DATABASE_COMMANDS = new Set(["serve", "enrol", "predict", "cluster"]);
+
+/**
+ * The variables a database gallery reads: where and as whom to connect, and the password
+ * (`PGPASSWORD`); the rest are those the PostgreSQL client looks at.
+ */
+export const PG_ENV = [
+  "PGHOST",
+  "PGPORT",
+  "PGUSER",
+  "PGUSERNAME",
+  "PGDATABASE",
+  "PGPASSWORD",
+  "PGSSLMODE",
+  "PGAPPNAME",
+  "PGTARGETSESSIONATTRS",
+] as const;
+
+/** True when the arguments ask for a database gallery (`--gallery postgres://…`). */
+export function wantsDatabase(args: readonly string[]): boolean {
+  return args.some((a, i) =>
+    /^--gallery=postgres(ql)?:\/\//i.test(a) || (a === "--gallery" && /^postgres(ql)?:\/\//i.test(args[i + 1] ?? ""))
+  );
+}
+
 /**
  * The permission flags a command needs, narrowest first: `--allow-read` (photos, models and
  * the bundled assets), `--allow-write` for the commands that write, `--allow-net` for
- * `serve` (the address it binds is its option), and `--allow-env` for the variables in
- * {@linkcode CLI_ENV}.
+ * `serve` (the address it binds is its option) and for a database gallery, and `--allow-env`
+ * for the variables in {@linkcode CLI_ENV} (and {@linkcode PG_ENV} with a database).
  *
  * @param command The subcommand (undefined for the program's own help or version).
+ * @param database Whether a `postgres://` gallery is asked for.
  * @returns The flags, in the order `deno run` takes them.
  * @example
  * ```ts
@@ -30,12 +57,13 @@ const LISTENERS = new Set(["serve"]);
  * if (!neededFlags("train").includes("--allow-write")) throw new Error("train saves a model");
  * ```
  */
-export function neededFlags(command: string | undefined): string[] {
+export function neededFlags(command: string | undefined, database = false): string[] {
+  const db = database && command !== undefined && DATABASE_COMMANDS.has(command);
   return [
     "--allow-read",
     ...(command !== undefined && WRITERS.has(command) ? ["--allow-write"] : []),
-    ...(command !== undefined && LISTENERS.has(command) ? ["--allow-net"] : []),
-    `--allow-env=${CLI_ENV.join(",")}`,
+    ...((command !== undefined && LISTENERS.has(command)) || db ? ["--allow-net"] : []),
+    `--allow-env=${[...CLI_ENV, ...(db ? PG_ENV : [])].join(",")}`,
   ];
 }
 
@@ -46,13 +74,13 @@ export function neededFlags(command: string | undefined): string[] {
  * @param command The subcommand.
  * @returns The missing flags (empty when everything is granted).
  */
-export function missingFlags(command: string | undefined): string[] {
+export function missingFlags(command: string | undefined, database = false): string[] {
   const granted = (d: Deno.PermissionDescriptor) => Deno.permissions.querySync(d).state === "granted";
-  return neededFlags(command).filter((flag) => {
+  return neededFlags(command, database).filter((flag) => {
     if (flag === "--allow-read") return !granted({ name: "read" });
     if (flag === "--allow-write") return !granted({ name: "write" });
     if (flag === "--allow-net") return !granted({ name: "net" });
-    return !CLI_ENV.every((variable) => granted({ name: "env", variable }));
+    return !flag.slice("--allow-env=".length).split(",").every((variable) => granted({ name: "env", variable }));
   });
 }
 
@@ -74,7 +102,7 @@ export function missingFlags(command: string | undefined): string[] {
 export function permissionHint(args: readonly string[], script: string): string {
   const quote = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", `'\\''`)}'`);
   const command = args.find((a) => !a.startsWith("-"));
-  const words = ["deno", "run", ...neededFlags(command), script, ...args].map(quote);
+  const words = ["deno", "run", ...neededFlags(command, wantsDatabase(args)), script, ...args].map(quote);
   return `error: face2vec ${command ?? ""} needs permissions it was not given; run: ${words.join(" ")}`.replace(
     "face2vec  ",
     "face2vec ",

@@ -12,12 +12,14 @@ import {
   type CliIo,
   detectorOption,
   EXIT,
+  galleryOptions,
   lockTimeoutOption,
   numberIn,
   waitingLine,
   workersOption,
 } from "./_io.ts";
-import { loadModelFor } from "./_model.ts";
+import { loadModelFor, openGalleryFor } from "./_model.ts";
+import type { GalleryBackend } from "../gallery/backend.ts";
 import { drawProblem, fileOutputProblem } from "./_outputs.ts";
 import { startProgress } from "./_progress.ts";
 
@@ -57,6 +59,8 @@ export function clusterCommand(io: CliIo, setExit: (code: number) => void) {
       ).argParser(numberIn("--power", 0, 8)),
     )
     .option("--model <dir>", "name the groups that match a person enrolled in this model")
+    .addOption(galleryOptions("name the groups after people enrolled in")[0])
+    .addOption(galleryOptions("name the groups after people enrolled in")[1])
     .addOption(detectorOption(true))
     .option(
       "--cache <file>",
@@ -81,6 +85,8 @@ interface ClusterRun {
   minSize?: number;
   power?: number;
   model?: string;
+  gallery?: string;
+  passwordFile?: string;
   detector?: DetectorName;
   cache?: string;
   workers: number;
@@ -105,6 +111,40 @@ async function runCluster(folder: string, o: ClusterRun, io: CliIo): Promise<num
   }
   let gallery: ClusterFolderOptions["gallery"];
   let detector = o.detector;
+  let database: GalleryBackend | undefined;
+  if (o.gallery !== undefined && o.model !== undefined) {
+    io.stderr("error: give --model or --gallery, not both");
+    return EXIT.badArguments;
+  }
+  if (o.gallery !== undefined) {
+    database = await openGalleryFor({ ...o, gallery: o.gallery, detector: undefined }, io);
+    if (!database) return EXIT.badArguments;
+    const info = (await database.info())!;
+    gallery = { entries: database, maxDistance: info.maxDistance! };
+    const recorded = detectorOf(modelPipelineOptions(info));
+    if (detector !== undefined && detector !== recorded) {
+      io.stderr(`${database.location}: its faces were found with the ${recorded} detector, not ${detector}`);
+      await database.close();
+      return EXIT.badArguments;
+    }
+    detector = recorded;
+  }
+  try {
+    return await clusterWith(folder, o, io, gallery, detector);
+  } finally {
+    await database?.close();
+  }
+}
+
+async function clusterWith(
+  folder: string,
+  o: ClusterRun,
+  io: CliIo,
+  named: ClusterFolderOptions["gallery"],
+  given: DetectorName | undefined,
+): Promise<number> {
+  let gallery = named;
+  let detector = given;
   if (o.model !== undefined) {
     const model = await loadModelFor(o.model, io);
     if (!model) return EXIT.badArguments;

@@ -2,13 +2,15 @@ import type { DetectorName } from "../detect/detect_faces.ts";
 import { Command } from "npm:@commander-js/extra-typings@15.1.0";
 import { type Model, ModelError } from "../classify/model.ts";
 import type { GalleryEntry } from "../gallery/gallery.ts";
-import { assertEnrollable, enrolInto, newGalleryModel } from "../gallery/enrol.ts";
+import { assertEnrollable, newGalleryModel } from "../gallery/enrol.ts";
 import { LockError } from "../_lock.ts";
-import { loadCheckedModel, modelPipelineOptions } from "../recognize/recognize.ts";
+import { modelPipelineOptions } from "../recognize/recognize.ts";
 import { createPipeline, detectorOf } from "../pipeline/pipeline.ts";
 import { ImageError } from "../image/image_error.ts";
 import { readImage } from "../image/read_image.ts";
-import { type CliIo, detectorOption, EXIT, listInputs, lockTimeoutOption, waitingLine } from "./_io.ts";
+import { type CliIo, detectorOption, EXIT, galleryOptions, listInputs, lockTimeoutOption, waitingLine } from "./_io.ts";
+import { galleryModel, openGalleryFor } from "./_model.ts";
+import { fileGallery, type GalleryBackend, GalleryError } from "../gallery/backend.ts";
 
 /**
  * The `enrol` subcommand: adds a person's photos to a model's embedding gallery, without
@@ -22,6 +24,8 @@ export function enrolCommand(io: CliIo, setExit: (code: number) => void) {
     .argument("<label>", "the person")
     .argument("<inputs...>", "image files or folders (the largest face of each is enrolled)")
     .option("--model <dir>", "the model (created when the folder has none)", "./model")
+    .addOption(galleryOptions("enrol into")[0])
+    .addOption(galleryOptions("enrol into")[1])
     .addOption(detectorOption(true))
     .addOption(lockTimeoutOption())
     .action(async (label, inputs, o) => setExit(await runEnrol(label, inputs, o, io)));
@@ -30,33 +34,52 @@ export function enrolCommand(io: CliIo, setExit: (code: number) => void) {
 async function runEnrol(
   label: string,
   inputs: string[],
-  o: { model: string; lockTimeout: number; detector?: DetectorName },
+  o: { model: string; gallery?: string; passwordFile?: string; lockTimeout: number; detector?: DetectorName },
   io: CliIo,
 ): Promise<number> {
   if (label.trim() === "" || label !== label.trim()) {
     io.stderr(`error: the label must be a non-empty name without surrounding spaces, got ${JSON.stringify(label)}`);
     return EXIT.badArguments;
   }
-  let exists = true;
+  let gallery: GalleryBackend | undefined;
+  if (o.gallery !== undefined) {
+    gallery = await openGalleryFor({ ...o, gallery: o.gallery }, io);
+    if (!gallery) return EXIT.badArguments;
+  } else {
+    const at = await Deno.stat(o.model).catch(() => undefined);
+    if (at && !at.isDirectory) {
+      io.stderr(`${o.model}: not a folder (--model names the folder the model is kept in)`);
+      return EXIT.badArguments;
+    }
+    gallery = fileGallery(o.model, o.detector);
+  }
   try {
-    await Deno.stat(`${o.model}/model.json`);
-  } catch {
-    exists = false;
+    return await enrolWith(label, inputs, o, io, gallery);
+  } finally {
+    await gallery.close();
   }
-  const at = await Deno.stat(o.model).catch(() => undefined);
-  if (at && !at.isDirectory) {
-    io.stderr(`${o.model}: not a folder (--model names the folder the model is kept in)`);
-    return EXIT.badArguments;
-  }
+}
+
+async function enrolWith(
+  label: string,
+  inputs: string[],
+  o: { lockTimeout: number; detector?: DetectorName },
+  io: CliIo,
+  gallery: GalleryBackend,
+): Promise<number> {
+  const where = gallery.kind === "file" ? `${gallery.location}/` : gallery.location;
   let model: Model;
   try {
-    // The pipeline and feature set are what is needed here; enrolInto reads the gallery itself.
-    model = exists ? await loadCheckedModel(o.model, { embeddings: false }) : await newGalleryModel(o.detector);
-    assertEnrollable(model, o.model);
+    // The pipeline and feature set are what is needed here; the gallery reads its faces itself.
+    const info = await gallery.info();
+    model = info ? galleryModel(info) : await newGalleryModel(o.detector);
+    assertEnrollable(model, gallery.location);
     const recorded = detectorOf(modelPipelineOptions(model.info));
     if (o.detector !== undefined && o.detector !== recorded) {
       throw new Error(
-        `${o.model}: its faces were found with the ${recorded} detector, not ${o.detector}: enrol with --detector ${recorded} (or into another --model)`,
+        `${gallery.location}: its faces were found with the ${recorded} detector, not ${o.detector}: enrol with --detector ${recorded} (or into another ${
+          gallery.kind === "file" ? "--model" : "--gallery"
+        })`,
       );
     }
   } catch (e) {
@@ -85,32 +108,31 @@ async function runEnrol(
     await pipeline.dispose();
   }
   if (added.length) {
-    let saved: Model;
+    let saved: { faces: number; people: number };
     try {
-      saved = await enrolInto(o.model, added, model, {
+      saved = await gallery.enrol(added, {
         lockTimeoutMs: o.lockTimeout * 1000,
-        onWait: (holder) => io.stderr(waitingLine(o.model, holder)),
+        onWait: (holder) => io.stderr(waitingLine(gallery.location, holder)),
       });
     } catch (e) {
-      if (!(e instanceof ModelError || e instanceof LockError)) throw e;
+      if (!(e instanceof ModelError || e instanceof LockError || e instanceof GalleryError)) throw e;
       io.stderr(e.message);
       return EXIT.badArguments;
     }
-    const gallery = saved.gallery;
-    const people = gallery.labels.length;
+    const { faces, people } = saved;
     io.stderr(
       `enrolled ${added.length} photo${
         added.length === 1 ? "" : "s"
-      } of ${label} into ${o.model}/ (gallery: ${gallery.size} face${gallery.size === 1 ? "" : "s"} of ${people} ${
+      } of ${label} into ${where} (gallery: ${faces} face${faces === 1 ? "" : "s"} of ${people} ${
         people === 1 ? "person" : "people"
       })`,
     );
-    if (saved.info.method !== "nearest") {
+    if (model.info.method !== "nearest") {
       io.stderr(
-        `note: this model names faces by its network (${saved.info.features.name} features); ` +
+        `note: this model names faces by its network (${model.info.features.name} features); ` +
           "predict --method nearest names them by the gallery, where the enrolled faces are",
       );
     }
-  } else io.stderr(`nothing enrolled into ${o.model}/`);
+  } else io.stderr(`nothing enrolled into ${where}`);
   return failed > 0 ? EXIT.inputFailed : EXIT.ok;
 }

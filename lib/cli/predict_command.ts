@@ -3,9 +3,11 @@ import type { DetectorName } from "../detect/detect_faces.ts";
 import { createRecognizer } from "../recognize/recognize.ts";
 import { ImageError, printable } from "../image/image_error.ts";
 import { readImage } from "../image/read_image.ts";
-import { type CliIo, detectorOption, EXIT, listInputs, ms, numberIn } from "./_io.ts";
+import { type CliIo, detectorOption, EXIT, galleryOptions, listInputs, ms, numberIn } from "./_io.ts";
 import { roundedBox, roundedPoints } from "../_rounded.ts";
-import { loadModelFor } from "./_model.ts";
+import { galleryModel, loadModelFor, openGalleryFor } from "./_model.ts";
+import type { GalleryBackend } from "../gallery/backend.ts";
+import type { Model } from "../classify/model.ts";
 
 /** The `predict` subcommand: names every face in photos, or "unknown". */
 export function predictCommand(io: CliIo, setExit: (code: number) => void) {
@@ -13,6 +15,8 @@ export function predictCommand(io: CliIo, setExit: (code: number) => void) {
     .description("Name every face in images or folders with a trained model (label null = unknown).")
     .argument("<inputs...>", "image files or folders")
     .option("--model <dir>", "the model", "./model")
+    .addOption(galleryOptions("name faces by")[0])
+    .addOption(galleryOptions("name faces by")[1])
     .option("--json", "one JSON object per image on stdout (JSON lines)")
     .addOption(detectorOption(true))
     .addOption(
@@ -44,6 +48,8 @@ async function runPredict(
   inputs: string[],
   o: {
     model: string;
+    gallery?: string;
+    passwordFile?: string;
     json?: true;
     detector?: DetectorName;
     method?: "network" | "nearest";
@@ -52,10 +58,52 @@ async function runPredict(
   },
   io: CliIo,
 ): Promise<number> {
-  const model = await loadModelFor(o.model, io);
+  let database: GalleryBackend | undefined;
+  let model: Model | undefined;
+  if (o.gallery !== undefined) {
+    database = await openGalleryFor({ ...o, gallery: o.gallery, detector: undefined }, io);
+    if (!database) return EXIT.badArguments;
+    try {
+      if (o.method === "network") {
+        io.stderr(`${database.location}: a database gallery has no network for --method network`);
+        return EXIT.badArguments;
+      }
+      if ((await database.check()).faces === 0) {
+        io.stderr(`${database.location}: no one is enrolled yet (enrol --gallery ${database.location})`);
+        return EXIT.badArguments;
+      }
+      model = galleryModel((await database.info())!);
+    } catch (e) {
+      await database.close();
+      throw e;
+    }
+    try {
+      return await predictWith(inputs, o, io, model, database);
+    } finally {
+      await database.close();
+    }
+  }
+  model = await loadModelFor(o.model, io);
   if (!model) return EXIT.badArguments;
+  return await predictWith(inputs, o, io, model);
+}
+
+async function predictWith(
+  inputs: string[],
+  o: {
+    json?: true;
+    model: string;
+    detector?: DetectorName;
+    method?: "network" | "nearest";
+    minProb?: number;
+    maxDistance?: number;
+  },
+  io: CliIo,
+  model: Model,
+  database?: GalleryBackend,
+): Promise<number> {
   const method = o.method ?? model.info.method;
-  if (method === "nearest" && model.gallery.size === 0) {
+  if (method === "nearest" && model.gallery.size === 0 && !database) {
     io.stderr(
       `${o.model}: no enrolled faces for --method nearest (this model's features: ${model.info.features.name})`,
     );
@@ -65,7 +113,7 @@ async function runPredict(
     io.stderr(`${o.model}: a gallery-only model has no network for --method network`);
     return EXIT.badArguments;
   }
-  const recognizer = await createRecognizer(model, { detector: o.detector });
+  const recognizer = await createRecognizer(model, { detector: o.detector, gallery: database });
   let failed = 0;
   try {
     const inputsListed = await listInputs(inputs, io);

@@ -16,7 +16,7 @@ import { enrolCommand } from "./enrol_command.ts";
 import { clusterCommand } from "./cluster_command.ts";
 import { serveCommand } from "./serve_command.ts";
 import { type CliIo, EXIT, HELP_COLUMNS, processIo } from "./_io.ts";
-import { missingFlags, permissionHint, userDirectory } from "./_permissions.ts";
+import { missingFlags, permissionHint, userDirectory, wantsDatabase } from "./_permissions.ts";
 
 /** The version printed by `--version`. */
 export const VERSION = "0.1.0";
@@ -94,7 +94,7 @@ export async function main(args: readonly string[], io: CliIo = processIo()): Pr
  * @returns The exit code.
  */
 export async function runAsProcess(args: readonly string[], io: CliIo = processIo()): Promise<number> {
-  const missing = missingFlags(args.find((a) => !a.startsWith("-")));
+  const missing = missingFlags(args.find((a) => !a.startsWith("-")), wantsDatabase(args));
   if (missing.length > 0) {
     const cli = new URL("../../cli.ts", import.meta.url);
     io.stderr(permissionHint(args, cli.protocol === "file:" ? decodeURIComponent(cli.pathname) : cli.href));

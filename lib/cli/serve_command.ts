@@ -1,6 +1,8 @@
 import { Command } from "npm:@commander-js/extra-typings@15.1.0";
 import { createService } from "../serve/service.ts";
-import { type CliIo, EXIT, numberIn, workersOption } from "./_io.ts";
+import { type CliIo, EXIT, galleryOptions, numberIn, workersOption } from "./_io.ts";
+import { openGalleryFor } from "./_model.ts";
+import type { GalleryBackend } from "../gallery/backend.ts";
 
 /**
  * The `serve` subcommand: the HTTP service (see `lib/serve/service.ts`) on `Deno.serve`,
@@ -13,6 +15,8 @@ export function serveCommand(io: CliIo, setExit: (code: number) => void) {
   return new Command("serve")
     .description("Serve detect, recognize, compare and enrol over HTTP (/v1/), against --model's gallery.")
     .option("--model <dir>", "the model folder whose gallery is served (enrolments go there)", "./model")
+    .addOption(galleryOptions("serve")[0])
+    .addOption(galleryOptions("serve")[1])
     .option("--host <address>", "the address to bind (0.0.0.0: every interface; put TLS in front)", "127.0.0.1")
     .option("--port <n>", "the port (0: any free one)", numberIn("--port", 0, 65535, true), 8080)
     .addOption(workersOption("worker threads, each with its own pipeline"))
@@ -33,6 +37,8 @@ export function serveCommand(io: CliIo, setExit: (code: number) => void) {
 async function runServe(
   o: {
     model: string;
+    gallery?: string;
+    passwordFile?: string;
     host: string;
     port: number;
     workers: number;
@@ -59,8 +65,14 @@ async function runServe(
       return EXIT.badArguments;
     }
   }
+  let gallery: GalleryBackend | undefined;
+  if (o.gallery !== undefined) {
+    gallery = await openGalleryFor({ gallery: o.gallery, passwordFile: o.passwordFile }, io, 2 * o.workers + 2);
+    if (!gallery) return EXIT.badArguments;
+  }
   const service = createService({
     model: o.model,
+    ...(gallery ? { gallery } : {}),
     workers: o.workers,
     maxBodyBytes: Math.round(o.maxBodyMb * 2 ** 20),
     maxPixels: Math.round(o.maxMegapixels * 1e6),
@@ -76,7 +88,8 @@ async function runServe(
     server = Deno.serve({
       hostname: o.host,
       port: o.port,
-      onListen: ({ hostname, port }) => io.stderr(`serving ${o.model}/ on http://${hostname}:${port}/v1/`),
+      onListen: ({ hostname, port }) =>
+        io.stderr(`serving ${gallery?.location ?? `${o.model}/`} on http://${hostname}:${port}/v1/`),
     }, (req) => service.handle(req));
   } catch (e) {
     await service.close();

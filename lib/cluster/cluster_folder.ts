@@ -10,7 +10,8 @@
 import type { Box } from "../detect/box.ts";
 import { defaultCachePath, preprocessFolder, type PreprocessOptions } from "../dataset/preprocess.ts";
 import { type CachedFace, type CacheRecord, readCache } from "../dataset/cache.ts";
-import { createMatcher, type GalleryEntry } from "../gallery/gallery.ts";
+import { createMatcher, type GalleryEntry, type NearestAnswer } from "../gallery/gallery.ts";
+import type { GalleryBackend } from "../gallery/backend.ts";
 import { Gallery } from "../gallery/store.ts";
 import type { PipelineOptions } from "../pipeline/pipeline.ts";
 import { clusterFaces, type ClusterOptions, resolveClusterOptions } from "./cluster_faces.ts";
@@ -21,8 +22,14 @@ export interface ClusterFolderOptions extends ClusterOptions {
   readonly pipeline?: Omit<PipelineOptions, "features">;
   /** The every-face cache. Default {@linkcode clusterCachePath}. */
   readonly cache?: string;
-  /** Enrolled people to name groups after, and the open-set distance (a model's `maxDistance`). */
-  readonly gallery?: { readonly entries: Gallery | readonly GalleryEntry[]; readonly maxDistance: number };
+  /**
+   * Enrolled people to name groups after (their faces, or a gallery backend such as a
+   * database's), and the open-set distance (a model's `maxDistance`).
+   */
+  readonly gallery?: {
+    readonly entries: Gallery | readonly GalleryEntry[] | GalleryBackend;
+    readonly maxDistance: number;
+  };
   /** Preprocessing: workers, progress, locking (as {@linkcode preprocessFolder}). */
   readonly preprocess?: Pick<
     PreprocessOptions,
@@ -144,16 +151,24 @@ export async function clusterRecords(
   const clustering = await clusterFaces(faces.map(({ f }) => vector(f)), options);
   const dim = faces[0] ? vector(faces[0].f).length : 0;
   const known = options.gallery?.entries;
-  const match = known && (known instanceof Gallery ? known.size : known.length) > 0 ? createMatcher(known) : undefined;
+  const centres = clustering.sizes.map(() => new Float64Array(dim));
+  faces.forEach(({ f }, i) => {
+    const g = clustering.groups[i]!;
+    if (g < 0) return;
+    const v = vector(f);
+    for (let k = 0; k < dim; k++) centres[g]![k]! += v[k]! / clustering.sizes[g]!;
+  });
+  const maxDistance = options.gallery?.maxDistance ?? Infinity;
+  let answers: (NearestAnswer | undefined)[] = [];
+  if (known && "match" in known) {
+    answers = (await known.check()).faces > 0 ? await known.match(centres, { maxDistance }) : [];
+  } else if (known && (known instanceof Gallery ? known.size : known.length) > 0) {
+    const match = createMatcher(known);
+    answers = centres.map((c) => match(c, maxDistance));
+  }
   const clusters = clustering.sizes.map((size, g): FaceCluster => {
-    if (!match) return { id: g + 1, size, name: null, nameDistance: null };
-    const centre = new Float64Array(dim);
-    faces.forEach(({ f }, i) => {
-      if (clustering.groups[i] !== g) return;
-      const v = vector(f);
-      for (let k = 0; k < dim; k++) centre[k]! += v[k]! / size;
-    });
-    const answer = match(centre, options.gallery!.maxDistance);
+    const answer = answers[g];
+    if (!answer) return { id: g + 1, size, name: null, nameDistance: null };
     return { id: g + 1, size, name: answer.label, nameDistance: answer.label === null ? null : answer.distance };
   });
   return {

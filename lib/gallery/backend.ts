@@ -110,7 +110,7 @@ export function isDatabaseUrl(spec: string): boolean {
  * ```
  */
 export async function openGallery(spec: string, options: OpenGalleryOptions = {}): Promise<GalleryBackend> {
-  if (!isDatabaseUrl(spec)) return new FileGallery(spec, options.detector);
+  if (!isDatabaseUrl(spec)) return fileGallery(spec, options.detector);
   const { openPostgresGallery } = await import("./postgres.ts");
   return await openPostgresGallery(spec, options);
 }
@@ -138,6 +138,17 @@ export function isGalleryRefusal(e: unknown): e is Error {
   return e instanceof GalleryError || e instanceof ModelError;
 }
 
+/**
+ * The file store of a model folder (nothing is read until asked).
+ *
+ * @param dir The model folder.
+ * @param detector A new model's detector, when the folder has none yet.
+ * @returns The backend.
+ */
+export function fileGallery(dir: string, detector?: DetectorName): GalleryBackend {
+  return new FileGallery(dir, detector);
+}
+
 /** The file store: the gallery of a model folder (`model.json` and its segments). */
 class FileGallery implements GalleryBackend {
   readonly kind = "file";
@@ -146,8 +157,11 @@ class FileGallery implements GalleryBackend {
 
   constructor(readonly location: string, readonly detector?: DetectorName) {}
 
+  /** The model as last read without its embeddings (enrolment's basis: it checks it is still current). */
+  #basis: Model | undefined;
+
   async #light(): Promise<Model | undefined> {
-    return await loadCheckedModel(this.location, { embeddings: false }).catch((e) => {
+    return this.#basis = await loadCheckedModel(this.location, { embeddings: false }).catch((e) => {
       if (e instanceof ModelError && e.kind === "missing") return undefined;
       throw e;
     });
@@ -162,9 +176,9 @@ class FileGallery implements GalleryBackend {
   }
 
   async enrol(faces: readonly GalleryEntry[], options: BackendEnrolOptions = {}) {
-    const basis = (await this.#light()) ?? (await newGalleryModel(this.detector));
+    const basis = this.#basis ?? (await this.#light()) ?? (await newGalleryModel(this.detector));
     assertEnrollable(basis, this.location);
-    const saved = await enrolInto(this.location, faces, basis, options);
+    const saved = this.#basis = await enrolInto(this.location, faces, basis, options);
     return { faces: saved.gallery.size, people: saved.gallery.labels.length };
   }
 

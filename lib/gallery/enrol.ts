@@ -9,9 +9,9 @@ import type { DetectorName } from "../detect/detect_faces.ts";
 import { configDifference } from "../_config.ts";
 import { withLock } from "../_lock.ts";
 import { loadedFrom, type Model, ModelError, saveModel } from "../classify/model.ts";
-import { loadCheckedModel } from "../recognize/recognize.ts";
+import { loadCheckedModel, modelPipelineOptions } from "../recognize/recognize.ts";
 import { featureSet } from "../features/feature_sets.ts";
-import { pipelineSettings } from "../pipeline/pipeline.ts";
+import { detectorOf, pipelineSettings } from "../pipeline/pipeline.ts";
 import { DEFAULT_MAX_DISTANCE, type GalleryEntry } from "./gallery.ts";
 import { Gallery } from "./store.ts";
 import { readSegment } from "./segment.ts";
@@ -105,7 +105,7 @@ export async function enrolInto(
     // The model the embeddings were computed for, when the folder still holds it; else read
     // afresh, without the embeddings (only the segments the enrolment writes again are read whole).
     const current = text === undefined
-      ? await newGalleryModel()
+      ? await newGalleryModel(detectorOf(modelPipelineOptions(basis.info)))
       : text === loadedFrom(basis)
       ? basis
       : await loadCheckedModel(dir, { embeddings: false });

@@ -143,19 +143,32 @@ export async function openPostgresGallery(url: string, options: OpenGalleryOptio
   }
   const c = connectionSettings(url, envVar, password);
   const { default: postgres } = await import("npm:postgres@3.4.9");
-  const sql = postgres({
+  // Every setting the client would otherwise look up in a PG* variable of its own is given
+  // here, so that it reads no variable beyond those of PG_ENV (the tasks' --allow-env list).
+  const settings = {
     host: c.host,
     port: c.port,
     user: c.user,
     database: c.database,
-    ...(c.password !== undefined ? { pass: c.password } : {}),
-    ...(c.ssl !== undefined && c.ssl !== "disable" ? { ssl: c.ssl as "require" } : {}),
+    pass: c.password ?? "",
+    ssl: c.ssl !== undefined && c.ssl !== "disable" ? c.ssl : false,
+    sslnegotiation: null,
     max: options.connections ?? 4,
     idle_timeout: 30,
     connect_timeout: 10,
+    max_lifetime: 30 * 60,
+    max_pipeline: 100,
+    backoff: (attempt: number) => Math.min(0.1 * 2 ** attempt, 5),
+    keep_alive: 60,
+    prepare: true,
+    debug: false,
+    fetch_types: true,
+    publications: "alltables",
+    target_session_attrs: null,
     onnotice: () => {},
     connection: { application_name: "face2vec" },
-  });
+  };
+  const sql = postgres(settings as unknown as Parameters<typeof postgres>[0]);
   try {
     const info = await ensureSchema(sql, c.location, options);
     return new PostgresGallery(sql, c.location, info);

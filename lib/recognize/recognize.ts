@@ -7,6 +7,7 @@
  */
 
 import type { DetectorName } from "../detect/detect_faces.ts";
+import type { GalleryBackend } from "../gallery/backend.ts";
 import { type Classifier, createClassifier, type Prediction, type PredictOptions } from "../classify/classifier.ts";
 import { loadModel, type Model, ModelError, type ModelInfo } from "../classify/model.ts";
 import type { Image } from "../image/image.ts";
@@ -71,6 +72,8 @@ export interface Recognizer {
 export interface RecognizerOptions {
   /** Find faces with this detector instead of the one the model records. */
   readonly detector?: DetectorName;
+  /** Name faces by this gallery ("nearest") instead of the model's own (a database's). */
+  readonly gallery?: GalleryBackend;
 }
 
 /**
@@ -97,7 +100,7 @@ export async function createRecognizer(model: Model, options: RecognizerOptions 
   const pipeline = await createPipeline(withDetector(modelPipelineOptions(model.info), options.detector));
   let classifier: Classifier;
   try {
-    classifier = await createClassifier(model);
+    classifier = await createClassifier(model, { gallery: options.gallery });
   } catch (e) {
     await pipeline.dispose();
     throw e;

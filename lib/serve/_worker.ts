@@ -12,20 +12,31 @@ import { decodeImage } from "../image/decode_image.ts";
 import { ImageError } from "../image/image_error.ts";
 import { createRecognizer, loadCheckedModel, type Recognizer } from "../recognize/recognize.ts";
 import { newGalleryModel } from "../gallery/enrol.ts";
+import { Gallery } from "../gallery/store.ts";
 import type { Job, JobResult } from "./pool.ts";
 
 let loaded: { text: string | undefined; recognizer: Recognizer } | undefined;
 let loading: Promise<Recognizer> | undefined;
 
-/** The recognizer of the model in `dir` as it is now (the default pipeline when there is none). */
-async function current(dir: string): Promise<{ recognizer: Recognizer; model: boolean }> {
-  const text = await Deno.readTextFile(`${dir}/model.json`).catch((e) => {
-    if (e instanceof Deno.errors.NotFound) return undefined;
-    throw e;
-  });
+/**
+ * The recognizer of the model in a folder as it is now (the default pipeline when there is
+ * none), or of a database gallery's settings (a pipeline and an empty gallery).
+ */
+async function current(source: Job["source"]): Promise<{ recognizer: Recognizer; model: boolean }> {
+  const dir = "modelDir" in source ? source.modelDir : undefined;
+  const text = dir === undefined
+    ? JSON.stringify(("info" in source) && source.info)
+    : await Deno.readTextFile(`${dir}/model.json`).catch((e) => {
+      if (e instanceof Deno.errors.NotFound) return undefined;
+      throw e;
+    });
   if (!loaded || loaded.text !== text) {
     loading ??= (async () => {
-      const model = text === undefined ? await newGalleryModel() : await loadCheckedModel(dir);
+      const model = "info" in source
+        ? { info: source.info, weights: {}, gallery: Gallery.from([]) }
+        : text === undefined
+        ? await newGalleryModel()
+        : await loadCheckedModel(dir!);
       const recognizer = await createRecognizer(model);
       const old = loaded;
       loaded = { text, recognizer };
@@ -45,7 +56,7 @@ async function run(job: Job): Promise<JobResult> {
     if (!(e instanceof ImageError)) throw e;
     return { kind: "bad_image", reason: e.reason };
   }
-  const { recognizer, model } = await current(job.modelDir);
+  const { recognizer, model } = await current(job.source);
   const size = { width: image.width, height: image.height };
   if (job.op === "detect") {
     const faces = await recognizer.pipeline.processFaces(image);
@@ -64,6 +75,19 @@ async function run(job: Job): Promise<JobResult> {
       embedding: Array.from(found.face.embedding),
       faces: found.faces,
       box: found.face.box,
+    };
+  }
+  if (job.op === "faces") {
+    const faces = await recognizer.pipeline.processFaces(image);
+    return {
+      kind: "faces",
+      size,
+      faces: faces.map((f) => ({
+        box: f.box,
+        score: f.score ?? null,
+        landmarks: f.landmarks.map((p) => [p.x, p.y]),
+        ...(f.embedding ? { embedding: Array.from(f.embedding) } : {}),
+      })),
     };
   }
   if (!model || recognizer.classifier.gallery.size === 0 && recognizer.info.network === null) {

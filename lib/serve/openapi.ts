@@ -95,8 +95,13 @@ export function openApiDocument(): Schema {
           responses: {
             200: answer("the gallery can be read", {
               type: "object",
-              required: ["status", "gallery", "workers"],
-              properties: { status: { type: "string" }, gallery: { type: "string" }, workers: num },
+              required: ["status", "gallery", "faces", "workers"],
+              properties: {
+                status: { type: "string" },
+                gallery: { type: "string", enum: ["file", "postgres"] },
+                faces: num,
+                workers: num,
+              },
             }),
             ...errors(401, 503),
           },

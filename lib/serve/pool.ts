@@ -7,15 +7,21 @@
  * @module
  */
 
+import type { ModelInfo } from "../classify/model.ts";
+
 /** What a worker is asked to do with one photo. */
 export interface Job {
-  readonly op: "detect" | "recognize" | "embed";
+  /** "faces": every face with its embedding, for a gallery the main thread searches. */
+  readonly op: "detect" | "recognize" | "embed" | "faces";
   readonly bytes: Uint8Array;
   /** The photo's name, for messages. */
   readonly name: string;
   readonly maxPixels: number;
-  /** The model folder (the gallery backend). */
-  readonly modelDir: string;
+  /**
+   * Whose pipeline: a model folder's (read afresh when its `model.json` changes; "recognize"
+   * also names faces by its classifier), or a database gallery's recorded settings.
+   */
+  readonly source: { readonly modelDir: string } | { readonly info: ModelInfo };
 }
 
 /** One face as the service answers it. */
@@ -28,6 +34,8 @@ export interface FaceAnswer {
   readonly probability?: number | null;
   readonly distance?: number | null;
   readonly runner_up?: { label: string; probability: number | null; distance: number | null } | null;
+  /** "faces" only: the face's embedding (never sent to a client). */
+  readonly embedding?: number[];
 }
 
 /** What a worker answers. */

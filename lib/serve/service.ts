@@ -14,19 +14,23 @@
 
 import { DEFAULT_MAX_PIXELS } from "../image/decode_image.ts";
 import { DEFAULT_VERIFY_DISTANCE } from "../gallery/gallery.ts";
-import { enrolInto, newGalleryModel } from "../gallery/enrol.ts";
+import { fileGallery, type GalleryBackend, GalleryError } from "../gallery/backend.ts";
 import { euclidean } from "../embed/embed_faces.ts";
-import { loadModel, ModelError, saveModel } from "../classify/model.ts";
-import { loadCheckedModel } from "../recognize/recognize.ts";
-import { LockError, withLock } from "../_lock.ts";
+import { ModelError } from "../classify/model.ts";
+import { LockError } from "../_lock.ts";
 import { sha256Hex } from "../_asset.ts";
-import { type Job, JobTimeoutError, OverloadedError, WorkerPool } from "./pool.ts";
+import { type FaceAnswer, type Job, type JobResult, JobTimeoutError, OverloadedError, WorkerPool } from "./pool.ts";
 import { openApiDocument } from "./openapi.ts";
 
 /** Options of {@linkcode createService}. */
 export interface ServiceOptions {
-  /** The model folder: its gallery is the service's (default `./model`). */
+  /** The model folder: its gallery is the service's (default `./model`), unless `gallery` is given. */
   readonly model?: string;
+  /**
+   * The gallery, when not the model folder's file store (a database's, from
+   * {@linkcode openGallery}); the service closes it.
+   */
+  readonly gallery?: GalleryBackend;
   /** Worker threads. Default: the number of cores. */
   readonly workers?: number;
   /** Largest request body, in bytes. Default 20 MiB. */
@@ -78,6 +82,14 @@ const LABEL = /^[^\u0000-\u001f/\\]{1,200}$/u;
  */
 export function createService(options: ServiceOptions = {}): Service {
   const modelDir = options.model ?? "./model";
+  const gallery = options.gallery ?? fileGallery(modelDir);
+  // A folder's workers read its model (and name faces by its classifier); a database's get
+  // its recorded pipeline, and the gallery is searched here.
+  let source: Promise<Job["source"]> | undefined;
+  const jobSource = () =>
+    source ??= gallery.kind === "file"
+      ? Promise.resolve({ modelDir })
+      : gallery.info().then((info) => ({ info: info! }));
   const workers = Math.max(1, options.workers ?? navigator.hardwareConcurrency);
   const maxBody = options.maxBodyBytes ?? 20 * 2 ** 20;
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
@@ -87,9 +99,12 @@ export function createService(options: ServiceOptions = {}): Service {
   let closing = false;
   let requestId = 0;
 
-  const job = async (op: Job["op"], photo: { bytes: Uint8Array; name: string }) => {
+  const job = async (op: Job["op"], photo: { bytes: Uint8Array; name: string }): Promise<JobResult> => {
     try {
-      const result = await pool.run({ op, bytes: photo.bytes, name: photo.name, maxPixels, modelDir }, timeoutMs);
+      const result = await pool.run(
+        { op, bytes: photo.bytes, name: photo.name, maxPixels, source: await jobSource() },
+        timeoutMs,
+      );
       if (result.kind === "bad_image") {
         const big = /limit/.test(result.reason);
         throw new HttpError(big ? 413 : 400, big ? "too_many_pixels" : "bad_image", `${photo.name}: ${result.reason}`);
@@ -101,7 +116,6 @@ export function createService(options: ServiceOptions = {}): Service {
         throw new HttpError(503, "overloaded", "too many requests are waiting; retry", { "retry-after": "1" });
       }
       if (e instanceof JobTimeoutError) throw new HttpError(504, "timeout", e.message);
-      if (e instanceof ModelError) throw new HttpError(500, "model_unusable", e.message);
       throw e;
     }
   };
@@ -128,9 +142,8 @@ export function createService(options: ServiceOptions = {}): Service {
       auth: true,
       run: async () => {
         try {
-          const exists = await Deno.stat(`${modelDir}/model.json`).then(() => true, () => false);
-          if (exists) await loadCheckedModel(modelDir, { embeddings: false });
-          return json(200, { status: "ready", gallery: exists ? "model" : "empty", workers: pool.load.workers });
+          const { faces } = await gallery.check();
+          return json(200, { status: "ready", gallery: gallery.kind, faces, workers: pool.load.workers });
         } catch (e) {
           return json(503, { error: { code: "not_ready", message: e instanceof Error ? e.message : String(e) } });
         }
@@ -158,7 +171,28 @@ export function createService(options: ServiceOptions = {}): Service {
       path: /^\/v1\/recognize$/,
       template: "/v1/recognize",
       auth: true,
-      run: async (req) => json(200, await job("recognize", (await photos(req, maxBody, ["photo"]))[0]!)),
+      run: async (req) => {
+        const photo = (await photos(req, maxBody, ["photo"]))[0]!;
+        if (gallery.kind === "file") return json(200, await job("recognize", photo));
+        const found = await job("faces", photo);
+        if (found.kind !== "faces") throw new Error(`unexpected ${found.kind}`);
+        const answers = await gallery.match(found.faces.map((f) => f.embedding!)).catch((e) => {
+          if (e instanceof RangeError) throw new HttpError(409, "no_model", "no one is enrolled yet");
+          throw e;
+        });
+        const faces = found.faces.map(({ embedding: _, ...f }, i): FaceAnswer => {
+          const a = answers[i]!;
+          return {
+            ...f,
+            label: a.label,
+            method: "nearest",
+            probability: null,
+            distance: a.distance,
+            runner_up: a.runnerUp && { label: a.runnerUp.label, probability: null, distance: a.runnerUp.distance },
+          };
+        });
+        return json(200, { kind: "faces", size: found.size, faces });
+      },
     },
     {
       method: "POST",
@@ -181,21 +215,7 @@ export function createService(options: ServiceOptions = {}): Service {
       path: /^\/v1\/people$/,
       template: "/v1/people",
       auth: true,
-      run: async () => {
-        const model = await loadModel(modelDir, { embeddings: false }).catch((e) => {
-          if (e instanceof ModelError && e.kind === "missing") return undefined;
-          throw e;
-        });
-        const counts = new Map<string, number>();
-        if (model) {
-          for (const p of model.gallery.person) {
-            counts.set(model.gallery.labels[p]!, (counts.get(model.gallery.labels[p]!) ?? 0) + 1);
-          }
-        }
-        return json(200, {
-          people: [...counts].map(([label, faces]) => ({ label, faces })).sort((x, y) => (x.label < y.label ? -1 : 1)),
-        });
-      },
+      run: async () => json(200, { people: await gallery.people() }),
     },
     {
       method: "POST",
@@ -208,19 +228,12 @@ export function createService(options: ServiceOptions = {}): Service {
         const e = await job("embed", photo);
         if (e.kind !== "embedding") throw new HttpError(422, "no_face", `${photo.name}: no face found`);
         // The largest face of the photo is enrolled; the answer says how many the photo had.
-        const basis = await Deno.stat(`${modelDir}/model.json`).then(
-          () => loadCheckedModel(modelDir, { embeddings: false }),
-          () => newGalleryModel(),
-        );
         // Named by its content: the same photo enrolled again replaces its face.
         const path = `http/${(await sha256Hex(photo.bytes)).slice(0, 16)}`;
-        const saved = await enrolInto(
-          modelDir,
-          [{ label, path, embedding: Float32Array.from(e.embedding) }],
-          basis,
-          { lockTimeoutMs: timeoutMs },
-        );
-        return json(201, { label, path, box: e.box, faces_in_photo: e.faces, gallery_faces: saved.gallery.size });
+        const saved = await gallery.enrol([{ label, path, embedding: Float32Array.from(e.embedding) }], {
+          lockTimeoutMs: timeoutMs,
+        });
+        return json(201, { label, path, box: e.box, faces_in_photo: e.faces, gallery_faces: saved.faces });
       },
     },
     {
@@ -230,17 +243,7 @@ export function createService(options: ServiceOptions = {}): Service {
       auth: true,
       run: async (_req, m) => {
         const label = personLabel(m[1]!);
-        const removed = await withLock(`${modelDir}/.lock`, async () => {
-          const model = await loadModel(modelDir).catch((e) => {
-            if (e instanceof ModelError && e.kind === "missing") return undefined;
-            throw e;
-          });
-          if (!model || !model.gallery.labels.includes(label)) return 0;
-          const before = model.gallery.size;
-          const gallery = model.gallery.without(new Set([label]));
-          await saveModel(modelDir, { ...model, gallery });
-          return before - gallery.size;
-        }, { timeoutMs });
+        const removed = await gallery.remove(label, { lockTimeoutMs: timeoutMs });
         if (removed === 0) throw new HttpError(404, "no_such_person", `${label} is not enrolled`);
         return json(200, { label, removed_faces: removed });
       },
@@ -310,6 +313,10 @@ export function createService(options: ServiceOptions = {}): Service {
       } catch (e) {
         if (e instanceof HttpError) {
           response = json(e.status, { error: { code: e.code, message: e.message } }, e.headers);
+        } else if (e instanceof ModelError) {
+          response = json(500, { error: { code: "model_unusable", message: e.message } });
+        } else if (e instanceof GalleryError) {
+          response = json(503, { error: { code: "gallery_unavailable", message: e.message } }, { "retry-after": "5" });
         } else if (e instanceof LockError) {
           response = json(503, { error: { code: "busy", message: e.message } }, { "retry-after": "1" });
         } else {
@@ -333,6 +340,7 @@ export function createService(options: ServiceOptions = {}): Service {
     async close() {
       closing = true;
       await pool.close();
+      await gallery.close();
     },
   };
 }

@@ -163,6 +163,41 @@ const bench = object({
       cli_enrol_ms: nonNegative,
     })),
   })),
+  /** The HTTP service under a loopback load, 1 and 2 workers (see `_bench_service.ts`). */
+  service: optional(object({
+    client: str,
+    endpoint: str,
+    photos: str,
+    gallery_faces: int(1),
+    runs: record(object({
+      workers: int(1),
+      concurrency: int(1),
+      requests: int(0),
+      seconds: nonNegative,
+      per_s: nonNegative,
+      p50_ms: nonNegative,
+      p99_ms: nonNegative,
+      errors: int(0),
+      rss_mb: record(positive),
+    })),
+    speedup_2_over_1: nonNegative,
+    rss_growth_mb: orNull(finite),
+  })),
+  /** The pgvector gallery in PGlite at 10k and 100k faces (see `_bench_pgvector.ts`); absent without the datasets. */
+  pgvector: optional(object({
+    engine: str,
+    ef_search: int(1),
+    sets: record(object({
+      faces: int(0),
+      people: int(0),
+      bulk_enrol_s: nonNegative,
+      enrol_one_ms: nonNegative,
+      person_exact_ms: nonNegative,
+      person_hnsw_ms: nonNegative,
+      person_recall_at_1: nonNegative,
+      queries: int(1),
+    })),
+  })),
   /** Training time of the default model; null without a cache to train on. */
   train: orNull(object({
     seconds: nonNegative,

@@ -11,7 +11,9 @@
  * preprocessing (geometry) and training times; peak RSS (sampled after every photo) of a
  * process detecting over every set; clustering time at 10,000 and 100,000 faces (see
  * `_bench_cluster.ts`); the gallery's load, queries, memory and appends at 10,000, 100,000
- * and 1,000,000 faces (see `_bench_gallery.ts`).
+ * and 1,000,000 faces (see `_bench_gallery.ts`); the pgvector gallery in PGlite at 10,000 and
+ * 100,000 (`_bench_pgvector.ts`); the HTTP service under a loopback load with 1 and 2 workers
+ * (`_bench_service.ts`).
  *
  * @module
  */
@@ -38,6 +40,8 @@ import { benchChild, cliFirstAnswerMs, medians } from "./_bench_child.ts";
 import { byPrefix, recognitionBench, shrunkCopies } from "./_bench_recognize.ts";
 import { clusteringBench } from "./_bench_cluster.ts";
 import { galleryBench } from "./_bench_gallery.ts";
+import { pgvectorBench } from "./_bench_pgvector.ts";
+import { serviceBench } from "./_bench_service.ts";
 
 interface PhotoSet {
   name: string;
@@ -348,6 +352,8 @@ if (import.meta.main) {
     });
     const clustering = await clusteringBench(quick);
     const gallery = await galleryBench(quick);
+    const pgvector = await pgvectorBench(quick);
+    const service = await serviceBench(quick, small);
     const first = Object.values(perSet)[0]!;
     const result: BenchJson = {
       ...provenance,
@@ -366,6 +372,8 @@ if (import.meta.main) {
       peak_rss_mb: peak,
       ...(clustering ? { clustering } : {}),
       ...(gallery ? { gallery } : {}),
+      ...(pgvector ? { pgvector } : {}),
+      service,
     };
     for (const table of tableRows(result)) console.log(`${formatTable(table)}\n`);
     console.log(

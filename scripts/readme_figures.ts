@@ -498,6 +498,54 @@ function speedPart(bench: BenchJson, notes: NotesJson): string[] {
       ],
     );
   }
+  for (const [k, g] of Object.entries(bench.pgvector?.sets ?? {})) {
+    const n = `${g.faces.toLocaleString("en")} faces`;
+    const file = bench.gallery?.sets[k];
+    shared.push(
+      [
+        `pgvector gallery of ${n} (PGlite, WASM in-process): enrol them, 1,000 per call`,
+        `${g.bulk_enrol_s} s`,
+        "",
+      ],
+      [
+        `pgvector gallery of ${n} (PGlite): enrol one face${file ? "; the file store: add one and save" : ""}`,
+        `${g.enrol_one_ms} ms${file ? `; ${file.add_one_ms} ms` : ""}`,
+        "",
+      ],
+      [
+        `pgvector gallery of ${n} (PGlite): nearest person, exact / HNSW (ef_search ${
+          bench.pgvector!.ef_search
+        }; recall@1 against exact)${file ? "; the file store, exact" : ""}`,
+        `${g.person_exact_ms.toFixed(2)} / ${g.person_hnsw_ms.toFixed(2)} ms (${
+          (100 * g.person_recall_at_1).toFixed(1)
+        }%)${file ? `; ${file.person_exact_ms.toFixed(2)} ms` : ""}`,
+        goal("pgvector/recall", g.person_recall_at_1, "recall "),
+      ],
+    );
+  }
+  const sv = bench.service;
+  if (sv) {
+    for (const r of Object.values(sv.runs)) {
+      shared.push([
+        `service, ${r.workers} worker${
+          r.workers === 1 ? "" : "s"
+        }: ${sv.endpoint}, ${r.concurrency} in flight, ${r.requests} requests (${r.errors} errors)`,
+        `${r.per_s} /s, p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms`,
+        "",
+      ]);
+    }
+    shared.push([
+      "service: answers per second, 2 workers over 1 (the load client on the same 2 cores)",
+      `${sv.speedup_2_over_1}×`,
+      goal("service/speedup", sv.speedup_2_over_1),
+    ]);
+    const counts = Object.keys(sv.runs.workers_2?.rss_mb ?? {}).map(Number).sort((a, b) => a - b);
+    shared.push([
+      "service, 2 workers: resident memory by answers served",
+      counts.map((c) => `${c.toLocaleString("en")}: ${sv.runs.workers_2!.rss_mb[String(c)]} MB`).join(", "),
+      sv.rss_growth_mb === null ? "" : goal("service/rss_growth", sv.rss_growth_mb),
+    ]);
+  }
   const t = bench.train;
   if (t) {
     const what = `\`train\`: ${t.faces} faces of ${t.people} people, ${t.folds} folds × ${t.epochs} epochs`;

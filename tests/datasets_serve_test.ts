@@ -17,7 +17,7 @@ import { saveModel } from "../lib/classify/model.ts";
 import { openGallery } from "../lib/gallery/backend.ts";
 import { createService } from "../lib/serve/service.ts";
 import { runCli } from "./_cli.ts";
-import { startPglite } from "./_pglite.ts";
+import { startPglite } from "../scripts/_pglite.ts";
 
 /** Symlinks the chosen photos into `dir/person/name`, keeping the person folders. */
 async function linkPhotos(dir: string, photos: readonly string[]): Promise<void> {

@@ -9,7 +9,7 @@ import { type GalleryBackend, GalleryError, openGallery } from "../lib/gallery/b
 import type { GalleryEntry } from "../lib/gallery/gallery.ts";
 import { EMBEDDING_SIZE } from "../lib/embed/embed_faces.ts";
 import { seededRandom } from "../lib/classify/folds.ts";
-import { startPglite } from "./_pglite.ts";
+import { startPglite } from "../scripts/_pglite.ts";
 
 /** `people` people with `each` faces around a random centre each (spread 0.03 per value, as LFW's). */
 function syntheticFaces(people: number, each: number, seed: number): { faces: GalleryEntry[]; probes: Float32Array[] } {

@@ -10,7 +10,7 @@ import { encodeImage } from "../lib/image/encode_image.ts";
 import { readImage } from "../lib/image/read_image.ts";
 import { samplePhotos } from "../lib/eval/npm.ts";
 import { neededFlags } from "../lib/cli/_permissions.ts";
-import { startPglite } from "./_pglite.ts";
+import { startPglite } from "../scripts/_pglite.ts";
 
 /** A `serve` child process and its base URL. */
 interface Served {

@@ -9,7 +9,7 @@ import { openApiDocument } from "../lib/serve/openapi.ts";
 import { samplePhotos } from "../lib/eval/npm.ts";
 import { runCli } from "./_cli.ts";
 import { openGallery } from "../lib/gallery/backend.ts";
-import { startPglite } from "./_pglite.ts";
+import { startPglite } from "../scripts/_pglite.ts";
 
 type Schema = { type?: string | string[]; required?: string[]; properties?: Record<string, Schema>; items?: Schema };
 

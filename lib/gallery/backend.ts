@@ -149,6 +149,12 @@ export function fileGallery(dir: string, detector?: DetectorName): GalleryBacken
   return new FileGallery(dir, detector);
 }
 
+/** A folder without a model as undefined; any other failure thrown on. */
+function noModel(e: unknown): undefined {
+  if (e instanceof ModelError && e.kind === "missing") return undefined;
+  throw e;
+}
+
 /** The file store: the gallery of a model folder (`model.json` and its segments). */
 class FileGallery implements GalleryBackend {
   readonly kind = "file";
@@ -161,10 +167,7 @@ class FileGallery implements GalleryBackend {
   #basis: Model | undefined;
 
   async #light(): Promise<Model | undefined> {
-    return this.#basis = await loadCheckedModel(this.location, { embeddings: false }).catch((e) => {
-      if (e instanceof ModelError && e.kind === "missing") return undefined;
-      throw e;
-    });
+    return this.#basis = await loadCheckedModel(this.location, { embeddings: false }).catch(noModel);
   }
 
   async info() {
@@ -194,10 +197,7 @@ class FileGallery implements GalleryBackend {
 
   async remove(label: string, options: BackendEnrolOptions = {}) {
     return await withLock(`${this.location}/.lock`, async () => {
-      const model = await loadModel(this.location).catch((e) => {
-        if (e instanceof ModelError && e.kind === "missing") return undefined;
-        throw e;
-      });
+      const model = await loadModel(this.location).catch(noModel);
       if (!model || !model.gallery.labels.includes(label)) return 0;
       const gallery = model.gallery.without(new Set([label]));
       await saveModel(this.location, { ...model, gallery });

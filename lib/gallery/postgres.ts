@@ -451,10 +451,9 @@ class PostgresGallery implements GalleryBackend {
         await tx.unsafe(options.exact ? "SET LOCAL enable_indexscan = off" : `SET LOCAL hnsw.ef_search = ${EF_SEARCH}`);
         return await tx`
           SELECT q.i AS i, p.label, p.distance
-          FROM unnest(${queries}::text[]) WITH ORDINALITY AS q(v, i)
+          FROM unnest(${queries}::text[]::vector[]) WITH ORDINALITY AS q(v, i)
           CROSS JOIN LATERAL (
-            SELECT label, centroid <-> q.v::vector AS distance FROM face2vec_people
-            ORDER BY centroid <-> q.v::vector LIMIT 2
+            SELECT label, centroid <-> q.v AS distance FROM face2vec_people ORDER BY centroid <-> q.v LIMIT 2
           ) AS p
           ORDER BY q.i, p.distance`;
       });

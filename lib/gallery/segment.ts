@@ -63,6 +63,28 @@ export class SegmentError extends Error {
 
 const pad4 = (n: number) => (n + 3) & ~3;
 
+/** Where each column of a segment's body starts, in bytes from the body's start (all 4-byte aligned). */
+interface BodyLayout {
+  readonly enrolled: number;
+  readonly cells: number;
+  readonly offsets: number;
+  readonly paths: number;
+  readonly embeddings: number;
+  /** The body's length. */
+  readonly end: number;
+}
+
+/** The body's layout for `count` faces, with or without cells, `pathBytes` of paths and `dim` numbers each. */
+function bodyLayout(count: number, withCells: boolean, pathBytes: number, dim: number): BodyLayout {
+  const enrolled = 4 * count;
+  const cells = enrolled + pad4(count);
+  const cellBytes = withCells ? pad4(2 * count) : 0;
+  const offsets = cells + cellBytes;
+  const paths = offsets + 4 * (count + 1);
+  const embeddings = paths + pad4(pathBytes);
+  return { enrolled, cells, offsets, paths, embeddings, end: embeddings + 4 * count * dim };
+}
+
 const FNV_START = 0x811c9dc5, FNV_PRIME = 0x01000193;
 
 /**
@@ -154,34 +176,24 @@ export function encodeSegment(
   const enc = new TextEncoder();
   const paths = Array.from({ length: count }, (_, i) => enc.encode(src.path(i)));
   const pathBytes = paths.reduce((n, p) => n + p.length, 0);
-  const cellBytes = k > 0 ? pad4(2 * count) : 0;
-  const bodyLength = 4 * count + pad4(count) + cellBytes + 4 * (count + 1) + pad4(pathBytes) + 4 * count * dim;
-  const body = new Uint8Array(bodyLength);
+  const layout = bodyLayout(count, k > 0, pathBytes, dim);
+  const body = new Uint8Array(layout.end);
   const view = new DataView(body.buffer);
-  let o = 0;
-  for (let i = 0; i < count; i++, o += 4) view.setUint32(o, person[i]!, true);
-  for (let i = 0; i < count; i++) body[o + i] = src.enrolled(i) ? 1 : 0;
-  o += pad4(count);
+  for (let i = 0; i < count; i++) view.setUint32(4 * i, person[i]!, true);
+  for (let i = 0; i < count; i++) body[layout.enrolled + i] = src.enrolled(i) ? 1 : 0;
   for (let i = 0; k > 0 && i < count; i++) {
     const c = cells!.of[i]!;
     if (!(Number.isInteger(c) && c >= 0 && c < k)) throw new RangeError(`${src.path(i)}: cell ${c} of ${k}`);
-    view.setUint16(o + 2 * i, c, true);
+    view.setUint16(layout.cells + 2 * i, c, true);
   }
-  o += cellBytes;
   let at = 0;
-  for (const p of paths) {
-    view.setUint32(o, at, true);
-    o += 4;
+  paths.forEach((p, i) => {
+    view.setUint32(layout.offsets + 4 * i, at, true);
+    body.set(p, layout.paths + at);
     at += p.length;
-  }
-  view.setUint32(o, at, true);
-  o += 4;
-  for (const p of paths) {
-    body.set(p, o);
-    o += p.length;
-  }
-  o = pad4(o);
-  const floats = new Float32Array(body.buffer, o, count * dim);
+  });
+  view.setUint32(layout.offsets + 4 * count, at, true);
+  const floats = new Float32Array(body.buffer, layout.embeddings, count * dim);
   for (let i = 0; i < count; i++) {
     const e = src.embedding(i);
     if (e.length !== dim) throw new RangeError(`${src.path(i)}: an embedding of ${e.length}, not ${dim}`);
@@ -286,8 +298,7 @@ export async function readSegment(
     // decode() below names what is wrong.
   }
   const [count, cells, pathBytes] = [h.count, h.cells, h.pathBytes].map((v) => Number.isInteger(v) ? v as number : 0);
-  const before = 8 + headerLength + 4 * count! + pad4(count!) + (cells! > 0 ? pad4(2 * count!) : 0) +
-    4 * (count! + 1) + pad4(pathBytes!);
+  const before = 8 + headerLength + bodyLayout(count!, cells! > 0, pathBytes!, 0).embeddings;
   return decode(await readAt(0, before), path, dim, size);
 }
 
@@ -325,8 +336,8 @@ function decode(bytes: Uint8Array, file: string, dim: number | undefined, size: 
   }
   if (typeof h.checksum !== "string" || !/^[0-9a-f]{8}$/.test(h.checksum)) bad("header.checksum: not 8 hex digits");
   const start = 8 + headerLength;
-  const cellBytes = k > 0 ? pad4(2 * count) : 0;
-  const expected = 4 * count + pad4(count) + cellBytes + 4 * (count + 1) + pad4(pathBytes) + 4 * count * d;
+  const layout = bodyLayout(count, k > 0, pathBytes, d);
+  const expected = layout.end;
   if (size - start !== expected) bad(`${size - start} bytes after the header, expected ${expected}`);
   const floatBytes = 4 * count * d;
   if (!complete && bytes.length !== size - floatBytes) bad("could not read the columns");
@@ -336,7 +347,7 @@ function decode(bytes: Uint8Array, file: string, dim: number | undefined, size: 
     : new Uint32Array(bytes.slice(start).buffer);
   // One pass over the words: the checksum, and the first embedding number that is not
   // finite as float32 (all exponent bits set), reported after the other fields' checks.
-  const floatsAt = (4 * count + pad4(count) + cellBytes + 4 * (count + 1) + pad4(pathBytes)) / 4;
+  const floatsAt = layout.embeddings / 4;
   let notFinite = -1;
   if (complete) {
     const sum = checksum(body, floatsAt);
@@ -349,17 +360,14 @@ function decode(bytes: Uint8Array, file: string, dim: number | undefined, size: 
     if (person[i]! >= names.length) bad(`face ${i}: person ${person[i]} of ${names.length}`);
   }
   const bodyBytes = new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
-  const enrolled = bodyBytes.subarray(4 * count, 5 * count);
+  const enrolled = bodyBytes.subarray(layout.enrolled, layout.enrolled + count);
   for (let i = 0; i < count; i++) if (enrolled[i]! > 1) bad(`face ${i}: enrolled flag ${enrolled[i]}`);
-  const cellAt = 4 * count + pad4(count);
-  const cell = k > 0 ? new Uint16Array(body.buffer, body.byteOffset + cellAt, count) : new Uint16Array(0);
+  const cell = k > 0 ? new Uint16Array(body.buffer, body.byteOffset + layout.cells, count) : new Uint16Array(0);
   for (let i = 0; i < cell.length; i++) if (cell[i]! >= k) bad(`face ${i}: cell ${cell[i]} of ${k}`);
-  const offsetsAt = (cellAt + cellBytes) / 4;
-  const offsets = body.subarray(offsetsAt, offsetsAt + count + 1);
+  const offsets = body.subarray(layout.offsets / 4, layout.offsets / 4 + count + 1);
   if (offsets[0] !== 0 || offsets[count] !== pathBytes) bad("path offsets do not span the path bytes");
   for (let i = 0; i < count; i++) if (offsets[i + 1]! < offsets[i]!) bad(`face ${i}: path offsets go backwards`);
-  const pathStart = 4 * (offsetsAt + count + 1);
-  const pathData = bodyBytes.subarray(pathStart, pathStart + pathBytes);
+  const pathData = bodyBytes.subarray(layout.paths, layout.paths + pathBytes);
   try {
     new TextDecoder("utf-8", { fatal: true }).decode(pathData);
   } catch {

@@ -210,8 +210,13 @@ export class Gallery implements Iterable<GalleryEntry> {
 
   /** Face `i` as an entry. */
   entry(i: number): GalleryEntry {
-    const e = { label: this.label(i), path: this.path(i), embedding: this.embedding(i) };
-    return this.enrolled(i) ? { ...e, enrolled: true } : e;
+    const [s, j] = this.#locate(i);
+    const e = {
+      label: this.labels[this.person[i]!]!,
+      path: s.path(j),
+      embedding: s.embeddings.subarray(j * s.dim, (j + 1) * s.dim),
+    };
+    return s.enrolled[j] === 1 ? { ...e, enrolled: true } : e;
   }
 
   /** Every face as an entry (for small galleries; a million faces are better read by column). */

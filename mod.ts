@@ -3,8 +3,9 @@
  * native addons. This is the front door: read an image; find its faces, their 68 landmarks
  * and embeddings (one stage at a time, or all at once with a pipeline); preprocess a folder
  * of photos named by person into a cache; train, save and load a model; name every face of
- * a photo with a recognizer; match embeddings against a gallery; evaluate a model; group the
- * faces of unsorted photos into people.
+ * a photo with a recognizer; match embeddings against a gallery (a model folder's; one in
+ * PostgreSQL + pgvector shared by many processes is `openGallery` of `./train`); evaluate a
+ * model; group the faces of unsorted photos into people.
  *
  * More for advanced use, each with its own module doc: `./lib/image/mod.ts` (codecs,
  * drawing, folders), `./lib/detect/mod.ts` (detector and landmark options, boxes),

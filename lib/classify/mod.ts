@@ -1,7 +1,8 @@
 /**
  * Training and the gallery in detail: the classifier's training loop over feature vectors,
  * its network, samples from a cache, models from a training result, the label rules of a
- * folder, and the gallery's parts (enrolment, gallery-only models, nearest person, files).
+ * folder, and the gallery's parts (enrolment, gallery-only models, nearest person, files, and
+ * `openGallery`: one interface over a model folder's file store and PostgreSQL + pgvector).
  *
  * ```ts
  * import { nearestPerson, networkFor } from "./mod.ts";
@@ -30,3 +31,12 @@ export { detectLabelRule, labelOf, type LabelRule } from "../dataset/labels.ts";
 export { loadGallery, nearestPerson, saveGallery } from "../gallery/gallery.ts";
 export { assertEnrollable, newGalleryModel } from "../gallery/enrol.ts";
 export { Gallery, type Hit, type SearchOptions } from "../gallery/store.ts";
+export {
+  type GalleryBackend,
+  GalleryError,
+  isDatabaseUrl,
+  type MatchOptions,
+  openGallery,
+  type OpenGalleryOptions,
+  type PersonFaces,
+} from "../gallery/backend.ts";

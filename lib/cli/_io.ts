@@ -9,6 +9,7 @@ import { InvalidArgumentError, Option } from "npm:@commander-js/extra-typings@15
 import { ImageError } from "../image/image_error.ts";
 import { CacheError } from "../dataset/cache.ts";
 import { LockError } from "../_lock.ts";
+import { GalleryError } from "../gallery/backend.ts";
 import { type ListedImage, listImages } from "../image/list_images.ts";
 
 /** Output streams and terminal facts of one CLI run. */
@@ -136,12 +137,12 @@ export function detectorOption(recorded: boolean) {
 }
 
 /**
- * The exit code for an error thrown by a run over a cache: a corrupt or mismatched cache, or
- * one another process holds too long, is the user's to fix (its one-line message printed,
- * exit 2); anything else is thrown on.
+ * The exit code for an error thrown by a run over a cache: a corrupt or mismatched cache, one
+ * another process holds too long, or a database gallery that stopped answering, is the
+ * user's to fix (its one-line message printed, exit 2); anything else is thrown on.
  */
 export function cacheFailure(e: unknown, io: CliIo): number {
-  if (e instanceof CacheError || e instanceof LockError) {
+  if (e instanceof CacheError || e instanceof LockError || e instanceof GalleryError) {
     io.stderr(e.message);
     return EXIT.badArguments;
   }

@@ -6,7 +6,7 @@ import { readImage } from "../image/read_image.ts";
 import { type CliIo, detectorOption, EXIT, galleryOptions, listInputs, ms, numberIn } from "./_io.ts";
 import { roundedBox, roundedPoints } from "../_rounded.ts";
 import { galleryModel, loadModelFor, openGalleryFor } from "./_model.ts";
-import type { GalleryBackend } from "../gallery/backend.ts";
+import { type GalleryBackend, GalleryError } from "../gallery/backend.ts";
 import type { Model } from "../classify/model.ts";
 
 /** The `predict` subcommand: names every face in photos, or "unknown". */
@@ -154,6 +154,11 @@ async function predictWith(
           io.stdout(`${printable(item.path)}: ${named.length ? named.join(", ") : "no face"}`);
         }
       } catch (e) {
+        if (e instanceof GalleryError) {
+          // The database stopped answering: the rest would fail the same way.
+          io.stderr(e.message);
+          return EXIT.badArguments;
+        }
         if (!(e instanceof ImageError)) throw e;
         failed++;
         io.stderr(e.message);

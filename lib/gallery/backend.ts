@@ -181,7 +181,14 @@ class FileGallery implements GalleryBackend {
   async enrol(faces: readonly GalleryEntry[], options: BackendEnrolOptions = {}) {
     const basis = this.#basis ?? (await this.#light()) ?? (await newGalleryModel(this.detector));
     assertEnrollable(basis, this.location);
-    const saved = this.#basis = await enrolInto(this.location, faces, basis, options);
+    let saved: Model;
+    try {
+      saved = this.#basis = await enrolInto(this.location, faces, basis, options);
+    } catch (e) {
+      // The folder now holds another model (retrained meanwhile): the next enrolment reads it afresh.
+      this.#basis = undefined;
+      throw e;
+    }
     return { faces: saved.gallery.size, people: saved.gallery.labels.length };
   }
 

@@ -78,6 +78,11 @@ pgTest("the pgvector gallery answers as the file store does: labels, distances, 
     assert.deepEqual(await pg.people(), await file.people());
     assert.notEqual((await pg.match([probes[3]!], { exact: true }))[0]!.candidate, "person 3");
 
+    // A photo given twice in one call is one face, in both.
+    for (const g of [file, pg]) {
+      const twice = await g.enrol([{ ...faces[7]!, path: "again.jpg" }, { ...faces[8]!, path: "again.jpg" }]);
+      assert.deepEqual(twice, { faces: 175, people: 29 });
+    }
     await assert.rejects(
       pg.enrol([{ label: "x", path: "x.jpg", embedding: new Float32Array(5) }]),
       /x\.jpg's embedding: 5 values, not 128/,
@@ -119,6 +124,39 @@ pgTest("8 writers at once enrolling 50 faces each leave all 400, with every pers
     await Promise.all(writers.map((g) => g.close()));
   }
 });
+
+pgTest(
+  "enrolments and erasures of the same people at once leave every face row counted in its person's row",
+  async (url) => {
+    const { faces } = syntheticFaces(4, 20, 5);
+    const [a, b] = await Promise.all([openGallery(url, { connections: 2 }), openGallery(url, { connections: 2 })]);
+    try {
+      await Promise.all([
+        (async () => {
+          for (let k = 0; k < faces.length; k += 2) await a.enrol([faces[k]!, faces[k + 1]!]);
+        })(),
+        (async () => {
+          for (let k = 0; k < 20; k++) await b.remove(`person ${k % 4}`);
+        })(),
+      ]);
+      const { default: postgres } = await import("postgres");
+      const sql = postgres(url, { onnotice: () => {} });
+      try {
+        const [orphans] = await sql`SELECT count(*)::int AS n FROM face2vec_faces f
+        WHERE NOT EXISTS (SELECT 1 FROM face2vec_people p WHERE p.label = f.label)`;
+        const [counts] = await sql`SELECT (SELECT count(*)::int FROM face2vec_faces) AS rows,
+        (SELECT coalesce(sum(faces), 0)::int FROM face2vec_people) AS counted`;
+        assert.equal(orphans!.n, 0);
+        assert.equal(counts!.rows, counts!.counted);
+      } finally {
+        await sql.end();
+      }
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  },
+);
 
 pgTest("processes opening an empty database at once create its schema once; another schema is refused", async (url) => {
   const opened = await Promise.all(Array.from({ length: 4 }, () => openGallery(url, { connections: 1 })));

@@ -120,6 +120,16 @@ async function runCluster(folder: string, o: ClusterRun, io: CliIo): Promise<num
     database = await openGalleryFor({ ...o, gallery: o.gallery, detector: undefined }, io);
     if (!database) return EXIT.badArguments;
     const info = (await database.info())!;
+    const empty = await database.check().then((c) => c.faces === 0, (e: Error) => e);
+    if (empty !== false) {
+      io.stderr(
+        empty === true
+          ? `${database.location}: no enrolled embeddings to name groups after (enrol people)`
+          : empty.message,
+      );
+      await database.close();
+      return EXIT.badArguments;
+    }
     gallery = { entries: database, maxDistance: info.maxDistance! };
     const recorded = detectorOf(modelPipelineOptions(info));
     if (detector !== undefined && detector !== recorded) {

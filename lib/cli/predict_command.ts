@@ -73,12 +73,11 @@ async function runPredict(
         return EXIT.badArguments;
       }
       model = galleryModel((await database.info())!);
-    } catch (e) {
-      await database.close();
-      throw e;
-    }
-    try {
       return await predictWith(inputs, o, io, model, database);
+    } catch (e) {
+      if (!(e instanceof GalleryError)) throw e;
+      io.stderr(e.message);
+      return EXIT.badArguments;
     } finally {
       await database.close();
     }

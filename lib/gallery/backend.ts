@@ -149,6 +149,14 @@ export function fileGallery(dir: string, detector?: DetectorName): GalleryBacken
   return new FileGallery(dir, detector);
 }
 
+/**
+ * One face per (label, path): the last of repeats, at the place of the first
+ * (both backends enrol a photo given twice in one call once).
+ */
+export function lastOfRepeats(faces: readonly GalleryEntry[]): GalleryEntry[] {
+  return [...new Map(faces.map((f) => [JSON.stringify([f.label, f.path]), f])).values()];
+}
+
 /** A folder without a model as undefined; any other failure thrown on. */
 function noModel(e: unknown): undefined {
   if (e instanceof ModelError && e.kind === "missing") return undefined;
@@ -183,7 +191,7 @@ class FileGallery implements GalleryBackend {
     assertEnrollable(basis, this.location);
     let saved: Model;
     try {
-      saved = this.#basis = await enrolInto(this.location, faces, basis, options);
+      saved = this.#basis = await enrolInto(this.location, lastOfRepeats(faces), basis, options);
     } catch (e) {
       // The folder now holds another model (retrained meanwhile): the next enrolment reads it afresh.
       this.#basis = undefined;

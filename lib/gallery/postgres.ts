@@ -32,6 +32,7 @@ import {
   type BackendEnrolOptions,
   type GalleryBackend,
   GalleryError,
+  lastOfRepeats,
   type MatchOptions,
   type OpenGalleryOptions,
   type PersonFaces,
@@ -93,10 +94,18 @@ export function connectionSettings(
   } catch {
     throw new GalleryError("unreachable", url.replace(/:[^:@/]*@/, "@"), "not a postgres:// URL");
   }
-  const host = decodeURIComponent(u.hostname) || env("PGHOST") || "localhost";
+  const decode = (part: string) => {
+    try {
+      return decodeURIComponent(part);
+    } catch {
+      throw new GalleryError("unreachable", url.replace(/:[^:@/]*@/, "@"), "bad percent-encoding in the URL");
+    }
+  };
+  // An IPv6 address comes bracketed in the URL; the client takes it bare.
+  const host = decode(u.hostname).replace(/^\[(.*)\]$/, "$1") || env("PGHOST") || "localhost";
   const port = Number(u.port || env("PGPORT") || 5432);
-  const user = decodeURIComponent(u.username) || env("PGUSER") || "postgres";
-  const database = decodeURIComponent(u.pathname.replace(/^\//, "")) || env("PGDATABASE") || user;
+  const user = decode(u.username) || env("PGUSER") || "postgres";
+  const database = decode(u.pathname.replace(/^\//, "")) || env("PGDATABASE") || user;
   const location = `postgres://${user}@${host.includes(":") ? `[${host}]` : host}:${port}/${database}`;
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new GalleryError("unreachable", location, "bad port");
   return {
@@ -104,7 +113,7 @@ export function connectionSettings(
     port,
     user,
     database,
-    password: password ?? (decodeURIComponent(u.password) || env("PGPASSWORD") || undefined),
+    password: password ?? (decode(u.password) || env("PGPASSWORD") || undefined),
     ssl: u.searchParams.get("sslmode") ?? env("PGSSLMODE") ?? undefined,
     location,
   };
@@ -378,41 +387,59 @@ class PostgresGallery implements GalleryBackend {
   }
 
   async enrol(faces: readonly GalleryEntry[], _options?: BackendEnrolOptions) {
-    // One row per (label, path): the last of repeats in one call, as the file store keeps.
-    const unique = new Map(faces.map((f) => [JSON.stringify([f.label, f.path]), f]));
-    const rows = [...unique.values()];
+    // One row per (label, path), in (label, path) order: the last of repeats in one call,
+    // as the file store keeps.
+    const rows = lastOfRepeats(faces).sort((a, b) =>
+      a.label < b.label ? -1 : a.label > b.label ? 1 : a.path < b.path ? -1 : a.path > b.path ? 1 : 0
+    );
     const vectors = rows.map((f) => vectorText(f.embedding, `${f.path}'s embedding`));
-    const labels = [...new Set(rows.map((f) => f.label))].sort();
+    const labels = [...new Set(rows.map((f) => f.label))];
     const zero = vectorText(new Float32Array(EMBEDDING_SIZE), "zero");
-    try {
-      return await this.sql.begin(async (tx) => {
+    return await this.#transaction(async (tx) => {
+      // First each person's row, locked (in label order, as every writer and remove() take
+      // them): the upsert either locks the live row or makes it again if a remove() deleted it
+      // meanwhile. Then the faces, then each centroid recomputed under that lock: a writer
+      // that committed meanwhile was waited for, and its faces are counted.
+      for (const label of labels) {
         await tx`
-          INSERT INTO face2vec_faces (label, path, embedding)
-          SELECT l, p, v::vector FROM unnest(${rows.map((f) => f.label)}::text[], ${rows.map((f) => f.path)}::text[],
-                                            ${vectors}::text[]) AS t(l, p, v)
-          ON CONFLICT (label, path) DO UPDATE SET embedding = EXCLUDED.embedding, enrolled_at = now()`;
-        // Each person's centroid, recomputed under their row's lock (in label order, so that
-        // two enrolments of the same people cannot wait for each other): a writer that commits
-        // meanwhile is waited for, and its faces are counted.
-        for (const label of labels) {
-          await tx`
-            INSERT INTO face2vec_people (label, faces, centroid)
-            VALUES (${label}, 0, ${zero}::vector)
-            ON CONFLICT (label) DO NOTHING`;
-          await tx`SELECT 1 FROM face2vec_people WHERE label = ${label} FOR UPDATE`;
-          await tx`
-            UPDATE face2vec_people AS p SET faces = s.n, centroid = s.c
-            FROM (SELECT count(*)::integer AS n, avg(embedding) AS c FROM face2vec_faces WHERE label = ${label}) AS s
-            WHERE p.label = ${label}`;
+          INSERT INTO face2vec_people (label, faces, centroid) VALUES (${label}, 0, ${zero}::vector)
+          ON CONFLICT (label) DO UPDATE SET faces = face2vec_people.faces`;
+      }
+      await tx`
+        INSERT INTO face2vec_faces (label, path, embedding)
+        SELECT l, p, v::vector FROM unnest(${rows.map((f) => f.label)}::text[], ${rows.map((f) => f.path)}::text[],
+                                          ${vectors}::text[]) AS t(l, p, v)
+        ON CONFLICT (label, path) DO UPDATE SET embedding = EXCLUDED.embedding, enrolled_at = now()`;
+      for (const label of labels) {
+        await tx`
+          UPDATE face2vec_people AS p SET faces = s.n, centroid = s.c
+          FROM (SELECT count(*)::integer AS n, avg(embedding) AS c FROM face2vec_faces WHERE label = ${label}) AS s
+          WHERE p.label = ${label}`;
+      }
+      const [total] = await tx`SELECT count(*) AS people, coalesce(sum(faces), 0) AS faces FROM face2vec_people`;
+      return {
+        faces: finite(total?.faces, "the face count", this.location),
+        people: finite(total?.people, "the people count", this.location),
+      };
+    });
+  }
+
+  /**
+   * Runs a transaction, again (up to 4 times in all) when PostgreSQL aborts it as a deadlock
+   * or a serialization failure; any failure as a one-line {@linkcode GalleryError}.
+   */
+  async #transaction<T>(body: (tx: postgresClient.TransactionSql) => Promise<T>): Promise<T> {
+    for (let attempt = 1;; attempt++) {
+      try {
+        return await this.sql.begin(body) as T;
+      } catch (e) {
+        const state = sqlState(e);
+        if (attempt < 4 && (state === "40P01" || state === "40001")) {
+          await new Promise((r) => setTimeout(r, 20 * attempt * Math.random()));
+          continue;
         }
-        const [total] = await tx`SELECT count(*) AS people, coalesce(sum(faces), 0) AS faces FROM face2vec_people`;
-        return {
-          faces: finite(total?.faces, "the face count", this.location),
-          people: finite(total?.people, "the people count", this.location),
-        };
-      });
-    } catch (e) {
-      throw refusal(e, this.location);
+        throw refusal(e, this.location);
+      }
     }
   }
 
@@ -429,16 +456,13 @@ class PostgresGallery implements GalleryBackend {
   }
 
   async remove(label: string) {
-    try {
-      return await this.sql.begin(async (tx) => {
-        await tx`SELECT 1 FROM face2vec_people WHERE label = ${label} FOR UPDATE`;
-        const removed = await tx`DELETE FROM face2vec_faces WHERE label = ${label}`;
-        await tx`DELETE FROM face2vec_people WHERE label = ${label}`;
-        return removed.count;
-      });
-    } catch (e) {
-      throw refusal(e, this.location);
-    }
+    return await this.#transaction(async (tx) => {
+      // The person's row first, as enrol() takes it.
+      await tx`SELECT 1 FROM face2vec_people WHERE label = ${label} FOR UPDATE`;
+      const removed = await tx`DELETE FROM face2vec_faces WHERE label = ${label}`;
+      await tx`DELETE FROM face2vec_people WHERE label = ${label}`;
+      return removed.count;
+    });
   }
 
   async match(embeddings: readonly ArrayLike<number>[], options: MatchOptions = {}): Promise<NearestAnswer[]> {

@@ -177,7 +177,9 @@ export function createService(options: ServiceOptions = {}): Service {
         const found = await job("faces", photo);
         if (found.kind !== "faces") throw new Error(`unexpected ${found.kind}`);
         const answers = await gallery.match(found.faces.map((f) => f.embedding!)).catch((e) => {
-          if (e instanceof RangeError) throw new HttpError(409, "no_model", "no one is enrolled yet");
+          if (e instanceof RangeError && /the gallery is empty/.test(e.message)) {
+            throw new HttpError(409, "no_model", "no one is enrolled yet");
+          }
           throw e;
         });
         const faces = found.faces.map(({ embedding: _, ...f }, i): FaceAnswer => {

@@ -20,6 +20,8 @@ import {
 } from "./_io.ts";
 import { loadModelFor, openGalleryFor } from "./_model.ts";
 import type { GalleryBackend } from "../gallery/backend.ts";
+import type { ModelInfo } from "../classify/model.ts";
+import type { Gallery } from "../gallery/store.ts";
 import { drawProblem, fileOutputProblem } from "./_outputs.ts";
 import { startProgress } from "./_progress.ts";
 
@@ -109,67 +111,75 @@ async function runCluster(folder: string, o: ClusterRun, io: CliIo): Promise<num
     io.stderr(`error: ${problem}`);
     return EXIT.badArguments;
   }
-  let gallery: ClusterFolderOptions["gallery"];
-  let detector = o.detector;
-  let database: GalleryBackend | undefined;
+  const naming = await namingGallery(o, io);
+  if (!naming) return EXIT.badArguments;
+  try {
+    return await clusterWith(folder, o, io, naming.gallery, naming.detector);
+  } finally {
+    await naming.database?.close();
+  }
+}
+
+/**
+ * The people to name groups after (`--model`'s gallery or `--gallery`'s database) and the
+ * detector their faces were found with; undefined, with the reason printed, when they cannot be used.
+ */
+async function namingGallery(o: ClusterRun, io: CliIo): Promise<
+  | { gallery?: ClusterFolderOptions["gallery"]; detector?: DetectorName; database?: GalleryBackend }
+  | undefined
+> {
+  if (o.gallery === undefined && o.model === undefined) return { detector: o.detector };
   if (o.gallery !== undefined && o.model !== undefined) {
     io.stderr("error: give --model or --gallery, not both");
-    return EXIT.badArguments;
+    return undefined;
   }
+  let database: GalleryBackend | undefined;
+  let named: { where: string; info: ModelInfo; faces: number; entries: Gallery | GalleryBackend; hint: string };
   if (o.gallery !== undefined) {
     database = await openGalleryFor({ ...o, gallery: o.gallery, detector: undefined }, io);
-    if (!database) return EXIT.badArguments;
+    if (!database) return undefined;
+    const faces = await database.check().then((c) => c.faces, (e: Error) => e);
+    if (faces instanceof Error) {
+      io.stderr(faces.message);
+      await database.close();
+      return undefined;
+    }
     const info = (await database.info())!;
-    const empty = await database.check().then((c) => c.faces === 0, (e: Error) => e);
-    if (empty !== false) {
-      io.stderr(
-        empty === true
-          ? `${database.location}: no enrolled embeddings to name groups after (enrol people)`
-          : empty.message,
-      );
-      await database.close();
-      return EXIT.badArguments;
-    }
-    gallery = { entries: database, maxDistance: info.maxDistance! };
-    const recorded = detectorOf(modelPipelineOptions(info));
-    if (detector !== undefined && detector !== recorded) {
-      io.stderr(`${database.location}: its faces were found with the ${recorded} detector, not ${detector}`);
-      await database.close();
-      return EXIT.badArguments;
-    }
-    detector = recorded;
+    named = { where: database.location, info, faces, entries: database, hint: "enrol people" };
+  } else {
+    const model = await loadModelFor(o.model!, io);
+    if (!model) return undefined;
+    named = {
+      where: o.model!,
+      info: model.info,
+      faces: model.gallery.size,
+      entries: model.gallery,
+      hint: "enrol people, or train on the embedding",
+    };
   }
-  try {
-    return await clusterWith(folder, o, io, gallery, detector);
-  } finally {
+  const refuse = async (line: string) => {
+    io.stderr(line);
     await database?.close();
+    return undefined;
+  };
+  const maxDistance = named.info.maxDistance;
+  if (named.faces === 0 || maxDistance === null) {
+    return await refuse(`${named.where}: no enrolled embeddings to name groups after (${named.hint})`);
   }
+  const recorded = detectorOf(modelPipelineOptions(named.info));
+  if (o.detector !== undefined && o.detector !== recorded) {
+    return await refuse(`${named.where}: its faces were found with the ${recorded} detector, not ${o.detector}`);
+  }
+  return { gallery: { entries: named.entries, maxDistance }, detector: recorded, database };
 }
 
 async function clusterWith(
   folder: string,
   o: ClusterRun,
   io: CliIo,
-  named: ClusterFolderOptions["gallery"],
-  given: DetectorName | undefined,
+  gallery: ClusterFolderOptions["gallery"],
+  detector: DetectorName | undefined,
 ): Promise<number> {
-  let gallery = named;
-  let detector = given;
-  if (o.model !== undefined) {
-    const model = await loadModelFor(o.model, io);
-    if (!model) return EXIT.badArguments;
-    if (model.gallery.size === 0 || model.info.maxDistance === null) {
-      io.stderr(`${o.model}: no enrolled embeddings to name groups after (enrol people, or train on the embedding)`);
-      return EXIT.badArguments;
-    }
-    gallery = { entries: model.gallery, maxDistance: model.info.maxDistance };
-    const recorded = detectorOf(modelPipelineOptions(model.info));
-    if (detector !== undefined && detector !== recorded) {
-      io.stderr(`${o.model}: its faces were found with the ${recorded} detector, not ${detector}`);
-      return EXIT.badArguments;
-    }
-    detector = recorded;
-  }
   const root = folder.replace(/\/+$/, "");
   let progress = startProgress(io, 0, false);
   let clustering: FolderClustering;

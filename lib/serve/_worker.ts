@@ -13,7 +13,8 @@ import { ImageError } from "../image/image_error.ts";
 import { createRecognizer, loadCheckedModel, type Recognizer } from "../recognize/recognize.ts";
 import { newGalleryModel } from "../gallery/enrol.ts";
 import { Gallery } from "../gallery/store.ts";
-import type { Job, JobResult } from "./pool.ts";
+import type { FaceAnswer, Job, JobResult } from "./pool.ts";
+import type { ProcessedFace } from "../pipeline/pipeline.ts";
 
 let loaded: { text: string | undefined; recognizer: Recognizer } | undefined;
 let loading: Promise<Recognizer> | undefined;
@@ -48,6 +49,11 @@ async function current(source: Job["source"]): Promise<{ recognizer: Recognizer;
   return { recognizer: loaded!.recognizer, model: loaded!.text !== undefined };
 }
 
+/** Where a face is, as the service answers it: box, detector score, landmarks. */
+function located(f: ProcessedFace): Pick<FaceAnswer, "box" | "score" | "landmarks"> {
+  return { box: f.box, score: f.score ?? null, landmarks: f.landmarks.map((p) => [p.x, p.y]) };
+}
+
 async function run(job: Job): Promise<JobResult> {
   let image;
   try {
@@ -58,12 +64,16 @@ async function run(job: Job): Promise<JobResult> {
   }
   const { recognizer, model } = await current(job.source);
   const size = { width: image.width, height: image.height };
-  if (job.op === "detect") {
+  if (job.op === "detect" || job.op === "faces") {
+    // "faces" adds each face's embedding, for a gallery the main thread searches.
     const faces = await recognizer.pipeline.processFaces(image);
     return {
       kind: "faces",
       size,
-      faces: faces.map((f) => ({ box: f.box, score: f.score ?? null, landmarks: f.landmarks.map((p) => [p.x, p.y]) })),
+      faces: faces.map((f) => ({
+        ...located(f),
+        ...(job.op === "faces" && f.embedding ? { embedding: Array.from(f.embedding) } : {}),
+      })),
     };
   }
   if (job.op === "embed") {
@@ -77,19 +87,6 @@ async function run(job: Job): Promise<JobResult> {
       box: found.face.box,
     };
   }
-  if (job.op === "faces") {
-    const faces = await recognizer.pipeline.processFaces(image);
-    return {
-      kind: "faces",
-      size,
-      faces: faces.map((f) => ({
-        box: f.box,
-        score: f.score ?? null,
-        landmarks: f.landmarks.map((p) => [p.x, p.y]),
-        ...(f.embedding ? { embedding: Array.from(f.embedding) } : {}),
-      })),
-    };
-  }
   if (!model || recognizer.classifier.gallery.size === 0 && recognizer.info.network === null) {
     return { kind: "no_model" };
   }
@@ -98,9 +95,7 @@ async function run(job: Job): Promise<JobResult> {
     kind: "faces",
     size,
     faces: faces.map((f) => ({
-      box: f.box,
-      score: f.score ?? null,
-      landmarks: f.landmarks.map((p) => [p.x, p.y]),
+      ...located(f),
       label: f.prediction.label,
       method: f.prediction.method,
       probability: f.prediction.probability,

@@ -1,12 +1,14 @@
 import { Command } from "npm:@commander-js/extra-typings@15.1.0";
 import { createService } from "../serve/service.ts";
+import { defaultMaxConnections, type HttpServer, serveHttp } from "../serve/http_server.ts";
 import { type CliIo, EXIT, galleryOptions, numberIn, workersOption } from "./_io.ts";
 import { openGalleryFor } from "./_model.ts";
 import type { GalleryBackend } from "../gallery/backend.ts";
 
 /**
- * The `serve` subcommand: the HTTP service (see `lib/serve/service.ts`) on `Deno.serve`,
- * bound to 127.0.0.1 unless told otherwise; it stops gracefully on SIGINT or SIGTERM.
+ * The `serve` subcommand: the HTTP service (see `lib/serve/service.ts`) on its own HTTP/1.1
+ * server (`lib/serve/http_server.ts`: read deadlines, connection and upload caps), bound to
+ * 127.0.0.1 unless told otherwise; it stops gracefully on SIGINT or SIGTERM.
  *
  * @param io Where output goes.
  * @param setExit Receives the exit code.
@@ -27,7 +29,31 @@ export function serveCommand(io: CliIo, setExit: (code: number) => void) {
       "requests waiting for a worker before 503 (default 4 per worker)",
       numberIn("--queue", 0, 1e6, true),
     )
-    .option("--timeout <s>", "a request's time before 504", numberIn("--timeout", 0.1, 3600), 30)
+    .option("--timeout <s>", "a request's time before 504, once its body is in", numberIn("--timeout", 0.1, 3600), 30)
+    .option(
+      "--header-timeout <s>",
+      "time for a request's line and headers before the connection closes",
+      numberIn("--header-timeout", 0.1, 3600),
+      10,
+    )
+    .option("--body-timeout <s>", "time for a request's body before 408", numberIn("--body-timeout", 0.1, 3600), 60)
+    .option(
+      "--idle-timeout <s>",
+      "time a kept-alive connection waits for its next request",
+      numberIn("--idle-timeout", 0.1, 3600),
+      5,
+    )
+    .option(
+      "--max-connections <n>",
+      "open connections at most; past it the oldest unfinished or idle one closes (default: the open-file limit less a reserve)",
+      numberIn("--max-connections", 1, 1e7, true),
+    )
+    .option(
+      "--max-uploads <n>",
+      "request bodies read at once before 503 (memory: this × --max-body-mb)",
+      numberIn("--max-uploads", 1, 1e5, true),
+      16,
+    )
     .option("--token-file <file>", "require `Authorization: Bearer <the file's first line>` (all but liveness)")
     .option("--cors-origin <origin...>", "allow these origins (or *) by CORS; default: no CORS")
     .option("--log", "one JSON line per request on stderr (request id, method, path, status, ms)")
@@ -46,6 +72,11 @@ async function runServe(
     maxMegapixels: number;
     queue?: number;
     timeout: number;
+    headerTimeout: number;
+    bodyTimeout: number;
+    idleTimeout: number;
+    maxConnections?: number;
+    maxUploads: number;
     tokenFile?: string;
     corsOrigin?: string[];
     log?: true;
@@ -70,6 +101,7 @@ async function runServe(
     gallery = await openGalleryFor({ gallery: o.gallery, passwordFile: o.passwordFile }, io, 2 * o.workers + 2);
     if (!gallery) return EXIT.badArguments;
   }
+  let server: HttpServer | undefined;
   const service = createService({
     model: o.model,
     ...(gallery ? { gallery } : {}),
@@ -81,16 +113,27 @@ async function runServe(
     ...(token !== undefined ? { token } : {}),
     ...(o.corsOrigin ? { corsOrigins: o.corsOrigin } : {}),
     ...(o.log ? { log: (line: string) => io.stderr(line) } : {}),
+    connectionStats: () => server?.stats() ?? {},
   });
   const stopped = Promise.withResolvers<void>();
-  let server: Deno.HttpServer;
   try {
-    server = Deno.serve({
+    server = serveHttp({
       hostname: o.host,
       port: o.port,
-      onListen: ({ hostname, port }) =>
-        io.stderr(`serving ${gallery?.location ?? `${o.model}/`} on http://${hostname}:${port}/v1/`),
+      headerTimeoutMs: o.headerTimeout * 1000,
+      bodyTimeoutMs: o.bodyTimeout * 1000,
+      idleTimeoutMs: o.idleTimeout * 1000,
+      maxBodyBytes: Math.round(o.maxBodyMb * 2 ** 20),
+      maxConnections: o.maxConnections ?? defaultMaxConnections(),
+      maxUploads: o.maxUploads,
     }, (req) => service.handle(req));
+    const { hostname, port } = server.addr;
+    const host = hostname.includes(":") ? `[${hostname}]` : hostname;
+    io.stderr(
+      `serving ${
+        gallery?.location ?? `${o.model}/`
+      } on http://${host}:${port}/v1/ (at most ${server.maxConnections} connections)`,
+    );
   } catch (e) {
     await service.close();
     io.stderr(`cannot listen on ${o.host}:${o.port} (${e instanceof Error ? e.message : e})`);

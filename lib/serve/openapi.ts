@@ -70,7 +70,8 @@ const answer = (description: string, schema: Schema) => ({
 });
 const errors = (...statuses: number[]) =>
   Object.fromEntries(statuses.map((s) => [String(s), answer("an error, with a stable code", error)]));
-const PHOTO_ERRORS = [400, 401, 413, 415, 503, 504];
+/** A photo's refusals: 408 when its body does not arrive in time, 503 when too many uploads are under way. */
+const PHOTO_ERRORS = [400, 401, 408, 413, 415, 503, 504];
 
 /**
  * The document.
@@ -107,7 +108,7 @@ export function openApiDocument(): Schema {
           },
         },
       },
-      "/v1/openapi.json": { get: { security: [], responses: { 200: answer("this document", { type: "object" }) } } },
+      "/v1/openapi.json": { get: { responses: { 200: answer("this document", { type: "object" }), ...errors(401) } } },
       "/v1/detect": {
         post: {
           requestBody: photoBody,

@@ -4,10 +4,14 @@
  * Photos come as the raw request body or as `multipart/form-data`; answers are JSON; errors
  * are `{"error": {"code", "message"}}` with a stable `code`. It bounds the request's size, the
  * photo's pixels and the queue (503 with `Retry-After` when full), times requests out, takes
- * an optional bearer token (every endpoint but liveness), allows CORS only for the origins
- * given, counts requests and latencies for `/metrics` (Prometheus text), and logs one JSON
- * line per request with its id (never a photo or an embedding). It keeps no state of its own:
- * each request reads the gallery as the folder holds it then.
+ * an optional bearer token (every endpoint but liveness; the scheme in any case), allows CORS
+ * only for the origins given, counts requests and latencies for `/metrics` (Prometheus text),
+ * and logs one JSON line per request with its id (never a photo or an embedding). `HEAD` is
+ * answered as `GET`. Error bodies say what went wrong in general terms (never a server path,
+ * a process id or the database's address; the log line has the detail, a URL's userinfo
+ * masked); a client that hangs up before its answer is counted and logged as status 499. It
+ * keeps no state of its own: each request reads the gallery as the folder holds it then.
+ * The connections themselves (deadlines, caps) are `http_server.ts`'s.
  *
  * @module
  */
@@ -47,6 +51,8 @@ export interface ServiceOptions {
   readonly corsOrigins?: readonly string[];
   /** One JSON line per request (default: nothing). */
   readonly log?: (line: string) => void;
+  /** The HTTP server's counters, for `/metrics` (`face2vec_connections{what=…}`). */
+  readonly connectionStats?: () => Readonly<Record<string, number>>;
 }
 
 /** A running service's handler and its end. */
@@ -59,9 +65,32 @@ export interface Service {
 
 /** A refusal with its HTTP status and stable code. */
 class HttpError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string, readonly headers: HeadersInit = {}) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly headers: HeadersInit = {},
+    /** What went wrong underneath, for the log line only. */
+    readonly detail?: string,
+  ) {
     super(message);
   }
+}
+
+/** The status logged and counted for a request whose client hung up before its answer (nginx's). */
+export const CLIENT_CLOSED = 499;
+
+/** A message for a log line: a URL's userinfo masked, whatever it holds (`/`, `@`, …), on one line. */
+function forLog(e: unknown): string {
+  const text = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)\S*@/gi, "$1***@").replace(/[\r\n]+/g, " ");
+}
+
+/** An error for want of file descriptors (EMFILE, ENFILE): the service is overloaded, not broken. */
+function outOfFiles(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return code === "EMFILE" || code === "ENFILE" ||
+    (e instanceof Error && /\(os error (23|24)\)/.test(e.message));
 }
 
 const json = (status: number, body: unknown, headers: HeadersInit = {}) =>
@@ -145,7 +174,7 @@ export function createService(options: ServiceOptions = {}): Service {
           const { faces } = await gallery.check();
           return json(200, { status: "ready", gallery: gallery.kind, faces, workers: pool.load.workers });
         } catch (e) {
-          return json(503, { error: { code: "not_ready", message: e instanceof Error ? e.message : String(e) } });
+          throw new HttpError(503, "not_ready", "the gallery cannot be read", {}, forLog(e));
         }
       },
     },
@@ -153,7 +182,7 @@ export function createService(options: ServiceOptions = {}): Service {
       method: "GET",
       path: /^\/v1\/openapi\.json$/,
       template: "/v1/openapi.json",
-      auth: false,
+      auth: true,
       run: () => Promise.resolve(json(200, openApiDocument())),
     },
     {
@@ -257,7 +286,9 @@ export function createService(options: ServiceOptions = {}): Service {
       auth: true,
       run: () =>
         Promise.resolve(
-          new Response(metrics.text(pool.load), { headers: { "content-type": "text/plain; version=0.0.4" } }),
+          new Response(metrics.text(pool.load, options.connectionStats?.()), {
+            headers: { "content-type": "text/plain; version=0.0.4" },
+          }),
         ),
     },
   ];
@@ -276,6 +307,8 @@ export function createService(options: ServiceOptions = {}): Service {
       }
       let response: Response;
       let route = "unmatched";
+      // What went wrong, for the log line only (error bodies stay general).
+      let detail: string | undefined;
       try {
         if (closing) throw new HttpError(503, "shutting_down", "the service is shutting down", { "retry-after": "5" });
         if (req.method === "OPTIONS" && cors["access-control-allow-origin"]) {
@@ -290,21 +323,22 @@ export function createService(options: ServiceOptions = {}): Service {
         } else {
           const matching = routes.filter((r) => r.path.test(url.pathname));
           if (matching.length === 0) throw new HttpError(404, "not_found", `no endpoint ${url.pathname}`);
-          const r = matching.find((r) => r.method === req.method);
+          // HEAD is GET without the body (the server sends the headers only).
+          const method = req.method === "HEAD" ? "GET" : req.method;
+          const r = matching.find((r) => r.method === method);
           if (!r) {
             throw new HttpError(
               405,
               "method_not_allowed",
-              `${req.method} ${url.pathname}: use ${matching.map((m) => m.method).join(", ")}`,
-              {
-                allow: matching.map((m) => m.method).join(", "),
-              },
+              `${req.method} ${url.pathname}: use ${allowMethods(matching)}`,
+              { allow: allowMethods(matching) },
             );
           }
           route = `${r.method} ${r.template}`;
           if (r.auth && options.token !== undefined) {
-            const given = req.headers.get("authorization") ?? "";
-            if (!timingSafeEqual(given, `Bearer ${options.token}`)) {
+            // RFC 7235: the scheme is case-insensitive; one or more spaces before the token.
+            const given = (req.headers.get("authorization") ?? "").match(/^bearer +(\S+) *$/i)?.[1] ?? "";
+            if (!timingSafeEqual(given, options.token)) {
               throw new HttpError(401, "unauthorized", "a valid bearer token is required", {
                 "www-authenticate": "Bearer",
               });
@@ -313,29 +347,47 @@ export function createService(options: ServiceOptions = {}): Service {
           response = await r.run(req, url.pathname.match(r.path)!);
         }
       } catch (e) {
+        detail = e instanceof HttpError ? e.detail : forLog(e);
         if (e instanceof HttpError) {
           response = json(e.status, { error: { code: e.code, message: e.message } }, e.headers);
         } else if (e instanceof ModelError) {
-          response = json(500, { error: { code: "model_unusable", message: e.message } });
+          response = json(500, { error: { code: "model_unusable", message: "the model cannot be used" } });
         } else if (e instanceof GalleryError) {
-          response = json(503, { error: { code: "gallery_unavailable", message: e.message } }, { "retry-after": "5" });
+          response = json(
+            503,
+            { error: { code: "gallery_unavailable", message: "the gallery is unavailable; retry" } },
+            {
+              "retry-after": "5",
+            },
+          );
         } else if (e instanceof LockError) {
-          response = json(503, { error: { code: "busy", message: e.message } }, { "retry-after": "1" });
+          response = json(503, { error: { code: "busy", message: "the gallery is busy; retry" } }, {
+            "retry-after": "1",
+          });
+        } else if (outOfFiles(e)) {
+          response = json(503, {
+            error: { code: "overloaded", message: "the server is out of file descriptors; retry" },
+          }, {
+            "retry-after": "1",
+          });
         } else {
-          response = json(500, { error: { code: "internal", message: e instanceof Error ? e.message : String(e) } });
+          response = json(500, { error: { code: "internal", message: `internal error (request ${id})` } });
         }
       }
       for (const [k, v] of Object.entries(cors)) response.headers.set(k, v);
       response.headers.set("x-request-id", String(id));
       const ms = performance.now() - t0;
-      metrics.observe(route, response.status, ms);
+      // A client gone before its answer is its own outcome, not the answer it did not get.
+      const status = req.signal.aborted ? CLIENT_CLOSED : response.status;
+      metrics.observe(route, status, ms);
       options.log?.(JSON.stringify({
         time: new Date().toISOString(),
         request_id: id,
         method: req.method,
         path: url.pathname,
-        status: response.status,
+        status,
         ms: Math.round(ms * 10) / 10,
+        ...(detail !== undefined ? { error: detail } : {}),
       }));
       return response;
     },
@@ -346,6 +398,10 @@ export function createService(options: ServiceOptions = {}): Service {
     },
   };
 }
+
+/** The methods a path answers, for `Allow` (GET's routes answer HEAD too). */
+const allowMethods = (routes: readonly { method: string }[]) =>
+  routes.flatMap((r) => r.method === "GET" ? ["GET", "HEAD"] : [r.method]).join(", ");
 
 /** The person named in a path segment, decoded and checked. */
 function personLabel(segment: string): string {
@@ -449,7 +505,10 @@ class Metrics {
     this.#histograms.set(key, h);
   }
 
-  text(load: { queued: number; running: number; workers: number }): string {
+  text(
+    load: { queued: number; running: number; workers: number },
+    connections: Readonly<Record<string, number>> = {},
+  ): string {
     const lines = [
       "# HELP face2vec_requests_total Requests answered, by route and status.",
       "# TYPE face2vec_requests_total counter",
@@ -475,6 +534,13 @@ class Metrics {
       `face2vec_workers ${load.workers}`,
       `face2vec_resident_memory_bytes ${Deno.memoryUsage().rss}`,
     );
+    if (Object.keys(connections).length) {
+      lines.push(
+        "# HELP face2vec_connections The HTTP server's connections: open now, and counts since the start.",
+        "# TYPE face2vec_connections gauge",
+        ...Object.entries(connections).map(([k, v]) => `face2vec_connections{what="${k}"} ${v}`),
+      );
+    }
     return lines.join("\n") + "\n";
   }
 }

@@ -119,7 +119,7 @@ async function pgProgram(bin: string, program: string, args: string[]): Promise<
 export interface Cluster {
   readonly url: string;
   readonly dir: string;
-  /** SIGKILLs the postmaster and every process of it at once (a crash); resolves when they are gone. */
+  /** SIGKILLs the postmaster and every process of it at once (a crash); resolves when they are gone (reaped). */
   kill(): Promise<number[]>;
   /** Starts the server again on the same port (crash recovery runs first). */
   start(): Promise<void>;
@@ -152,10 +152,11 @@ function childrenOf(pid: number): number[] {
   return found;
 }
 
-function alive(pid: number): boolean {
+/** Whether process `pid` exists (a zombie not yet reaped still holds its pid, which PostgreSQL's lock file checks). */
+function exists(pid: number): boolean {
   try {
-    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+    Deno.statSync(`/proc/${pid}`);
+    return true;
   } catch {
     return false;
   }
@@ -182,7 +183,10 @@ export async function startCluster(bin: string): Promise<Cluster> {
       "-o",
       `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1`,
       "start",
-    ]);
+    ]).catch(async (e) => {
+      const log = await Deno.readTextFile(`${dir}/log`).catch(() => "");
+      throw new Error(`${e.message}\n${log.trim().split("\n").slice(-5).join("\n")}`);
+    });
   await start();
   let up = true;
   return {
@@ -190,6 +194,8 @@ export async function startCluster(bin: string): Promise<Cluster> {
     dir,
     async kill() {
       const postmaster = Number((await Deno.readTextFile(`${data}/postmaster.pid`)).split("\n")[0]);
+      // Stopped first, so that it forks no backend between the listing of its children and the kill.
+      Deno.kill(postmaster, "SIGSTOP");
       const all = [postmaster, ...childrenOf(postmaster)];
       for (const pid of all) {
         try {
@@ -200,8 +206,8 @@ export async function startCluster(bin: string): Promise<Cluster> {
       }
       up = false;
       const deadline = Date.now() + 10_000;
-      while (all.some(alive)) {
-        if (Date.now() > deadline) throw new Error(`processes ${all.filter(alive).join(", ")} outlived SIGKILL`);
+      while (all.some(exists)) {
+        if (Date.now() > deadline) throw new Error(`processes ${all.filter(exists).join(", ")} outlived SIGKILL`);
         await new Promise((r) => setTimeout(r, 20));
       }
       return all;

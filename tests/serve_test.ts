@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { createService, type ServiceOptions } from "../lib/serve/service.ts";
 import { openApiDocument } from "../lib/serve/openapi.ts";
+import { serveHttp } from "../lib/serve/http_server.ts";
 import { samplePhotos } from "../lib/eval/npm.ts";
 import { runCli } from "./_cli.ts";
 import { openGallery } from "../lib/gallery/backend.ts";
@@ -55,7 +56,7 @@ async function withService(
 ): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "face2vec_serve_" });
   const service = createService({ model: `${dir}/model`, workers: 1, ...options });
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (r) => service.handle(r));
+  const server = serveHttp({ hostname: "127.0.0.1", port: 0 }, (r) => service.handle(r));
   try {
     await fn(`http://127.0.0.1:${server.addr.port}`, dir);
   } finally {
@@ -283,8 +284,12 @@ Deno.test("serve: bad requests are 4xx with a JSON error and a stable code, neve
       "POST",
       "method_not_allowed",
     ]);
-    // Liveness needs no token; readiness does.
+    // Liveness needs no token; readiness and the OpenAPI document do.
     assert.equal((await fetch(`${base}/v1/health/live`)).status, 200);
+    const doc = await fetch(`${base}/v1/openapi.json`);
+    assert.equal(doc.status, 401);
+    await documented("/v1/openapi.json", "GET", doc);
+    assert.equal((await fetch(`${base}/v1/openapi.json`, { headers: auth })).status, 200);
     const ready = await fetch(`${base}/v1/health/ready`);
     assert.equal(ready.status, 401);
     await ready.body?.cancel();

@@ -83,6 +83,8 @@ async function runServe(
   },
   io: CliIo,
 ): Promise<number> {
+  // Counted first, while nothing else (workers, the database pool) can want a descriptor.
+  const maxConnections = o.maxConnections ?? defaultMaxConnections();
   let token: string | undefined;
   if (o.tokenFile !== undefined) {
     try {
@@ -124,7 +126,7 @@ async function runServe(
       bodyTimeoutMs: o.bodyTimeout * 1000,
       idleTimeoutMs: o.idleTimeout * 1000,
       maxBodyBytes: Math.round(o.maxBodyMb * 2 ** 20),
-      maxConnections: o.maxConnections ?? defaultMaxConnections(),
+      maxConnections,
       maxUploads: o.maxUploads,
     }, (req) => service.handle(req));
     const { hostname, port } = server.addr;

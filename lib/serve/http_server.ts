@@ -43,7 +43,10 @@ export interface HttpServerOptions {
   readonly maxHeaderBytes?: number;
   /** Largest request body, in bytes. Default 20 MiB. */
   readonly maxBodyBytes?: number;
-  /** Open connections at most. Default: {@linkcode defaultMaxConnections}. */
+  /**
+   * Open connections at most. Default 1,000; `serve` passes {@linkcode defaultMaxConnections},
+   * counted at its start before anything else runs.
+   */
   readonly maxConnections?: number;
   /** Bodies being read at once at most. Default 16. */
   readonly maxUploads?: number;
@@ -92,7 +95,8 @@ const RESERVE = (free: number) => Math.max(64, Math.min(512, Math.floor(free / 4
  * The file descriptors this process can still open, counted by opening `/dev/null` until the
  * table is full (at most `max`) and closing them again. Deno refuses to read
  * `/proc/self/limits` without `--allow-all`, and has no `getrlimit`; this needs only read
- * access to `/dev/null`.
+ * access to `/dev/null`. For a moment the table is full: call it before other threads
+ * (workers, module loads, database connections) start.
  *
  * @param max Stop counting here.
  * @returns The count, or undefined if `/dev/null` cannot be opened at all.
@@ -217,7 +221,7 @@ export function serveHttp(
   const idleTimeout = options.idleTimeoutMs ?? 5_000;
   const maxHeader = options.maxHeaderBytes ?? 16 * 1024;
   const maxBody = options.maxBodyBytes ?? 20 * 2 ** 20;
-  const maxConnections = Math.max(1, options.maxConnections ?? defaultMaxConnections());
+  const maxConnections = Math.max(1, options.maxConnections ?? 1000);
   const maxUploads = Math.max(0, options.maxUploads ?? 16);
   const listener = Deno.listen({ hostname, port: options.port, transport: "tcp" });
   const stats = {

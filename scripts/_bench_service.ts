@@ -8,6 +8,15 @@
  * 200), and the server process's resident memory (from its `/metrics`; workers included: they
  * are its threads) at request counts along the way. One run with 1 worker, one with 2.
  *
+ * Then the service under hostile clients: a separate load process (this file, run with
+ * `--slow-clients`) holds 2,000 connections that never finish their headers (a header line
+ * every 2 s; reconnecting when the server closes one), while a prompt client asks
+ * `/v1/recognize` one request at a time on a new connection each; its latency is compared
+ * with the same client's before the attack, and the server's resident memory idle, under
+ * attack and after the slow clients leave.
+ *
+ * Alone: `deno run -A scripts/_bench_service.ts [--quick] [--hostile-only]` prints the JSON.
+ *
  * @module
  */
 
@@ -18,7 +27,8 @@ import { newGalleryModel } from "../lib/gallery/enrol.ts";
 import { modelPipelineOptions } from "../lib/recognize/recognize.ts";
 import { Gallery } from "../lib/gallery/store.ts";
 import { saveModel } from "../lib/classify/model.ts";
-import { ROOT } from "../lib/eval/npm.ts";
+import { ROOT, samplePhotos } from "../lib/eval/npm.ts";
+import { shrunkCopies } from "./_bench_recognize.ts";
 
 /** One load run. */
 export interface ServiceRun {
@@ -35,6 +45,41 @@ export interface ServiceRun {
   readonly rss_mb: Readonly<Record<string, number>>;
 }
 
+/** The service under slow clients that never finish (see the module). */
+export interface HostileRun {
+  readonly workers: number;
+  /** The server's open-file limit (`ulimit -n`), or null: the bench's own. */
+  readonly file_limit: number | null;
+  /** Its connection cap (from the descriptors it had free, as `serve` counts by default). */
+  readonly max_connections: number;
+  /** Slow connections the load process held open at once (it reconnects when one is closed). */
+  readonly slow_clients: number;
+  /** What they do. */
+  readonly slow_kind: string;
+  /** The prompt client's requests under attack, and for how long. */
+  readonly requests: number;
+  readonly seconds: number;
+  /** Its latency (a new connection per request) before the attack and during it. */
+  readonly unloaded_p50_ms: number;
+  readonly unloaded_p90_ms: number;
+  readonly loaded_p50_ms: number;
+  readonly loaded_p90_ms: number;
+  /** loaded_p50_ms / unloaded_p50_ms (goal: at most 2). */
+  readonly latency_ratio: number;
+  /** The prompt client's answers under attack that were not 200. */
+  readonly errors: number;
+  /** The server's resident memory (MB): idle after warm-up, at the attack's height, after the slow clients left. */
+  readonly rss_idle_mb: number;
+  readonly rss_attack_mb: number;
+  readonly rss_after_mb: number;
+  /** rss_after_mb − rss_idle_mb (goal: at most 100). */
+  readonly rss_after_growth_mb: number;
+  /** The server process still running at the end. */
+  readonly service_up: boolean;
+  /** Its connection counters at the end (evicted, header_timeouts, accept_errors, …). */
+  readonly connections: Readonly<Record<string, number>>;
+}
+
 /** The bench's service figures. */
 export interface ServiceBench {
   readonly client: string;
@@ -46,6 +91,8 @@ export interface ServiceBench {
   readonly speedup_2_over_1: number;
   /** Resident memory at the last checkpoint minus at request 1,000 (null when the run is shorter). */
   readonly rss_growth_mb: number | null;
+  /** Slow clients that never finish (see {@linkcode HostileRun}): at the bench's open-file limit, and at 1,024. */
+  readonly hostile: readonly HostileRun[];
 }
 
 /** The server's resident memory in MB, as its `/metrics` says (`Deno.memoryUsage().rss`: its worker threads included). */
@@ -56,24 +103,27 @@ async function rssOf(base: string): Promise<number> {
   return Math.round(bytes / 1e5) / 10;
 }
 
+/** The server's connection counters, as its `/metrics` says. */
+async function connectionsOf(base: string): Promise<Record<string, number>> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  return Object.fromEntries(
+    [...text.matchAll(/^face2vec_connections\{what="(\w+)"\} (\d+)$/gm)].map((m) => [m[1]!, Number(m[2])]),
+  );
+}
+
 /** `serve` in a child process, with the task's permissions; its base URL once it listens. */
-async function startServe(model: string, workers: number): Promise<{ base: string; child: Deno.ChildProcess }> {
+async function startServe(
+  model: string,
+  workers: number,
+  fileLimit?: number,
+): Promise<{ base: string; child: Deno.ChildProcess; cap: number }> {
   const flags = config.tasks.serve.split(" cli.ts ")[0]!.split(" ").slice(2);
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      ...flags,
-      `${ROOT}/cli.ts`,
-      "serve",
-      "--model",
-      model,
-      "--port",
-      "0",
-      "--workers",
-      String(workers),
-      "--queue",
-      "256",
-    ],
+  const args = ["run", ...flags, `${ROOT}/cli.ts`, "serve", "--model", model, "--port", "0"]
+    .concat(["--workers", String(workers), "--queue", "256"]);
+  // Under an open-file limit: through bash's ulimit (the limit of the audit's machine: 1,024).
+  const quoted = [Deno.execPath(), ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(" ");
+  const child = new Deno.Command(fileLimit ? "bash" : Deno.execPath(), {
+    args: fileLimit ? ["-c", `ulimit -n ${fileLimit} && exec ${quoted}`] : args,
     stdout: "null",
     stderr: "piped",
     env: { NO_COLOR: "1" },
@@ -84,12 +134,12 @@ async function startServe(model: string, workers: number): Promise<{ base: strin
     const { value, done } = await reader.read();
     if (done) throw new Error(`serve exited: ${text}`);
     text += value;
-    const m = text.match(/ on (http:\/\/127\.0\.0\.1:\d+)\/v1\//);
+    const m = text.match(/ on (http:\/\/127\.0\.0\.1:\d+)\/v1\/ \(at most (\d+) connections\)/);
     if (m) {
       (async () => {
         while (!(await reader.read()).done);
       })();
-      return { base: m[1]!, child };
+      return { base: m[1]!, child, cap: Number(m[2]) };
     }
   }
 }
@@ -161,9 +211,14 @@ async function loadRun(
  *
  * @param quick A short run (a smoke test of the bench, not a figure).
  * @param small The 640 px copies of the sample photos.
+ * @param hostileOnly Only the slow-client run (the others' figures empty).
  * @returns The figures.
  */
-export async function serviceBench(quick: boolean, small: readonly string[]): Promise<ServiceBench> {
+export async function serviceBench(
+  quick: boolean,
+  small: readonly string[],
+  hostileOnly = false,
+): Promise<ServiceBench> {
   const dir = await Deno.makeTempDir({ prefix: "face2vec-service-bench-" });
   try {
     const basis = await newGalleryModel();
@@ -180,6 +235,23 @@ export async function serviceBench(quick: boolean, small: readonly string[]): Pr
     await saveModel(`${dir}/model`, { ...basis, gallery: Gallery.from(entries) });
     const photos = await Promise.all(small.map((p) => Deno.readFile(p)));
     const concurrency = 4;
+    console.error("bench: service under 2,000 slow clients…");
+    const hostile = [
+      await hostileRun(`${dir}/model`, photos, 2, quick ? 200 : 2000, quick ? 3 : 25),
+      await hostileRun(`${dir}/model`, photos, 2, quick ? 200 : 2000, quick ? 3 : 25, quick ? 150 : 1024),
+    ];
+    if (hostileOnly) {
+      return {
+        client: "",
+        endpoint: "",
+        photos: "",
+        gallery_faces: entries.length,
+        runs: {},
+        speedup_2_over_1: 0,
+        rss_growth_mb: null,
+        hostile,
+      };
+    }
     console.error("bench: service, 1 worker…");
     const one = await loadRun(`${dir}/model`, photos, 1, concurrency, quick ? 20 : 600, quick ? 60 : 600, [100]);
     console.error("bench: service, 2 workers…");
@@ -204,8 +276,200 @@ export async function serviceBench(quick: boolean, small: readonly string[]): Pr
       rss_growth_mb: two.rss_mb["1000"] !== undefined && last > 1000
         ? Math.round((two.rss_mb[String(last)]! - two.rss_mb["1000"]) * 10) / 10
         : null,
+      hostile,
     };
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** The prompt client: requests one at a time, each on a new connection, for `seconds` (at least 10); latencies and errors. */
+async function promptClient(base: string, photos: readonly Uint8Array[], seconds: number) {
+  const ms: number[] = [];
+  let errors = 0;
+  const end = performance.now() + seconds * 1000;
+  for (let i = 0; i < 10 || performance.now() < end; i++) {
+    const t0 = performance.now();
+    try {
+      const r = await fetch(`${base}/v1/recognize`, {
+        method: "POST",
+        headers: { "content-type": "image/png", connection: "close" },
+        body: photos[i % photos.length]! as Uint8Array<ArrayBuffer>,
+      });
+      await r.arrayBuffer();
+      if (r.status !== 200) errors++;
+    } catch {
+      errors++;
+    }
+    ms.push(performance.now() - t0);
+  }
+  ms.sort((a, b) => a - b);
+  return { p50: quantile(ms, 0.5), p90: quantile(ms, 0.9), errors, n: ms.length };
+}
+
+const round1 = (x: number) => Math.round(x * 10) / 10;
+
+/** The server's resident memory: the median of 5 readings a second apart. */
+async function settledRss(base: string): Promise<number> {
+  const readings: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    if (i) await new Promise((r) => setTimeout(r, 1000));
+    readings.push(await rssOf(base));
+  }
+  return quantile(readings.sort((a, b) => a - b), 0.5);
+}
+
+async function hostileRun(
+  model: string,
+  photos: readonly Uint8Array[],
+  workers: number,
+  slowClients: number,
+  seconds: number,
+  fileLimit?: number,
+): Promise<HostileRun> {
+  const { base, child, cap } = await startServe(model, workers, fileLimit);
+  let attacker: Deno.ChildProcess | undefined;
+  try {
+    // Warm-up (300 answers, 4 in flight: resident memory reaches its plateau; it moves by
+    // ±50 MB with garbage collection, see the 10,000-request run), the prompt client
+    // unloaded, then the idle figure: the median of 5 readings a second apart.
+    let next = 0;
+    await Promise.all(Array.from({ length: 4 }, async () => {
+      while (next < (seconds < 10 ? 20 : 300)) {
+        const i = next++;
+        const r = await fetch(`${base}/v1/recognize`, {
+          method: "POST",
+          headers: { "content-type": "image/png" },
+          body: photos[i % photos.length]! as Uint8Array<ArrayBuffer>,
+        });
+        await r.arrayBuffer();
+      }
+    }));
+    const unloaded = await promptClient(base, photos, Math.min(10, seconds));
+    const rssIdle = await settledRss(base);
+    // The attack, from its own process.
+    attacker = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-net=127.0.0.1",
+        new URL(import.meta.url).pathname,
+        "--slow-clients",
+        base,
+        String(slowClients),
+      ],
+      stdout: "piped",
+      stderr: "inherit",
+    }).spawn();
+    const lines = attacker.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let said = "";
+    while (!said.includes("holding")) {
+      const { value, done } = await lines.read();
+      if (done) throw new Error(`the slow clients' process ended: ${said}`);
+      said += value;
+    }
+    const t0 = performance.now();
+    const loaded = await promptClient(base, photos, seconds);
+    const attackSeconds = (performance.now() - t0) / 1000;
+    const rssAttack = await rssOf(base);
+    const during = await connectionsOf(base);
+    console.error(`bench: under attack: ${JSON.stringify(during)}`);
+    attacker.kill("SIGTERM");
+    await attacker.status;
+    (async () => {
+      while (!(await lines.read()).done);
+    })();
+    attacker = undefined;
+    // They have left: the server closes what they held; memory settles.
+    await new Promise((r) => setTimeout(r, 5000));
+    const rssAfter = await settledRss(base);
+    const connections = await connectionsOf(base);
+    const up = (await fetch(`${base}/v1/health/live`).then((r) =>
+      r.arrayBuffer().then(() => r.status), () => 0)) === 200;
+    return {
+      workers,
+      file_limit: fileLimit ?? null,
+      max_connections: cap,
+      slow_clients: slowClients,
+      slow_kind: "connections that never finish their headers (a header line every 2 s, reconnecting when closed)",
+      requests: loaded.n,
+      seconds: round1(attackSeconds),
+      unloaded_p50_ms: round1(unloaded.p50),
+      unloaded_p90_ms: round1(unloaded.p90),
+      loaded_p50_ms: round1(loaded.p50),
+      loaded_p90_ms: round1(loaded.p90),
+      latency_ratio: Math.round((loaded.p50 / unloaded.p50) * 100) / 100,
+      errors: loaded.errors,
+      rss_idle_mb: rssIdle,
+      rss_attack_mb: rssAttack,
+      rss_after_mb: rssAfter,
+      rss_after_growth_mb: round1(rssAfter - rssIdle),
+      service_up: up,
+      connections: { ...connections, open_under_attack: during.open ?? 0 },
+    };
+  } finally {
+    attacker?.kill("SIGTERM");
+    await attacker?.status;
+    child.kill("SIGTERM");
+    await child.status;
+  }
+}
+
+/**
+ * The slow clients (run in their own process): `n` connections to `base` that send a request
+ * line and then a header line every 2 s, never the blank line; one closed by the server is
+ * opened again after 100 ms. Prints "holding N" once all are open, and runs until killed.
+ */
+async function slowClients(base: string, n: number): Promise<void> {
+  const { hostname, port } = new URL(base);
+  const line = new TextEncoder().encode("X-Slow: 1\r\n");
+  const start = new TextEncoder().encode("POST /v1/recognize HTTP/1.1\r\nHost: bench\r\nContent-Type: image/png\r\n");
+  let open = 0;
+  const one = async () => {
+    while (true) {
+      let conn: Deno.Conn | undefined;
+      try {
+        conn = await Deno.connect({ hostname, port: Number(port) });
+        open++;
+        await conn.write(start);
+        const reading = conn.read(new Uint8Array(1024)).catch(() => null);
+        let closed = false;
+        reading.then(() => closed = true);
+        while (!closed) {
+          await new Promise((r) => setTimeout(r, 2000));
+          if (!closed) await conn.write(line);
+        }
+      } catch {
+        // Closed by the server mid-write.
+      } finally {
+        if (conn) open--;
+        try {
+          conn?.close();
+        } catch { /* closed */ }
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  for (let i = 0; i < n; i++) {
+    one();
+    if (i % 100 === 99) await new Promise((r) => setTimeout(r, 20));
+  }
+  while (open < n * 0.98) await new Promise((r) => setTimeout(r, 50));
+  console.log(`holding ${open}`);
+  setInterval(() => console.error(`bench: slow clients holding ${open}`), 10_000);
+  await new Promise(() => {});
+}
+
+if (import.meta.main) {
+  if (Deno.args[0] === "--slow-clients") {
+    await slowClients(Deno.args[1]!, Number(Deno.args[2]));
+  } else {
+    const dir = await Deno.makeTempDir({ prefix: "face2vec-service-bench-" });
+    try {
+      const small = await shrunkCopies(samplePhotos(), 640, dir);
+      const result = await serviceBench(Deno.args.includes("--quick"), small, Deno.args.includes("--hostile-only"));
+      console.log(JSON.stringify(result, null, 2));
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
   }
 }

@@ -199,6 +199,35 @@ Deno.test("serveHttp: past the uploads-in-flight cap a request with a body is an
   });
 });
 
+Deno.test("serveHttp: with every upload slot held by slow uploads, a new upload takes the slowest one's slot (408 to it)", async () => {
+  await withServer({ maxUploads: 2, bodyTimeoutMs: 30_000, minUploadRate: 10 * 1024 }, async (r) => {
+    return new Response(String((await r.arrayBuffer()).byteLength));
+  }, async (port, server) => {
+    const held: Deno.Conn[] = [];
+    for (let i = 0; i < 2; i++) {
+      const c = await connect(port);
+      await c.write(
+        enc.encode("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n" + "x".repeat(100 * (i + 1))),
+      );
+      held.push(c);
+    }
+    while (server.stats().uploads < 2) await new Promise((r) => setTimeout(r, 10));
+    // Within their first 2 s they keep their slots.
+    const early = await fetch(`http://127.0.0.1:${port}/`, { method: "POST", body: "a photo" });
+    assert.equal(early.status, 503);
+    await early.body?.cancel();
+    await new Promise((r) => setTimeout(r, 2100));
+    const late = await fetch(`http://127.0.0.1:${port}/`, { method: "POST", body: "a photo" });
+    assert.deepEqual([late.status, await late.text()], [200, "7"]);
+    // The slower of the two (100 bytes) was closed with a 408; the other is still being read.
+    const [slower, other] = await Promise.all([readAll(held[0]!, 1000), readAll(held[1]!, 300)]);
+    assert.match(slower.text, /^HTTP\/1\.1 408 /);
+    assert.ok(slower.closed);
+    assert.ok(!other.closed);
+    assert.equal(server.stats().uploads_evicted, 1);
+  });
+});
+
 Deno.test("serveHttp: malformed requests are 400, oversized headers 431, a foreign transfer coding 501; the server goes on", async () => {
   await withServer({ maxHeaderBytes: 1024 }, ok, async (port) => {
     const cases: [string, RegExp][] = [

@@ -15,8 +15,9 @@
  *   closes the oldest one that has not finished its headers or waits idle, so a client that
  *   sends its request promptly is served under a flood of slow ones; only when none can go
  *   is the newcomer answered 503 with `Retry-After`.
- * - **Uploads.** At most `maxUploads` bodies are read at once (503 with `Retry-After` past
- *   it): memory held by uploads is at most `maxUploads × maxBodyBytes`.
+ * - **Uploads.** At most `maxUploads` bodies are read at once: memory held by uploads is at
+ *   most `maxUploads × maxBodyBytes`. Past it, the slowest upload under `minUploadRate`
+ *   (after its first 2 s) gives way (408); if none is that slow, 503 with `Retry-After`.
  * - **Open files.** An accept that fails for want of a file descriptor (EMFILE, ENFILE)
  *   closes the oldest idle or unfinished connection, backs off and tries again: never fatal.
  *
@@ -50,6 +51,11 @@ export interface HttpServerOptions {
   readonly maxConnections?: number;
   /** Bodies being read at once at most. Default 16. */
   readonly maxUploads?: number;
+  /**
+   * An upload slower than this on average (bytes/s), after its first 2 s, gives its slot to a
+   * new upload when every slot is taken (a slow-upload attack cannot hold them all). Default 10 KiB/s.
+   */
+  readonly minUploadRate?: number;
 }
 
 /** What the server has done, for metrics. */
@@ -66,6 +72,8 @@ export interface HttpServerStats {
   readonly refused: number;
   /** Requests answered 503 because `maxUploads` bodies were being read. */
   readonly uploads_refused: number;
+  /** Uploads closed (408) to give their slot to a new one, slower than `minUploadRate`. */
+  readonly uploads_evicted: number;
   /** Connections closed at their header deadline. */
   readonly header_timeouts: number;
   /** Connections closed at their body (or answer-taking) deadline. */
@@ -223,12 +231,14 @@ export function serveHttp(
   const maxBody = options.maxBodyBytes ?? 20 * 2 ** 20;
   const maxConnections = Math.max(1, options.maxConnections ?? 1000);
   const maxUploads = Math.max(0, options.maxUploads ?? 16);
+  const minUploadRate = options.minUploadRate ?? 10 * 1024;
   const listener = Deno.listen({ hostname, port: options.port, transport: "tcp" });
   const stats = {
     accepted: 0,
     evicted: 0,
     refused: 0,
     uploads_refused: 0,
+    uploads_evicted: 0,
     header_timeouts: 0,
     body_timeouts: 0,
     accept_errors: 0,
@@ -253,9 +263,31 @@ export function serveHttp(
     return false;
   };
 
+  /** Closes (408) the slowest upload under `minUploadRate` after its first 2 s; false if none. */
+  const evictSlowUpload = (): boolean => {
+    const now = performance.now();
+    let slowest: Connection | undefined;
+    let slowestRate = minUploadRate;
+    for (const c of open.values()) {
+      if (c.state !== "body" || now - c.bodyStarted < 2000) continue;
+      const rate = c.bodyBytes / ((now - c.bodyStarted) / 1000);
+      if (rate < slowestRate) [slowest, slowestRate] = [c, rate];
+    }
+    if (!slowest) return false;
+    stats.uploads_evicted++;
+    const c = slowest;
+    c.enter("writing", 1000);
+    c.conn.write(refusal(408, "body_timeout", "the body came too slowly while others waited"))
+      .catch(() => {}).finally(() => c.close());
+    return true;
+  };
+
   class Connection {
     readonly id = ++nextId;
     state: State = "headers";
+    /** When its body began to be read, and the body's bytes so far. */
+    bodyStarted = 0;
+    bodyBytes = 0;
     /** Bytes read and not yet consumed. */
     buffered: Uint8Array = new Uint8Array(0);
     eof = false;
@@ -393,6 +425,7 @@ export function serveHttp(
   const readExactly = async (c: Connection, n: number): Promise<Uint8Array> => {
     const parts: Uint8Array[] = [];
     let got = Math.min(n, c.buffered.length);
+    c.bodyBytes += got;
     if (got > 0) parts.push(c.buffered.slice(0, got));
     c.buffered = c.buffered.subarray(got);
     while (got < n) {
@@ -411,6 +444,7 @@ export function serveHttp(
       // A short read is copied, so that a client trickling bytes holds no more than it sent.
       parts.push(r < chunk.length / 4 ? chunk.slice(0, r) : chunk.subarray(0, r));
       got += r;
+      c.bodyBytes += r;
     }
     if (parts.length === 1) return parts[0]!;
     const out = new Uint8Array(n);
@@ -514,12 +548,14 @@ export function serveHttp(
         const hasBody = te !== null || length > 0;
         let body: Uint8Array | null = null;
         if (hasBody) {
-          if (uploads >= maxUploads) {
+          if (uploads >= maxUploads && !evictSlowUpload()) {
             stats.uploads_refused++;
             throw new Refusal(
               refusal(503, "overloaded", "too many uploads are in progress; retry", { "retry-after": "1" }),
             );
           }
+          c.bodyStarted = performance.now();
+          c.bodyBytes = 0;
           c.enter("body", bodyTimeout, async () => {
             stats.body_timeouts++;
             await c.conn.write(refusal(408, "body_timeout", `the body did not arrive within ${bodyTimeout} ms`));
@@ -528,7 +564,8 @@ export function serveHttp(
             await c.write(encoder.encode("HTTP/1.1 100 Continue\r\n\r\n"));
           }
           body = te !== null ? await readChunked(c) : await readExactly(c, length);
-          if (c.closed) throw new Closed();
+          // Closed, or evicted for being slow while its last bytes came.
+          if (c.closed || c.state !== "body") throw new Closed();
         }
         // Handle it.
         c.enter("handling", undefined);

@@ -182,6 +182,28 @@ const bench = object({
     })),
     speedup_2_over_1: nonNegative,
     rss_growth_mb: orNull(finite),
+    /** 2,000 slow clients that never finish (absent from benches before issue 22). */
+    hostile: optional(array(object({
+      workers: int(1),
+      file_limit: orNull(int(1)),
+      max_connections: int(1),
+      slow_clients: int(1),
+      slow_kind: str,
+      requests: int(1),
+      seconds: nonNegative,
+      unloaded_p50_ms: positive,
+      unloaded_p90_ms: positive,
+      loaded_p50_ms: positive,
+      loaded_p90_ms: positive,
+      latency_ratio: nonNegative,
+      errors: int(0),
+      rss_idle_mb: positive,
+      rss_attack_mb: positive,
+      rss_after_mb: positive,
+      rss_after_growth_mb: finite,
+      service_up: bool,
+      connections: record(int(0)),
+    }))),
   })),
   /** The pgvector gallery in PGlite at 10k and 100k faces (see `_bench_pgvector.ts`); absent without the datasets. */
   pgvector: optional(object({

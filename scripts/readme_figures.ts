@@ -545,6 +545,24 @@ function speedPart(bench: BenchJson, notes: NotesJson): string[] {
       counts.map((c) => `${c.toLocaleString("en")}: ${sv.runs.workers_2!.rss_mb[String(c)]} MB`).join(", "),
       sv.rss_growth_mb === null ? "" : goal("service/rss_growth", sv.rss_growth_mb),
     ]);
+    for (const h of sv.hostile ?? []) {
+      const limit = h.file_limit === null ? "" : `, ulimit -n ${h.file_limit}`;
+      const who = `service, ${h.workers} workers, ${h.slow_clients.toLocaleString("en")} slow clients${limit} (cap ${
+        h.max_connections.toLocaleString("en")
+      })`;
+      shared.push([
+        `${who}: a prompt client's p50 latency, unloaded → under attack (${h.requests} requests, ${h.errors} errors${
+          h.service_up ? "" : ", the service died"
+        })`,
+        `${h.unloaded_p50_ms} → ${h.loaded_p50_ms} ms (${h.latency_ratio}×)`,
+        goal("service/slow_latency", h.service_up ? h.latency_ratio : Infinity),
+      ]);
+      shared.push([
+        `${who}: resident memory idle → under attack → after they left`,
+        `${h.rss_idle_mb} → ${h.rss_attack_mb} → ${h.rss_after_mb} MB`,
+        goal("service/slow_rss_after", h.rss_after_growth_mb),
+      ]);
+    }
   }
   const t = bench.train;
   if (t) {

@@ -32,7 +32,10 @@ export interface MatchOptions {
 
 /** Options of {@linkcode GalleryBackend.enrol}. */
 export interface BackendEnrolOptions {
-  /** How long to wait for another writer, in ms (the file store's lock). Default 60 000. */
+  /**
+   * How long to wait for another writer, in ms: the file store's lock (default 60 000), a
+   * database's `lock_timeout` (default its {@linkcode OpenGalleryOptions.timeoutMs}).
+   */
   readonly lockTimeoutMs?: number;
   /** Called once when another process is writing the model, before waiting. */
   readonly onWait?: (holder: string) => void;
@@ -50,7 +53,10 @@ export interface GalleryBackend {
    * @throws {ModelError} When photos would now be processed differently (kind "mismatch") or it is damaged.
    */
   info(): Promise<ModelInfo | undefined>;
-  /** Checks that it can answer now (readiness), and how many faces it holds. */
+  /**
+   * Checks that it can answer now (readiness), and how many faces it holds. A database answers
+   * within {@linkcode OpenGalleryOptions.readyTimeoutMs} or throws GalleryError "unreachable".
+   */
   check(): Promise<{ readonly faces: number }>;
   /**
    * Adds faces (embeddings made by the pipeline of {@linkcode info}). A photo enrolled again
@@ -80,6 +86,19 @@ export interface OpenGalleryOptions {
   readonly passwordFile?: string;
   /** Connections to keep open to the database. Default 4. */
   readonly connections?: number;
+  /**
+   * A database's time limit, in ms: every transaction sets `lock_timeout` and
+   * `statement_timeout` to it (an enrolment's or erasure's lock wait to its own
+   * `lockTimeoutMs` when given), and the client gives up on the server a second later
+   * (GalleryError "unreachable"); when the server's limits fire the gallery throws
+   * GalleryError "busy". `serve` passes its `--timeout`. Default 60 000.
+   */
+  readonly timeoutMs?: number;
+  /**
+   * A database's readiness deadline (`check()`), in ms, client and server side; a check past it
+   * throws GalleryError "unreachable". Default 2 000 (at most `timeoutMs`).
+   */
+  readonly readyTimeoutMs?: number;
 }
 
 /** True for a `postgres://` or `postgresql://` URL (a database gallery), false for a folder. */
@@ -115,17 +134,34 @@ export async function openGallery(spec: string, options: OpenGalleryOptions = {}
   return await openPostgresGallery(spec, options);
 }
 
-/** Why a database gallery cannot be used. */
+/**
+ * Why a database gallery cannot be used, or cannot be used now:
+ * - "url": the `postgres://` URL cannot be read;
+ * - "password": the password's file cannot be read;
+ * - "unreachable": no connection, or the server stopped answering (past the client's deadline);
+ * - "no_pgvector": the server has no pgvector extension;
+ * - "mismatch": another pipeline or schema version;
+ * - "invalid": a row fails its checks, or the server refused a statement;
+ * - "busy": a statement waited longer than `lock_timeout` for a lock (SQLSTATE 55P03) or ran
+ *   longer than `statement_timeout` (57014), both {@linkcode OpenGalleryOptions.timeoutMs}:
+ *   retry later (the service answers 503 with `Retry-After`).
+ */
+export type GalleryErrorKind = "url" | "password" | "unreachable" | "no_pgvector" | "mismatch" | "invalid" | "busy";
+
+/**
+ * Why a database gallery cannot be used. The message is `location: reason`; neither ever
+ * holds the database's password.
+ */
 export class GalleryError extends Error {
   override name = "GalleryError";
   /**
-   * @param kind "unreachable" (no connection), "no_pgvector", "mismatch" (another pipeline
-   * or schema version), "invalid" (a row fails its checks), "password" (its file unreadable).
-   * @param location The database, without a password.
+   * @param kind See {@linkcode GalleryErrorKind}.
+   * @param location The database, without a password (`postgres://user@host:port/db`), or
+   * the password's file, or `--gallery` for a URL that cannot be read.
    * @param reason Why, in a few words.
    */
   constructor(
-    readonly kind: "unreachable" | "no_pgvector" | "mismatch" | "invalid" | "password",
+    readonly kind: GalleryErrorKind,
     readonly location: string,
     readonly reason: string,
   ) {

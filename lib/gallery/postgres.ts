@@ -27,6 +27,7 @@ import { EMBEDDING_SIZE } from "../embed/embed_faces.ts";
 import type { FeatureSetRecord, PipelineSettings } from "../pipeline/pipeline.ts";
 import { settingsDifference } from "../pipeline/pipeline.ts";
 import { newGalleryModel } from "./enrol.ts";
+import { type DatabaseUrl, DatabaseUrlError, parseDatabaseUrl } from "./database_url.ts";
 import type { GalleryEntry, NearestAnswer } from "./gallery.ts";
 import {
   type BackendEnrolOptions,
@@ -65,15 +66,18 @@ export interface ConnectionSettings {
 }
 
 /**
- * The connection a `postgres://` URL asks for. A part the URL leaves out comes from `PGHOST`,
- * `PGPORT`, `PGUSER`, `PGDATABASE`, `PGSSLMODE`; the password from `password` (a file's), else
- * the URL's, else `PGPASSWORD`.
+ * The connection a `postgres://` URL asks for (read as {@linkcode parseDatabaseUrl} reads it:
+ * the user information runs to the URL's last `@`, so a password may hold `/`, `@`, `#`, `?`
+ * or spaces as they are). A part the URL leaves out comes from `PGHOST`, `PGPORT`, `PGUSER`,
+ * `PGDATABASE`, `PGSSLMODE`; the password from `password` (a file's), else the URL's, else
+ * `PGPASSWORD`. No message quotes the URL: they name `location`, which has no password.
  *
  * @param url `postgres://[user[:password]@]host[:port]/database[?sslmode=…]`.
  * @param env Reads an environment variable (undefined when unset or not permitted).
  * @param password The password read from a file, if one was given.
  * @returns The settings.
- * @throws {GalleryError} For a URL that cannot be parsed.
+ * @throws {GalleryError} Of kind "url", for a URL that cannot be read (the message names
+ * `--gallery` and the URL's form, never the URL).
  * @example
  * ```ts
  * import { connectionSettings } from "./postgres.ts";
@@ -81,6 +85,8 @@ export interface ConnectionSettings {
  * const c = connectionSettings("postgres://db.internal/faces", env);
  * if (c.user !== "face2vec" || c.port !== 5432 || c.password !== "secret") throw new Error();
  * if (c.location !== "postgres://face2vec@db.internal:5432/faces") throw new Error(c.location);
+ * const s = connectionSettings("postgres://face2vec:Zm9v/YmFy+cXV4@127.0.0.1:5432/faces", env);
+ * if (s.password !== "Zm9v/YmFy+cXV4" || s.location !== "postgres://face2vec@127.0.0.1:5432/faces") throw new Error();
  * ```
  */
 export function connectionSettings(
@@ -88,33 +94,29 @@ export function connectionSettings(
   env: (name: string) => string | undefined,
   password?: string,
 ): ConnectionSettings {
-  let u: URL;
+  let u: DatabaseUrl;
   try {
-    u = new URL(url);
-  } catch {
-    throw new GalleryError("unreachable", url.replace(/:[^:@/]*@/, "@"), "not a postgres:// URL");
+    u = parseDatabaseUrl(url);
+  } catch (e) {
+    // The URL is never quoted: where it cannot be read, nothing tells its password apart.
+    if (e instanceof DatabaseUrlError) throw new GalleryError("url", "--gallery", e.message);
+    throw e;
   }
-  const decode = (part: string) => {
-    try {
-      return decodeURIComponent(part);
-    } catch {
-      throw new GalleryError("unreachable", url.replace(/:[^:@/]*@/, "@"), "bad percent-encoding in the URL");
-    }
-  };
-  // An IPv6 address comes bracketed in the URL; the client takes it bare.
-  const host = decode(u.hostname).replace(/^\[(.*)\]$/, "$1") || env("PGHOST") || "localhost";
-  const port = Number(u.port || env("PGPORT") || 5432);
-  const user = decode(u.username) || env("PGUSER") || "postgres";
-  const database = decode(u.pathname.replace(/^\//, "")) || env("PGDATABASE") || user;
+  const host = u.host || env("PGHOST") || "localhost";
+  const port = u.port ?? Number(env("PGPORT") || 5432);
+  const user = u.user || env("PGUSER") || "postgres";
+  const database = u.database || env("PGDATABASE") || user;
   const location = `postgres://${user}@${host.includes(":") ? `[${host}]` : host}:${port}/${database}`;
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new GalleryError("unreachable", location, "bad port");
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new GalleryError("url", location, "PGPORT is not a port number");
+  }
   return {
     host,
     port,
     user,
     database,
-    password: password ?? (decode(u.password) || env("PGPASSWORD") || undefined),
-    ssl: u.searchParams.get("sslmode") ?? env("PGSSLMODE") ?? undefined,
+    password: password ?? (u.password || env("PGPASSWORD") || undefined),
+    ssl: u.sslmode ?? env("PGSSLMODE") ?? undefined,
     location,
   };
 }
@@ -128,14 +130,54 @@ function envVar(name: string): string | undefined {
   }
 }
 
+/** A database gallery's time limit when none is given ({@linkcode OpenGalleryOptions.timeoutMs}), in ms. */
+export const DEFAULT_TIMEOUT_MS = 60_000;
+
+/** Readiness's deadline when none is given ({@linkcode OpenGalleryOptions.readyTimeoutMs}), in ms. */
+export const READY_TIMEOUT_MS = 2_000;
+
 /**
- * Opens (and on first use creates) a PostgreSQL + pgvector gallery.
+ * How long the client waits past the server's own limits before it gives up on the server
+ * (one that stopped answering: stopped, or cut off), in ms.
+ */
+export const CLIENT_GRACE_MS = 1_000;
+
+/** The time limits of one gallery, in ms. */
+interface Limits {
+  /** `statement_timeout`, and `lock_timeout` unless a call gives its own. */
+  readonly timeoutMs: number;
+  /** Readiness's deadline, client and server side. */
+  readonly readyMs: number;
+}
+
+/** A positive whole number of ms, as a setting's text (PostgreSQL reads 0 as "no limit"). */
+function ms(x: number): string {
+  return String(Math.max(1, Math.min(2 ** 31 - 1, Math.round(x))));
+}
+
+/**
+ * The statement that opens every transaction the gallery runs: `lock_timeout` and
+ * `statement_timeout` for this transaction only (as `SET LOCAL`; it works through a
+ * transaction-pooling proxy too).
+ */
+export const LIMITS_STATEMENT =
+  "SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true)";
+
+/** Sets this transaction's limits (see {@linkcode LIMITS_STATEMENT}). */
+async function setLimits(tx: postgresClient.TransactionSql, lockMs: number, statementMs: number): Promise<void> {
+  await tx.unsafe(LIMITS_STATEMENT, [ms(lockMs), ms(statementMs)]);
+}
+
+/**
+ * Opens (and on first use creates) a PostgreSQL + pgvector gallery. Every transaction it runs
+ * sets `lock_timeout` and `statement_timeout` from `options.timeoutMs`; see
+ * {@linkcode OpenGalleryOptions}.
  *
  * @param url The database.
- * @param options A new gallery's detector, the password's file, the connection count.
+ * @param options A new gallery's detector, the password's file, the connection count, the time limits.
  * @returns The backend.
- * @throws {GalleryError} When the server cannot be reached, has no pgvector, or holds
- * another schema version or pipeline.
+ * @throws {GalleryError} When the URL cannot be read, the server cannot be reached, has no
+ * pgvector, or holds another schema version or pipeline. No message holds the password.
  */
 export async function openPostgresGallery(url: string, options: OpenGalleryOptions = {}): Promise<GalleryBackend> {
   let password: string | undefined;
@@ -151,40 +193,56 @@ export async function openPostgresGallery(url: string, options: OpenGalleryOptio
     }
   }
   const c = connectionSettings(url, envVar, password);
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const limits: Limits = { timeoutMs, readyMs: Math.min(options.readyTimeoutMs ?? READY_TIMEOUT_MS, timeoutMs) };
   const { default: postgres } = await import("npm:postgres@3.4.9");
   // Every setting the client would otherwise look up in a PG* variable of its own is given
   // here, so that it reads no variable beyond those of PG_ENV (the tasks' --allow-env list).
-  const settings = {
-    host: c.host,
-    port: c.port,
-    user: c.user,
-    database: c.database,
-    pass: c.password ?? "",
-    ssl: c.ssl !== undefined && c.ssl !== "disable" ? c.ssl : false,
-    sslnegotiation: null,
-    max: options.connections ?? 4,
-    idle_timeout: 30,
-    connect_timeout: 10,
-    max_lifetime: 30 * 60,
-    max_pipeline: 100,
-    backoff: (attempt: number) => Math.min(0.1 * 2 ** attempt, 5),
-    keep_alive: 60,
-    prepare: true,
-    debug: false,
-    fetch_types: true,
-    publications: "alltables",
-    target_session_attrs: null,
-    onnotice: () => {},
-    connection: { application_name: "face2vec" },
-  };
-  const sql = postgres(settings as unknown as Parameters<typeof postgres>[0]);
+  const client = (max: number, connectSeconds: number) =>
+    postgres(
+      {
+        host: c.host,
+        port: c.port,
+        user: c.user,
+        database: c.database,
+        pass: c.password ?? "",
+        ssl: c.ssl !== undefined && c.ssl !== "disable" ? c.ssl : false,
+        sslnegotiation: null,
+        max,
+        idle_timeout: 30,
+        connect_timeout: connectSeconds,
+        max_lifetime: 30 * 60,
+        max_pipeline: 100,
+        backoff: (attempt: number) => Math.min(0.1 * 2 ** attempt, 5),
+        keep_alive: 60,
+        prepare: true,
+        debug: false,
+        fetch_types: true,
+        publications: "alltables",
+        target_session_attrs: null,
+        onnotice: () => {},
+        connection: { application_name: "face2vec" },
+      } as unknown as Parameters<typeof postgres>[0],
+    );
+  const db: Db = { sql: client(options.connections ?? 4, 10), location: c.location, secret: c.password };
   try {
-    const info = await ensureSchema(sql, c.location, options);
-    return new PostgresGallery(sql, c.location, info);
+    const info = await withDeadline(
+      Math.max(timeoutMs, 10_000) + CLIENT_GRACE_MS,
+      db,
+      () => ensureSchema(db, limits, options),
+    );
+    return new PostgresGallery(db, info, limits, () => client(1, limits.readyMs / 1000), options.connections ?? 4);
   } catch (e) {
-    await sql.end({ timeout: 1 }).catch(() => {});
-    throw e;
+    db.sql.end({ timeout: 0 }).catch(() => {});
+    throw refusal(e, db);
   }
+}
+
+/** One database: its client, where it is (for messages), and the password no message may hold. */
+interface Db {
+  readonly sql: Sql;
+  readonly location: string;
+  readonly secret: string | undefined;
 }
 
 /** A PostgreSQL error's SQLSTATE, or undefined for another error (a refused connection). */
@@ -194,15 +252,125 @@ function sqlState(e: unknown): string | undefined {
     : undefined;
 }
 
-/** A database failure as a one-line {@linkcode GalleryError}. */
-function refusal(e: unknown, location: string): GalleryError {
+/**
+ * The kind of {@linkcode GalleryError} a SQLSTATE is: "busy" when the transaction's own
+ * limits fired (55P03 lock_not_available: `lock_timeout`; 57014 query_canceled:
+ * `statement_timeout`), "unreachable" when the server or the connection went away (class 08
+ * connection exceptions, 57P01–57P05 shutdowns and crash recovery, class 53 resources such as
+ * too many connections), "invalid" otherwise; undefined is no SQLSTATE (a socket's error).
+ *
+ * @param state The SQLSTATE.
+ * @returns The kind.
+ * @example
+ * ```ts
+ * import { kindOfState } from "./postgres.ts";
+ * if (kindOfState("55P03") !== "busy" || kindOfState("57014") !== "busy") throw new Error();
+ * if (kindOfState("57P01") !== "unreachable" || kindOfState("23505") !== "invalid") throw new Error();
+ * ```
+ */
+export function kindOfState(state: string | undefined): "busy" | "unreachable" | "invalid" {
+  if (state === undefined) return "unreachable";
+  if (state === "55P03" || state === "57014") return "busy";
+  if (/^(08|53|57P0)/.test(state)) return "unreachable";
+  return "invalid";
+}
+
+/**
+ * A database failure as a one-line {@linkcode GalleryError}, typed by its SQLSTATE
+ * ({@linkcode kindOfState}). The password never appears: the client's text is searched for it
+ * (as given and percent-encoded) and each occurrence hidden, whatever built the text.
+ *
+ * @param e What was thrown.
+ * @param db The database (its location and password).
+ * @returns The error.
+ * @example
+ * ```ts
+ * import { refusal } from "./postgres.ts";
+ * const e = refusal(
+ *   Object.assign(new Error("canceling statement due to lock timeout"), { severity: "ERROR", code: "55P03" }),
+ *   { location: "postgres://u@h:5432/db", secret: "p/w" },
+ * );
+ * if (e.kind !== "busy" || !e.message.startsWith("postgres://u@h:5432/db: busy: ")) throw new Error(e.message);
+ * if (refusal(new Error("cannot reach p/w"), { location: "x", secret: "p/w" }).message.includes("p/w")) throw new Error();
+ * ```
+ */
+export function refusal(e: unknown, db: Pick<Db, "location" | "secret">): GalleryError {
   if (e instanceof GalleryError) return e;
-  const message = e instanceof Error ? e.message : String(e);
-  return new GalleryError(
-    sqlState(e) === undefined ? "unreachable" : "invalid",
-    location,
-    sqlState(e) === undefined ? `cannot connect (${message})` : message,
-  );
+  const state = sqlState(e);
+  const kind = kindOfState(state);
+  let message = (e instanceof Error ? e.message : String(e)).replace(/\s+/g, " ");
+  for (const secret of db.secret ? [db.secret, encodeURIComponent(db.secret)] : []) {
+    message = message.replaceAll(secret, "****");
+  }
+  const reason = kind === "busy"
+    ? `busy: ${message}; retry`
+    : state === undefined
+    ? `cannot connect (${message})`
+    : message;
+  return new GalleryError(kind, db.location, reason);
+}
+
+/** Seconds as the messages write them. */
+function seconds(x: number): string {
+  return `${Math.round(x / 100) / 10} s`;
+}
+
+/**
+ * `run` raced against a timer: past `deadlineMs` the signal it was given aborts and this
+ * throws GalleryError "unreachable" (what `run` does later is dropped, its failure included).
+ */
+async function withDeadline<T>(
+  deadlineMs: number,
+  db: Pick<Db, "location">,
+  run: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const controller = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      controller.abort();
+      reject(new GalleryError("unreachable", db.location, `the database did not answer within ${seconds(deadlineMs)}`));
+    }, deadlineMs);
+  });
+  const work = run(controller.signal);
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+    work.catch(() => {});
+  }
+}
+
+/** Thrown inside a transaction whose caller has been answered already: it rolls back. */
+class Abandoned extends Error {}
+
+/** A count of slots taken in turn (the writers' share of the connections). */
+class Slots {
+  #free: number;
+  readonly #waiting: (() => void)[] = [];
+
+  constructor(count: number) {
+    this.#free = count;
+  }
+
+  /** Takes a slot (the caller's signal aborting gives up its turn); returns its release. */
+  async take(signal: AbortSignal): Promise<() => void> {
+    if (this.#free > 0) this.#free--;
+    else await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#free++;
+    };
+    if (signal.aborted) {
+      release();
+      throw new Abandoned();
+    }
+    return release;
+  }
 }
 
 /** The schema row as stored. */
@@ -214,9 +382,12 @@ interface SchemaRow {
   readonly max_distance: unknown;
 }
 
-async function readSchema(sql: Sql): Promise<SchemaRow | undefined> {
+async function readSchema(sql: Sql, limits: Limits): Promise<SchemaRow | undefined> {
   try {
-    const rows = await sql<SchemaRow[]>`SELECT version, features, dim, pipeline, max_distance FROM face2vec_schema`;
+    const rows = await sql.begin(async (tx) => {
+      await setLimits(tx, limits.timeoutMs, limits.timeoutMs);
+      return await tx<SchemaRow[]>`SELECT version, features, dim, pipeline, max_distance FROM face2vec_schema`;
+    });
     return rows[0];
   } catch (e) {
     if (sqlState(e) === "42P01") return undefined; // no such table: a new database
@@ -225,12 +396,16 @@ async function readSchema(sql: Sql): Promise<SchemaRow | undefined> {
 }
 
 /** Creates the schema when the database has none (once, whoever starts at the same time), and checks it. */
-async function ensureSchema(sql: Sql, location: string, options: OpenGalleryOptions): Promise<ModelInfo> {
+async function ensureSchema(db: Db, limits: Limits, options: OpenGalleryOptions): Promise<ModelInfo> {
+  const { sql, location } = db;
   let row: SchemaRow | undefined;
   try {
-    row = await readSchema(sql);
+    row = await readSchema(sql, limits);
     if (!row) {
-      const available = await sql`SELECT 1 FROM pg_available_extensions WHERE name = 'vector'`;
+      const available = await sql.begin(async (tx) => {
+        await setLimits(tx, limits.timeoutMs, limits.timeoutMs);
+        return await tx`SELECT 1 FROM pg_available_extensions WHERE name = 'vector'`;
+      });
       if (available.length === 0) {
         throw new GalleryError(
           "no_pgvector",
@@ -241,6 +416,7 @@ async function ensureSchema(sql: Sql, location: string, options: OpenGalleryOpti
       }
       const fresh = (await newGalleryModel(options.detector)).info;
       await sql.begin(async (tx) => {
+        await setLimits(tx, limits.timeoutMs, limits.timeoutMs);
         await tx`SELECT pg_advisory_xact_lock(${SCHEMA_LOCK})`;
         await tx.unsafe(`
           CREATE EXTENSION IF NOT EXISTS vector;
@@ -274,10 +450,10 @@ async function ensureSchema(sql: Sql, location: string, options: OpenGalleryOpti
                   ${tx.json(fresh.pipeline as never)}, ${fresh.maxDistance!})
           ON CONFLICT DO NOTHING`;
       });
-      row = await readSchema(sql);
+      row = await readSchema(sql, limits);
     }
   } catch (e) {
-    throw refusal(e, location);
+    throw refusal(e, db);
   }
   return await checkedInfo(row, location);
 }
@@ -370,23 +546,51 @@ function text(x: unknown, what: string, location: string): string {
 
 class PostgresGallery implements GalleryBackend {
   readonly kind = "postgres";
+  readonly location: string;
+  readonly #db: Db;
+  readonly #limits: Limits;
+  /** Readiness's client of one connection, made when first asked and dropped when it fails. */
+  readonly #pinger: () => Sql;
+  #ping: Sql | undefined;
+  /**
+   * Writers (enrol, remove) hold at most half the connections: a writer may wait for a
+   * person's row lock (up to `lock_timeout`), and reads (people, match, readiness) never
+   * wait for row locks, so they keep connections while one label is locked.
+   */
+  readonly #writers: Slots;
 
-  constructor(readonly sql: Sql, readonly location: string, readonly model: ModelInfo) {}
+  constructor(db: Db, readonly model: ModelInfo, limits: Limits, pinger: () => Sql, connections: number) {
+    this.#db = db;
+    this.location = db.location;
+    this.#limits = limits;
+    this.#pinger = pinger;
+    this.#writers = new Slots(Math.max(1, Math.floor(connections / 2)));
+  }
 
   info() {
     return Promise.resolve(this.model);
   }
 
   async check() {
+    const readyMs = this.#limits.readyMs;
+    const ping = this.#ping ??= this.#pinger();
     try {
-      const [row] = await this.sql`SELECT coalesce(sum(faces), 0) AS faces FROM face2vec_people`;
-      return { faces: finite(row?.faces, "the face count", this.location) };
+      return await withDeadline(readyMs, this.#db, async () => {
+        const [row] = await ping.begin(async (tx) => {
+          await setLimits(tx, readyMs, readyMs);
+          return await tx`SELECT coalesce(sum(faces), 0) AS faces FROM face2vec_people`;
+        });
+        return { faces: finite(row?.faces, "the face count", this.location) };
+      });
     } catch (e) {
-      throw refusal(e, this.location);
+      // A connection that did not answer may never answer: the next check makes another.
+      if (this.#ping === ping) this.#ping = undefined;
+      ping.end({ timeout: 0 }).catch(() => {});
+      throw refusal(e, this.#db);
     }
   }
 
-  async enrol(faces: readonly GalleryEntry[], _options?: BackendEnrolOptions) {
+  async enrol(faces: readonly GalleryEntry[], options: BackendEnrolOptions = {}) {
     // One row per (label, path), in (label, path) order: the last of repeats in one call,
     // as the file store keeps.
     const rows = lastOfRepeats(faces).sort((a, b) =>
@@ -421,69 +625,85 @@ class PostgresGallery implements GalleryBackend {
         faces: finite(total?.faces, "the face count", this.location),
         people: finite(total?.people, "the people count", this.location),
       };
-    });
+    }, { write: true, lockMs: options.lockTimeoutMs });
   }
 
   /**
-   * Runs a transaction, again (up to 4 times in all) when PostgreSQL aborts it as a deadlock
-   * or a serialization failure; any failure as a one-line {@linkcode GalleryError}.
+   * Runs a transaction under the gallery's limits: it starts with {@linkcode LIMITS_STATEMENT}
+   * (`lock_timeout`: `lockMs`, else the gallery's `timeoutMs`; `statement_timeout`: `timeoutMs`)
+   * and the client answers GalleryError "unreachable" {@linkcode CLIENT_GRACE_MS} past the
+   * longer of the two, rolling the transaction back whenever it gets to run (never committing it
+   * after that answer). Again (up to 4 times in all) when PostgreSQL aborts it as a deadlock or
+   * a serialization failure; any failure as a one-line {@linkcode GalleryError} ("busy" when a
+   * limit fired). A writer first takes one of the writers' slots.
    */
-  async #transaction<T>(body: (tx: postgresClient.TransactionSql) => Promise<T>): Promise<T> {
-    for (let attempt = 1;; attempt++) {
+  async #transaction<T>(
+    body: (tx: postgresClient.TransactionSql) => Promise<T>,
+    options: { readonly write?: boolean; readonly lockMs?: number } = {},
+  ): Promise<T> {
+    const { timeoutMs } = this.#limits;
+    const lockMs = options.lockMs ?? timeoutMs;
+    return await withDeadline(Math.max(lockMs, timeoutMs) + CLIENT_GRACE_MS, this.#db, async (signal) => {
+      const release = options.write ? await this.#writers.take(signal) : undefined;
       try {
-        return await this.sql.begin(body) as T;
-      } catch (e) {
-        const state = sqlState(e);
-        if (attempt < 4 && (state === "40P01" || state === "40001")) {
-          await new Promise((r) => setTimeout(r, 20 * attempt * Math.random()));
-          continue;
+        for (let attempt = 1;; attempt++) {
+          try {
+            return await this.#db.sql.begin(async (tx) => {
+              if (signal.aborted) throw new Abandoned();
+              await setLimits(tx, lockMs, timeoutMs);
+              const result = await body(tx);
+              if (signal.aborted) throw new Abandoned();
+              return result;
+            }) as T;
+          } catch (e) {
+            const state = sqlState(e);
+            if (!signal.aborted && attempt < 4 && (state === "40P01" || state === "40001")) {
+              await new Promise((r) => setTimeout(r, 20 * attempt * Math.random()));
+              continue;
+            }
+            throw refusal(e, this.#db);
+          }
         }
-        throw refusal(e, this.location);
+      } finally {
+        release?.();
       }
-    }
+    });
   }
 
   async people(): Promise<PersonFaces[]> {
-    try {
-      const rows = await this.sql`SELECT label, faces FROM face2vec_people ORDER BY label COLLATE "C"`;
-      return rows.map((r) => ({
-        label: text(r.label, "a label", this.location),
-        faces: finite(r.faces, `${r.label}'s face count`, this.location),
-      }));
-    } catch (e) {
-      throw refusal(e, this.location);
-    }
+    const rows = await this.#transaction((tx) =>
+      tx`SELECT label, faces FROM face2vec_people ORDER BY label COLLATE "C"`
+    );
+    return rows.map((r) => ({
+      label: text(r.label, "a label", this.location),
+      faces: finite(r.faces, `${r.label}'s face count`, this.location),
+    }));
   }
 
-  async remove(label: string) {
+  async remove(label: string, options: BackendEnrolOptions = {}) {
     return await this.#transaction(async (tx) => {
       // The person's row first, as enrol() takes it.
       await tx`SELECT 1 FROM face2vec_people WHERE label = ${label} FOR UPDATE`;
       const removed = await tx`DELETE FROM face2vec_faces WHERE label = ${label}`;
       await tx`DELETE FROM face2vec_people WHERE label = ${label}`;
       return removed.count;
-    });
+    }, { write: true, lockMs: options.lockTimeoutMs });
   }
 
   async match(embeddings: readonly ArrayLike<number>[], options: MatchOptions = {}): Promise<NearestAnswer[]> {
     if (embeddings.length === 0) return [];
     const queries = embeddings.map((e, i) => vectorText(e, `query ${i}`));
-    let rows;
-    try {
-      rows = await this.sql.begin(async (tx) => {
-        // Exact: a scan of every centroid; else the HNSW index, with EF_SEARCH candidates.
-        await tx.unsafe(options.exact ? "SET LOCAL enable_indexscan = off" : `SET LOCAL hnsw.ef_search = ${EF_SEARCH}`);
-        return await tx`
-          SELECT q.i AS i, p.label, p.distance
-          FROM unnest(${queries}::text[]::vector[]) WITH ORDINALITY AS q(v, i)
-          CROSS JOIN LATERAL (
-            SELECT label, centroid <-> q.v AS distance FROM face2vec_people ORDER BY centroid <-> q.v LIMIT 2
-          ) AS p
-          ORDER BY q.i, p.distance`;
-      });
-    } catch (e) {
-      throw refusal(e, this.location);
-    }
+    const rows = await this.#transaction(async (tx) => {
+      // Exact: a scan of every centroid; else the HNSW index, with EF_SEARCH candidates.
+      await tx.unsafe(options.exact ? "SET LOCAL enable_indexscan = off" : `SET LOCAL hnsw.ef_search = ${EF_SEARCH}`);
+      return await tx`
+        SELECT q.i AS i, p.label, p.distance
+        FROM unnest(${queries}::text[]::vector[]) WITH ORDINALITY AS q(v, i)
+        CROSS JOIN LATERAL (
+          SELECT label, centroid <-> q.v AS distance FROM face2vec_people ORDER BY centroid <-> q.v LIMIT 2
+        ) AS p
+        ORDER BY q.i, p.distance`;
+    });
     const found: { label: string; distance: number }[][] = embeddings.map(() => []);
     for (const r of rows) {
       const i = finite(r.i, "a query's number", this.location) - 1;
@@ -506,6 +726,8 @@ class PostgresGallery implements GalleryBackend {
   }
 
   async close() {
-    await this.sql.end({ timeout: 5 });
+    const ping = this.#ping;
+    this.#ping = undefined;
+    await Promise.all([this.#db.sql.end({ timeout: 5 }), ping?.end({ timeout: 1 })]);
   }
 }

@@ -352,7 +352,7 @@ export function createService(options: ServiceOptions = {}): Service {
           response = json(e.status, { error: { code: e.code, message: e.message } }, e.headers);
         } else if (e instanceof ModelError) {
           response = json(500, { error: { code: "model_unusable", message: "the model cannot be used" } });
-        } else if (e instanceof GalleryError) {
+        } else if (e instanceof GalleryError && e.kind !== "busy") {
           response = json(
             503,
             { error: { code: "gallery_unavailable", message: "the gallery is unavailable; retry" } },
@@ -360,7 +360,8 @@ export function createService(options: ServiceOptions = {}): Service {
               "retry-after": "5",
             },
           );
-        } else if (e instanceof LockError) {
+        } else if (e instanceof LockError || e instanceof GalleryError) {
+          // A lock held too long: the file store's, or a database's lock_timeout/statement_timeout.
           response = json(503, { error: { code: "busy", message: "the gallery is busy; retry" } }, {
             "retry-after": "1",
           });

@@ -97,16 +97,12 @@ export function workersOption(description: string) {
  */
 export function galleryOptions(what: string) {
   return [
+    // Checked where it is opened (openGalleryFor), not here: commander's refusal would quote
+    // the value, and a URL may hold a password.
     new Option(
       "--gallery <url>",
       `${what} a PostgreSQL + pgvector gallery (postgres://user@host:port/db) instead of --model's`,
-    )
-      .argParser((v: string) => {
-        if (!/^postgres(ql)?:\/\//i.test(v)) {
-          throw new InvalidArgumentError("give a postgres:// URL (the file store is --model's folder)");
-        }
-        return v;
-      }),
+    ),
     new Option("--password-file <file>", "the database password: this file's first line (else PGPASSWORD)"),
   ] as const;
 }

@@ -7,7 +7,7 @@
 
 import type { Model, ModelInfo } from "../classify/model.ts";
 import type { DetectorName } from "../detect/detect_faces.ts";
-import { type GalleryBackend, isGalleryRefusal, openGallery } from "../gallery/backend.ts";
+import { type GalleryBackend, isDatabaseUrl, isGalleryRefusal, openGallery } from "../gallery/backend.ts";
 import { Gallery } from "../gallery/store.ts";
 import { loadCheckedModel } from "../recognize/recognize.ts";
 import type { CliIo } from "./_io.ts";
@@ -26,16 +26,25 @@ export async function loadModelFor(dir: string, io: CliIo): Promise<Model | unde
 }
 
 /**
- * Opens `--gallery`'s database, or prints why it cannot be used (unreachable, no pgvector,
- * another pipeline, an unreadable password file) and returns undefined.
+ * Opens `--gallery`'s database, or prints why it cannot be used (not a `postgres://` URL,
+ * unreachable, no pgvector, another pipeline, an unreadable password file) and returns
+ * undefined. No line printed quotes the URL (it may hold a password).
+ *
+ * @param connections The database connections to keep open (default the gallery's).
+ * @param timeoutMs The database's time limit per transaction (`--timeout`; default the gallery's).
  */
 export async function openGalleryFor(
   o: { readonly gallery: string; readonly passwordFile?: string; readonly detector?: DetectorName },
   io: CliIo,
   connections?: number,
+  timeoutMs?: number,
 ): Promise<GalleryBackend | undefined> {
+  if (!isDatabaseUrl(o.gallery)) {
+    io.stderr("--gallery: give a postgres:// URL (the file store is --model's folder)");
+    return undefined;
+  }
   try {
-    return await openGallery(o.gallery, { passwordFile: o.passwordFile, detector: o.detector, connections });
+    return await openGallery(o.gallery, { passwordFile: o.passwordFile, detector: o.detector, connections, timeoutMs });
   } catch (e) {
     if (!isGalleryRefusal(e)) throw e;
     io.stderr(e.message);

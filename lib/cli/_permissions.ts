@@ -6,6 +6,8 @@
  * @module
  */
 
+import { withoutPassword } from "../gallery/database_url.ts";
+
 /** The environment variables the CLI reads: commander's colour switches, and `INIT_CWD` (see {@linkcode userDirectory}). */
 export const CLI_ENV = ["NO_COLOR", "FORCE_COLOR", "CLICOLOR_FORCE", "INIT_CWD"] as const;
 
@@ -102,7 +104,9 @@ export function missingFlags(command: string | undefined, database = false): str
 export function permissionHint(args: readonly string[], script: string): string {
   const quote = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", `'\\''`)}'`);
   const command = args.find((a) => !a.startsWith("-"));
-  const words = ["deno", "run", ...neededFlags(command, wantsDatabase(args)), script, ...args].map(quote);
+  // A database URL's password is hidden: the line is printed.
+  const words = ["deno", "run", ...neededFlags(command, wantsDatabase(args)), script, ...args.map(withoutPassword)]
+    .map(quote);
   return `error: face2vec ${command ?? ""} needs permissions it was not given; run: ${words.join(" ")}`.replace(
     "face2vec  ",
     "face2vec ",

@@ -100,7 +100,13 @@ async function runServe(
   }
   let gallery: GalleryBackend | undefined;
   if (o.gallery !== undefined) {
-    gallery = await openGalleryFor({ gallery: o.gallery, passwordFile: o.passwordFile }, io, 2 * o.workers + 2);
+    // --timeout bounds the database too: each transaction's lock_timeout and statement_timeout.
+    gallery = await openGalleryFor(
+      { gallery: o.gallery, passwordFile: o.passwordFile },
+      io,
+      2 * o.workers + 2,
+      o.timeout * 1000,
+    );
     if (!gallery) return EXIT.badArguments;
   }
   let server: HttpServer | undefined;

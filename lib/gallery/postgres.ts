@@ -317,24 +317,27 @@ function seconds(x: number): string {
 
 /**
  * `run` raced against a timer: past `deadlineMs` the signal it was given aborts and this
- * throws GalleryError "unreachable" (what `run` does later is dropped, its failure included).
+ * throws `late()`, by default GalleryError "unreachable" (what `run` does later is dropped,
+ * its failure included).
  */
 async function withDeadline<T>(
   deadlineMs: number,
   db: Pick<Db, "location">,
   run: (signal: AbortSignal) => Promise<T>,
+  late: () => GalleryError = () =>
+    new GalleryError("unreachable", db.location, `the database did not answer within ${seconds(deadlineMs)}`),
 ): Promise<T> {
   const controller = new AbortController();
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => {
+  const timedOut = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       controller.abort();
-      reject(new GalleryError("unreachable", db.location, `the database did not answer within ${seconds(deadlineMs)}`));
+      reject(late());
     }, deadlineMs);
   });
   const work = run(controller.signal);
   try {
-    return await Promise.race([work, late]);
+    return await Promise.race([work, timedOut]);
   } finally {
     clearTimeout(timer);
     work.catch(() => {});
@@ -629,13 +632,15 @@ class PostgresGallery implements GalleryBackend {
   }
 
   /**
-   * Runs a transaction under the gallery's limits: it starts with {@linkcode LIMITS_STATEMENT}
-   * (`lock_timeout`: `lockMs`, else the gallery's `timeoutMs`; `statement_timeout`: `timeoutMs`)
-   * and the client answers GalleryError "unreachable" {@linkcode CLIENT_GRACE_MS} past the
-   * longer of the two, rolling the transaction back whenever it gets to run (never committing it
-   * after that answer). Again (up to 4 times in all) when PostgreSQL aborts it as a deadlock or
-   * a serialization failure; any failure as a one-line {@linkcode GalleryError} ("busy" when a
-   * limit fired). A writer first takes one of the writers' slots.
+   * Runs a transaction under the gallery's limits, counted from the call: it starts with
+   * {@linkcode LIMITS_STATEMENT} (`lock_timeout`: what is left of `lockMs`, else of the
+   * gallery's `timeoutMs`; `statement_timeout`: what is left of `timeoutMs`), and the client
+   * gives up {@linkcode CLIENT_GRACE_MS} past the longer of the two: GalleryError "busy" when
+   * it was still waiting for a writer's slot, "unreachable" when the server had not answered.
+   * A transaction given up on rolls back whenever it gets to run (never committing after that
+   * answer). Again (up to 4 times in all, within the same limits) when PostgreSQL aborts it as
+   * a deadlock or a serialization failure; any failure as a one-line {@linkcode GalleryError}
+   * ("busy" when a limit fired).
    */
   async #transaction<T>(
     body: (tx: postgresClient.TransactionSql) => Promise<T>,
@@ -643,14 +648,26 @@ class PostgresGallery implements GalleryBackend {
   ): Promise<T> {
     const { timeoutMs } = this.#limits;
     const lockMs = options.lockMs ?? timeoutMs;
-    return await withDeadline(Math.max(lockMs, timeoutMs) + CLIENT_GRACE_MS, this.#db, async (signal) => {
+    const start = performance.now();
+    const waited = () =>
+      new GalleryError(
+        "busy",
+        this.location,
+        `busy: other writers held the connections for ${seconds(performance.now() - start)}; retry`,
+      );
+    let queued = false;
+    const run = async (signal: AbortSignal) => {
+      queued = options.write === true;
       const release = options.write ? await this.#writers.take(signal) : undefined;
+      queued = false;
       try {
         for (let attempt = 1;; attempt++) {
+          const spent = performance.now() - start;
+          if (spent >= Math.min(lockMs, timeoutMs)) throw waited();
           try {
             return await this.#db.sql.begin(async (tx) => {
               if (signal.aborted) throw new Abandoned();
-              await setLimits(tx, lockMs, timeoutMs);
+              await setLimits(tx, lockMs - spent, timeoutMs - spent);
               const result = await body(tx);
               if (signal.aborted) throw new Abandoned();
               return result;
@@ -667,7 +684,17 @@ class PostgresGallery implements GalleryBackend {
       } finally {
         release?.();
       }
-    });
+    };
+    const deadlineMs = Math.max(lockMs, timeoutMs) + CLIENT_GRACE_MS;
+    return await withDeadline(
+      deadlineMs,
+      this.#db,
+      run,
+      () =>
+        queued
+          ? waited()
+          : new GalleryError("unreachable", this.location, `the database did not answer within ${seconds(deadlineMs)}`),
+    );
   }
 
   async people(): Promise<PersonFaces[]> {

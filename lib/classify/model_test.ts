@@ -15,12 +15,18 @@ async function smallModel(): Promise<Model> {
   );
   const labels = features.map((_, i) => i % 3);
   const result = await trainClassifier(features, labels, set.shape[0], { folds: 0, epochs: 1 });
-  const embedding = () => Float32Array.from({ length: 128 }, (_, k) => k / 128);
+  const embedding = () => Float32Array.from({ length: 128 }, (_, k) => (k % 16) / 64); // norm 1.56
   return modelFromTraining(result, ["ann", "bea", "cat"], set.shape[0], {
     features: { name: "geometry", version: set.version },
     minProb: 0.34,
     method: "network",
   }, [{ label: "ann", path: "a.jpg", embedding: embedding() }]);
+}
+
+/** The first 16 hex digits of the sha256 of `bytes`, as content-named files are named. */
+async function sha256Prefix(bytes: Uint8Array): Promise<string> {
+  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes.slice()));
+  return Array.from(d.subarray(0, 8), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 async function refused(dir: string, field: RegExp) {
@@ -206,7 +212,7 @@ Deno.test("saveModel() keeps an indexed gallery's inverted file beside it; loadM
     const faces = Array.from({ length: 300 }, (_, i) => ({
       label: `p${i % 30}`,
       path: `${i}.jpg`,
-      embedding: Float32Array.from({ length: 128 }, random),
+      embedding: Float32Array.from({ length: 128 }, () => random() / 2),
     }));
     const indexed = await Gallery.from(faces).indexed();
     const saved = await saveModel(dir, { ...model, gallery: indexed });
@@ -217,10 +223,107 @@ Deno.test("saveModel() keeps an indexed gallery's inverted file beside it; loadM
     assert.deepEqual(back.gallery.entries(), indexed.entries());
     assert.deepEqual(back.gallery.nearestPeople(faces[7]!.embedding, 2), indexed.nearestPeople(faces[7]!.embedding, 2));
     assert.equal(saved.gallery.index!.file, json.galleryIndex);
-    // An index of another number of cells than the segments' is refused.
+    // Another index copied under this one's name is refused by its name; under its own name,
+    // for its other number of cells than the segments'.
     const other = await Gallery.from(faces.slice(0, 100)).indexed();
     await Deno.writeFile(`${dir}/${json.galleryIndex}`, other.index!.centres.bytes);
+    await assert.rejects(loadModel(dir), /cells-[0-9a-f]{16}\.f2vg: its content does not match its name/);
+    const name = `cells-${await sha256Prefix(other.index!.centres.bytes)}.f2vg`;
+    await Deno.writeFile(`${dir}/${name}`, other.index!.centres.bytes);
+    await Deno.writeTextFile(`${dir}/model.json`, JSON.stringify({ ...json, galleryIndex: name }));
     await assert.rejects(loadModel(dir), /model\.json: gallery: .*cells, the gallery's index has/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("loadModel() refuses a segment or weights of another model copied under a file's name, naming the file", async () => {
+  const [a, b] = [await Deno.makeTempDir(), await Deno.makeTempDir()];
+  try {
+    const model = await smallModel();
+    await saveModel(a, model);
+    const other = model.gallery.entry(0);
+    await saveModel(b, {
+      ...model,
+      gallery: Gallery.from([{ ...other, label: "zed", embedding: other.embedding.map((v) => v / 2 + 0.01) }]),
+    });
+    const [ja, jb] = [a, b].map((d) => JSON.parse(Deno.readTextFileSync(`${d}/model.json`)));
+    // b's segment, valid in itself (checksum, fields, norms), under a's segment's name.
+    await Deno.copyFile(`${b}/${jb.gallery[0]}`, `${a}/${ja.gallery[0]}`);
+    await assert.rejects(loadModel(a), (e: unknown) => {
+      assert.ok(e instanceof ModelError);
+      assert.equal(e.kind, "invalid");
+      assert.equal(e.file, `${a}/${ja.gallery[0]}`);
+      assert.match(e.message, /: its content does not match its name \(sha256 [0-9a-f]{16}…\)/);
+      assert.doesNotMatch(e.message, /\n/);
+      return true;
+    });
+    await saveModel(a, model);
+    // Weights of the same shapes but other values, under the weights' name.
+    const bin = Deno.readFileSync(`${a}/${ja.weightsManifest[0].paths[0]}`);
+    new Float32Array(bin.buffer)[0]! += 1;
+    Deno.writeFileSync(`${a}/${ja.weightsManifest[0].paths[0]}`, bin);
+    await refused(a, /weights-[0-9a-f]{16}\.bin: its content does not match its name/);
+  } finally {
+    await Deno.remove(a, { recursive: true });
+    await Deno.remove(b, { recursive: true });
+  }
+});
+
+Deno.test("loadModel() refuses an embedding whose norm the network never gives (3e38 everywhere, 0), with a valid checksum and name", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const model = await smallModel();
+    await saveModel(dir, model);
+    const json = JSON.parse(await Deno.readTextFile(`${dir}/model.json`));
+    for (const [value, norm] of [[3e38, "3.39e\\+39"], [0, "0\\.00"], [0.3, "3\\.39"]] as const) {
+      // A well-formed segment (finite numbers, its checksum), under its own content name.
+      const bytes = encodeSegment([
+        model.gallery.entry(0),
+        { label: "bea", path: "b.jpg", embedding: new Float32Array(128).fill(value) },
+      ]);
+      const name = `gallery-${await sha256Prefix(bytes)}.f2vg`;
+      await Deno.writeFile(`${dir}/${name}`, bytes);
+      await Deno.writeTextFile(`${dir}/model.json`, JSON.stringify({ ...json, gallery: [name] }));
+      await refused(dir, new RegExp(`${name}: face 1: embedding norm ${norm}, not within 0\\.5–3`));
+    }
+    // An earlier version's gallery.json is held to the same range.
+    const text = galleryText([{ label: "bea", path: "b.jpg", embedding: new Float32Array(128).fill(3e38) }]);
+    await Deno.writeTextFile(`${dir}/gallery.json`, text);
+    await Deno.writeTextFile(`${dir}/model.json`, JSON.stringify({ ...json, version: 1, gallery: "gallery.json" }));
+    await refused(dir, /gallery\.json: entries\[0\]\.embedding: norm 3\.39e\+39, not within 0\.5–3/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("loadModel() refuses a FIFO or a directory where a model file should be, at once, in one line", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const model = await smallModel();
+    await saveModel(dir, model);
+    const json = JSON.parse(await Deno.readTextFile(`${dir}/model.json`));
+    const members = [json.gallery[0], json.weightsManifest[0].paths[0], "model.json"];
+    for (const name of members) {
+      const saved = await Deno.readFile(`${dir}/${name}`);
+      await Deno.remove(`${dir}/${name}`);
+      const made = await new Deno.Command("mkfifo", { args: [`${dir}/${name}`] }).output();
+      assert.ok(made.success, "mkfifo");
+      const t0 = performance.now();
+      await assert.rejects(loadModel(dir), (e: unknown) => {
+        assert.ok(e instanceof ModelError, String(e));
+        assert.equal(e.kind, "invalid");
+        assert.equal(e.message, `${dir}/${name}: not a regular file (a FIFO, device or socket)`);
+        return true;
+      });
+      assert.ok(performance.now() - t0 < 500, `${name}: refused in ${performance.now() - t0} ms`);
+      await Deno.remove(`${dir}/${name}`);
+      await Deno.mkdir(`${dir}/${name}`);
+      await refused(dir, new RegExp(`${name.replace(".", "\\.")}: is a directory$`));
+      await Deno.remove(`${dir}/${name}`);
+      await Deno.writeFile(`${dir}/${name}`, saved);
+    }
+    assert.equal((await loadModel(dir)).gallery.size, 1);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

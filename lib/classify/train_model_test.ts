@@ -30,7 +30,7 @@ function cacheOf(
   // Inserted in reverse order of path, so that sorting by path is visible.
   for (const [label, n] of Object.entries(people).reverse()) {
     for (let i = n; i >= 1; i--) {
-      const embedding = Array.from({ length: 128 }, () => r() - 0.5);
+      const embedding = Array.from({ length: 128 }, () => (r() - 0.5) / 2); // norm about 1.6, as the network gives
       const features = name === "embedding" ? embedding : Array.from({ length: set.length }, () => r() - 0.5);
       const path = `${label}/${i}.jpg`;
       records.set(path, {
@@ -136,9 +136,9 @@ Deno.test("planTraining({ resume }) continues a saved model; trainModel() keeps 
     const first = await trainModel(cache, await planTraining(cache, { folds: 0, minProb: 0.6 }), { epochs: 1 });
     // Enrolled later: dan from a photo outside the cache, and an older embedding of a cached photo.
     const dan = { label: "dan", path: "enrol/dan.jpg", embedding: new Float32Array(128).fill(0.25), enrolled: true };
-    const stale = { label: "ada", path: "ada/1.jpg", embedding: new Float32Array(128), enrolled: true };
+    const stale = { label: "ada", path: "ada/1.jpg", embedding: new Float32Array(128).fill(0.05), enrolled: true };
     // A training face of the old model whose photo has since left the cache: it goes.
-    const gone = { label: "bob", path: "bob/9.jpg", embedding: new Float32Array(128).fill(0.5) };
+    const gone = { label: "bob", path: "bob/9.jpg", embedding: new Float32Array(128).fill(0.2) };
     await saveModel(dir, {
       ...first.model,
       gallery: Gallery.from([dan, stale, gone, ...first.model.gallery.entries().slice(1)]),
@@ -239,7 +239,7 @@ Deno.test("saveKeepingEnrolled() keeps faces enrolled into the model it replaces
       enrolled: true,
     };
     // And a training face of the old model whose photo is no longer in the cache: not kept.
-    const gone = { label: "bob", path: "bob/9.jpg", embedding: new Float32Array(128).fill(0.5) };
+    const gone = { label: "bob", path: "bob/9.jpg", embedding: new Float32Array(128).fill(0.2) };
     await saveModel(dir, { ...model, gallery: model.gallery.withAdded([carol, gone]) });
     assert.equal(await saveKeepingEnrolled(dir, model), 1);
     const saved = await loadModel(dir);

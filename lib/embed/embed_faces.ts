@@ -17,6 +17,15 @@ import { alignmentTransform, type AlignOptions, extractChip, resolveAlignOptions
 /** Length of one embedding. */
 export const EMBEDDING_SIZE = 128;
 
+/**
+ * The range of an embedding's Euclidean norm that stored embeddings (gallery segments,
+ * caches) must lie in when loaded. The network's outputs are not unit-length: over 829 faces
+ * (4 photos of each lfw_min10 person, all of orl_att_faces, the scene photos) their norms ran
+ * from 1.22 to 1.68 (median 1.42). The range leaves a margin of more than 2× below and 1.7×
+ * above that, and refuses what no photo gives: a zero vector, or 3e38 in every number.
+ */
+export const EMBEDDING_NORM = { min: 0.5, max: 3 } as const;
+
 /** The network's input side in pixels. */
 const INPUT = 150;
 

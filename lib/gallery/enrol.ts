@@ -15,7 +15,7 @@ import { detectorOf, pipelineSettings } from "../pipeline/pipeline.ts";
 import { DEFAULT_MAX_DISTANCE, type GalleryEntry } from "./gallery.ts";
 import { Gallery } from "./store.ts";
 import { readSegment } from "./segment.ts";
-import { EMBEDDING_SIZE } from "../embed/embed_faces.ts";
+import { EMBEDDING_NORM, EMBEDDING_SIZE } from "../embed/embed_faces.ts";
 
 /**
  * A new gallery-only model: the default pipeline with the embedding, no network, named by
@@ -120,7 +120,9 @@ export async function enrolInto(
     const rewrites = gallery.rewrites(marked);
     if (rewrites.length) {
       const read = await Promise.all(
-        rewrites.map(async (k) => [k, await readSegment(`${dir}/${gallery.files[k]}`, EMBEDDING_SIZE)] as const),
+        rewrites.map(async (k) =>
+          [k, await readSegment(`${dir}/${gallery.files[k]}`, EMBEDDING_SIZE, { norm: EMBEDDING_NORM })] as const
+        ),
       );
       gallery = gallery.withSegments(new Map(read));
     }

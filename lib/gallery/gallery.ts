@@ -7,9 +7,9 @@
  * @module
  */
 
-import { writeFileAtomic } from "../_fs.ts";
+import { readRegularFile, readRegularTextFile, writeFileAtomic } from "../_fs.ts";
 import { Gallery, type SearchOptions } from "./store.ts";
-import { decodeSegment, encodeSegment } from "./segment.ts";
+import { decodeSegment, encodeSegment, type NormRange } from "./segment.ts";
 
 /**
  * The default distance beyond which a face is a stranger to the gallery (`predict`, method
@@ -141,6 +141,7 @@ export function galleryText(entries: readonly GalleryEntry[]): string {
  * @param text The file's text.
  * @param file Its name, for messages.
  * @param length The embedding's length (the feature set's); default: any, the same for every entry.
+ * @param norm The range every embedding's Euclidean norm must lie in; default: any.
  * @returns The entries.
  * @throws {TypeError} With one line naming the file, the field and the reason.
  * @example
@@ -153,7 +154,7 @@ export function galleryText(entries: readonly GalleryEntry[]): string {
  * if (!refused) throw new Error("a string in an embedding is refused");
  * ```
  */
-export function parseGallery(text: string, file: string, length?: number): GalleryEntry[] {
+export function parseGallery(text: string, file: string, length?: number, norm?: NormRange): GalleryEntry[] {
   let json: { format?: unknown; version?: unknown; entries?: unknown };
   try {
     json = JSON.parse(text);
@@ -182,6 +183,10 @@ export function parseGallery(text: string, file: string, length?: number): Galle
     }
     size ??= v.length;
     if (v.length !== size) throw new TypeError(`${at}.embedding: ${v.length} numbers, expected ${size}`);
+    const n = Math.hypot(...(v as number[]));
+    if (norm && !(n >= norm.min && n <= norm.max)) {
+      throw new TypeError(`${at}.embedding: norm ${n.toPrecision(3)}, not within ${norm.min}–${norm.max}`);
+    }
     if (entry.enrolled !== undefined && typeof entry.enrolled !== "boolean") {
       throw new TypeError(`${at}.enrolled: not a boolean`);
     }
@@ -214,16 +219,17 @@ export async function saveGallery(dir: string, gallery: Gallery | readonly Galle
  * @returns The gallery.
  * @throws {TypeError} When the JSON file is not a valid Face2Vec gallery (see {@linkcode parseGallery}).
  * @throws {SegmentError} When the segment file is damaged (naming the file and the field).
+ * @throws {FileKindError} When a gallery file is a directory, FIFO, device or socket.
  */
 export async function loadGallery(dir: string): Promise<Gallery> {
-  const bytes = await Deno.readFile(`${dir}/gallery.f2vg`).catch((e) => {
+  const bytes = await readRegularFile(`${dir}/gallery.f2vg`).catch((e) => {
     if (e instanceof Deno.errors.NotFound) return undefined;
     throw e;
   });
   if (bytes) return new Gallery([decodeSegment(bytes, `${dir}/gallery.f2vg`)], ["gallery.f2vg"]);
   let text: string;
   try {
-    text = await Deno.readTextFile(`${dir}/gallery.json`);
+    text = await readRegularTextFile(`${dir}/gallery.json`);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return Gallery.from([]);
     throw e;

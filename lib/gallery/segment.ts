@@ -22,6 +22,7 @@
  */
 
 import type { GalleryEntry } from "./gallery.ts";
+import { checkRegularFile, FileKindError } from "../_fs.ts";
 
 /** The segment's format name and version, in its header. */
 export const SEGMENT_FORMAT = { format: "face2vec-gallery-segment", version: 1 } as const;
@@ -59,6 +60,25 @@ export interface GallerySegment {
 /** A segment that cannot be used; the message names the file and the field. */
 export class SegmentError extends Error {
   override name = "SegmentError";
+}
+
+/**
+ * The range every embedding's Euclidean norm must lie in (inclusive), checked on load: what
+ * the embedding network can give, so that a stored vector far outside it (a damaged or forged
+ * file: 3e38 in every number is finite, yet its person's centroid is then nowhere near their
+ * faces) is refused.
+ */
+export interface NormRange {
+  readonly min: number;
+  readonly max: number;
+}
+
+/** Options of {@linkcode decodeSegment} and {@linkcode readSegment}. */
+export interface DecodeSegmentOptions {
+  /** The embedding length expected (the model's feature set); default: any. */
+  readonly dim?: number;
+  /** Every embedding's norm must lie in this range; default: any (a gallery of any vectors). */
+  readonly norm?: NormRange;
 }
 
 const pad4 = (n: number) => (n + 3) & ~3;
@@ -238,16 +258,32 @@ function entriesSource(entries: readonly GalleryEntry[]): SegmentSource {
 
 /**
  * Reads a segment, checking every field: magic, header (format, version, integers, labels),
- * sizes, person indexes, flags, path offsets, every embedding number finite, the checksum.
+ * sizes, person indexes, flags, path offsets, every embedding number finite (and, with
+ * `norm`, every embedding's norm in range), the checksum.
  *
  * @param bytes The file's bytes (kept: the embeddings are a view of them when aligned).
  * @param file Its name, for messages.
- * @param dim The embedding length expected (the model's feature set); default: any.
+ * @param dim The embedding length expected (a number), or the options; default: any.
  * @returns The segment.
  * @throws {SegmentError} With one line naming the file and what is wrong.
+ * @example
+ * ```ts
+ * import { decodeSegment, encodeSegment, SegmentError } from "./segment.ts";
+ * const bytes = encodeSegment([{ label: "ada", path: "a.jpg", embedding: new Float32Array([3e38, 3e38]) }]);
+ * try {
+ *   decodeSegment(bytes, "g.f2vg", { norm: { min: 0.5, max: 3 } });
+ *   throw new Error("expected a refusal");
+ * } catch (e) {
+ *   if (!(e instanceof SegmentError) || !e.message.startsWith("g.f2vg: face 0: embedding norm")) throw e;
+ * }
+ * ```
  */
-export function decodeSegment(bytes: Uint8Array, file: string, dim?: number): GallerySegment {
-  return decode(bytes, file, dim, bytes.length);
+export function decodeSegment(
+  bytes: Uint8Array,
+  file: string,
+  dim?: number | DecodeSegmentOptions,
+): GallerySegment {
+  return decode(bytes, file, typeof dim === "number" ? { dim } : dim ?? {}, bytes.length);
 }
 
 /**
@@ -255,17 +291,27 @@ export function decodeSegment(bytes: Uint8Array, file: string, dim?: number): Ga
  * `embeddings: false` only the columns before the embeddings are read (what a writer needs to
  * append to a gallery: its people, flags, cells and paths), the file's size still checked.
  *
+ * The file must be a regular file (a FIFO would wait for a writer for ever): checked before
+ * it is opened.
+ *
  * @param path The file.
  * @param dim The embedding length expected; default: any.
- * @param options Whether to read the embeddings. Default true.
+ * @param options Whether to read the embeddings (default true), and the range of their norms.
  * @returns The segment.
  * @throws {SegmentError} With one line naming the file and what is wrong.
  */
 export async function readSegment(
   path: string,
   dim?: number,
-  options: { readonly embeddings?: boolean } = {},
+  options: { readonly embeddings?: boolean; readonly norm?: NormRange } = {},
 ): Promise<GallerySegment> {
+  try {
+    await checkRegularFile(path);
+  } catch (e) {
+    if (e instanceof FileKindError) throw new SegmentError(e.message);
+    throw e;
+  }
+  const checks = { dim, norm: options.norm };
   using file = await Deno.open(path);
   if (options.embeddings !== false) {
     // Into one buffer of the file's size, read synchronously: for a gallery of a million faces
@@ -276,7 +322,7 @@ export async function readSegment(
       if (got === null) throw new SegmentError(`${path}: the file ended while being read`);
       o += got;
     }
-    return decodeSegment(bytes, path, dim);
+    return decodeSegment(bytes, path, checks);
   }
   const size = (await file.stat()).size;
   const readAt = async (at: number, n: number) => {
@@ -299,11 +345,12 @@ export async function readSegment(
   }
   const [count, cells, pathBytes] = [h.count, h.cells, h.pathBytes].map((v) => Number.isInteger(v) ? v as number : 0);
   const before = 8 + headerLength + bodyLayout(count!, cells! > 0, pathBytes!, 0).embeddings;
-  return decode(await readAt(0, before), path, dim, size);
+  return decode(await readAt(0, before), path, checks, size);
 }
 
 /** Decodes a segment's bytes, or (`bytes` shorter than `size`) its columns before the embeddings. */
-function decode(bytes: Uint8Array, file: string, dim: number | undefined, size: number): GallerySegment {
+function decode(bytes: Uint8Array, file: string, checks: DecodeSegmentOptions, size: number): GallerySegment {
+  const { dim, norm } = checks;
   const complete = bytes.length === size;
   const bad = (why: string): never => {
     throw new SegmentError(`${file}: ${why}`);
@@ -375,6 +422,21 @@ function decode(bytes: Uint8Array, file: string, dim: number | undefined, size: 
   }
   const words = complete ? body.subarray(floatsAt, floatsAt + count * d) : new Uint32Array(0);
   if (notFinite >= 0) bad(`face ${Math.floor(notFinite / d)}: embedding number ${notFinite % d} is not finite`);
+  if (norm && complete) {
+    const floats = new Float32Array(words.buffer, words.byteOffset, words.length);
+    for (let i = 0; i < count; i++) {
+      let s = 0;
+      for (let j = i * d, end = j + d; j < end; j++) s += floats[j]! * floats[j]!;
+      const n = Math.sqrt(s);
+      if (!(n >= norm.min && n <= norm.max)) {
+        bad(
+          `face ${i}: embedding norm ${
+            n.toPrecision(3)
+          }, not within ${norm.min}–${norm.max} (a damaged or foreign file)`,
+        );
+      }
+    }
+  }
   const decoder = new TextDecoder("utf-8", { fatal: true });
   const paths = new Map<number, string>();
   return {

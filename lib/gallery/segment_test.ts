@@ -129,3 +129,32 @@ Deno.test("the checksum sees a change in any word, in every lane; readSegment re
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("readSegment refuses a FIFO at once, and decodeSegment an embedding norm out of range, in one line", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const made = await new Deno.Command("mkfifo", { args: [`${dir}/g.f2vg`] }).output();
+    assert.ok(made.success, "mkfifo");
+    const t0 = performance.now();
+    for (const embeddings of [true, false]) {
+      await assert.rejects(
+        readSegment(`${dir}/g.f2vg`, undefined, { embeddings }),
+        (e: unknown) =>
+          e instanceof SegmentError && e.message === `${dir}/g.f2vg: not a regular file (a FIFO, device or socket)`,
+      );
+    }
+    assert.ok(performance.now() - t0 < 500, `refused in ${performance.now() - t0} ms`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+  const norm = { min: 0.5, max: 3 };
+  const at = (v: number[]) => encodeSegment([{ label: "a", path: "a.jpg", embedding: Float32Array.from(v) }]);
+  assert.equal(decodeSegment(at([3, 0]), "g.f2vg", { norm }).count, 1, "3 is within the range");
+  assert.equal(decodeSegment(at([0.3, 0.4]), "g.f2vg", { norm }).count, 1, "0.5 is within the range");
+  assert.throws(
+    () => decodeSegment(at([3, 0.1]), "g.f2vg", { norm }),
+    /^SegmentError: g\.f2vg: face 0: embedding norm 3\.00, not within 0\.5–3/,
+  );
+  assert.throws(() => decodeSegment(at([0.3, 0.3]), "g.f2vg", { norm }), /face 0: embedding norm 0\.424, not within/);
+  assert.equal(decodeSegment(at([0, 0]), "g.f2vg").count, 1, "without a range, any vector");
+});

@@ -1,6 +1,7 @@
 import type { Image } from "./image.ts";
 import { ImageError } from "./image_error.ts";
 import { decodeImage, type DecodeOptions } from "./decode_image.ts";
+import { FileKindError, readRegularFile } from "../_fs.ts";
 
 /** Default for {@linkcode ReadOptions.maxBytes}: 256 MB, far above any photo within the pixel limit. */
 export const DEFAULT_MAX_BYTES = 256_000_000;
@@ -48,15 +49,9 @@ export async function readPhotoBytes(path: string | URL, options: ReadOptions = 
   const name = options.name ?? (path instanceof URL ? path.href : path);
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   try {
-    const info = await Deno.stat(path);
-    if (info.isDirectory) throw new ImageError(name, "is a directory");
-    if (!info.isFile) throw new ImageError(name, "not a regular file (a FIFO, device or socket)");
-    if (info.size > maxBytes) {
-      throw new ImageError(name, `${(info.size / 1e6).toFixed(1)} MB, over the ${maxBytes / 1e6} MB file limit`);
-    }
-    return await Deno.readFile(path);
+    return await readRegularFile(path, { maxBytes, name });
   } catch (e) {
-    if (e instanceof ImageError) throw e;
+    if (e instanceof FileKindError) throw new ImageError(name, e.reason);
     throw new ImageError(name, readFailure(e));
   }
 }

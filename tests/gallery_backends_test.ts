@@ -10,6 +10,10 @@ import type { GalleryEntry } from "../lib/gallery/gallery.ts";
 import { EMBEDDING_SIZE } from "../lib/embed/embed_faces.ts";
 import { seededRandom } from "../lib/classify/folds.ts";
 import { startPglite } from "../scripts/_pglite.ts";
+import { CLIENT_GRACE_MS } from "../lib/gallery/postgres.ts";
+import { pgTest as realServerTest } from "./_pg.ts";
+import { runCli } from "./_cli.ts";
+import postgres from "postgres";
 
 /** `people` people with `each` faces around a random centre each (spread 0.03 per value, as LFW's). */
 function syntheticFaces(people: number, each: number, seed: number): { faces: GalleryEntry[]; probes: Float32Array[] } {
@@ -225,3 +229,306 @@ Deno.test({
     );
   },
 });
+
+/** Whatever `fn` throws (an assertion fails if it throws nothing). */
+async function thrown(fn: () => unknown): Promise<unknown> {
+  try {
+    await fn();
+  } catch (e) {
+    return e;
+  }
+  assert.fail("nothing was thrown");
+}
+
+const vector = (seed: number) =>
+  Float32Array.from({ length: EMBEDDING_SIZE }, (_, i) => Math.sin(seed * 31 + i) * 0.08);
+
+Deno.test({
+  name:
+    "every transaction of the pgvector gallery runs under lock_timeout and statement_timeout (timeoutMs; a call's lockTimeoutMs)",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const database = await startPglite();
+    const gallery = await openGallery(database.url, { timeoutMs: 4321, connections: 2 });
+    const sql = postgres(database.url, { onnotice: () => {}, max: 1 });
+    try {
+      await gallery.enrol([{ label: "ann", path: "a.jpg", embedding: vector(1) }]);
+      // What each statement sees, recorded from inside the gallery's own transactions: by
+      // triggers for writes, and for reads by a view over the people table that logs.
+      await sql.unsafe(`
+        CREATE TABLE seen (what text, lock_timeout text, statement_timeout text);
+        CREATE FUNCTION note(what text) RETURNS boolean LANGUAGE sql VOLATILE AS $$
+          INSERT INTO seen VALUES (what, current_setting('lock_timeout'), current_setting('statement_timeout'));
+          SELECT true $$;
+        CREATE FUNCTION note_trigger() RETURNS trigger LANGUAGE plpgsql AS $$
+          BEGIN PERFORM note(TG_OP || ' ' || TG_TABLE_NAME); RETURN NULL; END $$;
+        CREATE TRIGGER seen_faces AFTER INSERT OR DELETE ON face2vec_faces
+          FOR EACH STATEMENT EXECUTE FUNCTION note_trigger();
+      `);
+      await gallery.enrol([{ label: "bob", path: "b.jpg", embedding: vector(2) }]);
+      await gallery.enrol([{ label: "cy", path: "c.jpg", embedding: vector(3) }], { lockTimeoutMs: 1234 });
+      assert.equal(await gallery.remove("cy", { lockTimeoutMs: 999 }), 1);
+      await sql.unsafe(`
+        ALTER TABLE face2vec_people RENAME TO face2vec_people_t;
+        CREATE VIEW face2vec_people AS SELECT * FROM face2vec_people_t WHERE note('read people');
+      `);
+      assert.deepEqual((await gallery.people()).map((p) => p.label), ["ann", "bob"]);
+      assert.equal((await gallery.match([vector(2)], { exact: true }))[0]!.label, "bob");
+      const seen = await sql`SELECT what, lock_timeout, statement_timeout FROM seen`;
+      // Limits are counted from each call: a few ms may have passed before they are set.
+      const ms = (text: string) => {
+        const [, n, unit] = text.match(/^(\d+)(ms|s|min)$/) ?? [];
+        return Number(n) * (unit === "min" ? 60_000 : unit === "s" ? 1000 : 1);
+      };
+      const near = (text: string, value: number) => ms(text) <= value && ms(text) > value - 500;
+      const writes = seen.filter((r) => /INSERT|DELETE/.test(r.what));
+      assert.deepEqual(writes.map((r) => r.what), [
+        "INSERT face2vec_faces",
+        "INSERT face2vec_faces",
+        "DELETE face2vec_faces",
+      ]);
+      assert.ok(
+        near(writes[0]!.lock_timeout, 4321) && near(writes[0]!.statement_timeout, 4321),
+        JSON.stringify(writes[0]),
+      );
+      assert.ok(
+        near(writes[1]!.lock_timeout, 1234) && near(writes[1]!.statement_timeout, 4321),
+        JSON.stringify(writes[1]),
+      );
+      assert.ok(
+        near(writes[2]!.lock_timeout, 999) && near(writes[2]!.statement_timeout, 4321),
+        JSON.stringify(writes[2]),
+      );
+      const reads = seen.filter((r) => r.what === "read people");
+      assert.ok(reads.length >= 2, `${reads.length} reads seen`);
+      for (const r of reads) {
+        assert.ok(near(r.lock_timeout, 4321) && near(r.statement_timeout, 4321), JSON.stringify(r));
+      }
+      // Readiness runs under its own deadline (2 s by default), in a transaction of its own.
+      await sql`DELETE FROM seen`;
+      assert.deepEqual(await gallery.check(), { faces: 2 });
+      const [ready] = await sql`SELECT lock_timeout, statement_timeout FROM seen`;
+      assert.ok(ready && near(ready.statement_timeout, 2000) && near(ready.lock_timeout, 2000), JSON.stringify(ready));
+      // SET LOCAL: nothing is left on the session afterwards.
+      const [after] = await sql`SELECT current_setting('lock_timeout') AS l, current_setting('statement_timeout') AS s`;
+      assert.deepEqual([after!.l, after!.s], ["0", "0"]);
+    } finally {
+      await sql.end();
+      await gallery.close();
+      await database.stop();
+    }
+  },
+});
+
+/**
+ * A TCP relay in front of a database that can stop passing bytes on (as a server stopped by
+ * SIGSTOP, or cut off, looks from the client: connected, silent) and start again.
+ */
+function stallableRelay(target: { hostname: string; port: number }) {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  let resume = Promise.withResolvers<void>();
+  resume.resolve();
+  let stalled = false;
+  const conns: Deno.Conn[] = [];
+  const pump = async (from: Deno.Conn, to: Deno.Conn) => {
+    const buf = new Uint8Array(64 * 1024);
+    try {
+      for (;;) {
+        const n = await from.read(buf);
+        if (n === null) break;
+        if (stalled) await resume.promise;
+        let off = 0;
+        while (off < n) off += await to.write(buf.subarray(off, n));
+      }
+    } catch {
+      // closed
+    } finally {
+      try {
+        to.close();
+      } catch { /* closed already */ }
+    }
+  };
+  const accepting = (async () => {
+    for await (const client of listener) {
+      const server = await Deno.connect(target);
+      conns.push(client, server);
+      pump(client, server);
+      pump(server, client);
+    }
+  })().catch(() => {});
+  return {
+    url: (database: string) => `postgres://postgres@127.0.0.1:${listener.addr.port}/${database}`,
+    stall() {
+      stalled = true;
+      resume = Promise.withResolvers<void>();
+    },
+    resume() {
+      stalled = false;
+      resume.resolve();
+    },
+    async close() {
+      listener.close();
+      for (const c of conns) {
+        try {
+          c.close();
+        } catch { /* closed already */ }
+      }
+      await accepting;
+    },
+  };
+}
+
+Deno.test({
+  name: "a database that stops answering: readiness fails within its deadline, other calls a second past timeoutMs; " +
+    "afterwards the pool answers again and nothing given up on was committed",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const database = await startPglite();
+    const target = new URL(database.url);
+    const relay = stallableRelay({ hostname: target.hostname, port: Number(target.port) });
+    const timeoutMs = 600, readyTimeoutMs = 300;
+    const gallery = await openGallery(relay.url("postgres"), { timeoutMs, readyTimeoutMs, connections: 2 });
+    try {
+      await gallery.enrol([{ label: "ann", path: "a.jpg", embedding: vector(1) }]);
+      assert.deepEqual(await gallery.check(), { faces: 1 });
+      relay.stall();
+      for (let i = 0; i < 2; i++) {
+        const t0 = performance.now();
+        const e = await thrown(() => gallery.check());
+        const took = performance.now() - t0;
+        assert.ok(e instanceof GalleryError && e.kind === "unreachable", String(e));
+        assert.match(e.message, /the database did not answer within 0\.3 s$/);
+        assert.ok(took >= readyTimeoutMs - 20 && took < readyTimeoutMs + 400, `readiness took ${took} ms`);
+      }
+      // More calls than connections, all answered at the client's deadline.
+      const t0 = performance.now();
+      const answers = await Promise.all([
+        thrown(() => gallery.enrol([{ label: "bob", path: "b.jpg", embedding: vector(2) }])),
+        thrown(() => gallery.enrol([{ label: "cy", path: "c.jpg", embedding: vector(3) }])),
+        thrown(() => gallery.people()),
+        thrown(() => gallery.match([vector(1)])),
+      ]);
+      const took = performance.now() - t0;
+      for (const e of answers) assert.ok(e instanceof GalleryError && e.kind !== "invalid", String(e));
+      assert.ok(answers.some((e) => e instanceof GalleryError && e.kind === "unreachable"));
+      assert.ok(took < timeoutMs + CLIENT_GRACE_MS + 400, `the calls took ${took} ms`);
+      relay.resume();
+      // The connections held by the stalled calls come back; what was given up on rolled back.
+      assert.deepEqual(await gallery.check(), { faces: 1 });
+      assert.deepEqual(await gallery.people(), [{ label: "ann", faces: 1 }]);
+      assert.deepEqual(await gallery.enrol([{ label: "dee", path: "d.jpg", embedding: vector(4) }]), {
+        faces: 2,
+        people: 2,
+      });
+      await new Promise((r) => setTimeout(r, 200));
+      assert.deepEqual((await gallery.people()).map((p) => p.label), ["ann", "dee"]);
+    } finally {
+      relay.resume();
+      await gallery.close();
+      await relay.close();
+      await database.stop();
+    }
+  },
+});
+
+Deno.test({
+  name: "serve, enrol, predict with a password holding / or @ in --gallery: no line printed holds it; exit 2",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const password = "Zm9v/YmFy+cXV4";
+    const cases: [string[], RegExp][] = [
+      // Nothing listens on port 1: the client's refusal, named by the URL without its password.
+      [
+        ["serve", "--gallery", `postgres://face2vec:${password}@127.0.0.1:1/faces`, "--port", "0", "--workers", "1"],
+        /^postgres:\/\/face2vec@127\.0\.0\.1:1\/faces: cannot connect \(/,
+      ],
+      [
+        ["enrol", "ann", "x.jpg", "--gallery", "postgres://u:se@cret@127.0.0.1:1/db"],
+        /^postgres:\/\/u@127\.0\.0\.1:1\/db: cannot connect \(/,
+      ],
+      // URLs that cannot be read: the reason and the form, never the URL.
+      [
+        ["serve", "--gallery", `postgres://face2vec:${password}@127.0.0.1:1/fa%zz`, "--port", "0"],
+        /^--gallery: bad percent-encoding in the URL's database name$/,
+      ],
+      [
+        ["predict", "x.jpg", "--gallery", `postgres://face2vec:${password}@db host/faces`],
+        /^--gallery: not a postgres:\/\/ URL: the host is not a name or an address \(postgres:\/\/\[user\[:password\]@\]host\[:port\]\/database\)$/,
+      ],
+      // Not postgres:// at all (commander used to quote the value).
+      [
+        ["serve", "--gallery", `postgresql:/face2vec:${password}@127.0.0.1/faces`],
+        /^--gallery: give a postgres:\/\/ URL/,
+      ],
+    ];
+    for (const [args, line] of cases) {
+      const run = await runCli(args);
+      const printed = [...run.stdout, ...run.stderr].join("\n");
+      assert.equal(run.code, 2, `${args.join(" ")}: ${printed}`);
+      assert.equal(run.stderr.length, 1, printed);
+      assert.match(run.stderr[0]!, line);
+      for (const secret of [password, encodeURIComponent(password), "se@cret", "cret@"]) {
+        assert.ok(!printed.includes(secret), `${args.join(" ")} printed ${secret}: ${printed}`);
+      }
+    }
+    // The line that says which permissions to give repeats the command, without the password.
+    const { permissionHint } = await import("../lib/cli/_permissions.ts");
+    const hint = permissionHint(["serve", "--gallery", `postgres://face2vec:${password}@127.0.0.1/faces`], "cli.ts");
+    assert.ok(!hint.includes(password), hint);
+    assert.match(hint, /--allow-net .* cli\.ts serve --gallery 'postgres:\/\/face2vec:\*\*\*\*@127\.0\.0\.1\/faces'$/);
+  },
+});
+
+realServerTest(
+  "a row lock held elsewhere: enrolments answer 'busy' within their limits, reads are served meanwhile, nothing given up on is kept",
+  async (url) => {
+    const timeoutMs = 1500;
+    const gallery = await openGallery(url, { timeoutMs, connections: 4 });
+    const holder = postgres(url, { onnotice: () => {}, max: 1 });
+    const face = (path: string, seed: number) => ({ label: "ann", path, embedding: vector(seed) });
+    try {
+      await gallery.enrol([face("a.jpg", 1)]);
+      const locked = Promise.withResolvers<void>();
+      const release = Promise.withResolvers<void>();
+      const holding = holder.begin(async (tx) => {
+        await tx`SELECT 1 FROM face2vec_people WHERE label = 'ann' FOR UPDATE`;
+        locked.resolve();
+        await release.promise;
+      });
+      await locked.promise;
+      // More writers waiting than the pool has connections.
+      const t0 = performance.now();
+      const writers = Array.from(
+        { length: 6 },
+        (_, i) =>
+          thrown(() => gallery.enrol([face(`w${i}.jpg`, 10 + i)])).then((e) => ({ e, ms: performance.now() - t0 })),
+      );
+      await new Promise((r) => setTimeout(r, 200));
+      for (const read of [() => gallery.people(), () => gallery.match([vector(1)]), () => gallery.check()]) {
+        const t = performance.now();
+        await read();
+        assert.ok(performance.now() - t < 500, `a read took ${performance.now() - t} ms while writers waited`);
+      }
+      for (const { e, ms } of await Promise.all(writers)) {
+        assert.ok(e instanceof GalleryError && e.kind === "busy", String(e));
+        assert.ok(ms < timeoutMs + CLIENT_GRACE_MS, `answered after ${ms} ms`);
+      }
+      // A call's own lock wait (the file store's lockTimeoutMs) is its lock_timeout here.
+      const t1 = performance.now();
+      const quick = await thrown(() => gallery.remove("ann", { lockTimeoutMs: 200 }));
+      assert.ok(quick instanceof GalleryError && quick.kind === "busy", String(quick));
+      assert.match(quick.message, /lock timeout/);
+      assert.ok(performance.now() - t1 < 1000, `remove waited ${performance.now() - t1} ms`);
+      release.resolve();
+      await holding;
+      assert.deepEqual(await gallery.enrol([face("b.jpg", 2)]), { faces: 2, people: 1 });
+      assert.deepEqual(await gallery.people(), [{ label: "ann", faces: 2 }]);
+    } finally {
+      await holder.end();
+      await gallery.close();
+    }
+  },
+);

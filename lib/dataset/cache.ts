@@ -22,11 +22,12 @@
  * @module
  */
 
-import { EMBEDDING_SIZE } from "../embed/embed_faces.ts";
+import { EMBEDDING_NORM, EMBEDDING_SIZE } from "../embed/embed_faces.ts";
 import { FEATURE_SETS } from "../features/feature_sets.ts";
 import { writeFileAtomic } from "../_fs.ts";
 import { crc32With } from "../_crc.ts";
-import { parseShard, type Shard, shardText } from "./shard.ts";
+import { type FolderIdentity, parseShard, type Shard, shardText } from "./shard.ts";
+import { checkRegularFile, FileKindError } from "../_fs.ts";
 
 /** The format's name and version, in every header of a largest-face cache. */
 export const CACHE_FORMAT = { format: "face2vec-cache", version: 1 } as const;
@@ -43,12 +44,33 @@ export function cachedFaces(config: Readonly<Record<string, unknown>>): CachedFa
 }
 
 /**
- * The header line's object for a configuration: its format, the version of its kind, the
- * configuration, and for the cache of one shard of a folder (`preprocess --shard`) which one.
+ * What the cache of one shard of a folder (`preprocess --shard i/n`) records about its run,
+ * in its header: which shard, of which folder, and whether the run finished. `mergeCaches`
+ * merges only finished shards of one folder.
  */
-function header(config: Readonly<Record<string, unknown>>, shard?: Shard) {
+export interface ShardRun {
+  readonly shard: Shard;
+  /** The whole folder the shard was taken from (see {@linkcode folderIdentity}). */
+  readonly folder: FolderIdentity;
+  /**
+   * True once the run has a record of every photo of its shard: written by the run's last
+   * rewrite of the cache (atomic); a run starts by rewriting it false.
+   */
+  readonly complete: boolean;
+}
+
+/**
+ * The header line's object for a configuration: its format, the version of its kind, the
+ * configuration, and for the cache of one shard of a folder (`preprocess --shard`) its run.
+ */
+function header(config: Readonly<Record<string, unknown>>, run?: ShardRun) {
   const version = cachedFaces(config) === "all" ? EVERY_FACE_CACHE_VERSION : CACHE_FORMAT.version;
-  return { format: CACHE_FORMAT.format, version, config, ...(shard ? { shard: shardText(shard) } : {}) };
+  return {
+    format: CACHE_FORMAT.format,
+    version,
+    config,
+    ...(run ? { shard: shardText(run.shard), folder: run.folder, complete: run.complete } : {}),
+  };
 }
 
 /** One face of a photo in an every-face cache: the fields a largest-face record holds at its top level. */
@@ -103,6 +125,10 @@ export interface Cache {
   readonly config: Readonly<Record<string, unknown>>;
   /** For the cache of one shard of a folder (`preprocess --shard i/n`), which one. */
   readonly shard?: Shard;
+  /** For the cache of one shard: the whole folder it was taken from (absent in caches of earlier versions). */
+  readonly folder?: FolderIdentity;
+  /** For the cache of one shard: whether its run finished (absent in caches of earlier versions). */
+  readonly complete?: boolean;
   /** Live records by path. */
   readonly records: Map<string, CacheRecord>;
   /** True when an incomplete last line (an interrupted write) was dropped while reading. */
@@ -152,19 +178,23 @@ export interface ParseCacheOptions {
 const FLOAT32_MAX = 3.4028234663852886e38;
 
 /**
- * Why a record's fields cannot be used (undefined when they can): types, finite numbers,
- * 68 landmarks, and vectors of the lengths the cache's feature set gives; in an every-face
- * cache, each of its faces.
+ * Why a record's fields cannot be used (undefined when they can): types, a usable photo's
+ * label not empty (unless the cache's label rule is "none"), finite numbers, 68 landmarks,
+ * vectors of the lengths the cache's feature set gives, embeddings of the network's norms
+ * ({@linkcode EMBEDDING_NORM}); in an every-face cache, each of its faces.
  */
 function recordProblem(
   r: Record<string, unknown>,
   lengths: { features?: number; embedding: number },
   faces: CachedFaces,
+  labelled: boolean,
 ): string | undefined {
   if (typeof r.path !== "string" || r.path === "") return "no path";
   if (typeof r.hash !== "string" || typeof r.label !== "string") return "no hash or label";
   if (r.status !== "ok" && r.status !== "no_face" && r.status !== "error") return `status ${JSON.stringify(r.status)}`;
   if (r.status !== "ok") return undefined;
+  // A person's name: training would otherwise run every epoch and fail at saving the gallery.
+  if (labelled && r.label.trim() === "") return `empty label ${JSON.stringify(r.label)} for ${JSON.stringify(r.path)}`;
   if (faces === "largest") return faceProblem(r, lengths);
   const all = r.all;
   if (!Array.isArray(all) || all.length === 0 || all.length !== r.faces) {
@@ -204,6 +234,12 @@ function faceProblem(
   if (f.embedding !== undefined && !vector(f.embedding, lengths.embedding)) {
     return `embedding is not ${lengths.embedding} finite numbers`;
   }
+  if (f.embedding !== undefined) {
+    const n = Math.hypot(...(f.embedding as number[]));
+    if (!(n >= EMBEDDING_NORM.min && n <= EMBEDDING_NORM.max)) {
+      return `embedding norm ${n.toPrecision(3)}, not within ${EMBEDDING_NORM.min}–${EMBEDDING_NORM.max}`;
+    }
+  }
   return undefined;
 }
 
@@ -227,6 +263,8 @@ export function parseCache(text: string, file: string, options: ParseCacheOption
   const droppedLines: number[] = [];
   let config: Record<string, unknown> | undefined;
   let shard: Shard | undefined;
+  let folder: FolderIdentity | undefined;
+  let finished: boolean | undefined;
   let faces: CachedFaces = "largest";
   let lengths = { features: undefined as number | undefined, embedding: EMBEDDING_SIZE };
   const records = new Map<string, CacheRecord>();
@@ -254,7 +292,14 @@ export function parseCache(text: string, file: string, options: ParseCacheOption
       continue;
     }
     if (i === 0) {
-      const h = value as { format?: unknown; version?: unknown; config?: unknown; shard?: unknown };
+      const h = value as {
+        format?: unknown;
+        version?: unknown;
+        config?: unknown;
+        shard?: unknown;
+        folder?: unknown;
+        complete?: unknown;
+      };
       if (h.format !== CACHE_FORMAT.format) throw new CacheError(`${file}: not a Face2Vec cache`);
       if (h.shard !== undefined) {
         try {
@@ -263,6 +308,22 @@ export function parseCache(text: string, file: string, options: ParseCacheOption
         } catch {
           throw new CacheError(`${file}: corrupt cache (its header, line 1, names shard ${JSON.stringify(h.shard)})`);
         }
+      }
+      // A shard's run: both or neither (a shard cache of an earlier version has neither).
+      if (h.folder !== undefined || h.complete !== undefined) {
+        const f = h.folder as { photos?: unknown; sha256?: unknown } | null | undefined;
+        if (
+          !shard || typeof h.complete !== "boolean" || typeof f !== "object" || f === null ||
+          !(Number.isInteger(f.photos) && (f.photos as number) >= 0) ||
+          typeof f.sha256 !== "string" || !/^[0-9a-f]{64}$/.test(f.sha256)
+        ) {
+          throw new CacheError(
+            `${file}: corrupt cache (its header, line 1, has a bad shard record: folder ${JSON.stringify(h.folder)}, ` +
+              `complete ${JSON.stringify(h.complete)})`,
+          );
+        }
+        folder = { photos: f.photos as number, sha256: f.sha256 };
+        finished = h.complete;
       }
       config = (h.config ?? {}) as Record<string, unknown>;
       faces = cachedFaces(config);
@@ -289,12 +350,19 @@ export function parseCache(text: string, file: string, options: ParseCacheOption
       records.delete(r.path);
       continue;
     }
-    const problem = recordProblem(r as unknown as Record<string, unknown>, lengths, faces);
+    const problem = recordProblem(r as unknown as Record<string, unknown>, lengths, faces, config!.labels !== "none");
     if (problem) damaged(i, `has a bad record: ${problem}`);
     else records.set(r.path, r);
   }
   if (!config) throw new CacheError(`${file}: empty cache file (no header)`);
-  return { config, ...(shard ? { shard } : {}), records, droppedPartialLine, droppedLines };
+  return {
+    config,
+    ...(shard ? { shard } : {}),
+    ...(folder ? { folder, complete: finished } : {}),
+    records,
+    droppedPartialLine,
+    droppedLines,
+  };
 }
 
 function checkedJson(line: string): unknown {
@@ -317,9 +385,12 @@ function checkedJson(line: string): unknown {
 export async function readCache(file: string, options: ParseCacheOptions = {}): Promise<Cache | undefined> {
   let text: string;
   try {
+    // A FIFO would wait for a writer for ever: refused before it is opened.
+    await checkRegularFile(file);
     text = await Deno.readTextFile(file);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return undefined;
+    if (e instanceof FileKindError) throw new CacheError(`${file}: unreadable cache (${e.reason})`);
     throw new CacheError(`${file}: unreadable cache (${e instanceof Error ? e.message : e})`);
   }
   return parseCache(text, file, options);
@@ -359,12 +430,12 @@ export class CacheWriter {
     this.#file = file;
   }
 
-  /** Opens `path` for appending, writing the header when the file is new (or `fresh`). */
+  /** Opens `path` for appending, writing the header when the file is new (or `fresh`); for a shard, its run. */
   static async open(
     path: string,
     config: Readonly<Record<string, unknown>>,
     fresh: boolean,
-    shard?: Shard,
+    shard?: ShardRun,
   ): Promise<CacheWriter> {
     const slash = path.lastIndexOf("/");
     if (slash > 0) await Deno.mkdir(path.slice(0, slash), { recursive: true });
@@ -400,13 +471,13 @@ export class CacheWriter {
  * @param path The cache.
  * @param config Its configuration.
  * @param records Its records.
- * @param shard For the cache of one shard, which one.
+ * @param shard For the cache of one shard, its run (which shard, of which folder, finished or not).
  */
 export async function compactCache(
   path: string,
   config: Readonly<Record<string, unknown>>,
   records: Iterable<CacheRecord>,
-  shard?: Shard,
+  shard?: ShardRun,
 ): Promise<void> {
   const sorted = [...records].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   await writeFileAtomic(path, cacheLine(header(config, shard)) + sorted.map(cacheLine).join(""));

@@ -94,6 +94,14 @@ Deno.test("a record with a bad field is refused naming the line, or dropped with
     ],
     ["landmarks", rec("a/2.jpg", { landmarks: [[1, 2]] }), /landmarks are not 68 finite points/],
     ["status", rec("a/2.jpg", { status: "great" as "ok" }), /status "great"/],
+    ["empty label", rec("a/2.jpg", { label: "" }), /line 3 has a bad record: empty label "" for "a\/2\.jpg"/],
+    ["blank label", rec("a/2.jpg", { label: " \t" }), /empty label " \\t" for "a\/2\.jpg"/],
+    [
+      "3e38 embedding",
+      rec("a/2.jpg", { embedding: Array(128).fill(3e38) }),
+      /line 3 has a bad record: embedding norm 3\.39e\+39, not within 0\.5–3/,
+    ],
+    ["zero embedding", rec("a/2.jpg", { embedding: Array(128).fill(0) }), /embedding norm 0\.00, not within 0\.5–3/],
   ];
   for (const [what, r, message] of bad) {
     const text = header + crc32Line(rec("a/1.jpg")) + crc32Line(r) + crc32Line(rec("b/1.jpg"));
@@ -163,6 +171,45 @@ Deno.test("an every-face cache is written as version 2, read back whole, and eac
       () => parseCache(header(3, config), "h.cache"),
       /h\.cache: cache format version 3, this Face2Vec reads 1 and 2/,
     );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a usable photo's empty label is refused on reading, naming the cache and the line, unless the rule is none", () => {
+  const line = (v: unknown) => {
+    const json = JSON.stringify(v);
+    return `${crc32(json).toString(16).padStart(8, "0")} ${json}\n`;
+  };
+  const head = (labels: string) => line({ format: "face2vec-cache", version: 1, config: { ...config, labels } });
+  const records = [rec("a/1.jpg"), rec("b/1.jpg", { label: "" }), rec("c/1.jpg", { label: "", status: "error" })];
+  assert.throws(
+    () => parseCache(head("folder") + records.map(line).join(""), "train.cache"),
+    (e: unknown) =>
+      e instanceof CacheError &&
+      /^train\.cache: corrupt cache \(line 3 has a bad record: empty label "" for "b\/1\.jpg"\)/.test(e.message),
+  );
+  // Caches made for clustering have no labels; a photo that failed has none either.
+  assert.equal(parseCache(head("none") + records.map(line).join(""), "c.cache").records.size, 3);
+  assert.equal(parseCache(head("folder") + line(records[0]) + line(records[2]), "c.cache").records.size, 2);
+  // An embedding of the network's norms is kept (1.13 here).
+  const ok = rec("d/1.jpg", { embedding: Array(128).fill(0.1) });
+  assert.deepEqual(parseCache(head("folder") + line(ok), "c.cache").records.get("d/1.jpg"), ok);
+});
+
+Deno.test("readCache() refuses a FIFO at once, in one line", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const made = await new Deno.Command("mkfifo", { args: [`${dir}/x.cache`] }).output();
+    assert.ok(made.success, "mkfifo");
+    const t0 = performance.now();
+    await assert.rejects(
+      readCache(`${dir}/x.cache`),
+      (e: unknown) =>
+        e instanceof CacheError &&
+        e.message === `${dir}/x.cache: unreadable cache (not a regular file (a FIFO, device or socket))`,
+    );
+    assert.ok(performance.now() - t0 < 500, `refused in ${performance.now() - t0} ms`);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -23,7 +23,7 @@ import {
   pipelineSettings,
 } from "../pipeline/pipeline.ts";
 import { type PhotoTask, processPhoto } from "./photo_record.ts";
-import { type Shard, shardOf, shardText } from "./shard.ts";
+import { folderIdentity, type Shard, shardOf, shardText } from "./shard.ts";
 
 /** Options of {@linkcode preprocessFolder}. */
 export interface PreprocessOptions extends PipelineOptions {
@@ -234,7 +234,11 @@ async function preprocessLocked(
     }
   }
   const records = new Map(old?.records ?? []);
-  const writer = await CacheWriter.open(cachePath, config, old === undefined, shard);
+  // A shard's cache records the whole folder it is a part of, and is marked unfinished until
+  // the run's last rewrite (a run stopped half-way is then seen by --merge).
+  const run = shard && { shard, folder: await folderIdentity(listed.map((p) => p.relative)), complete: false };
+  if (old && run) await compactCache(cachePath, config, records.values(), run);
+  const writer = await CacheWriter.open(cachePath, config, old === undefined, run);
   const present = new Set(photos.map((p) => p.relative));
   const removed = [...records.keys()].filter((p) => !present.has(p));
   for (const p of removed) {
@@ -266,6 +270,8 @@ async function preprocessLocked(
         let label: PhotoTask["label"];
         try {
           label = { value: labelOf(p.relative, labelRule) };
+          // A name of spaces alone is no name: the cache would be refused on reading.
+          if (labelRule !== "none" && label.value.trim() === "") throw new RangeError(`blank label by ${labelRule} rule`);
         } catch (e) {
           label = { error: e instanceof Error ? e.message : String(e) };
         }
@@ -286,7 +292,7 @@ async function preprocessLocked(
   } finally {
     writer.close();
   }
-  await compactCache(cachePath, config, records.values(), shard);
+  await compactCache(cachePath, config, records.values(), run && { ...run, complete: true });
   const all = [...records.values()];
   const labels: Record<string, number> = {};
   for (const r of all) if (r.status === "ok" && labelRule !== "none") labels[r.label] = (labels[r.label] ?? 0) + 1;

@@ -68,6 +68,35 @@ export function shardOf(relative: string, count: number): number {
   return ((h >>> 0) % count) + 1;
 }
 
+/**
+ * A folder as every shard of it sees it, wherever it is mounted: how many photos it has, and
+ * the sha256 (lowercase hex) of their paths relative to it, sorted, each followed by a newline.
+ */
+export interface FolderIdentity {
+  readonly photos: number;
+  readonly sha256: string;
+}
+
+/**
+ * The identity of a folder from its photos' relative paths (every shard lists the whole folder
+ * to take its part, so each computes the same identity; `mergeCaches` merges only shards of one).
+ *
+ * @param relatives Every photo's path relative to the folder, `/`-separated, in any order.
+ * @returns The count and the hash of the sorted list.
+ * @example
+ * ```ts
+ * import { folderIdentity } from "./shard.ts";
+ * const a = await folderIdentity(["b/2.jpg", "a/1.jpg"]), b = await folderIdentity(["a/1.jpg", "b/2.jpg"]);
+ * if (a.photos !== 2 || a.sha256 !== b.sha256) throw new Error("the same folder, whatever the order");
+ * ```
+ */
+export async function folderIdentity(relatives: readonly string[]): Promise<FolderIdentity> {
+  const sorted = [...relatives].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const bytes = new TextEncoder().encode(sorted.map((p) => `${p}\n`).join(""));
+  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return { photos: sorted.length, sha256: Array.from(d, (b) => b.toString(16).padStart(2, "0")).join("") };
+}
+
 /** A shard as written, `i/n`. */
 export function shardText(shard: Shard): string {
   return `${shard.index}/${shard.count}`;
@@ -85,9 +114,12 @@ export interface MergeOptions {
  * Combines the caches of every shard of a folder (`preprocess --shard i/n`, made anywhere:
  * their paths are relative to the folder) into one cache, the one a single run over the
  * whole folder makes (one line per photo, sorted by path). Checked: each input is a valid
- * cache of one shard; together they are shards 1 to n of one n, each once; they were made
- * with one configuration; each photo is in the shard its path belongs to. The output is
- * written atomically under its writers' lock.
+ * cache of one shard whose run finished; together they are shards 1 to n of one n, each once,
+ * of one folder (the same list of photos, see {@linkcode folderIdentity}); they were made
+ * with one configuration; each photo is in the shard its path belongs to; together they hold
+ * a record of every photo of the folder. A shard cache of an earlier version, which records
+ * neither its folder nor whether it finished, is refused: its shard is to be run again. The
+ * output is written atomically under its writers' lock.
  *
  * @param inputs The shard caches.
  * @param output The merged cache (replaced if it exists and was made with the same configuration).
@@ -106,7 +138,16 @@ export async function mergeCaches(
     const cache = await readCache(file);
     if (!cache) throw new CacheError(`${file}: no such cache`);
     if (!cache.shard) throw new CacheError(`${file}: not the cache of a shard (made without --shard)`);
-    caches.push({ file, cache, shard: cache.shard });
+    const again = `run preprocess --shard ${shardText(cache.shard)} again`;
+    if (!cache.folder) {
+      throw new CacheError(
+        `${file}: a shard cache of an earlier version, which records neither its folder nor that it finished; ${again}`,
+      );
+    }
+    if (!cache.complete) {
+      throw new CacheError(`${file}: shard ${shardText(cache.shard)} did not finish (its run was stopped); ${again}`);
+    }
+    caches.push({ file, cache, shard: cache.shard, folder: cache.folder });
   }
   const count = caches[0]!.shard.count;
   const byIndex = new Map<number, string>();
@@ -124,6 +165,15 @@ export async function mergeCaches(
       `--merge: shard${missing.length > 1 ? "s" : ""} ${missing.map((i) => `${i}/${count}`).join(", ")} missing`,
     );
   }
+  const first = caches[0]!;
+  for (const { file, folder } of caches) {
+    if (folder.sha256 !== first.folder.sha256 || folder.photos !== first.folder.photos) {
+      throw new CacheError(
+        `${file}: a shard of another folder than ${first.file} (${folder.photos} photos, not ${first.folder.photos}, ` +
+          `or other paths)`,
+      );
+    }
+  }
   const config = caches[0]!.cache.config;
   const records: CacheRecord[] = [];
   for (const { file, cache, shard } of caches) {
@@ -138,6 +188,12 @@ export async function mergeCaches(
       }
       records.push(r);
     }
+  }
+  // A finished shard has a record of each of its photos (an error or no face included).
+  if (records.length !== first.folder.photos) {
+    throw new CacheError(
+      `--merge: the shards hold ${records.length} photos, their folder has ${first.folder.photos}; run the shards again`,
+    );
   }
   const slash = output.lastIndexOf("/");
   const lock = `${output.slice(0, slash + 1)}.${output.slice(slash + 1)}.lock`;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { mergeCaches, parseShard, shardOf } from "./shard.ts";
-import { CacheError, readCache } from "./cache.ts";
+import { CacheError, crc32, readCache } from "./cache.ts";
 import { preprocessFolder } from "./preprocess.ts";
 import { makeDataset } from "../../tests/_photos.ts";
 
@@ -73,6 +73,83 @@ Deno.test("shards preprocessed from two mounts of a folder merge into exactly th
       preprocessFolder(`${ds}/people`, { features: "geometry", workers: 1, cache: s(1) }),
       /the cache of shard 1\/3, not of the whole folder; use another --cache \(or merge/,
     );
+  } finally {
+    await Deno.remove(ds, { recursive: true });
+  }
+});
+
+Deno.test("--merge takes only finished shards of one folder: another folder's shard, a stopped run, an earlier version's shard are refused", async () => {
+  const ds = await makeDataset();
+  try {
+    const options = { features: "geometry", workers: 1 } as const;
+    const s = (i: number) => `${ds}/s${i}.cache`;
+    for (const i of [1, 2, 3]) {
+      await preprocessFolder(`${ds}/people`, { ...options, cache: s(i), shard: { index: i, count: 3 } });
+    }
+    const one = await readCache(s(1));
+    assert.equal(one!.complete, true);
+    assert.equal(one!.folder!.photos, 8, "the whole folder's photos, not the shard's");
+    assert.match(one!.folder!.sha256, /^[0-9a-f]{64}$/);
+    const out = `${ds}/m.cache`;
+    assert.equal((await mergeCaches([s(1), s(2), s(3)], out)).photos, 8);
+    const refused = async (inputs: string[], why: RegExp) =>
+      await assert.rejects(mergeCaches(inputs, out), (e: Error) => {
+        assert.ok(e instanceof CacheError, String(e));
+        assert.match(e.message, why);
+        assert.doesNotMatch(e.message, /\n/);
+        return true;
+      });
+    // A shard of another folder: the same people less one photo.
+    await Deno.mkdir(`${ds}/other`);
+    await new Deno.Command("cp", { args: ["-r", `${ds}/people`, `${ds}/other/people`] }).output();
+    await Deno.remove(`${ds}/other/people/ann/1.jpg`);
+    const foreign = `${ds}/foreign3.cache`;
+    await preprocessFolder(`${ds}/other/people`, { ...options, cache: foreign, shard: { index: 3, count: 3 } });
+    await refused(
+      [s(1), s(2), foreign],
+      /foreign3\.cache: a shard of another folder than .*s1\.cache \(7 photos, not 8/,
+    );
+    // A run stopped after its first photo: the cache is marked unfinished.
+    const stopped = `${ds}/stopped2.cache`;
+    await assert.rejects(
+      preprocessFolder(`${ds}/people`, {
+        ...options,
+        cache: stopped,
+        shard: { index: 2, count: 3 },
+        onPhoto: () => {
+          throw new Error("killed");
+        },
+      }),
+      /killed/,
+    );
+    assert.equal((await readCache(stopped))!.complete, false);
+    assert.equal((await readCache(stopped))!.records.size, 1);
+    await refused(
+      [s(1), stopped, s(3)],
+      /stopped2\.cache: shard 2\/3 did not finish .*; run preprocess --shard 2\/3 again$/,
+    );
+    // Run again, it finishes (its first photo from the cache) and merges.
+    await preprocessFolder(`${ds}/people`, { ...options, cache: stopped, shard: { index: 2, count: 3 } });
+    assert.equal((await mergeCaches([s(1), stopped, s(3)], out)).photos, 8);
+    // A shard cache of an earlier version: its header without the run's record.
+    const lines = (await Deno.readTextFile(s(3))).split("\n");
+    const head = JSON.parse(lines[0]!.slice(9));
+    delete head.folder;
+    delete head.complete;
+    const json = JSON.stringify(head);
+    lines[0] = `${crc32(json).toString(16).padStart(8, "0")} ${json}`;
+    await Deno.writeTextFile(s(3), lines.join("\n"));
+    await refused(
+      [s(1), s(2), s(3)],
+      /s3\.cache: a shard cache of an earlier version, .*; run preprocess --shard 3\/3 again$/,
+    );
+    // preprocess reads it and writes it in this version's form.
+    await preprocessFolder(`${ds}/people`, { ...options, cache: s(3), shard: { index: 3, count: 3 } });
+    assert.equal((await mergeCaches([s(1), s(2), s(3)], out)).photos, 8);
+    // A finished shard that lost a photo's line (edited by hand): the photos no longer add up.
+    const two = (await Deno.readTextFile(s(2))).split("\n");
+    await Deno.writeTextFile(`${ds}/short2.cache`, [two[0], ...two.slice(2)].join("\n"));
+    await refused([s(1), `${ds}/short2.cache`, s(3)], /^--merge: the shards hold 7 photos, their folder has 8/);
   } finally {
     await Deno.remove(ds, { recursive: true });
   }

@@ -11,7 +11,8 @@ import { EMBEDDING_SIZE } from "../lib/embed/embed_faces.ts";
 import { seededRandom } from "../lib/classify/folds.ts";
 import { startPglite } from "../scripts/_pglite.ts";
 import { CLIENT_GRACE_MS } from "../lib/gallery/postgres.ts";
-import { pgTest as realServerTest } from "./_pg.ts";
+import { pgClusterTest, pgTest as realServerTest, startCluster } from "./_pg.ts";
+import AWKWARD_PASSWORDS from "../lib/gallery/testdata/awkward_passwords.json" with { type: "json" };
 import { runCli } from "./_cli.ts";
 import postgres from "postgres";
 
@@ -529,6 +530,53 @@ realServerTest(
     } finally {
       await holder.end();
       await gallery.close();
+    }
+  },
+);
+
+pgClusterTest(
+  "PostgreSQL's password check: a password with / @ # ? % : or spaces in the URL logs in; a wrong one is refused, unprinted",
+  async (bin) => {
+    const cluster = await startCluster(bin);
+    const admin = postgres(cluster.url, { onnotice: () => {}, max: 1 });
+    try {
+      // One role per password, each owning a database with pgvector; its logins over TCP checked by SCRAM.
+      const roles = AWKWARD_PASSWORDS.map((password, i) => ({ role: `pw${i}`, password }));
+      for (const { role, password } of roles) {
+        await admin.unsafe(`CREATE ROLE ${role} LOGIN PASSWORD '${password.replaceAll("'", "''")}'`);
+        await admin.unsafe(`CREATE DATABASE ${role} OWNER ${role}`);
+        const db = postgres(cluster.url.replace(/\/postgres$/, `/${role}`), { onnotice: () => {}, max: 1 });
+        await db`CREATE EXTENSION vector`;
+        await db.end();
+      }
+      const hba = `${cluster.dir}/data/pg_hba.conf`;
+      const rules = roles.map(({ role }) => `host ${role} ${role} 127.0.0.1/32 scram-sha-256`).join("\n");
+      await Deno.writeTextFile(hba, `${rules}\n${await Deno.readTextFile(hba)}`);
+      await admin`SELECT pg_reload_conf()`;
+      const port = new URL(cluster.url).port;
+      for (const { role, password } of roles) {
+        for (const written of [password, encodeURIComponent(password)]) {
+          const gallery = await openGallery(`postgres://${role}:${written}@127.0.0.1:${port}/${role}`);
+          try {
+            assert.deepEqual(await gallery.check(), { faces: 0 }, `${role}: ${password}`);
+          } finally {
+            await gallery.close();
+          }
+        }
+        const wrong = `${password}x`;
+        const e = await thrown(() => openGallery(`postgres://${role}:${wrong}@127.0.0.1:${port}/${role}`));
+        assert.ok(e instanceof GalleryError && e.kind === "unreachable", String(e));
+        assert.equal(
+          e.message,
+          `postgres://${role}@127.0.0.1:${port}/${role}: cannot connect (password authentication failed for user "${role}")`,
+        );
+        for (const text of [String(e), e.stack ?? ""]) {
+          assert.ok(!text.includes(wrong) && !text.includes(encodeURIComponent(wrong)), text);
+        }
+      }
+    } finally {
+      await admin.end();
+      await cluster.remove();
     }
   },
 );

@@ -255,9 +255,10 @@ function sqlState(e: unknown): string | undefined {
 /**
  * The kind of {@linkcode GalleryError} a SQLSTATE is: "busy" when the transaction's own
  * limits fired (55P03 lock_not_available: `lock_timeout`; 57014 query_canceled:
- * `statement_timeout`), "unreachable" when the server or the connection went away (class 08
- * connection exceptions, 57P01–57P05 shutdowns and crash recovery, class 53 resources such as
- * too many connections), "invalid" otherwise; undefined is no SQLSTATE (a socket's error).
+ * `statement_timeout`), "unreachable" when no connection can be had or it went away (class 08
+ * connection exceptions, class 28 authentication, 3D000 no such database, 57P01–57P05
+ * shutdowns and crash recovery, class 53 resources such as too many connections), "invalid"
+ * otherwise; undefined is no SQLSTATE (a socket's error).
  *
  * @param state The SQLSTATE.
  * @returns The kind.
@@ -265,15 +266,19 @@ function sqlState(e: unknown): string | undefined {
  * ```ts
  * import { kindOfState } from "./postgres.ts";
  * if (kindOfState("55P03") !== "busy" || kindOfState("57014") !== "busy") throw new Error();
- * if (kindOfState("57P01") !== "unreachable" || kindOfState("23505") !== "invalid") throw new Error();
+ * if (kindOfState("57P01") !== "unreachable" || kindOfState("28P01") !== "unreachable") throw new Error();
+ * if (kindOfState("23505") !== "invalid") throw new Error();
  * ```
  */
 export function kindOfState(state: string | undefined): "busy" | "unreachable" | "invalid" {
   if (state === undefined) return "unreachable";
   if (state === "55P03" || state === "57014") return "busy";
-  if (/^(08|53|57P0)/.test(state)) return "unreachable";
+  if (CANNOT_CONNECT.test(state) || /^(53|57P0)/.test(state)) return "unreachable";
   return "invalid";
 }
+
+/** SQLSTATEs of a connection refused: class 08, 28 (authentication), 3D000 (no such database). */
+const CANNOT_CONNECT = /^(08|28|3D000)/;
 
 /**
  * A database failure as a one-line {@linkcode GalleryError}, typed by its SQLSTATE
@@ -304,7 +309,7 @@ export function refusal(e: unknown, db: Pick<Db, "location" | "secret">): Galler
   }
   const reason = kind === "busy"
     ? `busy: ${message}; retry`
-    : state === undefined
+    : state === undefined || CANNOT_CONNECT.test(state)
     ? `cannot connect (${message})`
     : message;
   return new GalleryError(kind, db.location, reason);

@@ -270,6 +270,8 @@ Deno.test({
       await gallery.enrol([{ label: "bob", path: "b.jpg", embedding: vector(2) }]);
       await gallery.enrol([{ label: "cy", path: "c.jpg", embedding: vector(3) }], { lockTimeoutMs: 1234 });
       assert.equal(await gallery.remove("cy", { lockTimeoutMs: 999 }), 1);
+      // No wait at all (--lock-timeout 0): the lock is tried once (PostgreSQL's 0 would be "no limit").
+      assert.equal(await gallery.remove("nobody", { lockTimeoutMs: 0 }), 0);
       await sql.unsafe(`
         ALTER TABLE face2vec_people RENAME TO face2vec_people_t;
         CREATE VIEW face2vec_people AS SELECT * FROM face2vec_people_t WHERE note('read people');
@@ -288,6 +290,7 @@ Deno.test({
         "INSERT face2vec_faces",
         "INSERT face2vec_faces",
         "DELETE face2vec_faces",
+        "DELETE face2vec_faces",
       ]);
       assert.ok(
         near(writes[0]!.lock_timeout, 4321) && near(writes[0]!.statement_timeout, 4321),
@@ -301,6 +304,7 @@ Deno.test({
         near(writes[2]!.lock_timeout, 999) && near(writes[2]!.statement_timeout, 4321),
         JSON.stringify(writes[2]),
       );
+      assert.deepEqual([writes[3]!.lock_timeout, near(writes[3]!.statement_timeout, 4321)], ["1ms", true]);
       const reads = seen.filter((r) => r.what === "read people");
       assert.ok(reads.length >= 2, `${reads.length} reads seen`);
       for (const r of reads) {
@@ -523,6 +527,11 @@ realServerTest(
       assert.ok(quick instanceof GalleryError && quick.kind === "busy", String(quick));
       assert.match(quick.message, /lock timeout/);
       assert.ok(performance.now() - t1 < 1000, `remove waited ${performance.now() - t1} ms`);
+      // --lock-timeout 0: tried once, refused at once by the server (not waited for without limit).
+      const t2 = performance.now();
+      const none = await thrown(() => gallery.remove("ann", { lockTimeoutMs: 0 }));
+      assert.ok(none instanceof GalleryError && /lock timeout/.test(none.message), String(none));
+      assert.ok(performance.now() - t2 < 500, `remove waited ${performance.now() - t2} ms`);
       release.resolve();
       await holding;
       assert.deepEqual(await gallery.enrol([face("b.jpg", 2)]), { faces: 2, people: 1 });

@@ -233,7 +233,7 @@ export async function openPostgresGallery(url: string, options: OpenGalleryOptio
     );
     return new PostgresGallery(db, info, limits, () => client(1, limits.readyMs / 1000), options.connections ?? 4);
   } catch (e) {
-    db.sql.end({ timeout: 0 }).catch(() => {});
+    await db.sql.end({ timeout: 0 }).catch(() => {});
     throw refusal(e, db);
   }
 }
@@ -639,7 +639,7 @@ class PostgresGallery implements GalleryBackend {
   /**
    * Runs a transaction under the gallery's limits, counted from the call: it starts with
    * {@linkcode LIMITS_STATEMENT} (`lock_timeout`: what is left of `lockMs`, else of the
-   * gallery's `timeoutMs`; `statement_timeout`: what is left of `timeoutMs`), and the client
+   * gallery's `timeoutMs`, at least 1 ms; `statement_timeout`: what is left of `timeoutMs`), and the client
    * gives up {@linkcode CLIENT_GRACE_MS} past the longer of the two: GalleryError "busy" when
    * it was still waiting for a writer's slot, "unreachable" when the server had not answered.
    * A transaction given up on rolls back whenever it gets to run (never committing after that
@@ -667,8 +667,9 @@ class PostgresGallery implements GalleryBackend {
       queued = false;
       try {
         for (let attempt = 1;; attempt++) {
+          // What is left of the limits (a lock tried once, without waiting, when none is).
           const spent = performance.now() - start;
-          if (spent >= Math.min(lockMs, timeoutMs)) throw waited();
+          if (spent >= timeoutMs) throw waited();
           try {
             return await this.#db.sql.begin(async (tx) => {
               if (signal.aborted) throw new Abandoned();

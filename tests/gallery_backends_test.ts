@@ -589,3 +589,47 @@ pgClusterTest(
     }
   },
 );
+
+Deno.test({
+  name:
+    "serve: the database's 'busy' (a lock or statement timeout) is 503 busy with Retry-After: 1; 'unreachable' stays 503 gallery_unavailable",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const { createService } = await import("../lib/serve/service.ts");
+    const location = "postgres://face2vec@127.0.0.1:5432/faces";
+    const cases: [GalleryError, number, string, string][] = [
+      [new GalleryError("busy", location, "busy: canceling statement due to lock timeout; retry"), 503, "busy", "1"],
+      [
+        new GalleryError("unreachable", location, "the database did not answer within 31 s"),
+        503,
+        "gallery_unavailable",
+        "5",
+      ],
+    ];
+    for (const [error, status, code, retry] of cases) {
+      const fail = () => Promise.reject(error);
+      const gallery: GalleryBackend = {
+        kind: "postgres",
+        location,
+        info: fail,
+        check: fail,
+        enrol: fail,
+        people: fail,
+        remove: fail,
+        match: fail,
+        close: () => Promise.resolve(),
+      };
+      const service = createService({ gallery, workers: 1 });
+      try {
+        for (const [method, path] of [["GET", "/v1/people"], ["DELETE", "/v1/people/ann"]]) {
+          const r = await service.handle(new Request(`http://127.0.0.1/${path.slice(1)}`, { method }));
+          const body = await r.json();
+          assert.deepEqual([r.status, body.error.code, r.headers.get("retry-after")], [status, code, retry], path);
+        }
+      } finally {
+        await service.close();
+      }
+    }
+  },
+});

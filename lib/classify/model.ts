@@ -362,6 +362,24 @@ async function loadOnce(dir: string, embeddings: boolean): Promise<Model> {
   return model;
 }
 
+/**
+ * The text of a folder's `model.json` as it is now (what a writer under its lock compares
+ * with {@linkcode loadedFrom} to know whether the folder changed), checked to be a regular file.
+ *
+ * @param dir The model folder.
+ * @returns The text, or undefined when the folder holds no `model.json`.
+ * @throws {ModelError} Kind "invalid" when `model.json` is a directory, FIFO, device or socket.
+ */
+export async function readModelText(dir: string): Promise<string | undefined> {
+  try {
+    return await readRegularTextFile(`${dir}/model.json`);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return undefined;
+    if (e instanceof FileKindError) throw new ModelError("invalid", e.file, e.reason);
+    throw e;
+  }
+}
+
 /** The `model.json` text each loaded model was read from. */
 const LOADED_FROM = new WeakMap<Model, string>();
 

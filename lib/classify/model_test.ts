@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { Gallery } from "../gallery/store.ts";
 import { encodeSegment } from "../gallery/segment.ts";
 import { galleryText } from "../gallery/gallery.ts";
-import { loadModel, type Model, ModelError, modelFromTraining, saveModel } from "./model.ts";
+import { loadModel, type Model, ModelError, modelFromTraining, readModelText, saveModel } from "./model.ts";
 import { trainClassifier } from "./train.ts";
 import { featureSet } from "../features/feature_sets.ts";
 
@@ -317,6 +317,14 @@ Deno.test("loadModel() refuses a FIFO or a directory where a model file should b
         return true;
       });
       assert.ok(performance.now() - t0 < 500, `${name}: refused in ${performance.now() - t0} ms`);
+      // What enrolment and the service read under their lock to see whether the folder changed.
+      if (name === "model.json") {
+        await assert.rejects(
+          readModelText(dir),
+          (e: unknown) =>
+            e instanceof ModelError && e.message === `${dir}/model.json: not a regular file (a FIFO, device or socket)`,
+        );
+      }
       await Deno.remove(`${dir}/${name}`);
       await Deno.mkdir(`${dir}/${name}`);
       await refused(dir, new RegExp(`${name.replace(".", "\\.")}: is a directory$`));

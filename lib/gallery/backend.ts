@@ -10,7 +10,15 @@
  */
 
 import type { DetectorName } from "../detect/detect_faces.ts";
-import { loadedFrom, loadModel, type Model, ModelError, type ModelInfo, saveModel } from "../classify/model.ts";
+import {
+  loadedFrom,
+  loadModel,
+  type Model,
+  ModelError,
+  type ModelInfo,
+  readModelText,
+  saveModel,
+} from "../classify/model.ts";
 import { loadCheckedModel } from "../recognize/recognize.ts";
 import { withLock } from "../_lock.ts";
 import { assertEnrollable, enrolInto, newGalleryModel } from "./enrol.ts";
@@ -257,10 +265,7 @@ class FileGallery implements GalleryBackend {
   }
 
   async match(embeddings: readonly ArrayLike<number>[], options: MatchOptions = {}) {
-    const text = await Deno.readTextFile(`${this.location}/model.json`).catch((e) => {
-      if (e instanceof Deno.errors.NotFound) return undefined;
-      throw e;
-    });
+    const text = await readModelText(this.location);
     if (text === undefined) throw new RangeError("the gallery is empty: enrol someone first");
     if (this.#searched?.text !== text) {
       const model = await loadCheckedModel(this.location);

@@ -8,7 +8,7 @@
 import type { DetectorName } from "../detect/detect_faces.ts";
 import { configDifference } from "../_config.ts";
 import { withLock } from "../_lock.ts";
-import { loadedFrom, type Model, ModelError, saveModel } from "../classify/model.ts";
+import { loadedFrom, type Model, ModelError, readModelText, saveModel } from "../classify/model.ts";
 import { loadCheckedModel, modelPipelineOptions } from "../recognize/recognize.ts";
 import { featureSet } from "../features/feature_sets.ts";
 import { detectorOf, pipelineSettings } from "../pipeline/pipeline.ts";
@@ -98,10 +98,7 @@ export async function enrolInto(
   options: EnrolOptions = {},
 ): Promise<Model> {
   return await withLock(`${dir}/.lock`, async () => {
-    const text = await Deno.readTextFile(`${dir}/model.json`).catch((e) => {
-      if (e instanceof Deno.errors.NotFound) return undefined;
-      throw e;
-    });
+    const text = await readModelText(dir);
     // The model the embeddings were computed for, when the folder still holds it; else read
     // afresh, without the embeddings (only the segments the enrolment writes again are read whole).
     const current = text === undefined

@@ -239,6 +239,7 @@ export async function serviceBench(
     const hostile = [
       await hostileRun(`${dir}/model`, photos, 2, quick ? 200 : 2000, quick ? 3 : 25),
       await hostileRun(`${dir}/model`, photos, 2, quick ? 200 : 2000, quick ? 3 : 25, quick ? 150 : 1024),
+      await hostileRun(`${dir}/model`, photos, 2, quick ? 100 : 1000, quick ? 3 : 25, undefined, "uploads"),
     ];
     if (hostileOnly) {
       return {
@@ -283,6 +284,9 @@ export async function serviceBench(
   }
 }
 
+/** What the slow clients do: never finish their headers, or send a 20 MB body a byte every 2 s. */
+type SlowMode = "headers" | "uploads";
+
 /** The prompt client: requests one at a time, each on a new connection, for `seconds` (at least 10); latencies and errors. */
 async function promptClient(base: string, photos: readonly Uint8Array[], seconds: number) {
   const ms: number[] = [];
@@ -326,6 +330,7 @@ async function hostileRun(
   slowClients: number,
   seconds: number,
   fileLimit?: number,
+  mode: SlowMode = "headers",
 ): Promise<HostileRun> {
   const { base, child, cap } = await startServe(model, workers, fileLimit);
   let attacker: Deno.ChildProcess | undefined;
@@ -356,6 +361,7 @@ async function hostileRun(
         "--slow-clients",
         base,
         String(slowClients),
+        mode,
       ],
       stdout: "piped",
       stderr: "inherit",
@@ -390,7 +396,9 @@ async function hostileRun(
       file_limit: fileLimit ?? null,
       max_connections: cap,
       slow_clients: slowClients,
-      slow_kind: "connections that never finish their headers (a header line every 2 s, reconnecting when closed)",
+      slow_kind: mode === "headers"
+        ? "connections that never finish their headers (a header line every 2 s, reconnecting when closed)"
+        : "uploads of 20 MB, a byte every 2 s (reconnecting when refused or closed)",
       requests: loaded.n,
       seconds: round1(attackSeconds),
       unloaded_p50_ms: round1(unloaded.p50),
@@ -419,17 +427,19 @@ async function hostileRun(
  * line and then a header line every 2 s, never the blank line; one closed by the server is
  * opened again after 100 ms. Prints "holding N" once all are open, and runs until killed.
  */
-async function slowClients(base: string, n: number): Promise<void> {
+async function slowClients(base: string, n: number, mode: SlowMode): Promise<void> {
   const { hostname, port } = new URL(base);
-  const line = new TextEncoder().encode("X-Slow: 1\r\n");
-  const start = new TextEncoder().encode("POST /v1/recognize HTTP/1.1\r\nHost: bench\r\nContent-Type: image/png\r\n");
-  let open = 0;
+  const head = "POST /v1/recognize HTTP/1.1\r\nHost: bench\r\nContent-Type: image/png\r\n";
+  const line = new TextEncoder().encode(mode === "headers" ? "X-Slow: 1\r\n" : "x");
+  const start = new TextEncoder().encode(mode === "headers" ? head : `${head}Content-Length: 20000000\r\n\r\n`);
+  let open = 0, started = 0;
   const one = async () => {
     while (true) {
       let conn: Deno.Conn | undefined;
       try {
         conn = await Deno.connect({ hostname, port: Number(port) });
         open++;
+        started++;
         await conn.write(start);
         const reading = conn.read(new Uint8Array(1024)).catch(() => null);
         let closed = false;
@@ -453,7 +463,13 @@ async function slowClients(base: string, n: number): Promise<void> {
     one();
     if (i % 100 === 99) await new Promise((r) => setTimeout(r, 20));
   }
-  while (open < n * 0.98) await new Promise((r) => setTimeout(r, 50));
+  // Headers: until (nearly) all are open at once. Uploads (most are refused and come back):
+  // until each has connected, then 2.5 s, so that those holding slots are past their grace.
+  if (mode === "headers") { while (open < n * 0.98) await new Promise((r) => setTimeout(r, 50)); }
+  else {
+    while (started < n) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 2500));
+  }
   console.log(`holding ${open}`);
   setInterval(() => console.error(`bench: slow clients holding ${open}`), 10_000);
   await new Promise(() => {});
@@ -461,7 +477,7 @@ async function slowClients(base: string, n: number): Promise<void> {
 
 if (import.meta.main) {
   if (Deno.args[0] === "--slow-clients") {
-    await slowClients(Deno.args[1]!, Number(Deno.args[2]));
+    await slowClients(Deno.args[1]!, Number(Deno.args[2]), Deno.args[3] === "uploads" ? "uploads" : "headers");
   } else {
     const dir = await Deno.makeTempDir({ prefix: "face2vec-service-bench-" });
     try {

@@ -547,9 +547,9 @@ function speedPart(bench: BenchJson, notes: NotesJson): string[] {
     ]);
     for (const h of sv.hostile ?? []) {
       const limit = h.file_limit === null ? "" : `, ulimit -n ${h.file_limit}`;
-      const who = `service, ${h.workers} workers, ${h.slow_clients.toLocaleString("en")} slow clients${limit} (cap ${
-        h.max_connections.toLocaleString("en")
-      })`;
+      const who = `service, ${h.workers} workers, ${h.slow_clients.toLocaleString("en")} ${
+        h.slow_kind.startsWith("uploads") ? "slow uploads" : "slow clients"
+      }${limit} (cap ${h.max_connections.toLocaleString("en")})`;
       shared.push([
         `${who}: a prompt client's p50 latency, unloaded → under attack (${h.requests} requests, ${h.errors} errors${
           h.service_up ? "" : ", the service died"

@@ -17,7 +17,7 @@
  *   is the newcomer answered 503 with `Retry-After`.
  * - **Uploads.** At most `maxUploads` bodies are read at once: memory held by uploads is at
  *   most `maxUploads × maxBodyBytes`. Past it, the slowest upload under `minUploadRate`
- *   (after its first 2 s) gives way (408); if none is that slow, 503 with `Retry-After`.
+ *   gives way (408); if none is that slow, 503 with `Retry-After`.
  * - **Open files.** An accept that fails for want of a file descriptor (EMFILE, ENFILE)
  *   closes the oldest idle or unfinished connection, backs off and tries again: never fatal.
  *
@@ -52,8 +52,9 @@ export interface HttpServerOptions {
   /** Bodies being read at once at most. Default 16. */
   readonly maxUploads?: number;
   /**
-   * An upload slower than this on average (bytes/s), after its first 2 s, gives its slot to a
-   * new upload when every slot is taken (a slow-upload attack cannot hold them all). Default 10 KiB/s.
+   * An upload slower than this on average (bytes/s, its headers' arrival to now) gives its
+   * slot to a new upload when every slot is taken, the slowest first (a slow-upload attack
+   * cannot hold them all). Default 10 KiB/s.
    */
   readonly minUploadRate?: number;
 }
@@ -263,15 +264,17 @@ export function serveHttp(
     return false;
   };
 
-  /** Closes (408) the slowest upload under `minUploadRate` after its first 2 s; false if none. */
+  /** Closes (408) the slowest upload under `minUploadRate` (of equals, the oldest); false if none. */
   const evictSlowUpload = (): boolean => {
     const now = performance.now();
     let slowest: Connection | undefined;
     let slowestRate = minUploadRate;
     for (const c of open.values()) {
-      if (c.state !== "body" || now - c.bodyStarted < 2000) continue;
-      const rate = c.bodyBytes / ((now - c.bodyStarted) / 1000);
-      if (rate < slowestRate) [slowest, slowestRate] = [c, rate];
+      if (c.state !== "body") continue;
+      const rate = c.bodyBytes / Math.max(0.001, (now - c.bodyStarted) / 1000);
+      if (rate < slowestRate || (slowest && rate === slowestRate && c.bodyStarted < slowest.bodyStarted)) {
+        [slowest, slowestRate] = [c, rate];
+      }
     }
     if (!slowest) return false;
     stats.uploads_evicted++;

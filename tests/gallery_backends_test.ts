@@ -328,21 +328,28 @@ Deno.test({
 
 /**
  * A TCP relay in front of a database that can stop passing bytes on (as a server stopped by
- * SIGSTOP, or cut off, looks from the client: connected, silent) and start again.
+ * SIGSTOP looks from the client: connected, silent) and start again; or cut the connections
+ * open now for good, as a network that drops a server's packets (new ones pass).
  */
 function stallableRelay(target: { hostname: string; port: number }) {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   let resume = Promise.withResolvers<void>();
   resume.resolve();
   let stalled = false;
+  const closing = Promise.withResolvers<void>();
   const conns: Deno.Conn[] = [];
-  const pump = async (from: Deno.Conn, to: Deno.Conn) => {
+  const pairs: { cut: boolean }[] = [];
+  const pump = async (from: Deno.Conn, to: Deno.Conn, pair: { cut: boolean }) => {
     const buf = new Uint8Array(64 * 1024);
     try {
       for (;;) {
         const n = await from.read(buf);
         if (n === null) break;
         if (stalled) await resume.promise;
+        if (pair.cut) {
+          await closing.promise;
+          break;
+        }
         let off = 0;
         while (off < n) off += await to.write(buf.subarray(off, n));
       }
@@ -357,13 +364,19 @@ function stallableRelay(target: { hostname: string; port: number }) {
   const accepting = (async () => {
     for await (const client of listener) {
       const server = await Deno.connect(target);
+      const pair = { cut: false };
       conns.push(client, server);
-      pump(client, server);
-      pump(server, client);
+      pairs.push(pair);
+      pump(client, server, pair);
+      pump(server, client, pair);
     }
   })().catch(() => {});
   return {
     url: (database: string) => `postgres://postgres@127.0.0.1:${listener.addr.port}/${database}`,
+    /** How many connections were made through it. */
+    get connections() {
+      return pairs.length;
+    },
     stall() {
       stalled = true;
       resume = Promise.withResolvers<void>();
@@ -372,8 +385,12 @@ function stallableRelay(target: { hostname: string; port: number }) {
       stalled = false;
       resume.resolve();
     },
+    cut() {
+      for (const pair of pairs) pair.cut = true;
+    },
     async close() {
       listener.close();
+      closing.resolve();
       for (const c of conns) {
         try {
           c.close();
@@ -630,6 +647,46 @@ Deno.test({
       } finally {
         await service.close();
       }
+    }
+  },
+});
+
+Deno.test({
+  name: "connections cut off for good (no reset, no answer): once every connection is held past the deadline, " +
+    "the gallery drops its pool and new connections answer",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const database = await startPglite();
+    const target = new URL(database.url);
+    const relay = stallableRelay({ hostname: target.hostname, port: Number(target.port) });
+    const timeoutMs = 500;
+    const gallery = await openGallery(relay.url("postgres"), { timeoutMs, readyTimeoutMs: 300, connections: 2 });
+    try {
+      // Both connections open (two transactions at once), and readiness's own.
+      await Promise.all([
+        gallery.enrol([{ label: "ann", path: "a.jpg", embedding: vector(1) }]),
+        gallery.match([vector(1)]).catch(() => []),
+      ]);
+      await gallery.check();
+      const before = relay.connections;
+      relay.cut();
+      // Two reads take both connections and get no answer.
+      const lost = await Promise.all([thrown(() => gallery.people()), thrown(() => gallery.people())]);
+      for (const e of lost) assert.ok(e instanceof GalleryError && e.kind === "unreachable", String(e));
+      assert.ok(await thrown(() => gallery.check()) instanceof GalleryError);
+      // The next calls go through new connections.
+      assert.deepEqual(await gallery.people(), [{ label: "ann", faces: 1 }]);
+      assert.deepEqual(await gallery.check(), { faces: 1 });
+      assert.deepEqual(await gallery.enrol([{ label: "bob", path: "b.jpg", embedding: vector(2) }]), {
+        faces: 2,
+        people: 2,
+      });
+      assert.ok(relay.connections > before, `${relay.connections} connections, ${before} before the cut`);
+    } finally {
+      await gallery.close();
+      await relay.close();
+      await database.stop();
     }
   },
 });

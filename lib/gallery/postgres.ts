@@ -231,7 +231,10 @@ export async function openPostgresGallery(url: string, options: OpenGalleryOptio
       db,
       () => ensureSchema(db, limits, options),
     );
-    return new PostgresGallery(db, info, limits, () => client(1, limits.readyMs / 1000), options.connections ?? 4);
+    return new PostgresGallery(db, info, limits, {
+      pool: () => client(options.connections ?? 4, 10),
+      ping: () => client(1, limits.readyMs / 1000),
+    }, options.connections ?? 4);
   } catch (e) {
     await db.sql.end({ timeout: 0 }).catch(() => {});
     throw refusal(e, db);
@@ -557,8 +560,16 @@ class PostgresGallery implements GalleryBackend {
   readonly location: string;
   readonly #db: Db;
   readonly #limits: Limits;
+  readonly #clients: { readonly pool: () => Sql; readonly ping: () => Sql };
+  readonly #connections: number;
+  /**
+   * The client transactions run on, and how many transactions given up on (past the client's
+   * deadline) it still runs. When they are as many as its connections, every connection is
+   * held by a server that stopped answering (one cut off keeps a socket open for many minutes):
+   * the client is destroyed and a new one takes its place.
+   */
+  #pool: { readonly sql: Sql; stuck: number };
   /** Readiness's client of one connection, made when first asked and dropped when it fails. */
-  readonly #pinger: () => Sql;
   #ping: Sql | undefined;
   /**
    * Writers (enrol, remove) hold at most half the connections: a writer may wait for a
@@ -567,12 +578,29 @@ class PostgresGallery implements GalleryBackend {
    */
   readonly #writers: Slots;
 
-  constructor(db: Db, readonly model: ModelInfo, limits: Limits, pinger: () => Sql, connections: number) {
+  constructor(
+    db: Db,
+    readonly model: ModelInfo,
+    limits: Limits,
+    clients: { readonly pool: () => Sql; readonly ping: () => Sql },
+    connections: number,
+  ) {
     this.#db = db;
     this.location = db.location;
     this.#limits = limits;
-    this.#pinger = pinger;
+    this.#clients = clients;
+    this.#connections = connections;
+    this.#pool = { sql: db.sql, stuck: 0 };
     this.#writers = new Slots(Math.max(1, Math.floor(connections / 2)));
+  }
+
+  /** Counts a transaction given up on while `pool` still runs it; replaces `pool` once all its connections are. */
+  #stuck(pool: { readonly sql: Sql; stuck: number }, settled: Promise<unknown>): void {
+    pool.stuck++;
+    settled.finally(() => pool.stuck--).catch(() => {});
+    if (pool !== this.#pool || pool.stuck < this.#connections) return;
+    this.#pool = { sql: this.#clients.pool(), stuck: 0 };
+    pool.sql.end({ timeout: 0 }).catch(() => {});
   }
 
   info() {
@@ -581,7 +609,7 @@ class PostgresGallery implements GalleryBackend {
 
   async check() {
     const readyMs = this.#limits.readyMs;
-    const ping = this.#ping ??= this.#pinger();
+    const ping = this.#ping ??= this.#clients.ping();
     try {
       return await withDeadline(readyMs, this.#db, async () => {
         const [row] = await ping.begin(async (tx) => {
@@ -670,14 +698,18 @@ class PostgresGallery implements GalleryBackend {
           // What is left of the limits (a lock tried once, without waiting, when none is).
           const spent = performance.now() - start;
           if (spent >= timeoutMs) throw waited();
+          const pool = this.#pool;
+          const running = pool.sql.begin(async (tx) => {
+            if (signal.aborted) throw new Abandoned();
+            await setLimits(tx, lockMs - spent, timeoutMs - spent);
+            const result = await body(tx);
+            if (signal.aborted) throw new Abandoned();
+            return result;
+          }) as Promise<T>;
+          const givenUp = () => this.#stuck(pool, running);
+          signal.addEventListener("abort", givenUp, { once: true });
           try {
-            return await this.#db.sql.begin(async (tx) => {
-              if (signal.aborted) throw new Abandoned();
-              await setLimits(tx, lockMs - spent, timeoutMs - spent);
-              const result = await body(tx);
-              if (signal.aborted) throw new Abandoned();
-              return result;
-            }) as T;
+            return await running;
           } catch (e) {
             const state = sqlState(e);
             if (!signal.aborted && attempt < 4 && (state === "40P01" || state === "40001")) {
@@ -685,6 +717,8 @@ class PostgresGallery implements GalleryBackend {
               continue;
             }
             throw refusal(e, this.#db);
+          } finally {
+            signal.removeEventListener("abort", givenUp);
           }
         }
       } finally {
@@ -761,6 +795,6 @@ class PostgresGallery implements GalleryBackend {
   async close() {
     const ping = this.#ping;
     this.#ping = undefined;
-    await Promise.all([this.#db.sql.end({ timeout: 5 }), ping?.end({ timeout: 1 })]);
+    await Promise.all([this.#pool.sql.end({ timeout: 5 }), ping?.end({ timeout: 1 })]);
   }
 }

@@ -186,6 +186,49 @@ Deno.test(`enrol, preprocess and cluster killed at ${KILLS} random moments lose 
   }
 });
 
+Deno.test(`a shard run killed at ${KILLS} random moments is refused by --merge as unfinished until a run of it finishes`, async () => {
+  const ds = await makeDataset();
+  try {
+    const shard = (
+      i: number,
+    ) => ["preprocess", "people", "--features", "geometry", "--workers", "1", "--shard", `${i}/2`];
+    const [s1, s2] = [`${ds}/s1.cache`, `${ds}/s2.cache`];
+    // Exit 1 when a photo of the shard failed (notes.jpg is not a photo): the run still finished.
+    const ran = async (i: number, cache: string) => {
+      const { code, stderr } = await finished(spawnCli([...shard(i), "--cache", cache], ds));
+      assert.ok(code <= 1, stderr);
+      assert.equal((await readCache(cache))!.complete, true);
+    };
+    await ran(2, s2);
+    const t0 = performance.now();
+    await ran(1, s1);
+    const runMs = performance.now() - t0;
+    await Deno.remove(s1);
+    let records = 0, unfinished = 0;
+    for (let k = 0; k < KILLS; k++) {
+      await killAfter(spawnCli([...shard(1), "--cache", s1], ds), runMs * Math.random());
+      const read = await readCache(s1).catch((e) => assert.fail(`the shard's cache no longer reads: ${e}`));
+      const now = read?.records.size ?? 0;
+      assert.ok(now >= records, `${now} records after ${records}`);
+      records = now;
+      const merge = await finished(spawnCli(["preprocess", "--merge", s1, s2, "--cache", `${ds}/m.cache`], ds));
+      if (read?.complete) assert.equal(merge.code, 0, merge.stderr);
+      else {
+        unfinished++;
+        assert.equal(merge.code, 2, merge.stderr);
+        assert.match(merge.stderr, read ? /s1\.cache: shard 1\/2 did not finish/ : /s1\.cache: no such cache/);
+        assert.equal(merge.stderr.trim().split("\n").length, 1, merge.stderr);
+      }
+    }
+    assert.ok(unfinished > 0, "at least one kill came before the run's end");
+    await ran(1, s1);
+    const merged = await finished(spawnCli(["preprocess", "--merge", s1, s2, "--cache", `${ds}/m.cache`], ds));
+    assert.match(merged.stderr, /^merged 2 shard caches: 8 photos$/m);
+  } finally {
+    await Deno.remove(ds, { recursive: true });
+  }
+});
+
 Deno.test("a cache survives interruptions in a row: torn last lines are cut before appending, no record lost", async () => {
   const ds = await makeDataset();
   try {

@@ -21,11 +21,15 @@
 
 /** What a `postgres://` URL says; a part it leaves out is undefined. */
 export interface DatabaseUrl {
+  /** The user name, decoded. */
   readonly user: string | undefined;
+  /** The password, decoded (an empty one is ""). */
   readonly password: string | undefined;
   /** The host; an IPv6 address without its brackets. */
   readonly host: string | undefined;
+  /** The port, 1–65535. */
   readonly port: number | undefined;
+  /** The database's name, decoded. */
   readonly database: string | undefined;
   /** `?sslmode=…`. */
   readonly sslmode: string | undefined;
@@ -36,6 +40,7 @@ export const DATABASE_URL_FORM = "postgres://[user[:password]@]host[:port]/datab
 
 /** Why a URL cannot be read. Its message never quotes the URL. */
 export class DatabaseUrlError extends Error {
+  /** "DatabaseUrlError". */
   override name = "DatabaseUrlError";
 }
 

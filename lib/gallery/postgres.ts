@@ -18,6 +18,20 @@
  * pgvector's own type refuses a vector of the wrong length or with a non-finite value; what
  * is read back (labels, counts, distances) is checked before use.
  *
+ * Time limits ({@linkcode OpenGalleryOptions.timeoutMs}, `serve --timeout`): every transaction,
+ * reads included, first sets `lock_timeout` and `statement_timeout` for itself (`SET LOCAL`);
+ * when either fires (SQLSTATE 55P03, 57014) the call throws GalleryError "busy". The client
+ * gives up {@linkcode CLIENT_GRACE_MS} later on a server that does not answer at all (stopped,
+ * or cut off): GalleryError "unreachable", and the transaction rolls back whenever it gets to
+ * run. Readiness (`check()`) has its own deadline ({@linkcode READY_TIMEOUT_MS}) on a client of
+ * its own, dropped when it fails. Writers take at most half the connections, so that reads are
+ * served while writers wait for a locked person; a pool whose every connection is held by a
+ * call given up on is replaced.
+ *
+ * No message holds the password: the URL is read by `database_url.ts` and named by its
+ * location (`postgres://user@host:port/database`), and the client's own texts are searched for
+ * the password before they are passed on.
+ *
  * @module
  */
 
@@ -55,11 +69,17 @@ export const EF_SEARCH = 100;
 
 /** How the client connects: from the URL, then the `PG*` variables, then the defaults. */
 export interface ConnectionSettings {
+  /** The host name or address (an IPv6 address bare). */
   readonly host: string;
+  /** The port. */
   readonly port: number;
+  /** The user name. */
   readonly user: string;
+  /** The database's name. */
   readonly database: string;
+  /** The password, if any (never in a message). */
   readonly password: string | undefined;
+  /** `sslmode`, if given. */
   readonly ssl: string | undefined;
   /** The URL without a password, for messages. */
   readonly location: string;
@@ -302,7 +322,10 @@ const CANNOT_CONNECT = /^(08|28|3D000)/;
  * if (refusal(new Error("cannot reach p/w"), { location: "x", secret: "p/w" }).message.includes("p/w")) throw new Error();
  * ```
  */
-export function refusal(e: unknown, db: Pick<Db, "location" | "secret">): GalleryError {
+export function refusal(
+  e: unknown,
+  db: { readonly location: string; readonly secret: string | undefined },
+): GalleryError {
   if (e instanceof GalleryError) return e;
   const state = sqlState(e);
   const kind = kindOfState(state);

@@ -144,3 +144,15 @@ export function cacheFailure(e: unknown, io: CliIo): number {
   }
   throw e;
 }
+
+/**
+ * A value as one line of JSON whose DEL, C1 and bidirectional control characters are written as
+ * `\uNNNN` escapes (JSON.stringify escapes only C0), so that names from an old gallery or a file
+ * name never reach a terminal raw; the value read back is the same.
+ */
+export function jsonText(value: unknown): string {
+  return JSON.stringify(value).replace(
+    /[\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}

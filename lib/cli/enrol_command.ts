@@ -8,6 +8,8 @@ import { modelPipelineOptions } from "../recognize/recognize.ts";
 import { createPipeline, detectorOf } from "../pipeline/pipeline.ts";
 import { ImageError } from "../image/image_error.ts";
 import { readImage } from "../image/read_image.ts";
+import { printable } from "../image/image_error.ts";
+import { labelProblem } from "../dataset/labels.ts";
 import { type CliIo, detectorOption, EXIT, galleryOptions, listInputs, lockTimeoutOption, waitingLine } from "./_io.ts";
 import { galleryModel, openGalleryFor } from "./_model.ts";
 import { fileGallery, type GalleryBackend, GalleryError } from "../gallery/backend.ts";
@@ -37,8 +39,13 @@ async function runEnrol(
   o: { model: string; gallery?: string; passwordFile?: string; lockTimeout: number; detector?: DetectorName },
   io: CliIo,
 ): Promise<number> {
-  if (label.trim() === "" || label !== label.trim()) {
-    io.stderr(`error: the label must be a non-empty name without surrounding spaces, got ${JSON.stringify(label)}`);
+  const problem = labelProblem(label);
+  if (problem !== undefined) {
+    io.stderr(
+      `error: the label ${
+        printable(JSON.stringify(label))
+      } ${problem}: a name is 1–200 characters, without control, bidirectional or surrounding space characters or slashes`,
+    );
     return EXIT.badArguments;
   }
   let gallery: GalleryBackend | undefined;
@@ -121,9 +128,9 @@ async function enrolWith(
     }
     const { faces, people } = saved;
     io.stderr(
-      `enrolled ${added.length} photo${
-        added.length === 1 ? "" : "s"
-      } of ${label} into ${where} (gallery: ${faces} face${faces === 1 ? "" : "s"} of ${people} ${
+      `enrolled ${added.length} photo${added.length === 1 ? "" : "s"} of ${
+        printable(label)
+      } into ${where} (gallery: ${faces} face${faces === 1 ? "" : "s"} of ${people} ${
         people === 1 ? "person" : "people"
       })`,
     );

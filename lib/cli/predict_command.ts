@@ -3,7 +3,7 @@ import type { DetectorName } from "../detect/detect_faces.ts";
 import { createRecognizer } from "../recognize/recognize.ts";
 import { ImageError, printable } from "../image/image_error.ts";
 import { readImage } from "../image/read_image.ts";
-import { type CliIo, detectorOption, EXIT, galleryOptions, listInputs, ms, numberIn } from "./_io.ts";
+import { type CliIo, detectorOption, EXIT, galleryOptions, jsonText, listInputs, ms, numberIn } from "./_io.ts";
 import { roundedBox, roundedPoints } from "../_rounded.ts";
 import { galleryModel, loadModelFor, openGalleryFor } from "./_model.ts";
 import { type GalleryBackend, GalleryError } from "../gallery/backend.ts";
@@ -140,14 +140,16 @@ async function predictWith(
           })),
           ms: ms(performance.now() - t0),
         };
-        if (o.json) io.stdout(JSON.stringify(line));
+        if (o.json) io.stdout(jsonText(line));
         else {
           const score = (p: number | null, d: number | null) => p !== null ? p.toFixed(2) : `distance ${d!.toFixed(2)}`;
           const named = line.faces.map((f) =>
-            `${f.label ?? "unknown"} (${f.label === null ? `most like ${f.candidate}, ` : ""}${
-              score(f.probability, f.distance)
-            }${
-              f.runner_up ? `; then ${f.runner_up.label} ${score(f.runner_up.probability, f.runner_up.distance)}` : ""
+            `${f.label === null ? "unknown" : printable(f.label)} (${
+              f.label === null ? `most like ${printable(f.candidate ?? "")}, ` : ""
+            }${score(f.probability, f.distance)}${
+              f.runner_up
+                ? `; then ${printable(f.runner_up.label)} ${score(f.runner_up.probability, f.runner_up.distance)}`
+                : ""
             })`
           );
           io.stdout(`${printable(item.path)}: ${named.length ? named.join(", ") : "no face"}`);
@@ -161,7 +163,7 @@ async function predictWith(
         if (!(e instanceof ImageError)) throw e;
         failed++;
         io.stderr(e.message);
-        if (o.json) io.stdout(JSON.stringify({ path: item.path, error: e.reason }));
+        if (o.json) io.stdout(jsonText({ path: item.path, error: e.reason }));
       }
     }
   } finally {

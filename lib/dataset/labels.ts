@@ -1,3 +1,47 @@
+/** The longest name a person may have, in characters (code points). */
+export const MAX_LABEL_LENGTH = 200;
+
+/**
+ * Characters a person's name may not hold: C0 controls, DEL, C1 controls, the bidirectional
+ * marks, embeddings, overrides and isolates (U+061C, U+200E, U+200F, U+202A–U+202E,
+ * U+2066–U+2069), which reorder what a terminal shows, and slashes (a name is a path segment).
+ */
+// deno-lint-ignore no-control-regex
+const FORBIDDEN = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069/\\]/u;
+
+/**
+ * What is wrong with a person's name, or undefined when it may be used. The one rule for names,
+ * wherever they come from: `enrol`, the service, a folder or file name.
+ *
+ * A name is 1–200 characters, not blank, without surrounding white space, control characters
+ * (C0, DEL, C1), bidirectional controls (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069)
+ * or slashes.
+ *
+ * @param label The name.
+ * @returns The reason it is refused (a few words, quoting no character raw), or undefined.
+ * @example
+ * ```ts
+ * import { labelProblem } from "./labels.ts";
+ * if (labelProblem("Zoë") !== undefined) throw new Error();
+ * if (labelProblem("ada\u202egpj.exe") !== "holds U+202E") throw new Error();
+ * ```
+ */
+export function labelProblem(label: string): string | undefined {
+  if (label.trim() === "") return "empty";
+  const bad = label.match(FORBIDDEN)?.[0];
+  if (bad !== undefined) {
+    return `holds ${
+      bad === "/" || bad === "\\"
+        ? `a slash (${bad})`
+        : `U+${bad.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`
+    }`;
+  }
+  if (label !== label.trim()) return "has surrounding white space";
+  const length = [...label].length;
+  if (length > MAX_LABEL_LENGTH) return `${length} characters, at most ${MAX_LABEL_LENGTH}`;
+  return undefined;
+}
+
 /** How a photo's label (the person) is found; `"none"`: unnamed photos (every label empty). */
 export type LabelRule = "folder" | "filename" | "none";
 
@@ -15,7 +59,8 @@ const SPLIT_FOLDERS = new Set(["train", "test"]);
  * @param relative The photo's path relative to the dataset folder, `/`-separated.
  * @param rule Which rule.
  * @returns The label.
- * @throws {RangeError} When a naming rule gives an empty label (e.g. `1.pgm` by file name).
+ * @throws {RangeError} When a naming rule gives an empty label (e.g. `1.pgm` by file name), or
+ *   one {@linkcode labelProblem} refuses (a folder name holding a control character).
  * @example
  * ```ts
  * import { labelOf } from "./labels.ts";
@@ -35,6 +80,8 @@ export function labelOf(relative: string, rule: LabelRule): string {
     label = stem.toLowerCase().replace(/[^a-z]/g, "");
   }
   if (label === "") throw new RangeError(`empty label by ${rule} rule`);
+  const problem = labelProblem(label);
+  if (problem !== undefined) throw new RangeError(`label by ${rule} rule ${problem}: not a name`);
   return label;
 }
 

@@ -32,12 +32,22 @@ export class ImageError extends Error {
 }
 
 /**
- * A name as it may be printed: control characters (C0, DEL, C1) as `\xNN` escapes.
+ * A name as it may be printed: control characters (C0, DEL, C1) as `\xNN` escapes, and the
+ * bidirectional controls that reorder a terminal's text (U+061C, U+200E, U+200F, U+202A–U+202E,
+ * U+2066–U+2069) as `\uNNNN`.
  *
- * @param name A file name or path.
+ * @param name A file name, path or person's name.
  * @returns The name, safe to print on a terminal.
+ * @example
+ * ```ts
+ * import { printable } from "./image_error.ts";
+ * if (printable("ada\x1b[2J\u202e") !== "ada\\x1b[2J\\u202e") throw new Error();
+ * ```
  */
 export function printable(name: string): string {
   // deno-lint-ignore no-control-regex
-  return name.replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+  return name.replace(/[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => {
+    const code = c.charCodeAt(0);
+    return code < 0x100 ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u${code.toString(16).padStart(4, "0")}`;
+  });
 }

@@ -16,6 +16,7 @@
  * @module
  */
 
+import { labelProblem } from "../dataset/labels.ts";
 import { DEFAULT_MAX_PIXELS } from "../image/decode_image.ts";
 import { DEFAULT_VERIFY_DISTANCE } from "../gallery/gallery.ts";
 import { fileGallery, type GalleryBackend, GalleryError } from "../gallery/backend.ts";
@@ -99,15 +100,12 @@ const json = (status: number, body: unknown, headers: HeadersInit = {}) =>
     headers: { "content-type": "application/json; charset=utf-8", ...headers },
   });
 
-/** A person's name as a path segment: what `enrol` takes, at most 200 characters. */
-// deno-lint-ignore no-control-regex
-const LABEL = /^[^\u0000-\u001f/\\]{1,200}$/u;
 
 /**
  * Creates the service.
  *
  * @param options Model folder, workers, limits, token, CORS, log.
- * @returns Its handler (for `Deno.serve`) and its end.
+ * @returns Its handler (for `serveHttp` of `http_server.ts`, or any `(Request) => Response` server) and its end.
  */
 export function createService(options: ServiceOptions = {}): Service {
   const modelDir = options.model ?? "./model";
@@ -412,8 +410,14 @@ function personLabel(segment: string): string {
   } catch {
     throw new HttpError(400, "bad_label", "the person's name is not valid percent-encoding");
   }
-  if (!LABEL.test(label) || label.trim() === "") {
-    throw new HttpError(400, "bad_label", "a person's name is 1–200 characters, no control characters or slashes");
+  // One rule for names (lib/dataset/labels.ts), as enrol's.
+  const problem = labelProblem(label);
+  if (problem !== undefined) {
+    throw new HttpError(
+      400,
+      "bad_label",
+      `a person's name is 1–200 characters, no control, bidirectional or surrounding space characters or slashes (this one ${problem})`,
+    );
   }
   return label;
 }

@@ -1,7 +1,9 @@
 import type { DetectorName } from "../detect/detect_faces.ts";
 import { detectorOf } from "../pipeline/pipeline.ts";
 import { Command } from "npm:@commander-js/extra-typings@15.1.0";
-import { CacheError, readCache } from "../dataset/cache.ts";
+import { type Cache, CacheError, readCache } from "../dataset/cache.ts";
+import type { ModelInfo } from "../classify/model.ts";
+import { sha256Hex } from "../_asset.ts";
 import { printable } from "../image/image_error.ts";
 import { LockError } from "../_lock.ts";
 import { configDifference } from "../_config.ts";
@@ -25,6 +27,40 @@ export function evaluateCommand(io: CliIo, setExit: (code: number) => void) {
     .addOption(detectorOption(true))
     .option("--json", "print one JSON object")
     .action(async (source, o) => setExit(await runEvaluate(source, o, io)));
+}
+
+/** The model's threshold for "unknown", as predict applies it by default. */
+function threshold(info: ModelInfo): string {
+  return info.method === "network"
+    ? `--min-prob ${info.minProb}`
+    : info.maxDistance === null
+    ? "the model stores no --max-distance"
+    : `--max-distance ${info.maxDistance}`;
+}
+
+/** How a cache's settings differ from a model's (features and pipeline; labels aside), or undefined. */
+function settingsDifference(cache: Cache, info: ModelInfo): string | undefined {
+  const { labels: _l, features: _f, ...pipeline } = cache.config as Record<string, unknown>;
+  return configDifference(info.features, cache.config.features, "features") ??
+    configDifference(info.pipeline, pipeline);
+}
+
+/**
+ * The cache evaluate uses for a folder and a model, keyed by everything it records: the folder's
+ * preprocess cache when it was made with the model's settings (it is brought up to date), else a
+ * cache of evaluate's own under `./.face2vec/evaluate/`, named by the folder and a hash of the
+ * model's feature set and pipeline, so that models made with other settings (another detector)
+ * each have theirs.
+ */
+async function evaluationCache(folder: string, info: ModelInfo): Promise<string> {
+  const path = await evaluationCachePath(folder, info.features.name);
+  const own = path.replace("./.face2vec/evaluate/", "./.face2vec/").replace("./.face2vec/", "./.face2vec/evaluate/");
+  if (own !== path) {
+    const cache = await readCache(path).catch(() => undefined);
+    if (cache && settingsDifference(cache, info) === undefined) return path;
+  }
+  const settings = new TextEncoder().encode(JSON.stringify({ features: info.features, pipeline: info.pipeline }));
+  return own.replace(/\.cache$/, `.${(await sha256Hex(settings)).slice(0, 8)}.cache`);
 }
 
 async function runEvaluate(
@@ -51,7 +87,7 @@ async function runEvaluate(
   try {
     let cachePath = source;
     if (!source.endsWith(".cache")) {
-      cachePath = o.cache ?? await evaluationCachePath(source, model.classifier.info.features.name);
+      cachePath = o.cache ?? await evaluationCache(source, model.classifier.info);
       await preprocessFolder(source, { ...model.pipeline, cache: cachePath });
     }
     const cache = await readCache(cachePath);
@@ -59,9 +95,7 @@ async function runEvaluate(
       io.stderr(`${cachePath}: cache not found`);
       return EXIT.badArguments;
     }
-    const { labels: _l, features: _f, ...pipeline } = cache.config as Record<string, unknown>;
-    const diff = configDifference(model.classifier.info.features, cache.config.features, "features") ??
-      configDifference(model.classifier.info.pipeline, pipeline);
+    const diff = settingsDifference(cache, model.classifier.info);
     if (diff) {
       io.stderr(`${cachePath}: made with other settings than the model (${diff})`);
       return EXIT.badArguments;
@@ -74,6 +108,14 @@ async function runEvaluate(
         `accuracy: ${
           (result.accuracy * 100).toFixed(1)
         }% (${correct} of ${result.photos} photos; ${noFace} without a face count as errors)`,
+      );
+      // What it counts, beside what predict says of the same photos.
+      io.stdout(
+        `  each face is named by the model's best guess, without its 'unknown' threshold (${
+          threshold(loaded.info)
+        }); ` +
+          `predict, which applies it, would call ${result.unknown} of these ${result.photos} photos unknown ` +
+          `and name ${result.named_correctly} right`,
       );
       for (const [l, v] of Object.entries(perLabel)) {
         const f = (x: number | null) => (x === null ? "  —  " : `${(x * 100).toFixed(0).padStart(3)}%`);

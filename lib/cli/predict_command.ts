@@ -8,6 +8,7 @@ import { roundedBox, roundedPoints } from "../_rounded.ts";
 import { galleryModel, loadModelFor, openGalleryFor } from "./_model.ts";
 import { type GalleryBackend, GalleryError } from "../gallery/backend.ts";
 import type { Model } from "../classify/model.ts";
+import type { ListedImage } from "../image/list_images.ts";
 
 /** The `predict` subcommand: names every face in photos, or "unknown". */
 export function predictCommand(io: CliIo, setExit: (code: number) => void) {
@@ -58,6 +59,9 @@ async function runPredict(
   },
   io: CliIo,
 ): Promise<number> {
+  // The inputs first: a photo that is not there is said at once, before any model is loaded.
+  const listed = await listInputs(inputs, io);
+  if (listed.listed.length === 0) return listed.failed > 0 ? EXIT.inputFailed : EXIT.ok;
   let database: GalleryBackend | undefined;
   let model: Model | undefined;
   if (o.gallery !== undefined) {
@@ -73,7 +77,7 @@ async function runPredict(
         return EXIT.badArguments;
       }
       model = galleryModel((await database.info())!);
-      return await predictWith(inputs, o, io, model, database);
+      return await predictWith(listed, o, io, model, database);
     } catch (e) {
       if (!(e instanceof GalleryError)) throw e;
       io.stderr(e.message);
@@ -84,11 +88,11 @@ async function runPredict(
   }
   model = await loadModelFor(o.model, io);
   if (!model) return EXIT.badArguments;
-  return await predictWith(inputs, o, io, model);
+  return await predictWith(listed, o, io, model);
 }
 
 async function predictWith(
-  inputs: string[],
+  inputsListed: { listed: ListedImage[]; failed: number },
   o: {
     json?: true;
     model: string;
@@ -115,7 +119,6 @@ async function predictWith(
   const recognizer = await createRecognizer(model, { detector: o.detector, gallery: database });
   let failed = 0;
   try {
-    const inputsListed = await listInputs(inputs, io);
     failed += inputsListed.failed;
     for (const item of inputsListed.listed) {
       const t0 = performance.now();

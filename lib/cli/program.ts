@@ -40,6 +40,11 @@ export function createProgram(io: CliIo, setExit: (code: number) => void): Comma
   program.addCommand(enrolCommand(io, setExit));
   program.addCommand(clusterCommand(io, setExit));
   program.addCommand(serveCommand(io, setExit));
+  // A model folder given with a trailing slash (`--model nosuch/`) is named without it in every message.
+  program.hook("preAction", (_, action) => {
+    const model = action.getOptionValue("model");
+    if (typeof model === "string" && /.\/+$/.test(model)) action.setOptionValue("model", model.replace(/\/+$/, ""));
+  });
   for (const cmd of [program, ...program.commands]) {
     cmd.exitOverride().configureOutput({
       writeOut: (s) => io.stdout(s.replace(/\n$/, "")),

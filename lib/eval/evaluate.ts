@@ -17,6 +17,14 @@ export interface Evaluation {
   readonly correct: number;
   /** correct / photos: photos without a face are errors. */
   readonly accuracy: number;
+  /**
+   * Photos `predict` would call unknown: their face's answer under the model's own threshold
+   * (`minProb` for the network, `maxDistance` for the gallery) is null. Evaluation names every
+   * face by its best guess, without that threshold, so these are among `correct` or `errors`.
+   */
+  readonly unknown: number;
+  /** Photos `predict` names as their own person: correct, and not under the model's threshold. */
+  readonly named_correctly: number;
   /** Per person: photos of them, precision (null when never predicted) and recall. */
   readonly per_label: Readonly<
     Record<string, { readonly photos: number; readonly precision: number | null; readonly recall: number | null }>
@@ -29,7 +37,8 @@ export interface Evaluation {
 
 /**
  * Names every usable record's face with the classifier's own method (never "unknown": the
- * thresholds are lifted, as the original's accuracy did) and scores the answers. Records
+ * thresholds are lifted, as the original's accuracy did) and scores the answers; it also
+ * counts the faces `predict` would call unknown under the model's threshold. Records
  * with status "error" (unreadable photos) are left out; "no_face" ones count as errors.
  *
  * @param classifier The model's classifier.
@@ -52,6 +61,14 @@ export async function evaluateRecords(classifier: Classifier, records: Iterable<
     })),
     { minProb: 0, maxDistance: Infinity },
   );
+  // As predict answers: the model's own thresholds, under which a face is "unknown".
+  const thresholded = await classifier.predict(
+    ok.map((r) => ({
+      features: Float32Array.from(r.features!),
+      embedding: r.embedding && Float32Array.from(r.embedding),
+    })),
+  );
+  const asPredict = new Map(ok.map((r, i) => [r.path, thresholded[i]!.label]));
   const predicted = new Map(ok.map((r, i) => [r.path, answers[i]!.label]));
   const labels = [...new Set([...counted.map((r) => r.label), ...classifier.info.labels])].sort();
   const confusion: Record<string, Record<string, number>> = {};
@@ -82,6 +99,8 @@ export async function evaluateRecords(classifier: Classifier, records: Iterable<
     no_face: counted.filter((r) => r.status === "no_face").length,
     correct,
     accuracy: counted.length ? correct / counted.length : 0,
+    unknown: ok.filter((r) => asPredict.get(r.path) === null).length,
+    named_correctly: ok.filter((r) => asPredict.get(r.path) === r.label).length,
     per_label: perLabel,
     confusion,
     errors,

@@ -3,10 +3,13 @@
  * (from `FACE2VEC_PG_BIN`, see `_pg.ts`) is SIGKILLed, postmaster and every backend at once,
  * while four processes enrol; it is started again (crash recovery), the writers retry what
  * failed, and every enrolment acknowledged before the kill is there afterwards, with every
- * person's count and centroid whole. Skipped with a printed reason without the server.
+ * person's count and centroid whole. The same through `serve`: it answers 503 while the
+ * database is down, lives through it, and every enrolment it answered 201 is there after the
+ * restart. Skipped with a printed reason without the server.
  */
 import assert from "node:assert/strict";
 import { facesFile, labelledFaces, pgClusterTest, sampleEmbeddings, sqlClient, startCluster, writer } from "./_pg.ts";
+import { distinctFaces, serve, type Served } from "./_serve.ts";
 
 pgClusterTest(
   "real PostgreSQL: kill -9 of the server mid-enrolment, then a restart: every acknowledged face is there",
@@ -90,6 +93,85 @@ pgClusterTest(
         await sql.end();
       }
     } finally {
+      await cluster.remove();
+    }
+  },
+);
+
+pgClusterTest(
+  "real PostgreSQL: serve through a kill -9 of its database: 503 meanwhile, every acknowledged enrolment there after the restart, 201 again",
+  async (bin) => {
+    const cluster = await startCluster(bin);
+    let served: Served | undefined;
+    try {
+      served = await serve(cluster.url, "--timeout", "3");
+      const base = served.base;
+      const photos = await distinctFaces(160);
+      const acknowledged = new Set<string>();
+      const statuses: Record<number, number> = {};
+      let next = 0;
+      const enough = Promise.withResolvers<void>();
+      // 4 clients enrolling at once until the photos run out; the kill comes after 20 answers 201.
+      const clients = Array.from({ length: 4 }, async () => {
+        while (next < photos.length) {
+          const i = next++;
+          const r = await fetch(`${base}/v1/people/person%20${i % 4}/faces`, {
+            method: "POST",
+            headers: { "content-type": "image/x-portable-anymap" },
+            body: photos[i] as Uint8Array<ArrayBuffer>,
+            signal: AbortSignal.timeout(20_000),
+          });
+          const body = await r.json();
+          statuses[r.status] = (statuses[r.status] ?? 0) + 1;
+          if (r.status === 201) acknowledged.add(body.path);
+          else assert.equal(r.status, 503, JSON.stringify(body));
+          if (acknowledged.size >= 20) enough.resolve();
+        }
+      });
+      await Promise.race([enough.promise, Promise.all(clients)]);
+      await cluster.kill();
+      const beforeKill = new Set(acknowledged);
+      await new Promise((r) => setTimeout(r, 1000));
+      await cluster.start();
+      await Promise.all(clients);
+      // Still serving: the process lived through it, and enrols again.
+      const alive = await Promise.race([
+        served.child.status.then(() => false),
+        new Promise((r) => setTimeout(r, 50, true)),
+      ]);
+      assert.ok(alive, `serve died with the database:\n${served.log.join("\n")}`);
+      const again = await fetch(`${base}/v1/people/zed/faces`, {
+        method: "POST",
+        headers: { "content-type": "image/x-portable-anymap" },
+        body: (await distinctFaces(161))[160] as Uint8Array<ArrayBuffer>,
+      });
+      assert.equal(again.status, 201, await again.text());
+      assert.ok((statuses[503] ?? 0) > 0, "no request met the outage");
+      console.log(`  ${beforeKill.size} acknowledged at the kill; answers ${JSON.stringify(statuses)}`);
+
+      const sql = sqlClient(cluster.url);
+      try {
+        const present = new Set((await sql`SELECT path FROM face2vec_faces`).map((r) => r.path as string));
+        assert.deepEqual(
+          [...acknowledged].filter((p) => !present.has(p)),
+          [],
+          "acknowledged, missing after the restart",
+        );
+        const [counts] = await sql`SELECT (SELECT count(*)::int FROM face2vec_faces) AS rows,
+        (SELECT sum(faces)::int FROM face2vec_people) AS counted`;
+        assert.equal(counts!.rows, counts!.counted);
+      } finally {
+        await sql.end();
+      }
+    } finally {
+      if (served) {
+        try {
+          served.child.kill("SIGTERM");
+        } catch {
+          // already gone
+        }
+        await served.child.status;
+      }
       await cluster.remove();
     }
   },

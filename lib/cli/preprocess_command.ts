@@ -6,6 +6,8 @@ import { defaultCachePath, preprocessFolder } from "../dataset/preprocess.ts";
 import { mergeCaches, parseShard, type Shard } from "../dataset/shard.ts";
 import { DEFAULT_FEATURE_SET, FEATURE_SET_NAMES, type FeatureSetName } from "../features/feature_sets.ts";
 import { decodeImage } from "../image/decode_image.ts";
+import { IMAGE_EXTENSIONS, listImages } from "../image/list_images.ts";
+import { singleLabelProblem } from "../dataset/labels.ts";
 import {
   cacheFailure,
   type CliIo,
@@ -30,7 +32,8 @@ import type { FaceSource } from "../detect/detect_faces.ts";
 export function preprocessCommand(io: CliIo, setExit: (code: number) => void) {
   return new Command("preprocess")
     .description("Cache the features of every photo in a folder named by person (kanye3.jpg or kanye/3.jpg).")
-    .argument("[folder]", "the photos, walked recursively")
+    .usage("[options] <folder> | --merge <caches...> --cache <file>")
+    .argument("[folder]", "the photos, walked recursively (required, except with --merge)")
     .option("--cache <file>", "the cache file (default ./.face2vec/<folder>-<hash of its path>.<features>.cache)")
     .addOption(new Option("--features <name>", "feature set").choices(FEATURE_SET_NAMES).default(DEFAULT_FEATURE_SET))
     .addOption(detectorOption(true))
@@ -122,6 +125,15 @@ async function runPreprocess(
     io.stderr(`${folder}: folder not found`);
     return EXIT.badArguments;
   }
+  // A folder of no photos would leave an empty cache behind (which then blocks a bare `train`).
+  if ((await listImages([folder])).length === 0) {
+    io.stderr(
+      `${printable(folder)}: no photos in this folder (nothing cached): photos are ${
+        IMAGE_EXTENSIONS.slice(0, 6).join(" ")
+      } … files, or files whose first bytes are an image's`,
+    );
+    return EXIT.badArguments;
+  }
   const problem = o.draw !== undefined ? await drawProblem(o.draw, [folder]) : undefined;
   if (problem) {
     io.stderr(`error: ${problem}`);
@@ -185,6 +197,8 @@ async function runPreprocess(
         `labels by ${s.labelRule}: ${labels || "none"}`,
     );
     io.stderr(`cache: ${s.cache}${shard ? ` (shard ${shard.index}/${shard.count} of the folder's photos)` : ""}`);
+    const one = shard ? undefined : singleLabelProblem(s.labels, s.labelRule);
+    if (one) io.stderr(`warning: ${root}: ${one}`);
     return s.errors.length > 0 ? EXIT.inputFailed : EXIT.ok;
   } catch (e) {
     progress.stop();

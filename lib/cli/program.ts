@@ -30,7 +30,9 @@ export const VERSION = "0.1.0";
 export function createProgram(io: CliIo, setExit: (code: number) => void): Command {
   const program = new Command("face2vec")
     .description("Face recognition you train on your own photos: decode, detect, landmarks, features, classify.")
-    .version(VERSION);
+    .version(VERSION)
+    // Each command as its usage says (preprocess's folder is required, except with --merge).
+    .configureHelp({ subcommandTerm: (cmd) => `${cmd.name()} ${cmd.usage().split(" | ")[0]}` });
   program.addCommand(detectCommand(io, setExit));
   program.addCommand(preprocessCommand(io, setExit));
   program.addCommand(trainCommand(io, setExit));

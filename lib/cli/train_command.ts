@@ -1,6 +1,7 @@
 import { Command } from "npm:@commander-js/extra-typings@15.1.0";
 import { type Cache, cachedFaces, CacheError, readCache } from "../dataset/cache.ts";
 import { findCache } from "../dataset/preprocess.ts";
+import { type LabelRule, singleLabelProblem } from "../dataset/labels.ts";
 import { ModelError } from "../classify/model.ts";
 import { saveKeepingEnrolled } from "../classify/train_model.ts";
 import { LockError, withLock } from "../_lock.ts";
@@ -11,6 +12,12 @@ import { FEATURE_SETS } from "../features/feature_sets.ts";
 import { type CliIo, EXIT, lockTimeoutOption, numberIn, waitingLine, workersOption } from "./_io.ts";
 
 const MIN_PROBS = Object.values(FEATURE_SETS).map((f) => `${f.name} ${f.minProb}`).join(", ");
+
+/** The label rule a cache records (by file name when it records none). */
+function labelRule(cache: Cache): LabelRule {
+  const rule = (cache.config as Record<string, unknown>).labels;
+  return rule === "folder" || rule === "filename" ? rule : "filename";
+}
 
 /** Reads a cache for a command, turning its absence into a one-line error. */
 export async function openCache(path: string, io: CliIo): Promise<Cache | undefined> {
@@ -135,6 +142,15 @@ async function runTrain(
     return EXIT.badArguments;
   }
   const { samples, previous } = plan;
+  // One person: every face would be named as them, and cross-validation would say 100%.
+  const one = singleLabelProblem(
+    Object.fromEntries(samples.names.map((n) => [n, samples.features.length])),
+    labelRule(cache),
+  );
+  if (one) {
+    io.stderr(`${found.path}: ${one}; nothing trained`);
+    return EXIT.badArguments;
+  }
   if (plan.folds !== o.folds) {
     io.stderr(
       `the smallest class has ${plan.smallestClass} photo(s): ${

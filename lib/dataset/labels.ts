@@ -103,3 +103,31 @@ export function detectLabelRule(relatives: readonly string[]): LabelRule {
     ? "folder"
     : "filename";
 }
+
+/**
+ * Why a set of labels cannot make a model, when every photo has the same one (a flat folder
+ * of camera-named photos, `IMG_0001.jpg` …, is one person "img" by file name), else undefined.
+ * A model tells people apart: it needs two at least.
+ *
+ * @param counts Photos per label.
+ * @param rule The rule that gave the labels.
+ * @returns A sentence saying why and how to name photos, or undefined for two labels or more (or none).
+ * @example
+ * ```ts
+ * import { singleLabelProblem } from "./labels.ts";
+ * if (!singleLabelProblem({ img: 12 }, "filename")?.includes('"img"')) throw new Error();
+ * if (singleLabelProblem({ ada: 3, bob: 2 }, "folder") !== undefined) throw new Error();
+ * ```
+ */
+export function singleLabelProblem(counts: Readonly<Record<string, number>>, rule: LabelRule): string | undefined {
+  const names = Object.keys(counts);
+  if (names.length !== 1 || rule === "none") return undefined;
+  const name = names[0]!, photos = counts[name]!;
+  const how = rule === "filename"
+    ? 'the letters of each file name, so IMG_0001.jpg is "img"'
+    : "the folder each photo is in";
+  return `all ${photos} photo${photos === 1 ? " is" : "s are"} of one person, ${JSON.stringify(name)} ` +
+    `(labels by ${rule}: ${how}), and a model tells two people apart at least: ` +
+    "name photos by person, a folder each (kanye/1.jpg, zach/1.jpg) or by name (kanye3.jpg, zach1.jpg), " +
+    "or enrol one person's photos into a gallery with `enrol <name> <photos>`";
+}

@@ -21,6 +21,78 @@ export const IMAGE_EXTENSIONS: readonly string[] = [
   ".jxl",
 ];
 
+/**
+ * File extensions (lower case) of things that are not photos, skipped when walking folders
+ * without reading them. Every other file without an image extension has its first bytes read.
+ */
+export const NON_IMAGE_EXTENSIONS: readonly string[] = [
+  ".txt",
+  ".md",
+  ".csv",
+  ".tsv",
+  ".json",
+  ".jsonl",
+  ".xml",
+  ".html",
+  ".htm",
+  ".yml",
+  ".yaml",
+  ".toml",
+  ".ini",
+  ".log",
+  ".pdf",
+  ".doc",
+  ".docx",
+  ".xls",
+  ".xlsx",
+  ".zip",
+  ".gz",
+  ".tgz",
+  ".bz2",
+  ".xz",
+  ".zst",
+  ".7z",
+  ".tar",
+  ".rar",
+  ".mp4",
+  ".mov",
+  ".avi",
+  ".mkv",
+  ".webm",
+  ".mp3",
+  ".wav",
+  ".ogg",
+  ".flac",
+  ".m4a",
+  ".ts",
+  ".js",
+  ".mjs",
+  ".py",
+  ".sh",
+  ".c",
+  ".h",
+  ".rs",
+  ".go",
+  ".java",
+  ".onnx",
+  ".bin",
+  ".npy",
+  ".npz",
+  ".pt",
+  ".pts",
+  ".mat",
+  ".cache",
+  ".lock",
+  ".tmp",
+  ".db",
+  ".sqlite",
+  ".svg",
+  ".ds_store",
+  ".exe",
+  ".dll",
+  ".so",
+];
+
 /** One photo found by {@linkcode listImages}. */
 export interface ListedImage {
   /** The path to open (as given, or joined under the given folder). */
@@ -35,9 +107,10 @@ export interface ListedImage {
 /**
  * Expands files and folders into the photos to process: folders are walked recursively in
  * sorted order (by code point, so runs are reproducible), keeping files whose extension is
- * an image's (case-insensitive: `.JPG` counts) and regular files without an extension whose
- * leading bytes are an image signature (a GIF named `subject01`); files with other extensions
- * are ignored. Unsupported images (HEIC, AVIF, JPEG XL) are kept, so that the run reports each.
+ * an image's (case-insensitive: `.JPG` counts) and regular files with any other name whose
+ * leading bytes are an image signature (a GIF named `subject01` or `subject01.glasses`, as the
+ * Yale faces are); files with a known extension of something else (`.txt`, `.json`, `.cache`,
+ * `.pts`, `.mp4`, … see {@linkcode NON_IMAGE_EXTENSIONS}) are skipped unread. Unsupported images (HEIC, AVIF, JPEG XL) are kept, so that the run reports each.
  * Files named directly are kept whatever their extension. Hidden entries (a leading dot)
  * inside folders are skipped.
  *
@@ -91,7 +164,7 @@ async function walk(root: string, rel: string, out: ListedImage[], seen = new Se
     if (e.isSymlink) isDir = await Deno.stat(`${root}/${r}`).then((s) => s.isDirectory, () => false);
     if (isDir) await walk(root, r, out, seen);
     else if (hasImageExtension(e.name)) out.push({ path: `${root}/${r}`, relative: r });
-    else if (!e.name.includes(".") && await hasImageSignature(`${root}/${r}`)) {
+    else if (!hasOtherExtension(e.name) && await hasImageSignature(`${root}/${r}`)) {
       out.push({ path: `${root}/${r}`, relative: r });
     }
   }
@@ -118,6 +191,12 @@ async function hasImageSignature(path: string): Promise<boolean> {
   } finally {
     file?.close();
   }
+}
+
+/** Whether a file name's extension is one of {@linkcode NON_IMAGE_EXTENSIONS}. */
+function hasOtherExtension(name: string): boolean {
+  const dot = name.lastIndexOf(".");
+  return dot > 0 && NON_IMAGE_EXTENSIONS.includes(name.slice(dot).toLowerCase());
 }
 
 /**

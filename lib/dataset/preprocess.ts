@@ -137,7 +137,11 @@ export async function findCache(given?: string): Promise<{ path: string } | { er
   const there = project.protocol === "file:" && decodeURIComponent(project.pathname) !== `${Deno.cwd()}/.face2vec`
     ? await cachesIn(decodeURIComponent(project.pathname))
     : [];
-  const hint = there.length ? ` (caches made by earlier versions are in the project folder: ${there.join(", ")})` : "";
+  const hint = there.length
+    ? ` (the project's own folder has caches, where a run from there or an earlier version writes them: ${
+      there.join(", ")
+    }; pass one with --cache)`
+    : "";
   return { error: `no cache under ./.face2vec/: run \`deno task preprocess <folder>\` first, or pass --cache${hint}` };
 }
 
@@ -271,7 +275,9 @@ async function preprocessLocked(
         try {
           label = { value: labelOf(p.relative, labelRule) };
           // A name of spaces alone is no name: the cache would be refused on reading.
-          if (labelRule !== "none" && label.value.trim() === "") throw new RangeError(`blank label by ${labelRule} rule`);
+          if (labelRule !== "none" && label.value.trim() === "") {
+            throw new RangeError(`blank label by ${labelRule} rule`);
+          }
         } catch (e) {
           label = { error: e instanceof Error ? e.message : String(e) };
         }

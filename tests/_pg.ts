@@ -101,9 +101,22 @@ export function pgClusterTest(name: string, fn: (bin: string) => Promise<void>):
   });
 }
 
+/** Runs a command and returns its standard output (whatever its exit status). */
+function output(command: string, args: string[]): string {
+  return new TextDecoder().decode(
+    new Deno.Command(command, { args, stdout: "piped", stderr: "null" }).outputSync().stdout,
+  );
+}
+
+/** Whether this runs as root (asked of `id`: Deno.uid() needs --allow-sys, /proc/self --allow-all). */
+let root: boolean | undefined;
+function asRoot(): boolean {
+  return root ??= output("id", ["-u"]).trim() === "0";
+}
+
 /** Runs a PostgreSQL program (as the postgres user when this runs as root); its output when it fails. */
 async function pgProgram(bin: string, program: string, args: string[]): Promise<void> {
-  const root = Deno.uid() === 0;
+  const root = asRoot();
   const out = await new Deno.Command(root ? "runuser" : `${bin}/${program}`, {
     args: root ? ["-u", "postgres", "--", `${bin}/${program}`, ...args] : args,
     stdout: "piped",
@@ -135,38 +148,21 @@ export function freePort(): number {
   return port;
 }
 
-/** The processes whose parent is `pid` (from /proc). */
+/** The processes whose parent is `pid` (from `ps`). */
 function childrenOf(pid: number): number[] {
-  const found: number[] = [];
-  for (const entry of Deno.readDirSync("/proc")) {
-    if (!/^\d+$/.test(entry.name)) continue;
-    try {
-      const stat = Deno.readTextFileSync(`/proc/${entry.name}/stat`);
-      // pid (comm) state ppid …; comm may hold spaces and parentheses.
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (ppid === pid) found.push(Number(entry.name));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return found;
+  return output("ps", ["-o", "pid=", "--ppid", String(pid)]).split("\n").filter((l) => l.trim()).map(Number);
 }
 
 /** Whether process `pid` exists (a zombie not yet reaped still holds its pid, which PostgreSQL's lock file checks). */
 function exists(pid: number): boolean {
-  try {
-    Deno.statSync(`/proc/${pid}`);
-    return true;
-  } catch {
-    return false;
-  }
+  return output("ps", ["-o", "pid=", "-p", String(pid)]).trim() !== "";
 }
 
 /** Initialises and starts a new cluster (trust auth, a free loopback port) from `bin`. */
 export async function startCluster(bin: string): Promise<Cluster> {
   const dir = await Deno.makeTempDir({ prefix: "face2vec_pg_" });
   await Deno.chmod(dir, 0o755);
-  if (Deno.uid() === 0) {
+  if (asRoot()) {
     const owner = await new Deno.Command("chown", { args: ["postgres", dir] }).output();
     if (!owner.success) throw new Error(`cannot give ${dir} to postgres`);
   }

@@ -119,3 +119,48 @@ Deno.test("the README's library example runs as written from a URL, with the per
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("the README's note on hosts holds: .ts served as Python's http.server does is refused and cached until --reload; TypeScript or JavaScript types work", async () => {
+  let type = "text/vnd.trolltech.linguist"; // what python3 -m http.server sends for .ts
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, () =>
+    new Response(
+      type === "text/javascript" ? "export const answer = 42;\n" : "export const answer: number = 42;\n",
+      { headers: { "content-type": type } },
+    ));
+  const denoDir = await Deno.makeTempDir();
+  try {
+    const url = `http://127.0.0.1:${server.addr.port}/m.ts`;
+    const run = async (...flags: string[]) => {
+      const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+        // From a folder of its own, with no lock file: as a user's script, and the project's deno.lock untouched.
+        args: [
+          "eval",
+          "--no-lock",
+          "--no-config",
+          ...flags,
+          `const m = await import(${JSON.stringify(url)}); console.log(m.answer);`,
+        ],
+        cwd: denoDir,
+        env: { DENO_DIR: `${denoDir}/cache`, NO_COLOR: "1" },
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      return { code, out: new TextDecoder().decode(stdout).trim(), err: new TextDecoder().decode(stderr) };
+    };
+    const refused = await run();
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.err, /Expected a JavaScript or TypeScript module, but identified a Unknown module/);
+    // The host fixed: Deno still answers from its cache, until --reload.
+    type = "application/typescript";
+    assert.match((await run()).err, /identified a Unknown module/);
+    assert.deepEqual([(await run("--reload")).out], ["42"]);
+    for (const t of ["text/typescript", "text/javascript"]) {
+      type = t;
+      const r = await run("--reload");
+      assert.equal(r.out, "42", `${t}: ${r.err}`);
+    }
+  } finally {
+    await server.shutdown();
+    await Deno.remove(denoDir, { recursive: true });
+  }
+});

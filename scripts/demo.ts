@@ -18,6 +18,7 @@
  * @module
  */
 
+import { drawingLegend } from "../lib/cli/_draw.ts";
 import { main } from "../cli.ts";
 import { writeFileAtomic } from "../lib/_fs.ts";
 import { type CliIo, processIo } from "../lib/cli/_io.ts";
@@ -145,7 +146,7 @@ export async function runDemo(args: readonly string[], io: CliIo = processIo()):
   io.stderr(`Face2Vec demo 1/2: faces and landmarks in the ${photos.length} sample photos of @vladmandic/face-api`);
   let code = await main(["detect", ...photos, "--draw", out], io);
   if (code !== 0) return code;
-  io.stderr(`annotated copies written to ${out}/ (green: Haar box, cyan: landmarks)`);
+  io.stderr(`annotated copies written to ${out}/ (${drawingLegend()})`);
 
   const f2v = `${datasetsDir()}/face2vec`;
   const useDatasets = !o.samples && datasetsPresent("face2vec");

@@ -24,6 +24,23 @@ export const SOURCE_COLORS: Readonly<Record<FaceSource, Rgb>> = {
 /** Landmark dots in drawings. */
 export const LANDMARK_COLOR: Rgb = [0, 200, 255];
 
+/** The name of each box colour, and what the source is called, for legends. */
+const SOURCE_LEGEND: Readonly<Record<FaceSource, readonly [color: string, what: string]>> = {
+  blazeface: ["cyan", "BlazeFace box"],
+  haar: ["green", "Haar box"],
+  padded: ["yellow", "found in the padded pass"],
+  fallback: ["red", "whole-image fallback"],
+};
+
+/**
+ * The legend of a drawing: each box colour and what it means, then the landmark dots.
+ *
+ * @param sources The sources to name (default: all, the default detector's first).
+ */
+export function drawingLegend(sources: readonly FaceSource[] = ["blazeface", "haar", "padded", "fallback"]): string {
+  return [...sources.map((s) => SOURCE_LEGEND[s].join(": ")), "cyan dots: landmarks"].join(", ");
+}
+
 /**
  * Writes an annotated copy of `image` to `dir/relative`, in the photo's own format; PGM/PPM
  * photos become colour `.ppm` files, and a name without a known image extension gets `.png`.

@@ -162,3 +162,10 @@ Deno.test("importing any entry point loads no WASM runtime and touches nothing",
   assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
   assert.equal(text, "ok");
 });
+
+Deno.test("the README states the number of names mod.ts exports", async () => {
+  const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
+  const stated = /`mod\.ts` is the front door \((\d+) names:/.exec(readme)?.[1];
+  assert.ok(stated, "the README's sentence on mod.ts is gone");
+  assert.equal(Number(stated), Object.keys(await import("../mod.ts")).length);
+});

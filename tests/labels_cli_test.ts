@@ -12,6 +12,7 @@ import { fileGallery } from "../lib/gallery/backend.ts";
 import { createPipeline } from "../lib/pipeline/pipeline.ts";
 import { modelPipelineOptions } from "../lib/recognize/recognize.ts";
 import { readImage } from "../lib/image/read_image.ts";
+import { createService } from "../lib/serve/service.ts";
 
 /** Characters that must never reach a terminal raw. */
 // deno-lint-ignore no-control-regex
@@ -75,5 +76,43 @@ Deno.test("predict prints an older gallery's name with control characters escape
     assert.equal(JSON.parse(json.stdout[0]!).faces[0].label, evil);
   } finally {
     await Deno.remove(ds, { recursive: true });
+  }
+});
+
+Deno.test("the service refuses the same names as enrol: DEL, C1 and bidirectional controls answer 400 bad_label", async () => {
+  const dir = await Deno.makeTempDir();
+  const service = createService({ model: dir, workers: 1, log: () => {} });
+  try {
+    for (
+      const [label, why] of [
+        ["ada%7F", "U+007F"],
+        ["ada%C2%85", "U+0085"],
+        ["ada%E2%80%AEgpj", "U+202E"],
+        [
+          "%E2%81%A6ada",
+          "U+2066",
+        ],
+        ["ada%1B", "U+001B"],
+        ["%20ada", "surrounding white space"],
+      ]
+    ) {
+      for (const method of ["POST", "DELETE"]) {
+        const path = method === "POST" ? `/v1/people/${label}/faces` : `/v1/people/${label}`;
+        const r = await service.handle(
+          new Request(`http://127.0.0.1${path}`, {
+            method,
+            headers: { "content-type": "image/jpeg" },
+            body: method === "POST" ? new Uint8Array([0xff, 0xd8, 0xff]) : undefined,
+          }),
+        );
+        const body = await r.json();
+        assert.equal(r.status, 400, `${method} ${label}: ${JSON.stringify(body)}`);
+        assert.equal(body.error.code, "bad_label");
+        assert.ok(body.error.message.includes(why), body.error.message);
+      }
+    }
+  } finally {
+    await service.close();
+    await Deno.remove(dir, { recursive: true });
   }
 });

@@ -100,7 +100,6 @@ const json = (status: number, body: unknown, headers: HeadersInit = {}) =>
     headers: { "content-type": "application/json; charset=utf-8", ...headers },
   });
 
-
 /**
  * Creates the service.
  *

@@ -59,9 +59,12 @@ async function runPredict(
   },
   io: CliIo,
 ): Promise<number> {
-  // The inputs first: a photo that is not there is said at once, before any model is loaded.
-  const listed = await listInputs(inputs, io);
-  if (listed.listed.length === 0) return listed.failed > 0 ? EXIT.inputFailed : EXIT.ok;
+  // The inputs before any model is loaded (a photo that is not there is said at once), after
+  // the arguments are checked (a --gallery URL is refused first).
+  const inputsFirst = async () => {
+    const listed = await listInputs(inputs, io);
+    return { listed, done: listed.listed.length === 0 ? (listed.failed > 0 ? EXIT.inputFailed : EXIT.ok) : undefined };
+  };
   let database: GalleryBackend | undefined;
   let model: Model | undefined;
   if (o.gallery !== undefined) {
@@ -76,6 +79,8 @@ async function runPredict(
         io.stderr(`${database.location}: no one is enrolled yet (enrol --gallery ${database.location})`);
         return EXIT.badArguments;
       }
+      const { listed, done } = await inputsFirst();
+      if (done !== undefined) return done;
       model = galleryModel((await database.info())!);
       return await predictWith(listed, o, io, model, database);
     } catch (e) {
@@ -86,6 +91,8 @@ async function runPredict(
       await database.close();
     }
   }
+  const { listed, done } = await inputsFirst();
+  if (done !== undefined) return done;
   model = await loadModelFor(o.model, io);
   if (!model) return EXIT.badArguments;
   return await predictWith(listed, o, io, model);

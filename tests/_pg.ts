@@ -161,14 +161,8 @@ function exists(pid: number): boolean {
 /** Initialises and starts a new cluster (trust auth, a free loopback port) from `bin`. */
 export async function startCluster(bin: string): Promise<Cluster> {
   const dir = await Deno.makeTempDir({ prefix: "face2vec_pg_" });
-  await Deno.chmod(dir, 0o755);
-  if (asRoot()) {
-    const owner = await new Deno.Command("chown", { args: ["postgres", dir] }).output();
-    if (!owner.success) throw new Error(`cannot give ${dir} to postgres`);
-  }
   const port = freePort();
   const data = `${dir}/data`;
-  await pgProgram(bin, "initdb", ["-D", data, "-U", "postgres", "--auth=trust"]);
   const start = () =>
     pgProgram(bin, "pg_ctl", [
       "-D",
@@ -183,7 +177,18 @@ export async function startCluster(bin: string): Promise<Cluster> {
       const log = await Deno.readTextFile(`${dir}/log`).catch(() => "");
       throw new Error(`${e.message}\n${log.trim().split("\n").slice(-5).join("\n")}`);
     });
-  await start();
+  try {
+    await Deno.chmod(dir, 0o755);
+    if (asRoot()) {
+      const owner = await new Deno.Command("chown", { args: ["postgres", dir] }).output();
+      if (!owner.success) throw new Error(`cannot give ${dir} to postgres`);
+    }
+    await pgProgram(bin, "initdb", ["-D", data, "-U", "postgres", "--auth=trust"]);
+    await start();
+  } catch (e) {
+    await Deno.remove(dir, { recursive: true });
+    throw e;
+  }
   let up = true;
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,

@@ -8,7 +8,15 @@ import assert from "node:assert/strict";
 import { ROOT } from "../lib/eval/npm.ts";
 
 const config = JSON.parse(await Deno.readTextFile(`${ROOT}/deno.json`));
-const SLOW = ["tests/datasets_*_test.ts", "tests/pg_*_test.ts", "tests/faults_test.ts", "tests/serve_shared_test.ts"];
+const SLOW = [
+  "tests/datasets_*_test.ts",
+  "tests/pg_*_test.ts",
+  "tests/faults_test.ts",
+  "tests/serve_shared_test.ts",
+  "tests/gallery_backends_test.ts",
+  "tests/quickstart_test.ts",
+  "tests/demo_test.ts",
+];
 
 /** Whether a path matches a pattern whose only wildcard is `*` (within one name). */
 const matches = (pattern: string, path: string) =>
@@ -26,7 +34,7 @@ Deno.test("deno task test leaves out exactly the slow groups, each matching test
     assert.ok(tests.some((t) => matches(pattern, t)), `${pattern} matches no file`);
   }
   // The fast suite keeps the CLI, service and unit tests.
-  for (const kept of ["tests/serve_test.ts", "tests/quickstart_test.ts", "tests/classify_cli_test.ts"]) {
+  for (const kept of ["tests/serve_test.ts", "tests/preprocess_test.ts", "tests/classify_cli_test.ts"]) {
     assert.ok(!SLOW.some((p) => matches(p, kept)), kept);
   }
 });

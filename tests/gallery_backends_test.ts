@@ -639,7 +639,7 @@ Deno.test({
       };
       const service = createService({ gallery, workers: 1 });
       try {
-        for (const [method, path] of [["GET", "/v1/people"], ["DELETE", "/v1/people/ann"]]) {
+        for (const [method, path] of [["GET", "/v1/people"], ["DELETE", "/v1/people/ann"]] as const) {
           const r = await service.handle(new Request(`http://127.0.0.1/${path.slice(1)}`, { method }));
           const body = await r.json();
           assert.deepEqual([r.status, body.error.code, r.headers.get("retry-after")], [status, code, retry], path);

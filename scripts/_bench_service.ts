@@ -20,15 +20,15 @@
  * @module
  */
 
-import config from "../deno.json" with { type: "json" };
 import { createPipeline } from "../lib/pipeline/pipeline.ts";
 import { readImage } from "../lib/image/read_image.ts";
 import { newGalleryModel } from "../lib/gallery/enrol.ts";
 import { modelPipelineOptions } from "../lib/recognize/recognize.ts";
 import { Gallery } from "../lib/gallery/store.ts";
 import { saveModel } from "../lib/classify/model.ts";
-import { ROOT, samplePhotos } from "../lib/eval/npm.ts";
+import { samplePhotos } from "../lib/eval/npm.ts";
 import { shrunkCopies } from "./_bench_recognize.ts";
+import { startServe } from "./_serve_process.ts";
 
 /** One load run. */
 export interface ServiceRun {
@@ -111,37 +111,10 @@ async function connectionsOf(base: string): Promise<Record<string, number>> {
   );
 }
 
-/** `serve` in a child process, with the task's permissions; its base URL once it listens. */
-async function startServe(
-  model: string,
-  workers: number,
-  fileLimit?: number,
-): Promise<{ base: string; child: Deno.ChildProcess; cap: number }> {
-  const flags = config.tasks.serve.split(" cli.ts ")[0]!.split(" ").slice(2);
-  const args = ["run", ...flags, `${ROOT}/cli.ts`, "serve", "--model", model, "--port", "0"]
-    .concat(["--workers", String(workers), "--queue", "256"]);
-  // Under an open-file limit: through bash's ulimit (the limit of the audit's machine: 1,024).
-  const quoted = [Deno.execPath(), ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(" ");
-  const child = new Deno.Command(fileLimit ? "bash" : Deno.execPath(), {
-    args: fileLimit ? ["-c", `ulimit -n ${fileLimit} && exec ${quoted}`] : args,
-    stdout: "null",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
-  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  while (true) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`serve exited: ${text}`);
-    text += value;
-    const m = text.match(/ on (http:\/\/127\.0\.0\.1:\d+)\/v1\/ \(at most (\d+) connections\)/);
-    if (m) {
-      (async () => {
-        while (!(await reader.read()).done);
-      })();
-      return { base: m[1]!, child, cap: Number(m[2]) };
-    }
-  }
+/** `serve` of `model` in a child process (its base URL once it listens), under an open-file limit if given. */
+async function serveModel(model: string, workers: number, fileLimit?: number) {
+  const served = await startServe(["--model", model, "--workers", String(workers), "--queue", "256"], { fileLimit });
+  return { base: served.base, child: served.child, cap: served.cap ?? NaN };
 }
 
 /** The p-th quantile (0–1) of sorted values. */
@@ -157,7 +130,7 @@ async function loadRun(
   maxSeconds: number,
   checkpoints: readonly number[],
 ): Promise<ServiceRun> {
-  const { base, child } = await startServe(model, workers);
+  const { base, child } = await serveModel(model, workers);
   try {
     const ask = async (i: number) => {
       const t0 = performance.now();
@@ -332,7 +305,7 @@ async function hostileRun(
   fileLimit?: number,
   mode: SlowMode = "headers",
 ): Promise<HostileRun> {
-  const { base, child, cap } = await startServe(model, workers, fileLimit);
+  const { base, child, cap } = await serveModel(model, workers, fileLimit);
   let attacker: Deno.ChildProcess | undefined;
   try {
     // Warm-up (300 answers, 4 in flight: resident memory reaches its plateau; it moves by

@@ -9,63 +9,20 @@ import { cropImage } from "../lib/image/crop_image.ts";
 import { encodeImage } from "../lib/image/encode_image.ts";
 import { readImage } from "../lib/image/read_image.ts";
 import { samplePhotos } from "../lib/eval/npm.ts";
-import { neededFlags } from "../lib/cli/_permissions.ts";
+import { type ServeProcess, startServe } from "../scripts/_serve_process.ts";
 
 /** A `serve` child process and its base URL. */
-export interface Served {
-  readonly base: string;
-  readonly child: Deno.ChildProcess;
-  readonly log: string[];
-}
+export type Served = ServeProcess;
 
 /**
  * Starts `cli.ts serve --gallery URL --port 0 --workers 1 --queue 16 …more` and waits until it listens.
  *
  * @param url The gallery (`postgres://…`).
  * @param more More options (a later option overrides an earlier one).
- * @returns The process, its base URL and the stderr lines read so far (more are drained, not kept).
+ * @returns The process, its base URL and its stderr lines.
  */
-export async function serve(url: string, ...more: readonly string[]): Promise<Served> {
-  const cli = new URL("../cli.ts", import.meta.url).pathname;
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      ...neededFlags("serve", true),
-      cli,
-      "serve",
-      "--gallery",
-      url,
-      "--port",
-      "0",
-      "--workers",
-      "1",
-      "--queue",
-      "16",
-      ...more,
-    ],
-    stdout: "null",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
-  const log: string[] = [];
-  const lines = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
-  let buffered = "";
-  while (true) {
-    const { value, done } = await lines.read();
-    if (done) throw new Error(`serve exited before listening:\n${log.join("\n")}${buffered}`);
-    buffered += value;
-    const parts = buffered.split("\n");
-    buffered = parts.pop()!;
-    log.push(...parts);
-    const listening = parts.map((l) => l.match(/ on (http:\/\/127\.0\.0\.1:\d+)\/v1\/(?: |$)/)).find(Boolean);
-    if (listening) {
-      // Keep draining its stderr so that it never blocks.
-      (async () => {
-        while (!(await lines.read()).done);
-      })();
-      return { base: listening[1]!, child, log };
-    }
-  }
+export function serve(url: string, ...more: readonly string[]): Promise<Served> {
+  return startServe(["--gallery", url, "--workers", "1", "--queue", "16", ...more], { network: true });
 }
 
 /** `n` distinct photos of faces: crops of the npm samples' boxed faces, each with one pixel changed. */

@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { defaultMaxConnections, freeDescriptors, type HttpServerOptions, serveHttp } from "../lib/serve/http_server.ts";
-import { neededFlags } from "../lib/cli/_permissions.ts";
+import { startServe } from "../scripts/_serve_process.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -267,36 +267,9 @@ Deno.test("defaultMaxConnections: the free descriptors less a reserve for models
   assert.equal(freeDescriptors(50), 50);
 });
 
-/** `serve` under `ulimit -n 256`; its base URL and its stderr so far. */
-async function serveUnderLimit(dir: string, ...more: string[]) {
-  const cli = new URL("../cli.ts", import.meta.url).pathname;
-  const command = [Deno.execPath(), "run", ...neededFlags("serve", false), cli, "serve", "--model", `${dir}/model`]
-    .concat(["--port", "0", "--workers", "1", ...more]).map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(" ");
-  const child = new Deno.Command("bash", {
-    args: ["-c", `ulimit -n 256 && exec ${command}`],
-    stdout: "null",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
-  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  while (true) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`serve exited: ${text}`);
-    text += value;
-    const m = text.match(/ on (http:\/\/127\.0\.0\.1:(\d+))\/v1\/ \(at most (\d+) connections\)/);
-    if (m) {
-      const rest = (async () => {
-        while (true) {
-          const r = await reader.read();
-          if (r.done) return text;
-          text += r.value;
-        }
-      })();
-      return { base: m[1]!, port: Number(m[2]), cap: Number(m[3]), child, stderr: rest };
-    }
-  }
-}
+/** `serve` of `dir/model` on one worker under `ulimit -n 256`. */
+const serveUnderLimit = (dir: string, ...more: string[]) =>
+  startServe(["--model", `${dir}/model`, "--workers", "1", ...more], { fileLimit: 256 });
 
 for (
   const [what, more] of [["its own cap", []], ["a cap over the limit (--max-connections 1000)", [
@@ -311,7 +284,7 @@ for (
     try {
       // Its own cap: the ~230 descriptors it has free less 64.
       if (more.length) assert.equal(served.cap, 1000);
-      else assert.ok(served.cap > 120 && served.cap <= 192, String(served.cap));
+      else assert.ok(served.cap! > 120 && served.cap! <= 192, String(served.cap));
       for (let i = 0; i < 400; i++) {
         const c = await connect(served.port);
         await c.write(enc.encode("GET /v1/health/live HTTP/1.1\r\n"));
@@ -328,7 +301,7 @@ for (
         Number(metrics.match(new RegExp(`^face2vec_connections\\{what="${k}"\\} (\\d+)$`, "m"))?.[1]);
       assert.ok(stat("evicted") > 0, metrics);
       if (more.length) assert.ok(stat("accept_errors") > 0, "the descriptor table was really full");
-      else assert.ok(stat("open") <= served.cap);
+      else assert.ok(stat("open") <= served.cap!);
     } finally {
       for (const c of idle) {
         try {

@@ -46,7 +46,8 @@ datasetTest(
         const r = await new Deno.Command(Deno.execPath(), {
           args: ["run", "--allow-all", `${ROOT}/cli.ts`, ...args],
           cwd: dir,
-          env: { NO_COLOR: "1" },
+          // Under `deno task`, INIT_CWD (the task's folder, where the CLI reads relative paths from) is inherited.
+          env: { NO_COLOR: "1", INIT_CWD: dir },
           stdout: "piped",
           stderr: "piped",
         }).output();

@@ -57,7 +57,7 @@ export async function shrunkCopies(photos: readonly string[], side: number, dir:
 }
 
 /**
- * Trains and saves in `dir` a model of `features` on 40 random faces of 20 people, with the
+ * Trains and saves in `dir` a model of `features` on 40 random faces of 20 people (vectors of norm 1.4), with the
  * real pipeline settings of `detector`.
  */
 async function benchModel(dir: string, features: FeatureSetName, detector: DetectorName): Promise<void> {
@@ -65,7 +65,10 @@ async function benchModel(dir: string, features: FeatureSetName, detector: Detec
   const random = seededRandom(7);
   const records = new Map<string, CacheRecord>();
   for (let i = 0; i < 40; i++) {
-    const x = Array.from({ length: set.length }, () => random() * 2 - 1);
+    const raw = Array.from({ length: set.length }, () => random() * 2 - 1);
+    // The norm the embedding network gives (1.22–1.68; a model's load refuses one outside EMBEDDING_NORM).
+    const norm = Math.hypot(...raw);
+    const x = raw.map((v) => (1.4 * v) / norm);
     const record = { path: `${i}.jpg`, hash: "", label: `person${i % 20}`, status: "ok", features: x } as const;
     records.set(record.path, set.needsEmbedding ? { ...record, embedding: x } : record);
   }

@@ -10,6 +10,7 @@ import { encodeImage } from "../lib/image/encode_image.ts";
 import { readImage } from "../lib/image/read_image.ts";
 import { samplePhotos } from "../lib/eval/npm.ts";
 import { type ServeProcess, startServe } from "../scripts/_serve_process.ts";
+import type { GalleryBackend } from "../lib/gallery/backend.ts";
 
 /** A `serve` child process and its base URL. */
 export type Served = ServeProcess;
@@ -47,4 +48,27 @@ export async function distinctFaces(n: number): Promise<Uint8Array[]> {
     photo[photo.length - 2] = (photo[photo.length - 2]! + Math.floor(k / 256)) % 256;
     return photo;
   });
+}
+
+/**
+ * A database gallery whose every call fails with `error()`: the service's answers to a
+ * gallery's failures, without a database.
+ *
+ * @param error Makes the error each call rejects with.
+ * @param location The database it claims to be.
+ * @returns The backend.
+ */
+export function failingGallery(error: () => Error, location: string): GalleryBackend {
+  const fail = () => Promise.reject(error());
+  return {
+    kind: "postgres",
+    location,
+    info: fail,
+    check: fail,
+    enrol: fail,
+    people: fail,
+    remove: fail,
+    match: fail,
+    close: () => Promise.resolve(),
+  };
 }

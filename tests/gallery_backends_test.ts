@@ -14,6 +14,7 @@ import { CLIENT_GRACE_MS } from "../lib/gallery/postgres.ts";
 import { pgClusterTest, pgTest as realServerTest, startCluster } from "./_pg.ts";
 import AWKWARD_PASSWORDS from "../lib/gallery/testdata/awkward_passwords.json" with { type: "json" };
 import { runCli } from "./_cli.ts";
+import { failingGallery } from "./_serve.ts";
 import postgres from "postgres";
 
 /** `people` people with `each` faces around a random centre each (spread 0.03 per value, as LFW's). */
@@ -625,18 +626,7 @@ Deno.test({
       ],
     ];
     for (const [error, status, code, retry] of cases) {
-      const fail = () => Promise.reject(error);
-      const gallery: GalleryBackend = {
-        kind: "postgres",
-        location,
-        info: fail,
-        check: fail,
-        enrol: fail,
-        people: fail,
-        remove: fail,
-        match: fail,
-        close: () => Promise.resolve(),
-      };
+      const gallery = failingGallery(() => error, location);
       const service = createService({ gallery, workers: 1 });
       try {
         for (const [method, path] of [["GET", "/v1/people"], ["DELETE", "/v1/people/ann"]] as const) {

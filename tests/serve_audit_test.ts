@@ -8,10 +8,11 @@
 import assert from "node:assert/strict";
 import { createService, type ServiceOptions } from "../lib/serve/service.ts";
 import { serveHttp } from "../lib/serve/http_server.ts";
-import { type GalleryBackend, GalleryError } from "../lib/gallery/backend.ts";
+import { GalleryError } from "../lib/gallery/backend.ts";
 import { ModelError } from "../lib/classify/model.ts";
 import { LockError } from "../lib/_lock.ts";
 import { samplePhotos } from "../lib/eval/npm.ts";
+import { failingGallery } from "./_serve.ts";
 
 const TOKEN = "a-token-of-at-least-16";
 
@@ -33,20 +34,7 @@ async function withService(
 }
 
 /** A gallery whose every call fails with the given error. */
-function failing(error: () => Error): GalleryBackend {
-  const fail = () => Promise.reject(error());
-  return {
-    kind: "postgres",
-    location: "postgres://face2vec@10.9.8.7:5432/faces",
-    info: fail,
-    check: fail,
-    enrol: fail,
-    people: fail,
-    remove: fail,
-    match: fail,
-    close: () => Promise.resolve(),
-  };
-}
+const failing = (error: () => Error) => failingGallery(error, "postgres://face2vec@10.9.8.7:5432/faces");
 
 const ADDRESS = "10.9.8.7";
 const PASSWORD = "Zm9v/YmFy+cXV4@x";

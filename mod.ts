@@ -4,16 +4,17 @@
  * and embeddings (one stage at a time, or all at once with a pipeline); preprocess a folder
  * of photos named by person into a cache; train, save and load a model; name every face of
  * a photo with a recognizer; match embeddings against a gallery (a model folder's; one in
- * PostgreSQL + pgvector shared by many processes is `openGallery` of `./train`); evaluate a
+ * PostgreSQL + pgvector shared by many processes is `openStore` of `./store`); evaluate a
  * model; group the faces of unsorted photos into people.
  *
  * More for advanced use, each with its own module doc: `./lib/image/mod.ts` (codecs,
  * drawing, folders), `./lib/detect/mod.ts` (detector and landmark options, boxes),
  * `./lib/features/mod.ts` (the feature sets), `./lib/embed/mod.ts` (alignment),
- * `./lib/classify/mod.ts` (the training loop, the gallery's parts), `./lib/eval/mod.ts`
+ * `./lib/classify/mod.ts` (the training loop, the gallery's parts), `./lib/store/mod.ts`
+ * (where a gallery is kept: a model folder or PostgreSQL + pgvector), `./lib/eval/mod.ts`
  * (detection, landmark, verification, open-set and clustering measures) and
  * `./lib/cluster/mod.ts` (clustering's algorithms and outputs), declared in `deno.json` as
- * `./image`, `./detect`, `./features`, `./embed`, `./train`, `./eval` and `./cluster`.
+ * `./image`, `./detect`, `./features`, `./embed`, `./train`, `./store`, `./eval` and `./cluster`.
  *
  * ```ts
  * import { createPipeline, decodeImage } from "./mod.ts";
@@ -37,7 +38,7 @@ export type { Channels, Image } from "./lib/image/image.ts";
 export { ImageError } from "./lib/image/image_error.ts";
 export { decodeImage, type DecodeOptions } from "./lib/image/decode_image.ts";
 export { readImage } from "./lib/image/read_image.ts";
-export type { Box } from "./lib/detect/box.ts";
+export type { Box } from "./lib/image/box.ts";
 export {
   createFaceDetector,
   type DetectorOptions,
@@ -45,8 +46,9 @@ export {
   type FaceDetector,
   type FaceSource,
 } from "./lib/detect/detect_faces.ts";
-export type { Point } from "./lib/landmarks/point.ts";
-export { createLandmarker, type FaceLandmarker, type LandmarkerOptions } from "./lib/landmarks/detect_landmarks.ts";
+export type { Point } from "./lib/image/point.ts";
+export type { FaceLandmarker, LandmarkerOptions } from "./lib/landmarks/detect_landmarks.ts";
+export { createLandmarker } from "./lib/detect/landmark_crops.ts";
 export { createEmbedder, type EmbedderOptions, euclidean, type FaceEmbedder } from "./lib/embed/embed_faces.ts";
 export { FEATURE_SETS, type FeatureSet, type FeatureSetName, type PredictMethod } from "./lib/features/feature_sets.ts";
 export {
@@ -67,14 +69,9 @@ export {
   trainModel,
   type TrainModelOptions,
 } from "./lib/classify/train_model.ts";
-export {
-  loadModel,
-  type Model,
-  ModelError,
-  type ModelErrorKind,
-  type ModelInfo,
-  saveModel,
-} from "./lib/classify/model.ts";
+export { loadCheckedModel, loadModel, saveModel } from "./lib/model/model_folder.ts";
+export type { Model, ModelInfo } from "./lib/model/model.ts";
+export { ModelError, type ModelErrorKind } from "./lib/model/model_error.ts";
 export {
   type Classifier,
   createClassifier,
@@ -86,9 +83,9 @@ export {
   createMatcher,
   DEFAULT_MAX_DISTANCE,
   DEFAULT_VERIFY_DISTANCE,
-  type GalleryEntry,
   type NearestAnswer,
-} from "./lib/gallery/gallery.ts";
-export { createRecognizer, loadCheckedModel, type RecognizedFace, type Recognizer } from "./lib/recognize/recognize.ts";
+} from "./lib/gallery/matcher.ts";
+export type { GalleryEntry } from "./lib/gallery/entry.ts";
+export { createRecognizer, type RecognizedFace, type Recognizer } from "./lib/recognize/recognize.ts";
 export { evaluateRecords, type Evaluation } from "./lib/eval/evaluate.ts";
 export { clusterFolder, type ClusterFolderOptions, type FolderClustering } from "./lib/cluster/cluster_folder.ts";

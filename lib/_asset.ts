@@ -45,3 +45,11 @@ export function assetSha256(url: URL): Promise<string> {
   }
   return hash;
 }
+
+/** The files of a pipeline part: every asset it may load, and the PROVENANCE.md that says where they come from. */
+export interface PartAssets {
+  /** Every file under the part's `models/` or `cascades/` folder (none for a part built in memory) that it may load. */
+  readonly files: readonly URL[];
+  /** That folder's PROVENANCE.md (made by `deno task assets`: package, licence, conversion, sha256). */
+  readonly provenance: URL;
+}

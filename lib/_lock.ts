@@ -6,18 +6,9 @@
  * @module
  */
 
-/** A lock that could not be had in time; `message` names the lock and its holder. */
-export class LockError extends Error {
-  override name = "LockError";
-  /**
-   * @param file The lock file.
-   * @param holder Who holds it (`pid N since …`), as the holder wrote it.
-   * @param timeoutMs How long we waited.
-   */
-  constructor(readonly file: string, readonly holder: string, readonly timeoutMs: number) {
-    super(`${file}: held by ${holder || "another process"} for longer than ${timeoutMs / 1000} s (--lock-timeout)`);
-  }
-}
+import { LockError } from "./_lock_error.ts";
+
+export { LockError };
 
 /** Options of {@linkcode withLock}. */
 export interface LockOptions {

@@ -27,7 +27,8 @@
 import config from "../deno.json" with { type: "json" };
 import type { DetectorName } from "../lib/detect/detect_faces.ts";
 import { ROOT } from "../lib/eval/npm.ts";
-import { rssMb, summarize } from "./_meta.ts";
+import { rssMb } from "./_meta.ts";
+import { summarize } from "../lib/eval/timing.ts";
 
 /**
  * A library module imported when called: a cold start includes loading its modules, which a
@@ -118,8 +119,8 @@ const MODES = {
     return peak;
   },
   async gallery([dir]: readonly string[]) {
-    const { loadModel, saveModel } = await import("../lib/classify/model.ts");
-    const { DEFAULT_PROBES } = await import("../lib/gallery/store.ts");
+    const { loadModel, saveModel } = await import("../lib/model/model_folder.ts");
+    const { DEFAULT_PROBES } = await import("../lib/gallery/gallery.ts");
     const rss0 = Deno.memoryUsage().rss;
     const t0 = performance.now();
     const model = await loadModel(dir!);

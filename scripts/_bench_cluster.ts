@@ -1,34 +1,21 @@
 /**
  * Clustering time for `deno task bench`, faces from a cache (embedding excluded): every face
  * of lfw_min10 (the report's every-face cache, default detector; orl_att_faces in a quick
- * run) plus synthetic people of 10 faces (see `_synthetic.ts`) up to 10,000 and 100,000 faces.
+ * run) plus synthetic people of 10 faces (see `lib/eval/synthetic.ts`) up to 10,000 and 100,000 faces.
  *
  * @module
  */
 
 import { clusterFaces } from "../lib/cluster/cluster_faces.ts";
 import { EXACT_LIMIT } from "../lib/cluster/_neighbours.ts";
-import { realFaces, syntheticPeople } from "./_synthetic.ts";
+import { realFaces } from "./_report_cache.ts";
+import { syntheticPeople } from "../lib/eval/synthetic.ts";
+import type { BenchJson } from "../lib/eval/schema.ts";
 
+/** The bench's clustering figures (`clustering` of bench.json). */
+export type ClusterBench = NonNullable<BenchJson["clustering"]>;
 /** One timed clustering. */
-export interface ClusterTiming {
-  readonly faces: number;
-  readonly real_faces: number;
-  readonly ms: number;
-  readonly groups: number;
-  readonly unclustered: number;
-  /** How the distance graph was made: every pair, or the inverted file. */
-  readonly graph: "exact" | "inverted file";
-}
-
-/** The bench's clustering figures. */
-export interface ClusterBench {
-  /** The dataset the real faces come from. */
-  readonly base: string;
-  /** The pooled per-dimension standard deviation within real people. */
-  readonly spread_within_person: number;
-  readonly sets: Readonly<Record<string, ClusterTiming>>;
-}
+export type ClusterTiming = ClusterBench["sets"][string];
 
 /**
  * Times clustering (the defaults) at 10,000 faces and, unless `quick`, 100,000 (a quick run's

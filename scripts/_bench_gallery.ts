@@ -1,6 +1,6 @@
 /**
  * The gallery at 10,000, 100,000 and 1,000,000 faces for `deno task bench`: synthetic people
- * of 10 faces each (see `_synthetic.ts`; 100,000 people at 1M) saved as a gallery-only model,
+ * of 10 faces each (see `lib/eval/synthetic.ts`; 100,000 people at 1M) saved as a gallery-only model,
  * then, in a fresh bench process (`_bench_child.ts gallery`): the load to a first answer
  * (segments read and checked, centroids and cells computed) and the resident memory it adds;
  * the nearest-person and nearest-face query times, exact and through the inverted file (built
@@ -13,47 +13,21 @@
  */
 
 import config from "../deno.json" with { type: "json" };
-import { newGalleryModel } from "../lib/gallery/enrol.ts";
-import { saveModel } from "../lib/classify/model.ts";
-import { Gallery } from "../lib/gallery/store.ts";
+import { newGalleryModel } from "../lib/model/model.ts";
+import { saveModel } from "../lib/model/model_folder.ts";
+import { segmentFile } from "../lib/model/gallery_files.ts";
+import { Gallery } from "../lib/gallery/gallery.ts";
 import { decodeSegment, encodeSegment } from "../lib/gallery/segment.ts";
 import { ROOT, samplePhotos } from "../lib/eval/npm.ts";
 import { benchChild } from "./_bench_child.ts";
-import { realFaces, syntheticPeople } from "./_synthetic.ts";
+import { realFaces } from "./_report_cache.ts";
+import { syntheticPeople } from "../lib/eval/synthetic.ts";
+import type { BenchJson } from "../lib/eval/schema.ts";
 
+/** The bench's gallery figures (`gallery` of bench.json). */
+export type GalleryBench = NonNullable<BenchJson["gallery"]>;
 /** The figures of one gallery size. */
-export interface GalleryTiming {
-  readonly faces: number;
-  readonly people: number;
-  /** ms to encode and save it (with the inverted file when the size takes one). */
-  readonly save_ms: number;
-  readonly saved_with_index: boolean;
-  readonly file_mb: number;
-  /** What the child process measured (see `_bench_child.ts gallery`). */
-  readonly load_ms: number;
-  readonly rss_growth_mb: number;
-  readonly index_build_ms: number | null;
-  readonly cells: number;
-  readonly probes: number;
-  readonly person_exact_ms: number;
-  readonly person_index_ms: number;
-  readonly person_recall_at_1: number;
-  readonly person_accuracy_exact: number;
-  readonly face_exact_ms: number;
-  readonly face_index_ms: number;
-  readonly face_recall_at_1: number;
-  readonly queries: number;
-  readonly add_one_ms: number;
-  /** ms of `deno task enrol NAME PHOTO --model DIR` from spawn to exit. */
-  readonly cli_enrol_ms: number;
-}
-
-/** The bench's gallery figures. */
-export interface GalleryBench {
-  readonly base: string;
-  readonly spread_within_person: number;
-  readonly sets: Readonly<Record<string, GalleryTiming>>;
-}
+export type GalleryTiming = GalleryBench["sets"][string];
 
 /**
  * Builds, saves and measures galleries of 10k and 100k faces, and unless `quick` 1M.
@@ -103,7 +77,8 @@ export async function galleryBench(
       }
       await Deno.writeFile(`${dir}/probes.f32`, new Uint8Array(probes.buffer));
       await Deno.writeTextFile(`${dir}/probes.json`, JSON.stringify(truth));
-      const file_mb = saved.gallery.files.reduce((m, f) => m + Deno.statSync(`${dir}/${f}`).size, 0) / 2 ** 20;
+      const file_mb = saved.gallery.segments.reduce((m, s) => m + Deno.statSync(`${dir}/${segmentFile(s)}`).size, 0) /
+        2 ** 20;
       const measured = await benchChild("gallery", [dir]);
       const cli_enrol_ms = await cliEnrolMs(dir);
       sets[`faces_${faces >= 1e6 ? `${faces / 1e6}m` : `${faces / 1000}k`}`] = {

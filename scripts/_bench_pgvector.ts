@@ -2,7 +2,7 @@
  * The pgvector gallery at 10,000 and 100,000 faces for `deno task bench`, as PGlite figures:
  * PostgreSQL compiled to WASM, in the bench's process, reached over the wire protocol through
  * pglite-socket (see `_pglite.ts`) — not a server's figures. The same synthetic people as the
- * file store's bench (`_synthetic.ts`, 10 faces each, seed 21) are enrolled through the
+ * file store's bench (`lib/eval/synthetic.ts`, 10 faces each, seed 21) are enrolled through the
  * gallery backend in batches of 1,000 faces; then: enrolling one more face (one transaction:
  * its row, its person's centroid under the row lock), the nearest-person query one probe at a
  * time exact and through HNSW, and HNSW's recall@1 against exact on the probes.
@@ -10,31 +10,17 @@
  * @module
  */
 
-import { openGallery } from "../lib/gallery/backend.ts";
-import { EF_SEARCH } from "../lib/gallery/postgres.ts";
-import { realFaces, syntheticPeople } from "./_synthetic.ts";
+import { openStore } from "../lib/store/open_store.ts";
+import { EF_SEARCH } from "../lib/store/postgres.ts";
+import { realFaces } from "./_report_cache.ts";
+import { syntheticPeople } from "../lib/eval/synthetic.ts";
 import { startPglite } from "./_pglite.ts";
+import type { BenchJson } from "../lib/eval/schema.ts";
 
+/** The bench's pgvector figures (`pgvector` of bench.json). */
+export type PgvectorBench = NonNullable<BenchJson["pgvector"]>;
 /** The figures of one size. */
-export interface PgvectorTiming {
-  readonly faces: number;
-  readonly people: number;
-  /** Seconds to enrol every face, 1,000 per call. */
-  readonly bulk_enrol_s: number;
-  /** Median ms to enrol one face into the full gallery. */
-  readonly enrol_one_ms: number;
-  readonly person_exact_ms: number;
-  readonly person_hnsw_ms: number;
-  readonly person_recall_at_1: number;
-  readonly queries: number;
-}
-
-/** The bench's pgvector figures. */
-export interface PgvectorBench {
-  readonly engine: string;
-  readonly ef_search: number;
-  readonly sets: Readonly<Record<string, PgvectorTiming>>;
-}
+export type PgvectorTiming = PgvectorBench["sets"][string];
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -54,7 +40,7 @@ export async function pgvectorBench(quick: boolean): Promise<PgvectorBench | nul
     const s = syntheticPeople(real, people, 10, 21);
     const dim = s.dim;
     const database = await startPglite();
-    const gallery = await openGallery(database.url);
+    const gallery = await openStore(database.url);
     try {
       const t0 = performance.now();
       for (let at = 0; at < faces; at += 1000) {

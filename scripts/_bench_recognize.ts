@@ -12,18 +12,20 @@
 
 import type { CacheRecord } from "../lib/dataset/cache.ts";
 import type { DetectorName } from "../lib/detect/detect_faces.ts";
-import { saveModel } from "../lib/classify/model.ts";
+import { saveModel } from "../lib/model/model_folder.ts";
 import { planTraining, trainModel } from "../lib/classify/train_model.ts";
-import { createRecognizer, loadCheckedModel } from "../lib/recognize/recognize.ts";
+import { createRecognizer } from "../lib/recognize/recognize.ts";
+import { loadCheckedModel } from "../lib/model/model_folder.ts";
 import { pipelineSettings } from "../lib/pipeline/pipeline.ts";
 import { featureSet, type FeatureSetName } from "../lib/features/feature_sets.ts";
 import { loadOpenCV, WasmScope } from "../lib/runtime/opencv.ts";
 import { encodeImage } from "../lib/image/encode_image.ts";
 import { readImage } from "../lib/image/read_image.ts";
 import type { Image } from "../lib/image/image.ts";
-import { seededRandom } from "../lib/classify/folds.ts";
-import type { StageTimes } from "./_schema.ts";
-import { perDetector, perDetectorAsync, summarize } from "./_meta.ts";
+import { seededRandom } from "../lib/_random.ts";
+import type { StageTimes } from "../lib/eval/schema.ts";
+import { summarize } from "../lib/eval/timing.ts";
+import { perDetector, perDetectorAsync } from "../lib/eval/per_detector.ts";
 import { benchChild, cliFirstAnswerMs, medians } from "./_bench_child.ts";
 
 /** An image shrunk so its longest side is `side` (area averaging). */

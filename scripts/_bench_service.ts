@@ -22,78 +22,21 @@
 
 import { createPipeline } from "../lib/pipeline/pipeline.ts";
 import { readImage } from "../lib/image/read_image.ts";
-import { newGalleryModel } from "../lib/gallery/enrol.ts";
-import { modelPipelineOptions } from "../lib/recognize/recognize.ts";
-import { Gallery } from "../lib/gallery/store.ts";
-import { saveModel } from "../lib/classify/model.ts";
+import { newGalleryModel } from "../lib/model/model.ts";
+import { modelPipelineOptions } from "../lib/model/model.ts";
+import { Gallery } from "../lib/gallery/gallery.ts";
+import { saveModel } from "../lib/model/model_folder.ts";
 import { samplePhotos } from "../lib/eval/npm.ts";
 import { shrunkCopies } from "./_bench_recognize.ts";
 import { startServe } from "./_serve_process.ts";
+import type { BenchJson } from "../lib/eval/schema.ts";
 
+/** The bench's service figures (`service` of bench.json). */
+export type ServiceBench = NonNullable<BenchJson["service"]>;
 /** One load run. */
-export interface ServiceRun {
-  readonly workers: number;
-  /** Requests in flight at once. */
-  readonly concurrency: number;
-  readonly requests: number;
-  readonly seconds: number;
-  readonly per_s: number;
-  readonly p50_ms: number;
-  readonly p99_ms: number;
-  readonly errors: number;
-  /** The server's resident memory (MB) after this many answers, by count. */
-  readonly rss_mb: Readonly<Record<string, number>>;
-}
-
+export type ServiceRun = ServiceBench["runs"][string];
 /** The service under slow clients that never finish (see the module). */
-export interface HostileRun {
-  readonly workers: number;
-  /** The server's open-file limit (`ulimit -n`), or null: the bench's own. */
-  readonly file_limit: number | null;
-  /** Its connection cap (from the descriptors it had free, as `serve` counts by default). */
-  readonly max_connections: number;
-  /** Slow connections the load process held open at once (it reconnects when one is closed). */
-  readonly slow_clients: number;
-  /** What they do. */
-  readonly slow_kind: string;
-  /** The prompt client's requests under attack, and for how long. */
-  readonly requests: number;
-  readonly seconds: number;
-  /** Its latency (a new connection per request) before the attack and during it. */
-  readonly unloaded_p50_ms: number;
-  readonly unloaded_p90_ms: number;
-  readonly loaded_p50_ms: number;
-  readonly loaded_p90_ms: number;
-  /** loaded_p50_ms / unloaded_p50_ms (goal: at most 2). */
-  readonly latency_ratio: number;
-  /** The prompt client's answers under attack that were not 200. */
-  readonly errors: number;
-  /** The server's resident memory (MB): idle after warm-up, at the attack's height, after the slow clients left. */
-  readonly rss_idle_mb: number;
-  readonly rss_attack_mb: number;
-  readonly rss_after_mb: number;
-  /** rss_after_mb − rss_idle_mb (goal: at most 100). */
-  readonly rss_after_growth_mb: number;
-  /** The server process still running at the end. */
-  readonly service_up: boolean;
-  /** Its connection counters at the end (evicted, header_timeouts, accept_errors, …). */
-  readonly connections: Readonly<Record<string, number>>;
-}
-
-/** The bench's service figures. */
-export interface ServiceBench {
-  readonly client: string;
-  readonly endpoint: string;
-  readonly photos: string;
-  readonly gallery_faces: number;
-  readonly runs: Readonly<Record<string, ServiceRun>>;
-  /** per_s with 2 workers over per_s with 1. */
-  readonly speedup_2_over_1: number;
-  /** Resident memory at the last checkpoint minus at request 1,000 (null when the run is shorter). */
-  readonly rss_growth_mb: number | null;
-  /** Slow clients that never finish (see {@linkcode HostileRun}): at the bench's open-file limit, and at 1,024. */
-  readonly hostile: readonly HostileRun[];
-}
+export type HostileRun = NonNullable<ServiceBench["hostile"]>[number];
 
 /** The server's resident memory in MB, as its `/metrics` says (`Deno.memoryUsage().rss`: its worker threads included). */
 async function rssOf(base: string): Promise<number> {

@@ -4,30 +4,11 @@
  * @module
  */
 
-import { DEFAULT_DETECTOR, type DetectorName, DETECTORS } from "../lib/detect/detect_faces.ts";
+import { DEFAULT_DETECTOR } from "../lib/detect/detect_faces.ts";
+import { DEFAULT_CLUSTER_ALGORITHM } from "../lib/cluster/cluster_faces.ts";
 import { ROOT } from "../lib/eval/npm.ts";
-import type { ReportJson, StageTimes } from "./_schema.ts";
-
-/**
- * The detectors in the order the figures show them side by side: the others (the original's
- * Haar cascade) first, the library's default last.
- */
-export const DETECTOR_COLUMNS: readonly DetectorName[] = Object.freeze([
-  ...DETECTORS.filter((d) => d !== DEFAULT_DETECTOR),
-  DEFAULT_DETECTOR,
-]);
-
-/** An object with `f(d)` for each detector `d`, in {@linkcode DETECTOR_COLUMNS} order. */
-export function perDetector<T>(f: (d: DetectorName) => T): Record<DetectorName, T> {
-  return Object.fromEntries(DETECTOR_COLUMNS.map((d) => [d, f(d)])) as Record<DetectorName, T>;
-}
-
-/** {@linkcode perDetector} of an async `f`, one detector after the other (measurements never overlap). */
-export async function perDetectorAsync<T>(f: (d: DetectorName) => Promise<T>): Promise<Record<DetectorName, T>> {
-  const out: Partial<Record<DetectorName, T>> = {};
-  for (const d of DETECTOR_COLUMNS) out[d] = await f(d);
-  return out as Record<DetectorName, T>;
-}
+import { type BenchJson, type NotesJson, type ReportJson, validateNotes } from "../lib/eval/schema.ts";
+import { renderTable, textTable } from "../lib/eval/tables.ts";
 
 /** Provenance fields of a measurement file. */
 export type Meta = Pick<ReportJson, "commit" | "deno" | "cores" | "date">;
@@ -48,18 +29,6 @@ export async function meta(): Promise<Meta> {
     // git missing or not a checkout: keep "unknown".
   }
   return { commit, deno: Deno.version.deno, cores: navigator.hardwareConcurrency, date: new Date().toISOString() };
-}
-
-/** Median and 90th percentile of a sample (nearest-rank), with its size. */
-export function summarize(values: readonly number[]): StageTimes {
-  const s = [...values].sort((a, b) => a - b);
-  const q = (p: number) => s.length === 0 ? 0 : s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)]!;
-  const r = (v: number) => Math.round(v * 100) / 100;
-  return {
-    median_ms: r(s.length % 2 === 1 || s.length === 0 ? q(0.5) : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2),
-    p90_ms: r(q(0.9)),
-    n: s.length,
-  };
 }
 
 /**
@@ -94,10 +63,30 @@ export function parseMeasureArgs(args: readonly string[], task: string): Measure
   };
 }
 
-/** A plain-text table: first column left-aligned, the others right-aligned. */
-export function formatTable(rows: readonly (readonly string[])[]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
-  return rows.map((r) => r.map((c, i) => i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)).join("  ")).join(
-    "\n",
-  );
+/** The path of `docs/figure_notes.json`. */
+export const NOTES_FILE = `${ROOT}/docs/figure_notes.json`;
+
+/**
+ * Reads `docs/figure_notes.json` and checks it field by field.
+ *
+ * @returns The notes.
+ * @throws {TypeError} Naming each wrong field (`tables.3.columns.2.cell: expected …`).
+ */
+export async function readNotes(): Promise<NotesJson> {
+  const json = JSON.parse(await Deno.readTextFile(NOTES_FILE));
+  const problems = validateNotes(json);
+  if (problems.length > 0) throw new TypeError(`docs/figure_notes.json: ${problems.join("; ")}`);
+  return json;
+}
+
+/** The variables a table's paths may name besides the JSON's: the default detector and clustering algorithm. */
+export const TABLE_VARS = { default: DEFAULT_DETECTOR, default_cluster: DEFAULT_CLUSTER_ALGORITHM } as const;
+
+/** Prints the tables `figure_notes.json` marks `console` for one file, as the figures page draws them. */
+export async function printTables(file: "report" | "bench", json: ReportJson | BenchJson): Promise<void> {
+  const notes = await readNotes();
+  for (const spec of notes.tables.filter((t) => t.file === file && t.console)) {
+    const table = renderTable(spec, json, { notes, quick: json.quick, vars: TABLE_VARS });
+    if (table.rows.length > 0) console.log(`\n${table.title}\n${textTable(table)}`);
+  }
 }

@@ -8,8 +8,8 @@
  * @module
  */
 
-import type { ReportJson, StageTimes } from "./_schema.ts";
-import { DETECTOR_COLUMNS } from "./_meta.ts";
+import type { ReportJson, StageTimes } from "../lib/eval/schema.ts";
+import { DETECTOR_COLUMNS } from "../lib/eval/per_detector.ts";
 
 /** Okabe–Ito colours, distinguishable with the common colour-vision deficiencies. */
 const PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"];

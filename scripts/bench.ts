@@ -20,22 +20,16 @@
 
 import { DEFAULT_DETECTOR, type DetectorName, type DetectorOptions } from "../lib/detect/detect_faces.ts";
 import { decodeImage } from "../lib/image/decode_image.ts";
-import { createLandmarker } from "../lib/landmarks/detect_landmarks.ts";
+import { createLandmarker } from "../lib/detect/landmark_crops.ts";
 import { createPipeline } from "../lib/pipeline/pipeline.ts";
 import { listImages } from "../lib/image/list_images.ts";
 import { writeFileAtomic } from "../lib/_fs.ts";
 import { datasetsDir, datasetsPresent } from "../lib/eval/datasets.ts";
 import { samplePhotos } from "../lib/eval/npm.ts";
-import {
-  DETECTOR_COLUMNS,
-  formatTable,
-  meta,
-  parseMeasureArgs,
-  perDetector,
-  perDetectorAsync,
-  summarize,
-} from "./_meta.ts";
-import { type BenchJson, type StageTimes, type Throughput, validateBench } from "./_schema.ts";
+import { meta, parseMeasureArgs, printTables } from "./_meta.ts";
+import { summarize } from "../lib/eval/timing.ts";
+import { DETECTOR_COLUMNS, perDetector, perDetectorAsync } from "../lib/eval/per_detector.ts";
+import { type BenchJson, type StageTimes, validateBench } from "../lib/eval/schema.ts";
 import { benchChild, cliFirstAnswerMs, medians } from "./_bench_child.ts";
 import { byPrefix, recognitionBench, shrunkCopies } from "./_bench_recognize.ts";
 import { clusteringBench } from "./_bench_cluster.ts";
@@ -244,69 +238,6 @@ async function preprocessAndTrain(
   }
 }
 
-/** The printed tables: figures of each detector side by side, then those that do not depend on it. */
-function tableRows(result: BenchJson): string[][][] {
-  const rows = [[
-    "set / stage",
-    ...DETECTOR_COLUMNS.map((d) => `median ms ${d}`),
-    ...DETECTOR_COLUMNS.map((d) => `p90 ms ${d}`),
-    ...DETECTOR_COLUMNS.map((d) => `n ${d}`),
-  ]];
-  const stage = (name: string, by: Readonly<Record<DetectorName, StageTimes | undefined>>) => {
-    const cell = (f: (v: StageTimes) => string) => DETECTOR_COLUMNS.map((d) => (by[d] ? f(by[d]!) : ""));
-    rows.push([
-      name,
-      ...cell((v) => v.median_ms.toFixed(1)),
-      ...cell((v) => v.p90_ms.toFixed(1)),
-      ...cell((v) => String(v.n)),
-    ]);
-  };
-  const figure = (name: string, by: Readonly<Record<DetectorName, number | string>>) =>
-    rows.push([name, ...DETECTOR_COLUMNS.map((d) => String(by[d])), ...DETECTOR_COLUMNS.flatMap(() => ["", ""])]);
-  const keys = (by: Readonly<Record<DetectorName, Readonly<Record<string, unknown>>>>) => [
-    ...new Set(DETECTOR_COLUMNS.flatMap((d) => Object.keys(by[d]))),
-  ];
-  for (const [name, s] of Object.entries(result.sets)) {
-    for (const k of keys(s.stages)) stage(`${name} ${k}`, perDetector((d) => s.stages[d][k]));
-    const t = (f: (x: Throughput) => number) => perDetector((d) => f(s.throughput[d]));
-    const n = s.throughput[DEFAULT_DETECTOR].n;
-    figure(`${name} photos/s end to end, 1 worker`, t((x) => x.workers_1));
-    figure(`${name} photos/s end to end, ${n} workers`, t((x) => x.workers_n));
-    figure(`${name} photos/s decode + detect, 1 worker`, t((x) => x.detect_only_workers_1));
-    figure(`${name} photos/s decode + detect, ${n} workers`, t((x) => x.detect_only_workers_n));
-  }
-  for (const k of keys(result.stages).filter((k) => k.startsWith("recognize_"))) {
-    stage(`${k} (library, warm)`, perDetector((d) => result.stages[d][k]));
-  }
-  for (const k of keys(result.cold_start_by_detector_ms)) {
-    figure(`cold start ${k}`, perDetector((d) => result.cold_start_by_detector_ms[d][k]?.toFixed(0) ?? ""));
-  }
-  figure("peak RSS MB (detect over all sets)", result.peak_rss_mb);
-  const p = result.preprocess;
-  if (p) {
-    const f = (get: (x: NonNullable<BenchJson["preprocess"]>[DetectorName]) => number) => perDetector((d) => get(p[d]));
-    const { folder, workers, photos } = p[DEFAULT_DETECTOR];
-    figure(
-      `preprocess ${folder} (${photos} photos), ${workers} workers: photos/s (cold)`,
-      f((x) => x.cold_photos_per_s),
-    );
-    figure(`preprocess second run, s`, f((x) => x.second_run_seconds));
-    figure(`preprocess second run, photos processed`, f((x) => x.second_run_processed));
-    figure("preprocess peak RSS MB", f((x) => x.peak_rss_mb));
-  }
-  const single = [["figure", "value"]];
-  for (const [k, v] of Object.entries(result.cold_start_ms)) single.push([`cold start ${k}`, v.toFixed(0)]);
-  const t = result.train;
-  if (t) {
-    single.push([
-      `train ${t.faces} faces, ${t.folds} folds x ${t.epochs} epochs, ${t.workers} workers: s`,
-      `${t.seconds}`,
-    ]);
-    single.push(["train ms per epoch (all folds)", `${t.ms_per_epoch}`]);
-  }
-  return [rows, single];
-}
-
 if (import.meta.main) {
   const { quick, jsonOut, folders } = parseMeasureArgs(Deno.args, "bench");
   const provenance = await meta();
@@ -375,7 +306,7 @@ if (import.meta.main) {
       ...(pgvector ? { pgvector } : {}),
       service,
     };
-    for (const table of tableRows(result)) console.log(`${formatTable(table)}\n`);
+    await printTables("bench", result);
     console.log(
       `(${result.commit}, deno ${result.deno}, ${result.cores} cores, ${result.date}${quick ? ", --quick" : ""})`,
     );

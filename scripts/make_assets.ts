@@ -22,17 +22,24 @@
  *   imports: this script installs it into `~/.cache/face2vec/npm/` when missing (see
  *   `scripts/_blazeface.ts`); `--check` skips the detector, saying why, where it is absent.
  *
+ * Each built file is an asset of a pipeline part's registry entry (a detector, landmark network
+ * or embedding network: `lib/pipeline/parts.ts`); a new part is its entry and its line here.
+ *
  * Usage: `deno task assets` writes them. `deno task assets --check [--json]` compares the
- * committed assets with a fresh build and runs each model (committed, and with its other
- * weight storage) against face-api's own forward pass (`scripts/_verify_assets.ts`); it
- * prints the figures (as JSON with `--json`) and exits 1 when anything differs or is off.
+ * committed assets with a fresh build, checks that the build makes exactly the files the
+ * registry entries list, and runs each model (committed, and with its other weight storage)
+ * against face-api's own forward pass (`scripts/_verify_assets.ts`); it prints the figures
+ * (as JSON with `--json`) and exits 1 when anything differs or is off.
  *
  * @module
  */
 
+import { fileURLToPath } from "node:url";
 import { sha256Hex } from "../lib/_asset.ts";
 import { writeFileAtomic } from "../lib/_fs.ts";
+import { CASCADES } from "../lib/detect/haar.ts";
 import { FACE_API, ROOT } from "../lib/eval/npm.ts";
+import { PIPELINE_PARTS } from "../lib/pipeline/parts.ts";
 import { NETWORKS, readWeights, sourceFile } from "./_faceapi.ts";
 import { checkModels, LIMITS, passes } from "./_verify_assets.ts";
 import { buildDetector, findHumanModels, HUMAN_MODELS, installHumanModels, readSource } from "./_blazeface.ts";
@@ -45,7 +52,6 @@ const OPENCV4NODEJS = {
   licence:
     "MIT (package); Intel License Agreement for Open Source Computer Vision Library (cascade files, header kept)",
 } as const;
-const CASCADE_FILES = ["frontalface_default", "frontalface_alt", "frontalface_alt2"];
 
 /** The PROVENANCE.md of each folder of converted networks: its title and its notes, given the source's sha256. */
 const MODEL_NOTES: Readonly<Record<string, { title: string; notes: (sha: string) => string[] }>> = {
@@ -210,7 +216,7 @@ export async function buildAssets(detectorDir?: string): Promise<Asset[]> {
   const assets: Asset[] = detectorDir ? await detectorAssets(detectorDir) : [];
   const rows: string[] = [];
   const cascades = await untar(await opencvTarball());
-  for (const name of CASCADE_FILES) {
+  for (const name of CASCADES) {
     const file = `haarcascade_${name}.xml`;
     const bytes = cascades.get(`package/lib/haarcascades/${file}`);
     if (!bytes) {
@@ -245,27 +251,58 @@ export async function buildAssets(detectorDir?: string): Promise<Asset[]> {
   return assets;
 }
 
-/** Paths of committed assets that differ from a fresh build (empty when all match). */
-export async function differingAssets(detectorDir?: string): Promise<string[]> {
-  const out: string[] = [];
+/** Paths of committed assets that differ from a fresh build (empty when all match), and the paths built. */
+export async function differingAssets(detectorDir?: string): Promise<{ differing: string[]; built: string[] }> {
+  const differing: string[] = [], built: string[] = [];
   for (const a of await buildAssets(detectorDir)) {
+    built.push(a.path);
     const committed = await Deno.readFile(`${ROOT}/${a.path}`).catch(() => undefined);
-    if (committed?.length !== a.bytes.length || committed.some((b, i) => b !== a.bytes[i])) out.push(a.path);
+    if (committed?.length !== a.bytes.length || committed.some((b, i) => b !== a.bytes[i])) differing.push(a.path);
   }
-  return out;
+  return { differing, built };
+}
+
+/** Every asset file and PROVENANCE.md that the pipeline parts' registry entries list, as paths from the root. */
+export function listedAssets(): string[] {
+  const entries = [
+    ...Object.values(PIPELINE_PARTS.detectors),
+    ...Object.values(PIPELINE_PARTS.landmarks),
+    ...Object.values(PIPELINE_PARTS.embedders),
+  ];
+  const path = (url: URL) => fileURLToPath(url).slice(ROOT.length + 1);
+  return [...new Set(entries.flatMap((e) => [...e.assets.files.map(path), path(e.assets.provenance)]))].sort();
+}
+
+/**
+ * How the build and the registry disagree: files built that no entry lists (`unlisted`), and
+ * files listed that the build does not make (`unbuilt`; those under a skipped folder aside).
+ */
+export function registryMismatch(built: readonly string[], skipped: readonly string[]): {
+  unlisted: string[];
+  unbuilt: string[];
+} {
+  const listed = listedAssets();
+  return {
+    unlisted: built.filter((p) => !listed.includes(p)).sort(),
+    unbuilt: listed.filter((p) => !built.includes(p) && !skipped.some((s) => p.startsWith(s))),
+  };
 }
 
 if (import.meta.main) {
   if (Deno.args.includes("--check")) {
     const source = await detectorSource(false);
     const skipped = source.reason ? [{ path: "lib/detect/models/", reason: source.reason }] : [];
-    const differing = await differingAssets(source.dir), models = await checkModels(source.dir);
-    const ok = differing.length === 0 && models.every(passes);
+    const { differing, built } = await differingAssets(source.dir), models = await checkModels(source.dir);
+    const registry = registryMismatch(built, skipped.map((s) => s.path));
+    const ok = differing.length === 0 && registry.unlisted.length === 0 && registry.unbuilt.length === 0 &&
+      models.every(passes);
     if (Deno.args.includes("--json")) {
-      console.log(JSON.stringify({ ok, limits: LIMITS, differing, skipped, models }, null, 2));
+      console.log(JSON.stringify({ ok, limits: LIMITS, differing, registry, skipped, models }, null, 2));
     } else {
       for (const s of skipped) console.error(`${s.path}: not checked: ${s.reason}`);
       for (const p of differing) console.error(`${p}: differs from a fresh build`);
+      for (const p of registry.unlisted) console.error(`${p}: built, but no registry entry lists it`);
+      for (const p of registry.unbuilt) console.error(`${p}: a registry entry lists it, but nothing builds it`);
       for (const { model, variant, ...m } of models) {
         console.log(`${model} (${variant}) vs face-api: ${JSON.stringify(m)}`);
       }

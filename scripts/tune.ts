@@ -30,43 +30,45 @@
  * @module
  */
 
-import type { Box } from "../lib/detect/box.ts";
+import type { Box } from "../lib/image/box.ts";
 import {
   createFaceDetector,
   DEFAULT_DETECTOR,
   type DetectorName,
   type DetectorOptions,
 } from "../lib/detect/detect_faces.ts";
-import { createLandmarker, type LandmarkerOptions, type LandmarkModel } from "../lib/landmarks/detect_landmarks.ts";
-import { createEmbedder, type EmbedderOptions, euclidean } from "../lib/embed/embed_faces.ts";
+import type { LandmarkerOptions, LandmarkModel } from "../lib/landmarks/detect_landmarks.ts";
+import { createLandmarker } from "../lib/detect/landmark_crops.ts";
+import { createEmbedder, type EmbedderOptions } from "../lib/embed/embed_faces.ts";
 import { createPipeline } from "../lib/pipeline/pipeline.ts";
 import { readImage } from "../lib/image/read_image.ts";
 import type { Image } from "../lib/image/image.ts";
-import type { Point } from "../lib/landmarks/point.ts";
+import type { Point } from "../lib/image/point.ts";
 import { labelOf } from "../lib/dataset/labels.ts";
 import { preprocessFolder } from "../lib/dataset/preprocess.ts";
 import { readCache } from "../lib/dataset/cache.ts";
 import { CLUSTER_ALGORITHMS, type ClusterAlgorithm } from "../lib/cluster/cluster_faces.ts";
-import { clusterFigures, everyFaceRecords } from "./_cluster_eval.ts";
 import { samplesFromCache } from "../lib/classify/samples.ts";
 import { trainClassifier } from "../lib/classify/train.ts";
 import { DEFAULT_NETWORK, type NetworkOptions } from "../lib/classify/network.ts";
-import { seededRandom, stratifiedFolds } from "../lib/classify/folds.ts";
 import { datasetPhotos, DATASETS, datasetsDir, type DetectionKind, half } from "../lib/eval/datasets.ts";
-import { scoreDetections } from "../lib/eval/detection.ts";
+import { detectAll, scoreDetections } from "../lib/eval/detection.ts";
 import { boundingBox, landmarkErrors, loadAnnotated, summarizeNme } from "../lib/eval/landmarks.ts";
 import {
   chooseOpenSetThreshold,
   equalErrorRate,
   type Labelled,
-  nearestKfold,
+  nearestFaceAnswers,
   openSetAnswers,
   openSetRates,
   openSetSplit,
   pairDistances,
 } from "../lib/eval/embedding.ts";
+import { nearestAccuracy } from "../lib/eval/identification.ts";
+import { clusterFigures } from "../lib/eval/clustering.ts";
 import { ROOT, samplePhotos } from "../lib/eval/npm.ts";
-import { formatTable } from "./_meta.ts";
+import { formatTable } from "../lib/eval/tables.ts";
+import { everyFaceRecords } from "./_report_cache.ts";
 
 /** The even-position photos of a dataset, sorted by relative path. */
 async function evenPhotos(name: string): Promise<{ path: string; relative: string }[]> {
@@ -114,10 +116,7 @@ async function tuneDetect(flags: readonly string[]): Promise<void> {
     let falseBoxes = 0, ms = 0;
     for (const s of sets) {
       const t0 = performance.now();
-      const items = [];
-      for (const { relative, image } of s.photos) {
-        items.push({ relative, width: image.width, height: image.height, faces: await detector.detect(image) });
-      }
+      const items = await detectAll(detector, s.photos);
       if (s.kind === "boxes") ms = (performance.now() - t0) / s.photos.length;
       const score = scoreDetections(s.kind, items, s.truth);
       const padded = score.padded_rate ? `(p${(score.padded_rate * 100).toFixed(0)})` : "";
@@ -205,16 +204,6 @@ async function embedAll(found: readonly Found[], options: EmbedderOptions): Prom
   }
 }
 
-/** The gallery's mean accuracy over stratified folds, k = min(10, smallest class) (at least 2). */
-function kfoldNearest(faces: readonly Labelled[]): number {
-  const names = [...new Set(faces.map((f) => f.label))].sort();
-  const labels = faces.map((f) => names.indexOf(f.label));
-  const smallest = Math.min(...names.map((_, c) => labels.filter((l) => l === c).length));
-  const k = Math.max(2, Math.min(10, smallest));
-  const accs = nearestKfold(faces, stratifiedFolds(labels, k, seededRandom(0)));
-  return accs.reduce((a, b) => a + b, 0) / accs.length;
-}
-
 async function tuneEmbed(flags: readonly string[]): Promise<void> {
   const quick = flags.includes("--quick"), thresholdOnly = flags.includes("--threshold-only");
   const EYES_NOSE_MOUTH = [36, 39, 42, 45, 30, 48, 54];
@@ -242,7 +231,7 @@ async function tuneEmbed(flags: readonly string[]): Promise<void> {
     for (const s of sets) {
       const faces = await embedAll(found.get(s)!, options);
       if (s === "lfw_min10" && name === DEFAULT) lfwDefault = faces;
-      row.push(`${(kfoldNearest(faces) * 100).toFixed(2)}%`);
+      row.push(`${(nearestAccuracy(faces, 0) * 100).toFixed(2)}%`);
     }
     rows.push(row);
     console.error(row.join("  "));
@@ -255,14 +244,7 @@ async function tuneEmbed(flags: readonly string[]): Promise<void> {
   const answers = openSetAnswers(split);
   const chosen = chooseOpenSetThreshold(answers);
   // The same with the single nearest enrolled face instead of the person's centroid.
-  const nearestFace = {
-    known: split.known.map((f) => {
-      const best = split.gallery.map((g) => ({ label: g.label, d: euclidean(g.embedding, f.embedding) }))
-        .sort((a, b) => a.d - b.d)[0]!;
-      return { label: best.label, distance: best.d, truth: f.label };
-    }),
-    strangers: split.strangers.map((f) => Math.min(...split.gallery.map((g) => euclidean(g.embedding, f.embedding)))),
-  };
+  const nearestFace = nearestFaceAnswers(split);
   const chosenFace = chooseOpenSetThreshold(nearestFace);
   console.log(
     `open set with the nearest single face instead: best threshold ${chosenFace} → ${

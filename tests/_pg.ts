@@ -16,10 +16,10 @@
  */
 
 import postgres from "postgres";
-import type { GalleryEntry } from "../lib/gallery/gallery.ts";
-import { newGalleryModel } from "../lib/gallery/enrol.ts";
+import type { GalleryEntry } from "../lib/gallery/entry.ts";
+import { newGalleryModel } from "../lib/model/model.ts";
 import { createPipeline } from "../lib/pipeline/pipeline.ts";
-import { modelPipelineOptions } from "../lib/recognize/recognize.ts";
+import { modelPipelineOptions } from "../lib/model/model.ts";
 import { cropImage } from "../lib/image/crop_image.ts";
 import { readImage } from "../lib/image/read_image.ts";
 import { samplePhotos } from "../lib/eval/npm.ts";

@@ -11,11 +11,11 @@
  *
  * @module
  */
-import { openGallery } from "../lib/gallery/backend.ts";
+import { openStore } from "../lib/store/open_store.ts";
 
 const [mode, url, ...rest] = Deno.args;
 const print = (line: string) => console.log(line);
-const gallery = await openGallery(url!, { connections: 2 });
+const gallery = await openStore(url!, { connections: 2 });
 let code = 0;
 try {
   if (mode === "enrol") {

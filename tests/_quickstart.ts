@@ -8,7 +8,7 @@
 
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { loadModel } from "../lib/classify/model.ts";
+import { loadModel } from "../lib/model/model_folder.ts";
 import { cropImage } from "../lib/image/crop_image.ts";
 import { encodeImage } from "../lib/image/encode_image.ts";
 import { readImage } from "../lib/image/read_image.ts";

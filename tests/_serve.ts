@@ -10,7 +10,7 @@ import { encodeImage } from "../lib/image/encode_image.ts";
 import { readImage } from "../lib/image/read_image.ts";
 import { samplePhotos } from "../lib/eval/npm.ts";
 import { type ServeProcess, startServe } from "../scripts/_serve_process.ts";
-import type { GalleryBackend } from "../lib/gallery/backend.ts";
+import type { GalleryStore } from "../lib/store/gallery_store.ts";
 
 /** A `serve` child process and its base URL. */
 export type Served = ServeProcess;
@@ -58,7 +58,7 @@ export async function distinctFaces(n: number): Promise<Uint8Array[]> {
  * @param location The database it claims to be.
  * @returns The backend.
  */
-export function failingGallery(error: () => Error, location: string): GalleryBackend {
+export function failingGallery(error: () => Error, location: string): GalleryStore {
   const fail = () => Promise.reject(error());
   return {
     kind: "postgres",

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createClassifier } from "../lib/classify/classifier.ts";
-import { loadModel } from "../lib/classify/model.ts";
+import { loadModel } from "../lib/model/model_folder.ts";
 import { crc32, readCache } from "../lib/dataset/cache.ts";
 import { samplesFromCache } from "../lib/classify/samples.ts";
 import { samplePhotos } from "../lib/eval/npm.ts";

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { createClassifier } from "../lib/classify/classifier.ts";
-import { modelFromTraining } from "../lib/classify/model.ts";
+import { modelFromTraining } from "../lib/classify/train_model.ts";
 import { samplesFromCache } from "../lib/classify/samples.ts";
 import { trainClassifier } from "../lib/classify/train.ts";
 import { readCache } from "../lib/dataset/cache.ts";

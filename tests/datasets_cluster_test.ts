@@ -9,7 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { datasetsDir, datasetTest } from "../lib/eval/datasets.ts";
-import { seededRandom } from "../lib/classify/folds.ts";
+import { seededRandom } from "../lib/_random.ts";
 import { runCli } from "./_cli.ts";
 
 datasetTest(

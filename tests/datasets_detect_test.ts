@@ -8,21 +8,11 @@ import { createFaceDetector, type DetectorName, DETECTORS } from "../lib/detect/
 import { readImage } from "../lib/image/read_image.ts";
 import { datasetPhotos, datasetsDir, datasetTest } from "../lib/eval/datasets.ts";
 import type { DetectionKind } from "../lib/eval/datasets.ts";
-import { scoreDetections } from "../lib/eval/detection.ts";
+import { detectWith, scoreDetections } from "../lib/eval/detection.ts";
 
 async function score(name: string, kind: DetectionKind, every: number, detector: DetectorName) {
   const photos = (await datasetPhotos(`${datasetsDir()}/${name}`)).filter((_, i) => i % every === 0);
-  const d = await createFaceDetector({ detector });
-  try {
-    const items = [];
-    for (const p of photos) {
-      const image = await readImage(p.path);
-      items.push({ relative: p.relative, width: image.width, height: image.height, faces: await d.detect(image) });
-    }
-    return scoreDetections(kind, items);
-  } finally {
-    await d.dispose();
-  }
+  return scoreDetections(kind, await detectWith({ detector }, photos));
 }
 
 // name, kind, every n-th photo, expected count, then per detector: the minimum hit rate and the

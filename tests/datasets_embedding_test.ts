@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { readCache } from "../lib/dataset/cache.ts";
 import { preprocessFolder } from "../lib/dataset/preprocess.ts";
-import { createMatcher } from "../lib/gallery/gallery.ts";
+import { createMatcher } from "../lib/gallery/matcher.ts";
 import { datasetsDir, datasetTest } from "../lib/eval/datasets.ts";
 import { equalErrorRate, type Labelled, pairDistances } from "../lib/eval/embedding.ts";
 import type { DetectorName } from "../lib/detect/detect_faces.ts";

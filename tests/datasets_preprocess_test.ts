@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { preprocessFolder } from "../lib/dataset/preprocess.ts";
 import { readCache } from "../lib/dataset/cache.ts";
-import { mergeCaches } from "../lib/dataset/shard.ts";
+import { mergeCaches } from "../lib/dataset/merge_caches.ts";
 import { datasetsDir, datasetTest } from "../lib/eval/datasets.ts";
 
 datasetTest("preprocess caches features for the 36 face2vec training photos, labelled by file name", async () => {

@@ -11,10 +11,10 @@ import assert from "node:assert/strict";
 import { datasetsDir, datasetTest } from "../lib/eval/datasets.ts";
 import { preprocessFolder } from "../lib/dataset/preprocess.ts";
 import { readCache } from "../lib/dataset/cache.ts";
-import { newGalleryModel } from "../lib/gallery/enrol.ts";
-import { Gallery } from "../lib/gallery/store.ts";
-import { saveModel } from "../lib/classify/model.ts";
-import { openGallery } from "../lib/gallery/backend.ts";
+import { newGalleryModel } from "../lib/model/model.ts";
+import { Gallery } from "../lib/gallery/gallery.ts";
+import { saveModel } from "../lib/model/model_folder.ts";
+import { openStore } from "../lib/store/open_store.ts";
 import { createService } from "../lib/serve/service.ts";
 import { runCli } from "./_cli.ts";
 import { startPglite } from "../scripts/_pglite.ts";
@@ -58,7 +58,7 @@ datasetTest(
       assert.ok(entries.length >= 0.98 * enrolled.length, `${entries.length} of ${enrolled.length} photos gave a face`);
       const base = await newGalleryModel();
       await saveModel(`${dir}/model`, { ...base, gallery: Gallery.from(entries) });
-      const pg = await openGallery(database.url);
+      const pg = await openStore(database.url);
       await pg.enrol(entries);
 
       const cli = await runCli(["predict", `${dir}/ask`, "--model", `${dir}/model`, "--json"]);
@@ -113,8 +113,8 @@ datasetTest(
         workers: 2,
         faces: "all",
       });
-      const file = await openGallery(`${dir}/model`);
-      const pg2 = await openGallery(database.url);
+      const file = await openStore(`${dir}/model`);
+      const pg2 = await openStore(database.url);
       try {
         const asks = [...(await readCache(`${dir}/a.cache`))!.records.values()].filter((r) => r.status === "ok");
         const vectors = asks.flatMap((r) => r.all!.map((f) => Float32Array.from(f.embedding!)));

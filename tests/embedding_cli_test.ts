@@ -3,7 +3,7 @@ import { runCli } from "./_cli.ts";
 import { makeDataset } from "./_photos.ts";
 import { readImage } from "../lib/image/read_image.ts";
 import { encodeImage } from "../lib/image/encode_image.ts";
-import { loadModel } from "../lib/classify/model.ts";
+import { loadModel } from "../lib/model/model_folder.ts";
 
 /** A re-encoded copy (decoded, written again as lossy WebP, quality 90): other bytes, nearly the same pixels. */
 async function reencoded(path: string, dir: string): Promise<string> {

@@ -11,7 +11,7 @@
 
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { loadModel } from "../lib/classify/model.ts";
+import { loadModel } from "../lib/model/model_folder.ts";
 import { readCache } from "../lib/dataset/cache.ts";
 import { makeDataset } from "./_photos.ts";
 

@@ -5,14 +5,15 @@
  * checked on every open.
  */
 import assert from "node:assert/strict";
-import { type GalleryBackend, GalleryError, openGallery } from "../lib/gallery/backend.ts";
-import type { GalleryEntry } from "../lib/gallery/gallery.ts";
+import { GalleryError, type GalleryStore as GalleryBackend } from "../lib/store/gallery_store.ts";
+import { openStore } from "../lib/store/open_store.ts";
+import type { GalleryEntry } from "../lib/gallery/entry.ts";
 import { EMBEDDING_SIZE } from "../lib/embed/embed_faces.ts";
-import { seededRandom } from "../lib/classify/folds.ts";
+import { seededRandom } from "../lib/_random.ts";
 import { startPglite } from "../scripts/_pglite.ts";
-import { CLIENT_GRACE_MS } from "../lib/gallery/postgres.ts";
+import { CLIENT_GRACE_MS } from "../lib/store/postgres.ts";
 import { pgClusterTest, pgTest as realServerTest, startCluster } from "./_pg.ts";
-import AWKWARD_PASSWORDS from "../lib/gallery/testdata/awkward_passwords.json" with { type: "json" };
+import AWKWARD_PASSWORDS from "../lib/store/testdata/awkward_passwords.json" with { type: "json" };
 import { runCli } from "./_cli.ts";
 import { failingGallery } from "./_serve.ts";
 import postgres from "postgres";
@@ -45,8 +46,8 @@ const pgTest = (name: string, fn: (url: string) => Promise<void>) =>
 pgTest("the pgvector gallery answers as the file store does: labels, distances, runner-up, unknown", async (url) => {
   const dir = await Deno.makeTempDir();
   const { faces, probes } = syntheticFaces(30, 6, 7);
-  const file = await openGallery(dir);
-  const pg = await openGallery(url);
+  const file = await openStore(dir);
+  const pg = await openStore(url);
   try {
     assert.equal(pg.kind, "postgres");
     assert.match(pg.location, /^postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres$/);
@@ -106,7 +107,7 @@ pgTest("the pgvector gallery answers as the file store does: labels, distances, 
 
 pgTest("8 writers at once enrolling 50 faces each leave all 400, with every person's centroid whole", async (url) => {
   const { faces, probes } = syntheticFaces(10, 40, 3);
-  const writers = await Promise.all(Array.from({ length: 8 }, () => openGallery(url, { connections: 2 })));
+  const writers = await Promise.all(Array.from({ length: 8 }, () => openStore(url, { connections: 2 })));
   try {
     // Writer w enrols faces w, w+8, … one at a time: every person gets faces from every writer.
     await Promise.all(writers.map(async (g, w) => {
@@ -116,7 +117,7 @@ pgTest("8 writers at once enrolling 50 faces each leave all 400, with every pers
     assert.equal(people.reduce((s, p) => s + p.faces, 0), 400);
     assert.ok(people.every((p) => p.faces === 40));
     const dir = await Deno.makeTempDir();
-    const file = await openGallery(dir);
+    const file = await openStore(dir);
     try {
       await file.enrol(faces);
       const a = await file.match(probes, { exact: true });
@@ -135,7 +136,7 @@ pgTest(
   "enrolments and erasures of the same people at once leave every face row counted in its person's row",
   async (url) => {
     const { faces } = syntheticFaces(4, 20, 5);
-    const [a, b] = await Promise.all([openGallery(url, { connections: 2 }), openGallery(url, { connections: 2 })]);
+    const [a, b] = await Promise.all([openStore(url, { connections: 2 }), openStore(url, { connections: 2 })]);
     try {
       await Promise.all([
         (async () => {
@@ -165,7 +166,7 @@ pgTest(
 );
 
 pgTest("processes opening an empty database at once create its schema once; another schema is refused", async (url) => {
-  const opened = await Promise.all(Array.from({ length: 4 }, () => openGallery(url, { connections: 1 })));
+  const opened = await Promise.all(Array.from({ length: 4 }, () => openStore(url, { connections: 1 })));
   let admin: GalleryBackend | undefined;
   try {
     const { default: postgres } = await import("postgres");
@@ -177,13 +178,13 @@ pgTest("processes opening an empty database at once create its schema once; anot
       assert.ok(indexes.some((r) => /USING hnsw \(centroid vector_l2_ops\)/.test(r.indexdef)));
       await sql`UPDATE face2vec_schema SET pipeline = jsonb_set(pipeline, '{detector,minSize}', '7')`;
       await assert.rejects(
-        openGallery(url),
+        openStore(url),
         (e) => e instanceof GalleryError && e.kind === "mismatch" && /processed differently/.test(e.message),
       );
       await sql`UPDATE face2vec_schema SET version = 2`;
-      await assert.rejects(openGallery(url), /schema version 2, this Face2Vec reads version 1 \(made by a newer/);
+      await assert.rejects(openStore(url), /schema version 2, this Face2Vec reads version 1 \(made by a newer/);
       await sql`UPDATE face2vec_schema SET version = 1, dim = 64`;
-      await assert.rejects(openGallery(url), /face2vec_schema: dim is 64, not 128/);
+      await assert.rejects(openStore(url), /face2vec_schema: dim is 64, not 128/);
     } finally {
       await sql.end();
     }
@@ -198,13 +199,13 @@ Deno.test("a database that cannot be reached, or a password file that cannot be 
   const port = listener.addr.port;
   listener.close(); // nothing listens there now
   await assert.rejects(
-    openGallery(`postgres://face2vec@127.0.0.1:${port}/faces`),
+    openStore(`postgres://face2vec@127.0.0.1:${port}/faces`),
     (e) =>
       e instanceof GalleryError && e.kind === "unreachable" &&
       e.message.startsWith(`postgres://face2vec@127.0.0.1:${port}/faces: cannot connect`) && !e.message.includes("\n"),
   );
   await assert.rejects(
-    openGallery(`postgres://127.0.0.1:${port}/faces`, { passwordFile: "/nonexistent/pw" }),
+    openStore(`postgres://127.0.0.1:${port}/faces`, { passwordFile: "/nonexistent/pw" }),
     /^GalleryError: \/nonexistent\/pw: cannot read the password/,
   );
 });
@@ -222,7 +223,7 @@ Deno.test({
   sanitizeOps: false,
   fn: async () => {
     await assert.rejects(
-      openGallery(plainUrl!),
+      openStore(plainUrl!),
       (e) =>
         e instanceof GalleryError && e.kind === "no_pgvector" && !e.message.includes("\n") &&
         /the server has no pgvector extension; install it .*apt install postgresql-<major version>-pgvector/.test(
@@ -252,7 +253,7 @@ Deno.test({
   sanitizeOps: false,
   fn: async () => {
     const database = await startPglite();
-    const gallery = await openGallery(database.url, { timeoutMs: 4321, connections: 2 });
+    const gallery = await openStore(database.url, { timeoutMs: 4321, connections: 2 });
     const sql = postgres(database.url, { onnotice: () => {}, max: 1 });
     try {
       await gallery.enrol([{ label: "ann", path: "a.jpg", embedding: vector(1) }]);
@@ -412,7 +413,7 @@ Deno.test({
     const target = new URL(database.url);
     const relay = stallableRelay({ hostname: target.hostname, port: Number(target.port) });
     const timeoutMs = 600, readyTimeoutMs = 300;
-    const gallery = await openGallery(relay.url("postgres"), { timeoutMs, readyTimeoutMs, connections: 2 });
+    const gallery = await openStore(relay.url("postgres"), { timeoutMs, readyTimeoutMs, connections: 2 });
     try {
       await gallery.enrol([{ label: "ann", path: "a.jpg", embedding: vector(1) }]);
       assert.deepEqual(await gallery.check(), { faces: 1 });
@@ -509,7 +510,7 @@ realServerTest(
   "a row lock held elsewhere: enrolments answer 'busy' within their limits, reads are served meanwhile, nothing given up on is kept",
   async (url) => {
     const timeoutMs = 1500;
-    const gallery = await openGallery(url, { timeoutMs, connections: 4 });
+    const gallery = await openStore(url, { timeoutMs, connections: 4 });
     const holder = postgres(url, { onnotice: () => {}, max: 1 });
     const face = (path: string, seed: number) => ({ label: "ann", path, embedding: vector(seed) });
     try {
@@ -583,7 +584,7 @@ pgClusterTest(
       const port = new URL(cluster.url).port;
       for (const { role, password } of roles) {
         for (const written of [password, encodeURIComponent(password)]) {
-          const gallery = await openGallery(`postgres://${role}:${written}@127.0.0.1:${port}/${role}`);
+          const gallery = await openStore(`postgres://${role}:${written}@127.0.0.1:${port}/${role}`);
           try {
             assert.deepEqual(await gallery.check(), { faces: 0 }, `${role}: ${password}`);
           } finally {
@@ -591,7 +592,7 @@ pgClusterTest(
           }
         }
         const wrong = `${password}x`;
-        const e = await thrown(() => openGallery(`postgres://${role}:${wrong}@127.0.0.1:${port}/${role}`));
+        const e = await thrown(() => openStore(`postgres://${role}:${wrong}@127.0.0.1:${port}/${role}`));
         assert.ok(e instanceof GalleryError && e.kind === "unreachable", String(e));
         assert.equal(
           e.message,
@@ -651,7 +652,7 @@ Deno.test({
     const target = new URL(database.url);
     const relay = stallableRelay({ hostname: target.hostname, port: Number(target.port) });
     const timeoutMs = 500;
-    const gallery = await openGallery(relay.url("postgres"), { timeoutMs, readyTimeoutMs: 300, connections: 2 });
+    const gallery = await openStore(relay.url("postgres"), { timeoutMs, readyTimeoutMs: 300, connections: 2 });
     try {
       // Both connections open (two transactions at once), and readiness's own.
       await Promise.all([

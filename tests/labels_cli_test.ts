@@ -8,9 +8,9 @@
 import assert from "node:assert/strict";
 import { runCli } from "./_cli.ts";
 import { makeDataset } from "./_photos.ts";
-import { fileGallery } from "../lib/gallery/backend.ts";
+import { fileStore } from "../lib/store/file_store.ts";
 import { createPipeline } from "../lib/pipeline/pipeline.ts";
-import { modelPipelineOptions } from "../lib/recognize/recognize.ts";
+import { modelPipelineOptions } from "../lib/model/model.ts";
 import { readImage } from "../lib/image/read_image.ts";
 import { createService } from "../lib/serve/service.ts";
 
@@ -56,7 +56,7 @@ Deno.test("predict prints an older gallery's name with control characters escape
     const first = await runCli(["enrol", "bea", `${ds}/people/bea/3.jpg`, "--model", model]);
     assert.equal(first.code, 0, first.stderr.join("\n"));
     // As a gallery written before the rule holds it: through the library, past enrol's check.
-    const gallery = fileGallery(model);
+    const gallery = fileStore(model);
     const pipeline = await createPipeline(modelPipelineOptions((await gallery.info())!));
     try {
       const found = await pipeline.processLargestFace(await readImage(`${ds}/people/ann/1.jpg`));

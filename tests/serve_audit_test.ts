@@ -8,8 +8,8 @@
 import assert from "node:assert/strict";
 import { createService, type ServiceOptions } from "../lib/serve/service.ts";
 import { serveHttp } from "../lib/serve/http_server.ts";
-import { GalleryError } from "../lib/gallery/backend.ts";
-import { ModelError } from "../lib/classify/model.ts";
+import { GalleryError } from "../lib/store/gallery_store.ts";
+import { ModelError } from "../lib/model/model_error.ts";
 import { LockError } from "../lib/_lock.ts";
 import { samplePhotos } from "../lib/eval/npm.ts";
 import { failingGallery } from "./_serve.ts";

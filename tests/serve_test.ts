@@ -9,7 +9,7 @@ import { openApiDocument } from "../lib/serve/openapi.ts";
 import { serveHttp } from "../lib/serve/http_server.ts";
 import { samplePhotos } from "../lib/eval/npm.ts";
 import { runCli } from "./_cli.ts";
-import { openGallery } from "../lib/gallery/backend.ts";
+import { openStore } from "../lib/store/open_store.ts";
 import { startPglite } from "../scripts/_pglite.ts";
 
 type Schema = { type?: string | string[]; required?: string[]; properties?: Record<string, Schema>; items?: Schema };
@@ -85,7 +85,7 @@ for (const backend of ["file", "postgres"] as const) {
 async function endToEnd(backend: "file" | "postgres") {
   const database = backend === "postgres" ? await startPglite() : undefined;
   try {
-    const gallery = database ? { gallery: await openGallery(database.url) } : {};
+    const gallery = database ? { gallery: await openStore(database.url) } : {};
     await endToEndWith(gallery, (dir) => database ? ["--gallery", database.url] : ["--model", `${dir}/model`]);
   } finally {
     await database?.stop();

@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { ModelError } from "./model.ts";
+import { ModelError } from "../model/model_error.ts";
 
 /** Asserts that `promise` rejects with a ModelError of `kind` whose message matches `message`. */
 export async function rejectsModelError(

@@ -7,11 +7,10 @@
 
 import type * as Tf from "npm:@tensorflow/tfjs@4.22.0";
 import type { PredictMethod } from "../features/feature_sets.ts";
-import { createMatcher } from "../gallery/gallery.ts";
-import type { Gallery } from "../gallery/store.ts";
-import type { GalleryBackend } from "../gallery/backend.ts";
+import { galleryMatcher, type Matcher } from "../gallery/matcher.ts";
+import type { Gallery } from "../gallery/gallery.ts";
 import { loadTfjs } from "../runtime/tfjs.ts";
-import type { Model, ModelInfo } from "./model.ts";
+import type { Model, ModelInfo } from "../model/model.ts";
 import { forward, PARAM_NAMES, type StackedParams, STAT_NAMES } from "./network.ts";
 
 export type { PredictMethod };
@@ -75,13 +74,14 @@ export interface Classifier {
  * Creates a classifier from a model (network weights into tfjs tensors on the WASM backend;
  * tfjs is not loaded for a gallery-only model).
  *
- * @param model A model from {@linkcode loadModel} or training.
- * @param options A gallery to name faces by ("nearest") instead of the model's own (a database's).
+ * @param model A model from a model folder or training.
+ * @param options A matcher to name faces by ("nearest") instead of the model's own gallery
+ * (a database store's).
  * @returns The classifier.
  */
 export async function createClassifier(
   model: Model,
-  options: { readonly gallery?: GalleryBackend } = {},
+  options: { readonly matcher?: Matcher } = {},
 ): Promise<Classifier> {
   const { info, gallery } = model;
   const network = info.network;
@@ -112,8 +112,7 @@ export async function createClassifier(
     const c = info.labels.length;
     return features.map((_, i) => values.slice(i * c, (i + 1) * c));
   };
-  let matcher: ReturnType<typeof createMatcher> | undefined;
-  const external = options.gallery;
+  const matcher = options.matcher ?? galleryMatcher(gallery);
   return {
     info,
     gallery,
@@ -126,9 +125,7 @@ export async function createClassifier(
           if (!f.embedding) throw new RangeError("nearest-neighbour prediction needs the face embedding");
           return f.embedding;
         });
-        const answers = external
-          ? await external.match(embeddings, { maxDistance })
-          : embeddings.map((e) => (matcher ??= createMatcher(gallery))(e, maxDistance));
+        const answers = await matcher.match(embeddings, { maxDistance });
         return answers.map((n) => {
           return {
             label: n.label,

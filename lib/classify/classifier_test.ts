@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
-import { Gallery } from "../gallery/store.ts";
+import { Gallery } from "../gallery/gallery.ts";
 import { createClassifier } from "./classifier.ts";
-import { seededRandom } from "./folds.ts";
-import { type Model, modelFromTraining } from "./model.ts";
+import { seededRandom } from "../_random.ts";
+import { type Model } from "../model/model.ts";
+import { modelFromTraining } from "./train_model.ts";
 import { trainClassifier, type TrainResult } from "./train.ts";
-import type { GalleryEntry } from "../gallery/gallery.ts";
+import type { GalleryEntry } from "../gallery/entry.ts";
 import { loadTfjs } from "../runtime/tfjs.ts";
 
 const LABELS = ["ada", "bob", "cy"];

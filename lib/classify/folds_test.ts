@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { seededRandom, stratifiedFolds } from "./folds.ts";
+import { stratifiedFolds } from "./folds.ts";
+import { seededRandom } from "../_random.ts";
 
 Deno.test("stratifiedFolds(): every fold trains on every class and validates on each once", () => {
   // 10 classes of 3–12 samples, in file order (as the original listed them).

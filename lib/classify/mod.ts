@@ -1,8 +1,8 @@
 /**
  * Training and the gallery in detail: the classifier's training loop over feature vectors,
  * its network, samples from a cache, models from a training result, the label rules of a
- * folder, and the gallery's parts (enrolment, gallery-only models, nearest person, files, and
- * `openGallery`: one interface over a model folder's file store and PostgreSQL + pgvector).
+ * folder, and the gallery's parts (enrolment, gallery-only models, nearest person, files).
+ * Where a gallery is kept (a model folder or PostgreSQL + pgvector) is `./store`'s.
  *
  * ```ts
  * import { nearestPerson, networkFor } from "./mod.ts";
@@ -25,18 +25,10 @@ export {
 } from "./train.ts";
 export { type Activation, DEFAULT_NETWORK, networkFor, type NetworkOptions } from "./network.ts";
 export { type Samples, samplesFromCache } from "./samples.ts";
-export { modelFromTraining } from "./model.ts";
-export { resumableModel } from "./train_model.ts";
+export { modelFromTraining, resumableModel } from "./train_model.ts";
 export { detectLabelRule, labelOf, type LabelRule } from "../dataset/labels.ts";
-export { loadGallery, nearestPerson, saveGallery } from "../gallery/gallery.ts";
-export { assertEnrollable, newGalleryModel } from "../gallery/enrol.ts";
-export { Gallery, type Hit, type SearchOptions } from "../gallery/store.ts";
-export {
-  type GalleryBackend,
-  GalleryError,
-  isDatabaseUrl,
-  type MatchOptions,
-  openGallery,
-  type OpenGalleryOptions,
-  type PersonFaces,
-} from "../gallery/backend.ts";
+export { nearestPerson } from "../gallery/matcher.ts";
+export { Gallery, type Hit, type SearchOptions } from "../gallery/gallery.ts";
+export { loadGallery, saveGallery } from "../model/gallery_files.ts";
+export { newGalleryModel } from "../model/model.ts";
+export { assertEnrollable } from "../model/enrol.ts";

@@ -1,30 +1,11 @@
 import type * as Tf from "npm:@tensorflow/tfjs@4.22.0";
 import type { Tfjs } from "../runtime/tfjs.ts";
 import type { FeatureSet } from "../features/feature_sets.ts";
+import { type Activation, type NetworkOptions, PARAM_NAMES, STAT_NAMES } from "../model/model.ts";
 
-/** Activation functions the network options accept. */
-export type Activation = "tanh" | "sigmoid" | "relu" | "linear";
-
-/**
- * The classifier's architecture, the original Face2Vec's network by default:
- * Dense(hidden1) applied over each row of the (3, 68) input, BatchNormalization,
- * activation1, Dense(hidden2), activation2, Flatten, (Dropout), Dense(classes), softmax;
- * truncated-normal init on the first layer, L2 on every kernel and bias.
- */
-export interface NetworkOptions {
-  /** Default 68. */
-  readonly hidden1?: number;
-  /** Default 32. */
-  readonly hidden2?: number;
-  /** Default "tanh". */
-  readonly activation1?: Activation;
-  /** Default "sigmoid". */
-  readonly activation2?: Activation;
-  /** Dropout before the last layer (0 = none). Default 0. */
-  readonly dropout?: number;
-  /** L2 strength on kernels and biases. Default 1e-4, chosen by measurement on LFW faces (5 folds, 100 epochs). */
-  readonly l2?: number;
-}
+// The architecture's fields and the weights' names are model.json's format (lib/model).
+export type { Activation, NetworkOptions } from "../model/model.ts";
+export { PARAM_NAMES, STAT_NAMES } from "../model/model.ts";
 
 /** The defaults of {@linkcode NetworkOptions}. */
 export const DEFAULT_NETWORK: Readonly<Required<NetworkOptions>> = Object.freeze({
@@ -53,11 +34,6 @@ export const DEFAULT_NETWORK: Readonly<Required<NetworkOptions>> = Object.freeze
 export function networkFor(set: Pick<FeatureSet, "network">): Required<NetworkOptions> {
   return { ...DEFAULT_NETWORK, ...set.network };
 }
-
-/** The names of the trainable parameters, in a fixed order. */
-export const PARAM_NAMES = ["w1", "b1", "gamma", "beta", "w2", "b2", "w3", "b3"] as const;
-/** Batch-normalisation statistics (not trained by gradient). */
-export const STAT_NAMES = ["movingMean", "movingVar"] as const;
 
 /** Parameters of F networks stacked on a leading axis (F models trained as one computation). */
 export type StackedParams = Record<(typeof PARAM_NAMES)[number] | (typeof STAT_NAMES)[number], Tf.Variable>;

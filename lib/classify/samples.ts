@@ -1,5 +1,7 @@
 import type { Cache } from "../dataset/cache.ts";
-import { DEFAULT_FEATURE_SET, featureSet } from "../features/feature_sets.ts";
+import { DEFAULT_FEATURE_SET } from "../features/feature_sets.ts";
+import type { PipelineParts } from "../pipeline/parts.ts";
+import { recordedFeatureSet } from "../pipeline/pipeline.ts";
 
 /** A cache's usable photos as training samples. */
 export interface Samples {
@@ -18,18 +20,22 @@ export interface Samples {
  * The samples of a cache: every photo with status "ok", classes sorted by name.
  *
  * @param cache A cache from `readCache`.
+ * @param parts The registries the cache's embedding network is looked up in (a set that uses
+ * the embedding is as long as its embeddings). Default the library's.
  * @returns Features, class indices, class names and paths.
  * @throws {RangeError} When the cache holds no usable photo, or a record's features are not
  * the feature set's length of finite float32 numbers (the message names the record): a
- * network is never trained on numbers that would make it answer NaN.
+ * network is never trained on numbers that would make it answer NaN; or when the cache names an
+ * embedding network not in `parts`.
  */
-export function samplesFromCache(cache: Cache): Samples {
+export function samplesFromCache(cache: Cache, parts?: PipelineParts): Samples {
   const ok = [...cache.records.values()].filter((r) => r.status === "ok" && r.features).sort((a, b) =>
     a.path < b.path ? -1 : 1
   );
   if (ok.length === 0) throw new RangeError("the cache holds no photo with features");
   const names = [...new Set(ok.map((r) => r.label))].sort();
-  const set = featureSet(String((cache.config.features as { name?: string } | undefined)?.name ?? DEFAULT_FEATURE_SET));
+  const name = String((cache.config.features as { name?: string } | undefined)?.name ?? DEFAULT_FEATURE_SET);
+  const set = recordedFeatureSet(cache.config, name, parts);
   const features = ok.map((r) => {
     const f = Float32Array.from(r.features!);
     if (f.length !== set.length) {

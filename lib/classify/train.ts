@@ -1,5 +1,6 @@
 import type * as Tf from "npm:@tensorflow/tfjs@4.22.0";
-import { type Fold, seededRandom, shuffled, stratifiedFolds } from "./folds.ts";
+import { type Fold, stratifiedFolds } from "./folds.ts";
+import { seededRandom, shuffled } from "../_random.ts";
 import { createNadam } from "./nadam.ts";
 import {
   createParams,
@@ -15,6 +16,7 @@ import {
 } from "./network.ts";
 import { EventWriter } from "./tensorboard.ts";
 import { loadTfjs, type Tfjs } from "../runtime/tfjs.ts";
+import type { Weights } from "../model/model.ts";
 
 /** Options of {@linkcode trainClassifier}. */
 export interface TrainOptions {
@@ -61,9 +63,7 @@ export interface EpochMetrics {
 }
 
 /** The trained parameters of one network, as plain arrays with their shapes. */
-export interface Weights {
-  readonly [name: string]: { readonly shape: readonly number[]; readonly values: Float32Array };
-}
+export type { Weights };
 
 /** What training produced. */
 export interface TrainResult {

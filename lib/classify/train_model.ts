@@ -8,10 +8,15 @@
 
 import { configDifference } from "../_config.ts";
 import type { Cache } from "../dataset/cache.ts";
-import { featureSet } from "../features/feature_sets.ts";
-import { DEFAULT_MAX_DISTANCE, type GalleryEntry } from "../gallery/gallery.ts";
+import { DEFAULT_FEATURE_SET, FEATURE_SETS, featureSet } from "../features/feature_sets.ts";
+import { DEFAULT_MAX_DISTANCE } from "../gallery/matcher.ts";
+import type { GalleryEntry } from "../gallery/entry.ts";
+import { Gallery } from "../gallery/gallery.ts";
 import type { FeatureSetRecord, PipelineSettings } from "../pipeline/pipeline.ts";
-import { loadModel, type Model, ModelError, modelFromTraining, saveModel } from "./model.ts";
+import { replaceKeepingEnrolled } from "../model/enrol.ts";
+import type { Model, ModelInfo } from "../model/model.ts";
+import { ModelError } from "../model/model_error.ts";
+import { loadModel, ModelFolder, type UpdateOptions } from "../model/model_folder.ts";
 import { DEFAULT_NETWORK, networkFor, type NetworkOptions } from "./network.ts";
 import { type Samples, samplesFromCache } from "./samples.ts";
 import { type EpochMetrics, trainClassifier, type TrainResult } from "./train.ts";
@@ -246,30 +251,50 @@ export async function resumableModel(
 /**
  * Saves a newly trained model over the one in `dir`, keeping the faces enrolled into the old
  * one (added with `enrol`, marked `enrolled`) that the new one's gallery lacks, when both
- * take the same embeddings (the same feature set and pipeline). Call it
- * under the folder's writers' lock.
+ * take the same embeddings (the same feature set and pipeline): one read-modify-write under
+ * the folder's writers' lock (lib/model's `ModelFolder.update`), which it takes.
  *
  * @param dir The model folder.
  * @param model The new model.
+ * @param options How long to wait for another writer of the folder, and a note when waiting.
  * @returns How many enrolled faces were carried over.
+ * @throws {LockError} When another writer holds the folder for longer than the timeout.
  */
-export async function saveKeepingEnrolled(dir: string, model: Model): Promise<number> {
-  let old: Model | undefined;
-  try {
-    old = await loadModel(dir);
-  } catch (e) {
-    if (!(e instanceof ModelError)) throw e;
-  }
-  const same = old && featureSet(model.info.features.name).needsEmbedding &&
-    configDifference(
-        { features: old.info.features, pipeline: old.info.pipeline },
-        { features: model.info.features, pipeline: model.info.pipeline },
-      ) === undefined;
-  // Only faces added by enrol: the old model's training faces are the old cache's, not the user's additions.
-  const kept = same ? [...old!.gallery].filter((e) => e.enrolled) : [];
-  // Faces of the new gallery win over the old ones of the same person and photo.
-  const known = new Set([...model.gallery].map((e) => `${e.label}\n${e.path}`));
-  const carried = kept.filter((e) => !known.has(`${e.label}\n${e.path}`));
-  await saveModel(dir, carried.length ? { ...model, gallery: model.gallery.withAdded(carried) } : model);
-  return carried.length;
+export async function saveKeepingEnrolled(dir: string, model: Model, options: UpdateOptions = {}): Promise<number> {
+  return await replaceKeepingEnrolled(new ModelFolder(dir), model, options);
+}
+
+/**
+ * A model from a training result: its final weights and the information to apply them.
+ *
+ * @param result What {@linkcode trainClassifier} returned.
+ * @param labels Class index → person.
+ * @param rows Rows of one feature sample.
+ * @param info The rest of the model's information (feature set, pipeline, minProb, training).
+ * @param gallery The model's gallery (default: none).
+ * @returns The model.
+ */
+export function modelFromTraining(
+  result: TrainResult,
+  labels: readonly string[],
+  rows: number,
+  info: Partial<Omit<ModelInfo, "labels" | "network" | "rows">> = {},
+  gallery: readonly GalleryEntry[] | Gallery = [],
+): Model {
+  const faces = gallery instanceof Gallery ? gallery : Gallery.from(gallery);
+  return {
+    info: {
+      labels,
+      network: result.network,
+      rows,
+      features: info.features ?? { name: DEFAULT_FEATURE_SET, version: FEATURE_SETS[DEFAULT_FEATURE_SET].version },
+      pipeline: info.pipeline ?? {},
+      minProb: info.minProb ?? 0,
+      method: info.method ?? (faces.size ? "nearest" : "network"),
+      maxDistance: info.maxDistance ?? null,
+      training: info.training ?? {},
+    },
+    weights: result.weights,
+    gallery: faces,
+  };
 }

@@ -1,14 +1,14 @@
 import assert from "node:assert/strict";
-import { Gallery } from "../gallery/store.ts";
+import { Gallery } from "../gallery/gallery.ts";
 import { rejectsModelError } from "./_test_util.ts";
 import { planTraining, saveKeepingEnrolled, trainModel } from "./train_model.ts";
-import { seededRandom } from "./folds.ts";
-import { loadModel, saveModel } from "./model.ts";
+import { seededRandom } from "../_random.ts";
+import { loadModel, saveModel } from "../model/model_folder.ts";
 import { DEFAULT_NETWORK, networkFor } from "./network.ts";
 import type { Cache, CacheRecord } from "../dataset/cache.ts";
 import { FEATURE_SETS, type FeatureSetName } from "../features/feature_sets.ts";
-import { newGalleryModel } from "../gallery/enrol.ts";
-import { DEFAULT_MAX_DISTANCE } from "../gallery/gallery.ts";
+import { newGalleryModel } from "../model/model.ts";
+import { DEFAULT_MAX_DISTANCE } from "../gallery/matcher.ts";
 
 /** What a cache records besides the feature set (values need only be equal between cache and model). */
 const PIPELINE = { detector: { minNeighbors: 5 }, landmarks: { model: "full" }, assets: { cascade: "c0ffee" } };

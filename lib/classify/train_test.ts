@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { seededRandom } from "./folds.ts";
+import { seededRandom } from "../_random.ts";
 import { readTfRecords } from "./tensorboard.ts";
 import { loadTfjs } from "../runtime/tfjs.ts";
 import { trainClassifier, type Weights } from "./train.ts";

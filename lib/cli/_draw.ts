@@ -5,12 +5,12 @@
  * @module
  */
 
-import type { Box } from "../detect/box.ts";
+import type { Box } from "../image/box.ts";
 import type { FaceSource } from "../detect/detect_faces.ts";
 import { drawBoxes, type Rgb } from "../image/draw_boxes.ts";
 import { encodeImage, formatForName } from "../image/encode_image.ts";
 import type { Image } from "../image/image.ts";
-import type { Point } from "../landmarks/point.ts";
+import type { Point } from "../image/point.ts";
 import { writeFileAtomic } from "../_fs.ts";
 
 /** Box colours in drawings: green = Haar, cyan = the learned detector, yellow = padded pass, red = whole-image fallback. */

@@ -8,8 +8,8 @@ import { DEFAULT_DETECTOR, DETECTORS } from "../detect/detect_faces.ts";
 import { InvalidArgumentError, Option } from "npm:@commander-js/extra-typings@15.1.0";
 import { ImageError } from "../image/image_error.ts";
 import { CacheError } from "../dataset/cache.ts";
-import { LockError } from "../_lock.ts";
-import { GalleryError } from "../gallery/backend.ts";
+import { LockError } from "../_lock_error.ts";
+import { GalleryError } from "../store/gallery_store.ts";
 import { type ListedImage, listImages } from "../image/list_images.ts";
 
 /** Output streams and terminal facts of one CLI run. */

@@ -5,11 +5,11 @@
  * @module
  */
 
-import type { Model, ModelInfo } from "../classify/model.ts";
+import type { Model } from "../model/model.ts";
 import type { DetectorName } from "../detect/detect_faces.ts";
-import { type GalleryBackend, isDatabaseUrl, isGalleryRefusal, openGallery } from "../gallery/backend.ts";
-import { Gallery } from "../gallery/store.ts";
-import { loadCheckedModel } from "../recognize/recognize.ts";
+import { type GalleryStore, isDatabaseUrl, isGalleryRefusal } from "../store/gallery_store.ts";
+import { openStore } from "../store/open_store.ts";
+import { loadCheckedModel } from "../model/model_folder.ts";
 import type { CliIo } from "./_io.ts";
 
 /**
@@ -38,21 +38,16 @@ export async function openGalleryFor(
   io: CliIo,
   connections?: number,
   timeoutMs?: number,
-): Promise<GalleryBackend | undefined> {
+): Promise<GalleryStore | undefined> {
   if (!isDatabaseUrl(o.gallery)) {
     io.stderr("--gallery: give a postgres:// URL (the file store is --model's folder)");
     return undefined;
   }
   try {
-    return await openGallery(o.gallery, { passwordFile: o.passwordFile, detector: o.detector, connections, timeoutMs });
+    return await openStore(o.gallery, { passwordFile: o.passwordFile, detector: o.detector, connections, timeoutMs });
   } catch (e) {
     if (!isGalleryRefusal(e)) throw e;
     io.stderr(e.message);
     return undefined;
   }
-}
-
-/** A database gallery's settings as a gallery-only model (its pipeline; its faces stay in the database). */
-export function galleryModel(info: ModelInfo): Model {
-  return { info, weights: {}, gallery: Gallery.from([]) };
 }

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { withoutPassword } from "../gallery/database_url.ts";
+import { withoutPassword } from "../store/database_url.ts";
 
 /** The environment variables the CLI reads: commander's colour switches, and `INIT_CWD` (see {@linkcode userDirectory}). */
 export const CLI_ENV = ["NO_COLOR", "FORCE_COLOR", "CLICOLOR_FORCE", "INIT_CWD"] as const;

@@ -5,7 +5,7 @@ import { writeFileAtomic } from "../_fs.ts";
 import { CLUSTER_ALGORITHMS, type ClusterAlgorithm, DEFAULT_CLUSTER_ALGORITHM } from "../cluster/cluster_faces.ts";
 import { clusterFolder, type ClusterFolderOptions, type FolderClustering } from "../cluster/cluster_folder.ts";
 import { linkClusters, writeContactSheets } from "../cluster/cluster_files.ts";
-import { modelPipelineOptions } from "../recognize/recognize.ts";
+import { type ModelInfo, modelPipelineOptions } from "../model/model.ts";
 import { detectorOf } from "../pipeline/pipeline.ts";
 import {
   cacheFailure,
@@ -19,9 +19,8 @@ import {
   workersOption,
 } from "./_io.ts";
 import { loadModelFor, openGalleryFor } from "./_model.ts";
-import type { GalleryBackend } from "../gallery/backend.ts";
-import type { ModelInfo } from "../classify/model.ts";
-import type { Gallery } from "../gallery/store.ts";
+import type { GalleryStore } from "../store/gallery_store.ts";
+import type { Gallery } from "../gallery/gallery.ts";
 import { drawProblem, fileOutputProblem } from "./_outputs.ts";
 import { startProgress } from "./_progress.ts";
 
@@ -125,7 +124,7 @@ async function runCluster(folder: string, o: ClusterRun, io: CliIo): Promise<num
  * detector their faces were found with; undefined, with the reason printed, when they cannot be used.
  */
 async function namingGallery(o: ClusterRun, io: CliIo): Promise<
-  | { gallery?: ClusterFolderOptions["gallery"]; detector?: DetectorName; database?: GalleryBackend }
+  | { gallery?: ClusterFolderOptions["gallery"]; detector?: DetectorName; database?: GalleryStore }
   | undefined
 > {
   if (o.gallery === undefined && o.model === undefined) return { detector: o.detector };
@@ -133,8 +132,8 @@ async function namingGallery(o: ClusterRun, io: CliIo): Promise<
     io.stderr("error: give --model or --gallery, not both");
     return undefined;
   }
-  let database: GalleryBackend | undefined;
-  let named: { where: string; info: ModelInfo; faces: number; entries: Gallery | GalleryBackend; hint: string };
+  let database: GalleryStore | undefined;
+  let named: { where: string; info: ModelInfo; faces: number; entries: Gallery | GalleryStore; hint: string };
   if (o.gallery !== undefined) {
     database = await openGalleryFor({ ...o, gallery: o.gallery, detector: undefined }, io);
     if (!database) return undefined;

@@ -1,7 +1,8 @@
 import type { DetectorName } from "../detect/detect_faces.ts";
 import { Command } from "npm:@commander-js/extra-typings@15.1.0";
-import { DEFAULT_VERIFY_DISTANCE } from "../gallery/gallery.ts";
-import { loadCheckedModel, modelPipelineOptions } from "../recognize/recognize.ts";
+import { DEFAULT_VERIFY_DISTANCE } from "../gallery/matcher.ts";
+import { loadCheckedModel } from "../model/model_folder.ts";
+import { modelPipelineOptions } from "../model/model.ts";
 import { createPipeline, type PipelineOptions, withDetector } from "../pipeline/pipeline.ts";
 import { euclidean } from "../embed/embed_faces.ts";
 import { ImageError } from "../image/image_error.ts";

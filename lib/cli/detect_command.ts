@@ -8,9 +8,10 @@ import { writeFileAtomic } from "../_fs.ts";
 import { writeAnnotated } from "./_draw.ts";
 import { drawProblem, fileOutputProblem } from "./_outputs.ts";
 import { type CliIo, detectorOption, EXIT, listInputs, ms, numberIn } from "./_io.ts";
-import { roundedBox, roundedPoints } from "../_rounded.ts";
+import { roundedBox, roundedPoints } from "../image/_rounded.ts";
 import { DEFAULT_LANDMARKER_OPTIONS, type LandmarkerOptions } from "../landmarks/detect_landmarks.ts";
-import type { Point } from "../landmarks/point.ts";
+import { LANDMARK_MODELS } from "../landmarks/landmark_networks.ts";
+import type { Point } from "../image/point.ts";
 import { startProgress } from "./_progress.ts";
 import { createPipeline } from "../pipeline/pipeline.ts";
 
@@ -85,7 +86,7 @@ export function detectCommand(io: CliIo, setExit: (code: number) => void) {
     .option("--no-landmarks", "skip the 68-point landmarks")
     .option("--embed", "add each face's 128-d embedding (needs the landmarks; Euclidean distances compare faces)")
     .addOption(
-      new Option("--landmark-model <name>", "68-point network").choices(["full", "tiny"] as const).default(
+      new Option("--landmark-model <name>", "68-point network").choices(LANDMARK_MODELS).default(
         DEFAULT_LANDMARKER_OPTIONS.model,
       ),
     )

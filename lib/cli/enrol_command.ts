@@ -1,18 +1,18 @@
 import type { DetectorName } from "../detect/detect_faces.ts";
 import { Command } from "npm:@commander-js/extra-typings@15.1.0";
-import { type Model, ModelError } from "../classify/model.ts";
-import type { GalleryEntry } from "../gallery/gallery.ts";
-import { assertEnrollable, newGalleryModel } from "../gallery/enrol.ts";
-import { LockError } from "../_lock.ts";
-import { modelPipelineOptions } from "../recognize/recognize.ts";
+import { type Model, modelOfInfo, modelPipelineOptions, newGalleryModel } from "../model/model.ts";
+import { ModelError } from "../model/model_error.ts";
+import type { GalleryEntry } from "../gallery/entry.ts";
+import { assertEnrollable } from "../model/enrol.ts";
+import { LockError } from "../_lock_error.ts";
 import { createPipeline, detectorOf } from "../pipeline/pipeline.ts";
-import { ImageError } from "../image/image_error.ts";
+import { ImageError, printable } from "../image/image_error.ts";
 import { readImage } from "../image/read_image.ts";
-import { printable } from "../image/image_error.ts";
 import { labelProblem } from "../dataset/labels.ts";
 import { type CliIo, detectorOption, EXIT, galleryOptions, listInputs, lockTimeoutOption, waitingLine } from "./_io.ts";
-import { galleryModel, openGalleryFor } from "./_model.ts";
-import { fileGallery, type GalleryBackend, GalleryError } from "../gallery/backend.ts";
+import { openGalleryFor } from "./_model.ts";
+import { fileStore } from "../store/file_store.ts";
+import { GalleryError, type GalleryStore } from "../store/gallery_store.ts";
 
 /**
  * The `enrol` subcommand: adds a person's photos to a model's embedding gallery, without
@@ -48,7 +48,7 @@ async function runEnrol(
     );
     return EXIT.badArguments;
   }
-  let gallery: GalleryBackend | undefined;
+  let gallery: GalleryStore | undefined;
   if (o.gallery !== undefined) {
     gallery = await openGalleryFor({ ...o, gallery: o.gallery }, io);
     if (!gallery) return EXIT.badArguments;
@@ -58,7 +58,7 @@ async function runEnrol(
       io.stderr(`${o.model}: not a folder (--model names the folder the model is kept in)`);
       return EXIT.badArguments;
     }
-    gallery = fileGallery(o.model, o.detector);
+    gallery = fileStore(o.model, o.detector);
   }
   try {
     return await enrolWith(label, inputs, o, io, gallery);
@@ -72,14 +72,14 @@ async function enrolWith(
   inputs: string[],
   o: { lockTimeout: number; detector?: DetectorName },
   io: CliIo,
-  gallery: GalleryBackend,
+  gallery: GalleryStore,
 ): Promise<number> {
   const where = gallery.kind === "file" ? `${gallery.location}/` : gallery.location;
   let model: Model;
   try {
     // The pipeline and feature set are what is needed here; the gallery reads its faces itself.
     const info = await gallery.info();
-    model = info ? galleryModel(info) : await newGalleryModel(o.detector);
+    model = info ? modelOfInfo(info) : await newGalleryModel(o.detector);
     assertEnrollable(model, gallery.location);
     const recorded = detectorOf(modelPipelineOptions(model.info));
     if (o.detector !== undefined && o.detector !== recorded) {

@@ -2,16 +2,15 @@ import type { DetectorName } from "../detect/detect_faces.ts";
 import { detectorOf } from "../pipeline/pipeline.ts";
 import { Command } from "npm:@commander-js/extra-typings@15.1.0";
 import { type Cache, CacheError, readCache } from "../dataset/cache.ts";
-import type { ModelInfo } from "../classify/model.ts";
+import { type ModelInfo, modelPipelineOptions } from "../model/model.ts";
 import { sha256Hex } from "../_asset.ts";
 import { printable } from "../image/image_error.ts";
-import { LockError } from "../_lock.ts";
+import { LockError } from "../_lock_error.ts";
 import { configDifference } from "../_config.ts";
 import { evaluationCachePath, preprocessFolder } from "../dataset/preprocess.ts";
 import { type CliIo, detectorOption, EXIT } from "./_io.ts";
 import { loadModelFor } from "./_model.ts";
 import { createClassifier } from "../classify/classifier.ts";
-import { modelPipelineOptions } from "../recognize/recognize.ts";
 import { evaluateRecords } from "../eval/evaluate.ts";
 
 /** The `evaluate` subcommand: accuracy of a model over a labelled folder or cache. */

@@ -4,10 +4,10 @@ import { createRecognizer } from "../recognize/recognize.ts";
 import { ImageError, printable } from "../image/image_error.ts";
 import { readImage } from "../image/read_image.ts";
 import { type CliIo, detectorOption, EXIT, galleryOptions, jsonText, listInputs, ms, numberIn } from "./_io.ts";
-import { roundedBox, roundedPoints } from "../_rounded.ts";
-import { galleryModel, loadModelFor, openGalleryFor } from "./_model.ts";
-import { type GalleryBackend, GalleryError } from "../gallery/backend.ts";
-import type { Model } from "../classify/model.ts";
+import { roundedBox, roundedPoints } from "../image/_rounded.ts";
+import { loadModelFor, openGalleryFor } from "./_model.ts";
+import { type Model, modelOfInfo } from "../model/model.ts";
+import { GalleryError, type GalleryStore } from "../store/gallery_store.ts";
 import type { ListedImage } from "../image/list_images.ts";
 
 /** The `predict` subcommand: names every face in photos, or "unknown". */
@@ -65,7 +65,7 @@ async function runPredict(
     const listed = await listInputs(inputs, io);
     return { listed, done: listed.listed.length === 0 ? (listed.failed > 0 ? EXIT.inputFailed : EXIT.ok) : undefined };
   };
-  let database: GalleryBackend | undefined;
+  let database: GalleryStore | undefined;
   let model: Model | undefined;
   if (o.gallery !== undefined) {
     database = await openGalleryFor({ ...o, gallery: o.gallery, detector: undefined }, io);
@@ -81,7 +81,7 @@ async function runPredict(
       }
       const { listed, done } = await inputsFirst();
       if (done !== undefined) return done;
-      model = galleryModel((await database.info())!);
+      model = modelOfInfo((await database.info())!);
       return await predictWith(listed, o, io, model, database);
     } catch (e) {
       if (!(e instanceof GalleryError)) throw e;
@@ -110,7 +110,7 @@ async function predictWith(
   },
   io: CliIo,
   model: Model,
-  database?: GalleryBackend,
+  database?: GalleryStore,
 ): Promise<number> {
   const method = o.method ?? model.info.method;
   if (method === "nearest" && model.gallery.size === 0 && !database) {
@@ -123,7 +123,7 @@ async function predictWith(
     io.stderr(`${o.model}: a gallery-only model has no network for --method network`);
     return EXIT.badArguments;
   }
-  const recognizer = await createRecognizer(model, { detector: o.detector, gallery: database });
+  const recognizer = await createRecognizer(model, { detector: o.detector, matcher: database });
   let failed = 0;
   try {
     failed += inputsListed.failed;

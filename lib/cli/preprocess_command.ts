@@ -1,9 +1,10 @@
-import type { DetectorName } from "../detect/detect_faces.ts";
+import type { DetectorName, FaceSource } from "../detect/detect_faces.ts";
 import { Command, Option } from "npm:@commander-js/extra-typings@15.1.0";
 import { printable } from "../image/image_error.ts";
 import type { CacheRecord } from "../dataset/cache.ts";
 import { defaultCachePath, preprocessFolder } from "../dataset/preprocess.ts";
-import { mergeCaches, parseShard, type Shard } from "../dataset/shard.ts";
+import { mergeCaches } from "../dataset/merge_caches.ts";
+import { parseShard, type Shard } from "../dataset/shard.ts";
 import { DEFAULT_FEATURE_SET, FEATURE_SET_NAMES, type FeatureSetName } from "../features/feature_sets.ts";
 import { decodeImage } from "../image/decode_image.ts";
 import { IMAGE_EXTENSIONS, listImages } from "../image/list_images.ts";
@@ -20,7 +21,6 @@ import {
 import { startProgress } from "./_progress.ts";
 import { writeAnnotated } from "./_draw.ts";
 import { drawProblem } from "./_outputs.ts";
-import type { FaceSource } from "../detect/detect_faces.ts";
 
 /**
  * The `preprocess` subcommand: turns a folder of photos named by person into a cache of

@@ -3,7 +3,7 @@ import { createService } from "../serve/service.ts";
 import { defaultMaxConnections, type HttpServer, serveHttp } from "../serve/http_server.ts";
 import { type CliIo, EXIT, galleryOptions, numberIn, workersOption } from "./_io.ts";
 import { openGalleryFor } from "./_model.ts";
-import type { GalleryBackend } from "../gallery/backend.ts";
+import type { GalleryStore } from "../store/gallery_store.ts";
 
 /**
  * The `serve` subcommand: the HTTP service (see `lib/serve/service.ts`) on its own HTTP/1.1
@@ -98,7 +98,7 @@ async function runServe(
       return EXIT.badArguments;
     }
   }
-  let gallery: GalleryBackend | undefined;
+  let gallery: GalleryStore | undefined;
   if (o.gallery !== undefined) {
     // --timeout bounds the database too: each transaction's lock_timeout and statement_timeout.
     gallery = await openGalleryFor(

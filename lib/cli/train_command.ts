@@ -2,12 +2,11 @@ import { Command } from "npm:@commander-js/extra-typings@15.1.0";
 import { type Cache, cachedFaces, CacheError, readCache } from "../dataset/cache.ts";
 import { findCache } from "../dataset/preprocess.ts";
 import { type LabelRule, singleLabelProblem } from "../dataset/labels.ts";
-import { ModelError } from "../classify/model.ts";
-import { saveKeepingEnrolled } from "../classify/train_model.ts";
-import { LockError, withLock } from "../_lock.ts";
+import { ModelError } from "../model/model_error.ts";
+import { planTraining, saveKeepingEnrolled, type TrainingPlan, trainModel } from "../classify/train_model.ts";
+import { LockError } from "../_lock_error.ts";
 import { DEFAULT_NETWORK } from "../classify/network.ts";
-import { planTraining, type TrainingPlan, trainModel } from "../classify/train_model.ts";
-import { DEFAULT_MAX_DISTANCE } from "../gallery/gallery.ts";
+import { DEFAULT_MAX_DISTANCE } from "../gallery/matcher.ts";
 import { FEATURE_SETS } from "../features/feature_sets.ts";
 import { type CliIo, EXIT, lockTimeoutOption, numberIn, waitingLine, workersOption } from "./_io.ts";
 
@@ -188,7 +187,7 @@ async function runTrain(
     );
   }
   try {
-    const kept = await withLock(`${o.model}/.lock`, () => saveKeepingEnrolled(o.model, model), {
+    const kept = await saveKeepingEnrolled(o.model, model, {
       timeoutMs: o.lockTimeout * 1000,
       onWait: (holder) => io.stderr(waitingLine(o.model, holder)),
     });

@@ -8,7 +8,7 @@
 
 import { chineseWhispers, dbscan, type NeighbourGraph, vectorSet } from "./_graph.ts";
 import { neighbourGraph, type NeighbourOptions } from "./_neighbours.ts";
-import { seededRandom } from "../classify/folds.ts";
+import { seededRandom } from "../_random.ts";
 
 /** The clustering algorithms by name. */
 export type ClusterAlgorithm = "chinese-whispers" | "dbscan";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { chineseWhispers, dbscan, exactGraph, graphFromPairs, vectorSet } from "./_graph.ts";
 import { clusterFaces, resolveClusterOptions } from "./cluster_faces.ts";
-import { seededRandom } from "../classify/folds.ts";
+import { seededRandom } from "../_random.ts";
 import { scoreClustering } from "../eval/clustering.ts";
 
 /** `people` blobs of `each` points in `dim` dimensions: centres 2 apart or more, spread `spread` per axis. */

@@ -7,12 +7,13 @@
  * @module
  */
 
-import type { Box } from "../detect/box.ts";
+import type { Box } from "../image/box.ts";
 import { defaultCachePath, preprocessFolder, type PreprocessOptions } from "../dataset/preprocess.ts";
 import { type CachedFace, type CacheRecord, readCache } from "../dataset/cache.ts";
-import { createMatcher, type GalleryEntry, type NearestAnswer } from "../gallery/gallery.ts";
-import type { GalleryBackend } from "../gallery/backend.ts";
-import { Gallery } from "../gallery/store.ts";
+import { createMatcher, type NearestAnswer } from "../gallery/matcher.ts";
+import type { GalleryEntry } from "../gallery/entry.ts";
+import type { GalleryStore } from "../store/gallery_store.ts";
+import { Gallery } from "../gallery/gallery.ts";
 import type { PipelineOptions } from "../pipeline/pipeline.ts";
 import { clusterFaces, type ClusterOptions, resolveClusterOptions } from "./cluster_faces.ts";
 
@@ -27,7 +28,7 @@ export interface ClusterFolderOptions extends ClusterOptions {
    * database's), and the open-set distance (a model's `maxDistance`).
    */
   readonly gallery?: {
-    readonly entries: Gallery | readonly GalleryEntry[] | GalleryBackend;
+    readonly entries: Gallery | readonly GalleryEntry[] | GalleryStore;
     readonly maxDistance: number;
   };
   /** Preprocessing: workers, progress, locking (as {@linkcode preprocessFolder}). */

@@ -22,8 +22,9 @@
  * @module
  */
 
-import { EMBEDDING_NORM, EMBEDDING_SIZE } from "../embed/embed_faces.ts";
-import { FEATURE_SETS } from "../features/feature_sets.ts";
+import { featureSet } from "../features/feature_sets.ts";
+import { PIPELINE_PARTS, type PipelineParts } from "../pipeline/parts.ts";
+import { recordedEmbedderOf } from "../pipeline/pipeline.ts";
 import { writeFileAtomic } from "../_fs.ts";
 import { crc32With } from "../_crc.ts";
 import { type FolderIdentity, parseShard, type Shard, shardText } from "./shard.ts";
@@ -84,7 +85,7 @@ export interface CachedFace {
   readonly landmarks: readonly (readonly [number, number])[];
   /** Its features (the configured feature set, row-major). */
   readonly features: readonly number[];
-  /** Its 128-d embedding (sets that use the embedding). */
+  /** Its embedding (sets that use the embedding), of the length the cache's network gives. */
   readonly embedding?: readonly number[];
 }
 
@@ -114,7 +115,10 @@ export interface CacheRecord {
   readonly landmarks?: readonly (readonly [number, number])[];
   /** Its features (the configured feature set, row-major). */
   readonly features?: readonly number[];
-  /** Its 128-d embedding as the network outputs it (sets that use the embedding). */
+  /**
+   * Its embedding as the network outputs it (sets that use the embedding), of the length the
+   * network recorded in the cache's configuration gives.
+   */
   readonly embedding?: readonly number[];
   /** In an every-face cache (instead of the fields above): every face, largest first. */
   readonly all?: readonly CachedFace[];
@@ -172,6 +176,17 @@ export interface ParseCacheOptions {
    * (their line numbers are in `droppedLines`), instead of refusing the cache. Default false.
    */
   readonly dropDamaged?: boolean;
+  /**
+   * The registries the network the cache records is looked up in (its entry gives the length
+   * and norm its embeddings must have). Default the library's, `PIPELINE_PARTS`.
+   */
+  readonly parts?: PipelineParts;
+}
+
+/** What a cache's embeddings must be: its network's length and range of norms. */
+interface EmbeddingChecks {
+  readonly size: number;
+  readonly norm: { readonly min: number; readonly max: number };
 }
 
 /** The largest finite float32. */
@@ -180,12 +195,13 @@ const FLOAT32_MAX = 3.4028234663852886e38;
 /**
  * Why a record's fields cannot be used (undefined when they can): types, a usable photo's
  * label not empty (unless the cache's label rule is "none"), finite numbers, 68 landmarks,
- * vectors of the lengths the cache's feature set gives, embeddings of the network's norms
- * ({@linkcode EMBEDDING_NORM}); in an every-face cache, each of its faces.
+ * vectors of the lengths the cache's feature set gives, embeddings of the length and norms of
+ * the network the cache records (its registry entry's `size` and `norm`); in an every-face
+ * cache, each of its faces.
  */
 function recordProblem(
   r: Record<string, unknown>,
-  lengths: { features?: number; embedding: number },
+  lengths: { features?: number; embedding: EmbeddingChecks },
   faces: CachedFaces,
   labelled: boolean,
 ): string | undefined {
@@ -217,7 +233,7 @@ function recordProblem(
 /** Why one face's box, landmarks, features and embedding cannot be used (undefined when they can). */
 function faceProblem(
   f: Record<string, unknown>,
-  lengths: { features?: number; embedding: number },
+  lengths: { features?: number; embedding: EmbeddingChecks },
 ): string | undefined {
   // Finite as float32, which is what features and embeddings become (1e39 would be Infinity).
   const finite = (v: unknown) => typeof v === "number" && Math.abs(v) <= FLOAT32_MAX;
@@ -231,13 +247,14 @@ function faceProblem(
   if (!vector(f.features, lengths.features)) {
     return `features are not ${lengths.features ?? "a list of"} finite numbers`;
   }
-  if (f.embedding !== undefined && !vector(f.embedding, lengths.embedding)) {
-    return `embedding is not ${lengths.embedding} finite numbers`;
+  const { size, norm } = lengths.embedding;
+  if (f.embedding !== undefined && !vector(f.embedding, size)) {
+    return `embedding is not ${size} finite numbers`;
   }
   if (f.embedding !== undefined) {
     const n = Math.hypot(...(f.embedding as number[]));
-    if (!(n >= EMBEDDING_NORM.min && n <= EMBEDDING_NORM.max)) {
-      return `embedding norm ${n.toPrecision(3)}, not within ${EMBEDDING_NORM.min}–${EMBEDDING_NORM.max}`;
+    if (!(n >= norm.min && n <= norm.max)) {
+      return `embedding norm ${n.toPrecision(3)}, not within ${norm.min}–${norm.max}`;
     }
   }
   return undefined;
@@ -266,7 +283,8 @@ export function parseCache(text: string, file: string, options: ParseCacheOption
   let folder: FolderIdentity | undefined;
   let finished: boolean | undefined;
   let faces: CachedFaces = "largest";
-  let lengths = { features: undefined as number | undefined, embedding: EMBEDDING_SIZE };
+  const parts = options.parts ?? PIPELINE_PARTS;
+  let lengths: { features?: number; embedding: EmbeddingChecks } = { embedding: recordedEmbedderOf({}, parts) };
   const records = new Map<string, CacheRecord>();
   const damaged = (i: number, why: string) => {
     if (options.dropDamaged && i > 0) return droppedLines.push(i + 1);
@@ -337,10 +355,24 @@ export function parseCache(text: string, file: string, options: ParseCacheOption
             : `${file}: cache format version ${h.version}, this Face2Vec reads ${CACHE_FORMAT.version} and ${EVERY_FACE_CACHE_VERSION}`,
         );
       }
+      // The network that made its embeddings (the default when it names none) gives their
+      // length and norms, and the length of the sets that use them.
+      let network;
+      try {
+        network = recordedEmbedderOf(config, parts);
+      } catch (e) {
+        if (!(e instanceof RangeError)) throw e;
+        throw new CacheError(`${file}: line 1: made with an embedding network this Face2Vec lacks (${e.message})`);
+      }
+      lengths = { embedding: network };
       const name = (config.features as { name?: unknown } | undefined)?.name;
       if (name !== undefined) {
-        const set = (FEATURE_SETS as Readonly<Record<string, { length: number }>>)[String(name)];
-        if (!set) throw new CacheError(`${file}: line 1: unknown feature set ${JSON.stringify(name)}`);
+        let set;
+        try {
+          set = featureSet(String(name), network.size);
+        } catch {
+          throw new CacheError(`${file}: line 1: unknown feature set ${JSON.stringify(name)}`);
+        }
         lengths = { ...lengths, features: set.length };
       }
       continue;

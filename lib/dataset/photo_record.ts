@@ -8,7 +8,7 @@
 import { decodeImage } from "../image/decode_image.ts";
 import { ImageError } from "../image/image_error.ts";
 import type { Pipeline } from "../pipeline/pipeline.ts";
-import { roundedBox, roundedPoints } from "../_rounded.ts";
+import { roundedBox, roundedPoints } from "../image/_rounded.ts";
 import type { CachedFace, CachedFaces, CacheRecord } from "./cache.ts";
 import type { ProcessedFace } from "../pipeline/pipeline.ts";
 

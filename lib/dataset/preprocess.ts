@@ -22,6 +22,7 @@ import {
   pipelineOptionsFrom,
   pipelineSettings,
 } from "../pipeline/pipeline.ts";
+import type { PipelineParts } from "../pipeline/parts.ts";
 import { type PhotoTask, processPhoto } from "./photo_record.ts";
 import { folderIdentity, type Shard, shardOf, shardText } from "./shard.ts";
 
@@ -53,6 +54,12 @@ export interface PreprocessOptions extends PipelineOptions {
   readonly lockTimeoutMs?: number;
   /** Called once when another process is writing the cache, before waiting for it. */
   readonly onWait?: (holder: string, cache: string) => void;
+  /**
+   * The registries the pipeline's parts come from, and in which the old cache's network is
+   * looked up. Default the library's, `PIPELINE_PARTS`. Entries given here live in this
+   * thread only: with them, photos are processed here (one worker).
+   */
+  readonly parts?: PipelineParts;
 }
 
 /** What a run did. */
@@ -194,14 +201,15 @@ async function preprocessLocked(
   const labelRule = options.labels ?? detectLabelRule(listed.map((p) => p.relative));
   const shard = options.shard;
   const photos = shard ? listed.filter((p) => shardOf(p.relative, shard.count) === shard.index) : listed;
-  const old = await readCache(cachePath, { dropDamaged: options.dropDamaged });
+  const parts = options.parts;
+  const old = await readCache(cachePath, { dropDamaged: options.dropDamaged, parts });
   // The detector: the one asked for, else the one the cache records (Haar's when it records
   // none), else the default; its landmark crop comes with it.
   if (old && options.detector === undefined) {
-    const stored = pipelineOptionsFrom(old.config, options.features ?? DEFAULT_FEATURE_SET);
+    const stored = pipelineOptionsFrom(old.config, options.features ?? DEFAULT_FEATURE_SET, parts);
     options = { ...options, detector: stored.detector, landmarks: options.landmarks ?? stored.landmarks };
   }
-  const { settings, features: recorded } = await pipelineSettings(options);
+  const { settings, features: recorded } = await pipelineSettings(options, parts);
   const faces = options.faces ?? "largest";
   // A largest-face cache's configuration stays as it has been since version 1.
   const config = { ...settings, features: recorded, labels: labelRule, ...(faces === "all" ? { faces } : {}) };
@@ -222,7 +230,7 @@ async function preprocessLocked(
           `not of ${faces === "all" ? "every face" : "the largest face"}; use another --cache or delete it`,
       );
     }
-    const was = detectorOf(pipelineOptionsFrom(old.config, recorded.name)), now = detectorOf(options);
+    const was = detectorOf(pipelineOptionsFrom(old.config, recorded.name, parts)), now = detectorOf(options);
     if (was !== now) {
       throw new CacheError(
         `${cachePath}: made with the ${was} detector, not ${now}; use another --cache (or --detector ${was}) or delete it`,
@@ -292,8 +300,10 @@ async function preprocessLocked(
     };
     // Only as many workers as there are photos not yet in the cache (at most).
     const changed = photos.filter((p) => records.get(p.relative) === undefined).length;
-    const workers = Math.max(1, Math.min(options.workers ?? navigator.hardwareConcurrency, Math.max(1, changed)));
-    if (workers === 1) await runHere(tasks(), options, faces, done);
+    const workers = parts
+      ? 1
+      : Math.max(1, Math.min(options.workers ?? navigator.hardwareConcurrency, Math.max(1, changed)));
+    if (workers === 1) await runHere(tasks(), options, faces, done, parts);
     else await runInWorkers(tasks(), options, faces, workers, done);
   } finally {
     writer.close();
@@ -322,11 +332,12 @@ async function runHere(
   options: PipelineOptions,
   faces: CachedFaces,
   done: (r: CacheRecord) => Promise<void>,
+  parts?: PipelineParts,
 ) {
   let pipeline: Awaited<ReturnType<typeof createPipeline>> | undefined;
   try {
     for await (const task of tasks) {
-      pipeline ??= await createPipeline(options);
+      pipeline ??= await createPipeline(options, { parts });
       await done(await processPhoto(pipeline, task, faces));
     }
   } finally {

@@ -9,8 +9,8 @@
  */
 
 import type { Image } from "../image/image.ts";
-import { type Box, iou } from "./box.ts";
-import type { Point } from "../landmarks/point.ts";
+import { type Box, iou } from "../image/box.ts";
+import type { Point } from "../image/point.ts";
 
 /** Where anchors sit: one entry per feature-map stride, with its anchors per cell. */
 export interface AnchorLayout {

@@ -1,138 +1,83 @@
+/**
+ * The face detectors, one registry entry each ({@linkcode DETECTOR_REGISTRY}): the learned
+ * BlazeFace (the default) and the original's Haar cascade. Each entry owns its name,
+ * version, assets, defaults, landmark crop, recorded settings and factory (see
+ * {@linkcode DetectorEntry}); nothing else branches on a detector's name. Adding a detector
+ * is its entry (a module beside this one, and its line in the registry) and its asset line
+ * in `scripts/make_assets.ts`.
+ *
+ * @module
+ */
+
 import type { Image } from "../image/image.ts";
-import type { Point } from "../landmarks/point.ts";
-import { readAsset } from "../_asset.ts";
-import { type BlazeFaceOptions, createBlazeFaceDetector, resolveBlazeFaceOptions } from "./blazeface.ts";
-import { type Box, iou } from "./box.ts";
-import { contrastMat, type ContrastMethod, grayMat } from "./enhance.ts";
-import { type CascadeClassifier, loadOpenCV, type Mat, type OpenCV, WasmScope } from "../runtime/opencv.ts";
+import { BLAZEFACE_DETECTOR } from "./blazeface.ts";
+import type { DetectorEntry, FaceOf } from "./detector_entry.ts";
+import { HAAR_DETECTOR } from "./haar.ts";
 
-/** The Haar cascades bundled from OpenCV (see `lib/detect/cascades/PROVENANCE.md`). */
-export type CascadeName = "frontalface_default" | "frontalface_alt" | "frontalface_alt2";
-
-/** The cascades that can be chosen, in the order the docs list them. */
-export const CASCADES: readonly CascadeName[] = ["frontalface_default", "frontalface_alt", "frontalface_alt2"];
+// Kept at this path for the modules that import them from here.
+export { type CascadeName, CASCADES, cascadeUrl, DEFAULT_DETECTOR_OPTIONS, type HaarOptions } from "./haar.ts";
+export type { BlazeFaceOptions } from "./blazeface.ts";
+export type { DetectorEntry, RotateMode } from "./detector_entry.ts";
 
 /**
- * The face detectors: `"blazeface"`, the learned one (MediaPipe's BlazeFace as ONNX; the
- * default, chosen by measurement: see the README), and `"haar"`, the original Face2Vec's
- * OpenCV cascade.
+ * Every detector by name, the default first: `blazeface`, the learned one (MediaPipe's
+ * BlazeFace as ONNX; chosen by measurement: see the README), and `haar`, the original
+ * Face2Vec's OpenCV cascade.
  */
-export type DetectorName = "blazeface" | "haar";
+export const DETECTOR_REGISTRY = Object.freeze({
+  blazeface: BLAZEFACE_DETECTOR,
+  haar: HAAR_DETECTOR,
+});
+
+/** The names of the detectors (the keys of {@linkcode DETECTOR_REGISTRY}). */
+export type DetectorName = keyof typeof DETECTOR_REGISTRY;
+
+/** An entry of any options or settings (what a registry holds). */
+// deno-lint-ignore no-explicit-any
+export type SomeDetectorEntry = DetectorEntry<string, any>;
+
+/**
+ * A set of detector entries by name: {@linkcode DETECTOR_REGISTRY}, or another one given to
+ * the functions here (a test's own detector, injected without editing the registry).
+ */
+export type DetectorRegistry = Readonly<Record<string, SomeDetectorEntry>>;
 
 /** The detectors, the default first. */
-export const DETECTORS: readonly DetectorName[] = ["blazeface", "haar"];
+export const DETECTORS: readonly DetectorName[] = Object.freeze(Object.keys(DETECTOR_REGISTRY) as DetectorName[]);
 
-/** The detector used when none is named (and a cache or model records none: those are Haar's). */
+/** The detector used when none is named. */
 export const DEFAULT_DETECTOR: DetectorName = "blazeface";
 
-/**
- * Where a face box came from: `"haar"` the cascade on the image, `"blazeface"` the learned
- * detector on the image, `"padded"` either on the image with a border (tried only when the
- * plain pass finds nothing), `"fallback"` the whole image (when both found nothing and the
- * fallback is on).
- */
-export type FaceSource = "haar" | "blazeface" | "padded" | "fallback";
-
-/** A detected face: plain data, in float pixels of the EXIF-oriented image. */
-export interface Face {
-  /** The detector's box, mapped back to the full-resolution image and clamped to it. */
-  readonly box: Box;
-  /** How the box was found. */
-  readonly source: FaceSource;
-  /** The learned detector's confidence (0–1); Haar gives none. */
-  readonly score?: number;
-  /**
-   * The learned detector's keypoints, in image pixels: the right eye, left eye, nose tip,
-   * mouth, right ear and left ear (the person's right and left).
-   */
-  readonly keypoints?: readonly Point[];
-}
-
-/** When the rotated passes run (see {@linkcode DetectorOptions.rotate}). */
-export type RotateMode = "never" | "when-none" | "always";
-
-/** The Haar detector's options; every field has a measured default. */
-export interface HaarOptions {
-  /** Which OpenCV cascade. Default `"frontalface_default"` (best recall, fastest). */
-  readonly cascade?: CascadeName;
-  /** Scale step between pyramid levels (> 1). Default 1.1. */
-  readonly scaleFactor?: number;
-  /** Overlapping raw hits needed to keep a box. Default 5. */
-  readonly minNeighbors?: number;
-  /** Smallest face side, in pixels of the working copy. Default 30. */
-  readonly minSize?: number;
-  /** The image is scaled down (never up) so its longer side is at most this. Default 640. */
-  readonly workingSize?: number;
-  /** Contrast boost before detection. Default `"equalize"`. */
-  readonly contrast?: ContrastMethod;
-  /** CLAHE clip limit when `contrast` is `"clahe"`. Default 2. */
-  readonly clipLimit?: number;
-  /** CLAHE tiles per side when `contrast` is `"clahe"`. Default 5. */
-  readonly tiles?: number;
-  /**
-   * When the plain pass finds no face, detect again with a replicated border of this
-   * fraction of the width/height on each side (for tight crops such as ORL). 0 turns it
-   * off. Default 0.25.
-   */
-  readonly pad?: number;
-  /** When nothing is found, return the whole image as one `"fallback"` face. Default false. */
-  readonly fallback?: boolean;
-  /**
-   * Angles (degrees, counter-clockwise) of the rotated passes, for tilted heads the upright
-   * cascade misses; their boxes are mapped back (same size, centred on the face) and
-   * overlaps with upright boxes are dropped. Default `[-25, 25]`.
-   */
-  readonly angles?: readonly number[];
-  /**
-   * When the rotated passes run: `"when-none"` only when the upright pass finds nothing (a
-   * portrait with a tilted head costs extra, other photos nothing), `"always"` (every tilted
-   * face in group photos, at about 1.7x the time on 1920 px photos), or `"never"`.
-   * Default `"when-none"`.
-   */
-  readonly rotate?: RotateMode;
-  /**
-   * The rotated passes search a smaller copy whose longer side is at most this (they find
-   * the larger faces only, and cost far less). Default 320.
-   */
-  readonly rotatedSize?: number;
-  /** Smallest face side for the rotated passes, in pixels of their copy. Default 24. */
-  readonly rotatedMinSize?: number;
-}
+type Registered = (typeof DETECTOR_REGISTRY)[DetectorName];
+type OptionsOf<E> = E extends DetectorEntry<string, infer O> ? O : never;
+type Intersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
 
 /**
  * Load-time options of {@linkcode createFaceDetector}: which detector, and its options (the
- * fields of the other detector are ignored). `pad`, `fallback`, `angles` and `rotate` mean
- * the same for both, with defaults of each detector's own.
+ * fields of the other detectors are ignored). `pad`, `fallback`, `angles` and `rotate` mean
+ * the same for BlazeFace and Haar, with defaults of each detector's own.
  */
-export interface DetectorOptions extends HaarOptions, BlazeFaceOptions {
-  /** Which detector. Default {@linkcode DEFAULT_DETECTOR}. */
-  readonly detector?: DetectorName;
-}
+export type DetectorOptions =
+  & {
+    /** Which detector. Default {@linkcode DEFAULT_DETECTOR}. */
+    readonly detector?: DetectorName;
+  }
+  & Intersection<OptionsOf<Registered>>;
 
-/** The options in force for the Haar detector. */
-export type HaarSettings = { readonly detector: "haar" } & Required<HaarOptions>;
-/** The options in force for the learned detector. */
-export type BlazeFaceSettings = { readonly detector: "blazeface" } & Required<BlazeFaceOptions>;
 /** The options in force: the detector's name and each of its options. */
-export type DetectorSettings = HaarSettings | BlazeFaceSettings;
+export type DetectorSettings = {
+  [N in DetectorName]: { readonly detector: N } & Required<OptionsOf<(typeof DETECTOR_REGISTRY)[N]>>;
+}[DetectorName];
 
-/** The Haar detector's defaults, chosen on the even half of each dataset (see docs/guide.md). */
-export const DEFAULT_DETECTOR_OPTIONS: Readonly<Required<HaarOptions>> = Object.freeze({
-  cascade: "frontalface_default",
-  scaleFactor: 1.1,
-  minNeighbors: 5,
-  minSize: 30,
-  workingSize: 640,
-  contrast: "equalize",
-  clipLimit: 2,
-  tiles: 5,
-  pad: 0.25,
-  fallback: false,
-  angles: Object.freeze([-25, 25]),
-  rotate: "when-none",
-  rotatedSize: 320,
-  rotatedMinSize: 24,
-});
+/** A detected face: plain data, in float pixels of the EXIF-oriented image. */
+export type Face = FaceOf<DetectorName>;
+
+/**
+ * Where a face box came from: a detector's name (its plain pass on the image), `"padded"` (a
+ * pass on the image with a border, tried only when the plain pass finds nothing),
+ * `"fallback"` (the whole image, when nothing was found and the fallback is on).
+ */
+export type FaceSource = Face["source"];
 
 /** A loaded face detector. Free it with `dispose()`. */
 export interface FaceDetector {
@@ -148,11 +93,98 @@ export interface FaceDetector {
 }
 
 /**
+ * A detector's entry by name.
+ *
+ * @param name A detector's name.
+ * @param registry The entries to look in. Default {@linkcode DETECTOR_REGISTRY}.
+ * @returns The entry.
+ * @throws {RangeError} For an unknown name, listing the known ones.
+ * @example
+ * ```ts
+ * import { detectorEntry } from "./detect_faces.ts";
+ * if (detectorEntry("haar").defaults.cascade !== "frontalface_default") throw new Error();
+ * ```
+ */
+export function detectorEntry(
+  name: string,
+  registry: DetectorRegistry = DETECTOR_REGISTRY,
+): SomeDetectorEntry {
+  const entry = Object.hasOwn(registry, name) ? registry[name] : undefined;
+  if (!entry) throw new RangeError(`detector must be ${Object.keys(registry).join(" | ")}, got ${name}`);
+  return entry;
+}
+
+/**
+ * The entry and the settings in force for `options`: the detector's own fields over its
+ * defaults, validated (the other detectors' fields are dropped).
+ *
+ * @param options Partial detector options.
+ * @param registry The entries. Default {@linkcode DETECTOR_REGISTRY}.
+ * @returns The entry and the settings (its name first).
+ * @throws {RangeError} For an unknown detector or out-of-range options.
+ */
+export function resolveDetector(
+  options: DetectorOptions = {},
+  registry: DetectorRegistry = DETECTOR_REGISTRY,
+): { entry: SomeDetectorEntry; settings: DetectorSettings } {
+  const { detector = DEFAULT_DETECTOR, ...rest } = options as DetectorOptions & Record<string, unknown>;
+  const entry = detectorEntry(detector, registry);
+  const own = Object.fromEntries(Object.entries(rest).filter(([k, v]) => v !== undefined && k in entry.defaults));
+  return { entry, settings: { detector: entry.name, ...entry.resolve(own) } as DetectorSettings };
+}
+
+/**
+ * The options in force for `options`: the detector's name and its options, defaults filled
+ * in, validated (the other detectors' fields are dropped).
+ *
+ * @param options Partial detector options.
+ * @param registry The entries. Default {@linkcode DETECTOR_REGISTRY}.
+ * @returns Every option of the chosen detector.
+ * @throws {RangeError} For an unknown detector or out-of-range options.
+ * @example
+ * ```ts
+ * import { resolveDetectorOptions } from "./detect_faces.ts";
+ * const o = resolveDetectorOptions({ detector: "haar", minScore: 0.9 });
+ * if (o.detector !== "haar" || "minScore" in o || o.minNeighbors !== 5) throw new Error(JSON.stringify(o));
+ * ```
+ */
+export function resolveDetectorOptions(
+  options: DetectorOptions = {},
+  registry: DetectorRegistry = DETECTOR_REGISTRY,
+): DetectorSettings {
+  return resolveDetector(options, registry).settings;
+}
+
+/**
+ * The detector options that a detector's recorded settings describe (the inverse of its
+ * entry's `record`): settings recorded without a name are those of the entry that records
+ * none (Haar: every cache and model made before the learned detector).
+ *
+ * @param recorded The `detector` field of recorded settings (absent: the defaults of the unnamed entry).
+ * @param registry The entries. Default {@linkcode DETECTOR_REGISTRY}.
+ * @returns The options, the detector's name first.
+ * @example
+ * ```ts
+ * import { detectorOptionsFrom } from "./detect_faces.ts";
+ * if (detectorOptionsFrom({ minNeighbors: 3 }).detector !== "haar") throw new Error();
+ * if (detectorOptionsFrom({ detector: "blazeface" }).detector !== "blazeface") throw new Error();
+ * ```
+ */
+export function detectorOptionsFrom(
+  recorded: Readonly<Record<string, unknown>> | undefined,
+  registry: DetectorRegistry = DETECTOR_REGISTRY,
+): DetectorOptions {
+  const unnamed = Object.values(registry).find((e) => !e.recordsName);
+  return { ...(unnamed ? { detector: unnamed.name } : {}), ...recorded } as DetectorOptions;
+}
+
+/**
  * Creates a face detector: the learned one (BlazeFace on onnxruntime; the default), or a
  * Haar cascade (Viola-Jones) on OpenCV.js, where the image is converted to gray, scaled
  * down to the working size, contrast-boosted, and searched. Boxes are in the original pixels.
  *
  * @param options The detector and its parameters (see {@linkcode DetectorOptions}).
+ * @param registry The entries. Default {@linkcode DETECTOR_REGISTRY}.
  * @returns The detector; call `dispose()` when done.
  * @throws {RangeError} For out-of-range options.
  * @example
@@ -171,244 +203,16 @@ export interface FaceDetector {
  * }
  * ```
  */
-export async function createFaceDetector(options: DetectorOptions = {}): Promise<FaceDetector> {
-  const o = resolveDetectorOptions(options);
-  if (o.detector === "blazeface") {
-    const { detector: _, ...rest } = o;
-    const learned = await createBlazeFaceDetector(rest);
-    return { options: Object.freeze(o), detect: (image) => learned.detect(image), dispose: () => learned.dispose() };
-  }
-  const cv = await loadOpenCV();
-  const xml = await readAsset(cascadeUrl(o.cascade));
-  const classifier = loadCascade(cv, o.cascade, xml);
-  let disposed = false;
+export async function createFaceDetector(
+  options: DetectorOptions = {},
+  registry: DetectorRegistry = DETECTOR_REGISTRY,
+): Promise<FaceDetector> {
+  const { entry, settings } = resolveDetector(options, registry);
+  const { detector: _, ...own } = settings;
+  const loaded = await entry.create(own);
   return {
-    options: Object.freeze(o),
-    detect(image: Image): Promise<Face[]> {
-      if (disposed) return Promise.reject(new Error("FaceDetector.detect() called after dispose()"));
-      try {
-        return Promise.resolve(detect(cv, classifier, o, image));
-      } catch (e) {
-        return Promise.reject(e);
-      }
-    },
-    dispose() {
-      if (!disposed) classifier.delete();
-      disposed = true;
-      return Promise.resolve();
-    },
+    options: Object.freeze(settings),
+    detect: (image) => loaded.detect(image) as Promise<Face[]>,
+    dispose: () => loaded.dispose(),
   };
-}
-
-/**
- * Where a bundled cascade's XML lives (beside this module, in a checkout or at a URL).
- *
- * @param cascade The cascade's name.
- * @returns The asset's URL.
- */
-export function cascadeUrl(cascade: CascadeName): URL {
-  return new URL(`./cascades/haarcascade_${cascade}.xml`, import.meta.url);
-}
-
-/**
- * The options in force for `options`: the detector's name and its options, defaults filled
- * in, validated (the other detector's fields are dropped).
- *
- * @param options Partial detector options.
- * @returns Every option of the chosen detector.
- * @throws {RangeError} For an unknown detector or out-of-range options.
- */
-export function resolveDetectorOptions(options: DetectorOptions = {}): DetectorSettings {
-  const { detector = DEFAULT_DETECTOR, ...rest } = definedOnly(options) as DetectorOptions;
-  if (detector === "blazeface") {
-    const { minScore, nmsIou, pad, fallback, angles, rotate } = rest;
-    return { detector, ...resolveBlazeFaceOptions({ minScore, nmsIou, pad, fallback, angles, rotate }) };
-  }
-  if (detector !== "haar") throw new RangeError(`detector must be ${DETECTORS.join(" | ")}, got ${detector}`);
-  const haar = Object.fromEntries(
-    Object.entries(rest).filter(([k]) => k in DEFAULT_DETECTOR_OPTIONS),
-  ) as Partial<HaarOptions>;
-  const o: Required<HaarOptions> = { ...DEFAULT_DETECTOR_OPTIONS, ...haar };
-  validate(o);
-  return { detector, ...o };
-}
-
-function definedOnly<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-function validate(o: Required<HaarOptions>): void {
-  const bad = (name: string, v: unknown, want: string) => {
-    throw new RangeError(`detector option ${name} must be ${want}, got ${v}`);
-  };
-  if (!CASCADES.includes(o.cascade)) bad("cascade", o.cascade, CASCADES.join(" | "));
-  if (!(o.scaleFactor > 1)) bad("scaleFactor", o.scaleFactor, "> 1");
-  if (!(Number.isInteger(o.minNeighbors) && o.minNeighbors >= 0)) {
-    bad("minNeighbors", o.minNeighbors, "a whole number >= 0");
-  }
-  if (!(o.minSize >= 1)) bad("minSize", o.minSize, ">= 1");
-  if (!(o.workingSize >= 24)) bad("workingSize", o.workingSize, ">= 24");
-  if (!["none", "equalize", "clahe"].includes(o.contrast)) bad("contrast", o.contrast, "none | equalize | clahe");
-  if (!(o.clipLimit > 0)) bad("clipLimit", o.clipLimit, "> 0");
-  if (!(Number.isInteger(o.tiles) && o.tiles > 0)) bad("tiles", o.tiles, "a whole number > 0");
-  if (!(o.pad >= 0 && o.pad <= 2)) bad("pad", o.pad, "from 0 to 2");
-  if (!Array.isArray(o.angles) || !o.angles.every((a) => Math.abs(a) > 0 && Math.abs(a) < 90)) {
-    bad("angles", o.angles, "a list of non-zero angles between -90 and 90");
-  }
-  if (!["never", "when-none", "always"].includes(o.rotate)) bad("rotate", o.rotate, "never | when-none | always");
-  if (!(o.rotatedMinSize >= 1)) bad("rotatedMinSize", o.rotatedMinSize, ">= 1");
-  if (!(o.rotatedSize >= 24)) bad("rotatedSize", o.rotatedSize, ">= 24");
-}
-
-function loadCascade(cv: OpenCV, name: string, xml: Uint8Array): CascadeClassifier {
-  // The classifier reads from Emscripten's in-memory FS; the file is removed once loaded.
-  const file = `face2vec_${name}_${crypto.randomUUID()}.xml`;
-  cv.FS_createDataFile("/", file, xml, true, false, false);
-  const classifier = new cv.CascadeClassifier();
-  try {
-    if (!classifier.load(`/${file}`) || classifier.empty()) {
-      throw new Error(`could not load Haar cascade ${name}`);
-    }
-    return classifier;
-  } catch (e) {
-    classifier.delete();
-    throw e;
-  } finally {
-    cv.FS_unlink(`/${file}`);
-  }
-}
-
-function detect(cv: OpenCV, classifier: CascadeClassifier, o: Required<HaarOptions>, image: Image): Face[] {
-  using scope = new WasmScope();
-  const gray = grayMat(cv, image, scope);
-  const scale = Math.min(1, o.workingSize / Math.max(image.width, image.height));
-  let work = gray;
-  if (scale < 1) {
-    work = scope.track(new cv.Mat());
-    const size = new cv.Size(
-      Math.max(1, Math.round(image.width * scale)),
-      Math.max(1, Math.round(image.height * scale)),
-    );
-    cv.resize(gray, work, size, 0, 0, cv.INTER_AREA);
-  }
-  const enhanced = contrastMat(cv, work, { method: o.contrast, clipLimit: o.clipLimit, tiles: o.tiles }, scope);
-  // Working-copy pixels per original pixel, per axis (rounding makes them differ slightly).
-  const sx = enhanced.cols / image.width;
-  const sy = enhanced.rows / image.height;
-  const toImage = (r: Box, dx: number, dy: number, source: FaceSource): Face => {
-    const x0 = clamp((r.x - dx) / sx, 0, image.width);
-    const y0 = clamp((r.y - dy) / sy, 0, image.height);
-    const x1 = clamp((r.x - dx + r.width) / sx, 0, image.width);
-    const y1 = clamp((r.y - dy + r.height) / sy, 0, image.height);
-    return { box: { x: x0, y: y0, width: x1 - x0, height: y1 - y0 }, source };
-  };
-  const upright = runCascade(cv, classifier, o, o.minSize, enhanced, scope);
-  let rotated: Box[] = [];
-  if (o.angles.length > 0 && (o.rotate === "always" || (o.rotate === "when-none" && upright.length === 0))) {
-    // The rotated passes run on a smaller copy; their boxes are scaled up to the working copy.
-    const k = Math.min(1, o.rotatedSize / Math.max(enhanced.cols, enhanced.rows));
-    let small = enhanced;
-    if (k < 1) {
-      small = scope.track(new cv.Mat());
-      cv.resize(
-        enhanced,
-        small,
-        new cv.Size(Math.round(enhanced.cols * k), Math.round(enhanced.rows * k)),
-        0,
-        0,
-        cv.INTER_AREA,
-      );
-    }
-    const kx = enhanced.cols / small.cols, ky = enhanced.rows / small.rows;
-    rotated = o.angles.flatMap((a) => runRotated(cv, classifier, o, small, a, scope))
-      .map((b) => ({ x: b.x * kx, y: b.y * ky, width: b.width * kx, height: b.height * ky }));
-  }
-  let faces = suppressOverlaps([...upright, ...rotated]).map((r) => toImage(r, 0, 0, "haar"));
-  if (faces.length === 0 && o.pad > 0) {
-    const top = Math.round(o.pad * enhanced.rows);
-    const left = Math.round(o.pad * enhanced.cols);
-    const padded = scope.track(new cv.Mat());
-    cv.copyMakeBorder(enhanced, padded, top, top, left, left, cv.BORDER_REPLICATE);
-    faces = runCascade(cv, classifier, o, o.minSize, padded, scope)
-      .map((r) => toImage(r, left, top, "padded"))
-      .filter((f) => f.box.width >= 1 && f.box.height >= 1);
-  }
-  if (faces.length === 0 && o.fallback) {
-    faces = [{ box: { x: 0, y: 0, width: image.width, height: image.height }, source: "fallback" }];
-  }
-  return faces.sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height);
-}
-
-function runCascade(
-  cv: OpenCV,
-  classifier: CascadeClassifier,
-  o: Required<HaarOptions>,
-  minSize: number,
-  mat: Mat,
-  scope: WasmScope,
-): Box[] {
-  const rects = scope.track(new cv.RectVector());
-  classifier.detectMultiScale(
-    mat,
-    rects,
-    o.scaleFactor,
-    o.minNeighbors,
-    0,
-    new cv.Size(minSize, minSize),
-    new cv.Size(0, 0),
-  );
-  const out: Box[] = [];
-  for (let i = 0; i < rects.size(); i++) {
-    const r = rects.get(i);
-    out.push({ x: r.x, y: r.y, width: r.width, height: r.height });
-  }
-  return out;
-}
-
-function clamp(v: number, lo: number, hi: number): number {
-  return Math.min(hi, Math.max(lo, v));
-}
-
-/**
- * Runs the cascade on `mat` rotated by `angle` degrees (counter-clockwise) on a canvas large
- * enough to hold it, and maps each box's centre back; the box keeps its size.
- */
-function runRotated(
-  cv: OpenCV,
-  classifier: CascadeClassifier,
-  o: Required<HaarOptions>,
-  mat: Mat,
-  angle: number,
-  scope: WasmScope,
-): Box[] {
-  const t = (angle * Math.PI) / 180;
-  const cos = Math.cos(t), sin = Math.sin(t);
-  const w = mat.cols, h = mat.rows;
-  const W = Math.ceil(w * Math.abs(cos) + h * Math.abs(sin));
-  const H = Math.ceil(w * Math.abs(sin) + h * Math.abs(cos));
-  // Forward map (OpenCV's convention, y down): p' = R (p - c) + c', R = [[cos, sin], [-sin, cos]].
-  const cx = w / 2, cy = h / 2, ox = W / 2, oy = H / 2;
-  const m = scope.track(cv.matFromArray(2, 3, cv.CV_64F, [
-    cos,
-    sin,
-    ox - cos * cx - sin * cy,
-    -sin,
-    cos,
-    oy + sin * cx - cos * cy,
-  ]));
-  const rotated = scope.track(new cv.Mat());
-  cv.warpAffine(mat, rotated, m, new cv.Size(W, H), cv.INTER_LINEAR, cv.BORDER_REPLICATE);
-  return runCascade(cv, classifier, o, o.rotatedMinSize, rotated, scope).map((r) => {
-    const qx = r.x + r.width / 2 - ox, qy = r.y + r.height / 2 - oy;
-    // Inverse: p = R^T (p' - c') + c.
-    const px = cos * qx - sin * qy + cx, py = sin * qx + cos * qy + cy;
-    return { x: px - r.width / 2, y: py - r.height / 2, width: r.width, height: r.height };
-  });
-}
-
-/** Keeps boxes in order, dropping any that overlaps (IoU > 0.3) one already kept. */
-function suppressOverlaps(boxes: readonly Box[]): Box[] {
-  const kept: Box[] = [];
-  for (const b of boxes) if (kept.every((k) => iou(k, b) <= 0.3)) kept.push(b);
-  return kept;
 }

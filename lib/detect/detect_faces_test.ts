@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { createFaceDetector, DEFAULT_DETECTOR_OPTIONS } from "./detect_faces.ts";
 import { loadOpenCV } from "../runtime/opencv.ts";
 import { readImage } from "../image/read_image.ts";
-import { iou } from "./box.ts";
-import type { Box } from "./box.ts";
+import { iou } from "../image/box.ts";
+import type { Box } from "../image/box.ts";
 import { ROOT, samplePhotos } from "../eval/npm.ts";
 import { scoreDetections } from "../eval/detection.ts";
 

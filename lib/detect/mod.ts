@@ -14,7 +14,7 @@
  * @module
  */
 
-export { type Box, containsPoint, growBox, iou } from "./box.ts";
+export { type Box, containsPoint, growBox, iou } from "../image/box.ts";
 export { type ContrastMethod, type ContrastOptions, enhanceContrast } from "./enhance.ts";
 export {
   type CascadeName,
@@ -34,4 +34,4 @@ export {
   type LandmarkModel,
 } from "../landmarks/detect_landmarks.ts";
 export { parsePts } from "../landmarks/read_pts.ts";
-export type { Point } from "../landmarks/point.ts";
+export type { Point } from "../image/point.ts";

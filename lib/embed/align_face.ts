@@ -8,7 +8,7 @@
 import type { Image } from "../image/image.ts";
 import { cropImage } from "../image/crop_image.ts";
 import { loadOpenCV, WasmScope } from "../runtime/opencv.ts";
-import type { Point } from "../landmarks/point.ts";
+import type { Point } from "../image/point.ts";
 import { meanFacePoint } from "./_mean_face.ts";
 
 /** An affine map x' = a·x + b·y + c, y' = d·x + e·y + f. */

@@ -8,7 +8,7 @@ import {
   templatePoint,
 } from "./align_face.ts";
 import type { Image } from "../image/image.ts";
-import type { Point } from "../landmarks/point.ts";
+import type { Point } from "../image/point.ts";
 
 /** The template's landmarks moved into an image by a known similarity (turn, scale, shift). */
 function placedFace(angleDeg: number, scale: number, dx: number, dy: number): Point[] {

@@ -1,79 +1,193 @@
 /**
- * The learned face embedding: each face, aligned by its landmarks into a 150x150 chip, goes
- * through face-api.js's face recognition network (dlib's ResNet, converted to ONNX in
- * `lib/embed/models/`, run by onnxruntime-web) and comes out as 128 numbers. Faces of the
- * same person lie close together: distances are Euclidean on the vectors exactly as the
- * network outputs them (not normalised).
+ * The learned face embedding: the embedding networks, one registry entry each
+ * ({@linkcode EMBEDDER_REGISTRY}; today dlib's ResNet as face-api.js ported it). Each face,
+ * aligned by its landmarks into a chip, goes through the network and comes out as a vector;
+ * faces of the same person lie close together. Each entry owns its name, version, assets,
+ * size, norm, recorded settings and factory (see {@linkcode EmbedderEntry}); nothing else
+ * branches on a network's name. Adding a network is its entry (a module beside this one, and
+ * its line in the registry) and its asset line in `scripts/make_assets.ts`.
  *
  * @module
  */
 
-import type { Image } from "../image/image.ts";
-import type { Point } from "../landmarks/point.ts";
-import { createOnnxSession, type OnnxSession } from "../runtime/onnx.ts";
-import { readAsset } from "../_asset.ts";
-import { alignmentTransform, type AlignOptions, extractChip, resolveAlignOptions } from "./align_face.ts";
+import type { AlignOptions } from "./align_face.ts";
+import { DLIB_RESNET_EMBEDDER } from "./dlib_resnet.ts";
+import type { EmbedderEntry, EmbedderOptionsOf, FaceEmbedder } from "./embedder_entry.ts";
 
-/** Length of one embedding. */
-export const EMBEDDING_SIZE = 128;
+export type { EmbedderEntry, FaceEmbedder } from "./embedder_entry.ts";
+
+/** Every embedding network by name, the default first: `dlib_resnet`, dlib's ResNet (face-api.js's port). */
+export const EMBEDDER_REGISTRY = Object.freeze({
+  dlib_resnet: DLIB_RESNET_EMBEDDER,
+});
+
+/** The names of the embedding networks (the keys of {@linkcode EMBEDDER_REGISTRY}). */
+export type EmbedderName = keyof typeof EMBEDDER_REGISTRY;
+
+/** The network used when none is named. */
+export const DEFAULT_EMBEDDER: EmbedderName = "dlib_resnet";
+
+/** An entry of any options or settings (what a registry holds). */
+// deno-lint-ignore no-explicit-any
+export type SomeEmbedderEntry = EmbedderEntry<string, any>;
+
+/**
+ * A set of embedding network entries by name: {@linkcode EMBEDDER_REGISTRY}, or another one
+ * given to the functions here (a test's own network, injected without editing the registry).
+ */
+export type EmbedderRegistry = Readonly<Record<string, SomeEmbedderEntry>>;
+
+/** Load-time options of {@linkcode createEmbedder}: the network and the alignment. */
+export type EmbedderOptions = EmbedderOptionsOf<EmbedderName>;
+
+/**
+ * Length of one embedding of the default network (its entry's `size`). Data made by another
+ * network is checked against its own entry (see {@linkcode recordedEmbedder}).
+ */
+export const EMBEDDING_SIZE: number = EMBEDDER_REGISTRY[DEFAULT_EMBEDDER].size;
 
 /**
  * The range of an embedding's Euclidean norm that stored embeddings (gallery segments,
- * caches) must lie in when loaded. The network's outputs are not unit-length: over 829 faces
- * (4 photos of each lfw_min10 person, all of orl_att_faces, the scene photos) their norms ran
- * from 1.22 to 1.68 (median 1.42). The range leaves a margin of more than 2× below and 1.7×
- * above that, and refuses what no photo gives: a zero vector, or 3e38 in every number.
+ * caches) must lie in when loaded: the default network's (see its entry's `norm`). Data made
+ * by another network is checked against its own entry (see {@linkcode recordedEmbedder}).
  */
-export const EMBEDDING_NORM = { min: 0.5, max: 3 } as const;
+export const EMBEDDING_NORM: { readonly min: number; readonly max: number } = EMBEDDER_REGISTRY[DEFAULT_EMBEDDER].norm;
 
-/** The network's input side in pixels. */
-const INPUT = 150;
-
-/** Load-time options of {@linkcode createEmbedder}. */
-export interface EmbedderOptions {
-  /** How faces are aligned into chips (the chip size is fixed at the network's 150). */
-  readonly align?: Omit<AlignOptions, "size">;
-}
-
-/** A loaded embedding network. Free it with `dispose()`. */
-export interface FaceEmbedder {
-  /** The alignment in force, defaults filled in. */
-  readonly align: Readonly<Required<AlignOptions>>;
-  /**
-   * One 128-d embedding per face (given by its 68 landmarks), in one batched run.
-   * @throws {Error} After `dispose()`.
-   */
-  embed(image: Image, faces: readonly (readonly Point[])[]): Promise<Float32Array[]>;
-  /** The aligned chips the network sees (150x150 RGB), one per face. */
-  chips(image: Image, faces: readonly (readonly Point[])[]): Promise<Image[]>;
-  /** Frees the ONNX session. Idempotent. */
-  dispose(): Promise<void>;
+/**
+ * An embedding network's entry by name.
+ *
+ * @param name A network's name.
+ * @param registry The entries to look in. Default {@linkcode EMBEDDER_REGISTRY}.
+ * @returns The entry.
+ * @throws {RangeError} For an unknown name, listing the known ones.
+ * @example
+ * ```ts
+ * import { embedderEntry } from "./embed_faces.ts";
+ * if (embedderEntry("dlib_resnet").size !== 128) throw new Error();
+ * ```
+ */
+export function embedderEntry(
+  name: string,
+  registry: EmbedderRegistry = EMBEDDER_REGISTRY,
+): SomeEmbedderEntry {
+  const entry = Object.hasOwn(registry, name) ? registry[name] : undefined;
+  if (!entry) throw new RangeError(`embedding network must be ${Object.keys(registry).join(" | ")}, got ${name}`);
+  return entry;
 }
 
 /**
- * Where the bundled embedding model lives (beside this module, in a checkout or at a URL).
+ * The entry and the settings in force for `options`.
+ *
+ * @param options The network and the alignment.
+ * @param registry The entries. Default {@linkcode EMBEDDER_REGISTRY}.
+ * @returns The entry and its settings.
+ * @throws {RangeError} For an unknown network or invalid options.
+ */
+export function resolveEmbedder(
+  options: EmbedderOptionsOf<string> = {},
+  registry: EmbedderRegistry = EMBEDDER_REGISTRY,
+): { entry: SomeEmbedderEntry; settings: object } {
+  const entry = embedderEntry(options.network ?? DEFAULT_EMBEDDER, registry);
+  return { entry, settings: entry.resolve(options) };
+}
+
+/**
+ * The embedder options that recorded pipeline settings describe: the network their
+ * `embedder.network` names, else the one that records no name (every cache and model made
+ * before there was a choice); undefined when they record no embedder.
+ *
+ * @param recorded Pipeline settings from a cache or model.
+ * @param registry The entries. Default {@linkcode EMBEDDER_REGISTRY}.
+ * @returns The options, or undefined. A network not in the registry is named as recorded,
+ * so that resolving the options (creating the pipeline, comparing settings) refuses it.
+ * @example
+ * ```ts
+ * import { embedderOptionsFrom } from "./embed_faces.ts";
+ * const o = embedderOptionsFrom({ align: { method: "box", size: 150, padding: 0.25, points: [36, 45] } });
+ * if (o?.align?.method !== "box" || "size" in (o.align ?? {})) throw new Error(JSON.stringify(o));
+ * if (embedderOptionsFrom({}) !== undefined) throw new Error();
+ * ```
+ */
+export function embedderOptionsFrom(
+  recorded: Readonly<Record<string, unknown>>,
+  registry: EmbedderRegistry = EMBEDDER_REGISTRY,
+): EmbedderOptionsOf<string> | undefined {
+  const named = (recorded.embedder as { network?: unknown } | undefined)?.network;
+  if (named === undefined) return Object.values(registry).find((e) => !e.recordsName)?.optionsFrom(recorded);
+  // A network not in the registry is named as recorded: resolving it then says it is unknown.
+  return Object.hasOwn(registry, String(named))
+    ? embedderEntry(String(named), registry).optionsFrom(recorded)
+    : { network: String(named) };
+}
+
+/**
+ * The entry of the network that made the embeddings of a cache or model, from its recorded
+ * pipeline settings: the one their `embedder.network` names, else the one that records no
+ * name (the default network, of every cache and model made before there was a choice). What
+ * a stored embedding's length and norm must be is that entry's `size` and `norm`.
+ *
+ * @param recorded Pipeline settings from a cache or model (or a cache's whole configuration).
+ * @param registry The entries. Default {@linkcode EMBEDDER_REGISTRY}.
+ * @returns The entry.
+ * @throws {RangeError} When they name a network not in `registry` (the message names it and
+ * the known ones).
+ * @example
+ * ```ts
+ * import { recordedEmbedder } from "./embed_faces.ts";
+ * if (recordedEmbedder({}).name !== "dlib_resnet") throw new Error("no name: the default network");
+ * let refused = "";
+ * try {
+ *   recordedEmbedder({ embedder: { network: "other" } });
+ * } catch (e) {
+ *   refused = (e as Error).message;
+ * }
+ * if (refused !== "embedding network must be dlib_resnet, got other") throw new Error(refused);
+ * ```
+ */
+export function recordedEmbedder(
+  recorded: Readonly<Record<string, unknown>>,
+  registry: EmbedderRegistry = EMBEDDER_REGISTRY,
+): SomeEmbedderEntry {
+  const named = (recorded.embedder as { network?: unknown } | undefined)?.network;
+  if (named !== undefined) return embedderEntry(String(named), registry);
+  const unnamed = Object.values(registry).find((e) => !e.recordsName);
+  if (!unnamed) throw new RangeError("no embedding network records no name: the default is missing");
+  return unnamed;
+}
+
+/**
+ * The alignment options in force for the default embedder: defaults filled in, size fixed at
+ * its input (150).
+ *
+ * @param options Alignment options.
+ * @returns Every alignment option.
+ * @throws {RangeError} For invalid options.
+ * @example
+ * ```ts
+ * import { resolveEmbedderOptions } from "./embed_faces.ts";
+ * if (resolveEmbedderOptions({ align: { method: "box" } }).size !== 150) throw new Error();
+ * ```
+ */
+export function resolveEmbedderOptions(options: EmbedderOptions = {}): Required<AlignOptions> {
+  return EMBEDDER_REGISTRY[DEFAULT_EMBEDDER].resolve(options);
+}
+
+/**
+ * Where the default network's model lives (beside its module, in a checkout or at a URL).
  *
  * @returns The asset's URL.
  */
 export function embeddingModelUrl(): URL {
-  return new URL("./models/face_recognition.onnx", import.meta.url);
-}
-
-/**
- * The alignment options in force for the embedder: defaults filled in, size fixed at 150.
- *
- * @throws {RangeError} For invalid options.
- */
-export function resolveEmbedderOptions(options: EmbedderOptions = {}): Required<AlignOptions> {
-  return resolveAlignOptions({ ...options.align, size: INPUT });
+  return EMBEDDER_REGISTRY[DEFAULT_EMBEDDER].assets.files[0]!;
 }
 
 /**
  * Creates a face embedder.
  *
- * @param options Alignment (see {@linkcode AlignOptions}).
+ * @param options The network (default {@linkcode DEFAULT_EMBEDDER}) and the alignment (see {@linkcode AlignOptions}).
+ * @param registry The entries. Default {@linkcode EMBEDDER_REGISTRY}.
  * @returns The embedder; call `dispose()` when done.
- * @throws {RangeError} For invalid options.
+ * @throws {RangeError} For an unknown network or invalid options.
  * @example
  * ```ts
  * import { createEmbedder, euclidean } from "./embed_faces.ts";
@@ -90,36 +204,20 @@ export function resolveEmbedderOptions(options: EmbedderOptions = {}): Required<
  * }
  * ```
  */
-export async function createEmbedder(options: EmbedderOptions = {}): Promise<FaceEmbedder> {
-  const align = Object.freeze(resolveEmbedderOptions(options));
-  const session: OnnxSession = await createOnnxSession(await readAsset(embeddingModelUrl()));
-  let disposed = false;
-  const chips = (image: Image, faces: readonly (readonly Point[])[]) =>
-    Promise.all(faces.map((f) => extractChip(image, alignmentTransform(f, align), INPUT)));
-  return {
-    align,
-    chips,
-    async embed(image, faces) {
-      if (disposed) throw new Error("FaceEmbedder.embed() called after dispose()");
-      if (faces.length === 0) return [];
-      const input = new Float32Array(faces.length * INPUT * INPUT * 3);
-      (await chips(image, faces)).forEach((c, i) => input.set(c.data, i * INPUT * INPUT * 3));
-      const out = await session.run({ input: { data: input, dims: [faces.length, INPUT, INPUT, 3] } });
-      const v = out.embedding!.data;
-      return faces.map((_, i) => v.slice(i * EMBEDDING_SIZE, (i + 1) * EMBEDDING_SIZE));
-    },
-    async dispose() {
-      if (!disposed) {
-        disposed = true;
-        await session.release();
-      }
-    },
-  };
+export function createEmbedder(
+  options: EmbedderOptions = {},
+  registry: EmbedderRegistry = EMBEDDER_REGISTRY,
+): Promise<FaceEmbedder> {
+  const { entry, settings } = resolveEmbedder(options, registry);
+  return entry.create(settings);
 }
 
 /**
  * Euclidean distance between two vectors of equal length.
  *
+ * @param a A vector.
+ * @param b Another, as long.
+ * @returns The distance.
  * @throws {RangeError} For vectors of different lengths.
  * @example
  * ```ts

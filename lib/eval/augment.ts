@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Box } from "../detect/box.ts";
+import type { Box } from "../image/box.ts";
 import type { Image } from "../image/image.ts";
 
 /** One augmented copy of a face: mirrored or not, rotated, brightened or darkened. */

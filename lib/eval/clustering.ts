@@ -7,8 +7,19 @@
  * @module
  */
 
-import { type Box, containsPoint } from "../detect/box.ts";
+import { type Box, containsPoint } from "../image/box.ts";
 import type { CacheRecord } from "../dataset/cache.ts";
+import { clusterRecords } from "../cluster/cluster_folder.ts";
+import {
+  CLUSTER_ALGORITHMS,
+  type ClusterAlgorithm,
+  type ClusterOptions,
+  resolveClusterOptions,
+} from "../cluster/cluster_faces.ts";
+import type { ClusteringFigures } from "./schema.ts";
+import { labelOf } from "../dataset/labels.ts";
+import { type Half, half } from "./datasets.ts";
+import { r4 } from "./_figures.ts";
 
 /** Clustering quality over the labelled faces. */
 export interface ClusteringScore {
@@ -135,4 +146,97 @@ export function centredLabels(
   for (const [path, { index }] of named) labels[index] = labelOf(path);
   const missing = records.filter((r) => r.status !== "error" && !named.has(r.path)).map((r) => labelOf(r.path));
   return { labels, missing };
+}
+
+/** Clustering figures over the labelled (centred) faces of one set of photos. */
+export interface ClusterFigures {
+  readonly pairwise_precision: number;
+  readonly pairwise_recall: number;
+  readonly pairwise_f1: number;
+  readonly bcubed_precision: number;
+  readonly bcubed_recall: number;
+  readonly bcubed_f1: number;
+  /** Groups holding at least 2 labelled faces, and the people among the labelled faces. */
+  readonly groups: number;
+  readonly people: number;
+  /** Labelled faces (photos), and the share of them in no group (not found, or left alone). */
+  readonly labelled: number;
+  readonly unclustered_rate: number;
+  /** Every face clustered (other faces of the photos included). */
+  readonly faces: number;
+  /** Milliseconds to cluster them (graph and grouping; embeddings from the cache). */
+  readonly ms: number;
+}
+
+/**
+ * Clusters every face of a half of every-face records and scores the labelled ones: the face
+ * each photo's label (its folder) names, its centred face ({@linkcode centredLabels}); photos
+ * whose named face was not found count as unclustered. For `deno task tune cluster` (choosing
+ * the defaults on even halves) and `deno task report` (both halves).
+ *
+ * @param records Every-face records (a cache of `faces: "all"` with embeddings), sorted by path.
+ * @param which Which half (even or odd positions), or all of them.
+ * @param options Clustering options.
+ * @returns The figures, rounded to 4 decimals (`ms` to whole milliseconds).
+ * @example
+ * ```ts
+ * import { clusterFigures } from "./clustering.ts";
+ * const box = { x: 0, y: 0, width: 10, height: 10 };
+ * const record = (path: string, x: number) => ({
+ *   path, hash: "", label: "", status: "ok", width: 10, height: 10,
+ *   all: [{ box, embedding: [x, 0, 0] }],
+ * }) as const;
+ * const records = [record("ann/1.jpg", 0), record("ann/2.jpg", 0.01), record("bob/1.jpg", 5), record("bob/2.jpg", 5.01)];
+ * const f = await clusterFigures(records as never, "all", { algorithm: "chinese-whispers", threshold: 0.5, minSize: 2 });
+ * if (f.bcubed_f1 !== 1 || f.groups !== 2 || f.people !== 2 || f.faces !== 4) throw new Error(JSON.stringify(f));
+ * ```
+ */
+export async function clusterFigures(
+  records: readonly CacheRecord[],
+  which: Half | "all",
+  options: ClusterOptions,
+): Promise<ClusterFigures> {
+  const part = which === "all" ? records : half(records, which);
+  const t0 = performance.now();
+  const c = await clusterRecords(part, options);
+  const ms = performance.now() - t0;
+  const { labels, missing } = centredLabels(part, c.faces, (p) => labelOf(p, "folder"));
+  const groups = [...c.faces.map((f) => f.cluster ?? -1), ...missing.map(() => -1)];
+  const s = scoreClustering(groups, [...labels, ...missing]);
+  return {
+    pairwise_precision: r4(s.pairwise.precision),
+    pairwise_recall: r4(s.pairwise.recall),
+    pairwise_f1: r4(s.pairwise.f1),
+    bcubed_precision: r4(s.bcubed.precision),
+    bcubed_recall: r4(s.bcubed.recall),
+    bcubed_f1: r4(s.bcubed.f1),
+    groups: s.groups,
+    people: s.people,
+    labelled: s.faces,
+    unclustered_rate: r4(s.faces === 0 ? 0 : s.unclustered / s.faces),
+    faces: c.faces.length,
+    ms: Math.round(ms),
+  };
+}
+
+/**
+ * Every clustering algorithm with its defaults, on the even and the odd half of every-face
+ * records: what `deno task report` gives for a labelled set.
+ *
+ * @param records Every-face records, sorted by path.
+ * @returns Per algorithm, its options and each half's {@linkcode clusterFigures}.
+ */
+export async function clusteringByAlgorithm(
+  records: readonly CacheRecord[],
+): Promise<Record<string, ClusteringFigures>> {
+  const out: Record<string, ClusteringFigures> = {};
+  for (const algorithm of Object.keys(CLUSTER_ALGORITHMS) as ClusterAlgorithm[]) {
+    const options = resolveClusterOptions({ algorithm });
+    out[algorithm] = {
+      options,
+      even: await clusterFigures(records, "even", options),
+      odd: await clusterFigures(records, "odd", options),
+    };
+  }
+  return out;
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { scoreClustering } from "./clustering.ts";
+import { clusterFigures, scoreClustering } from "./clustering.ts";
 
 Deno.test("scoreClustering: pairwise and BCubed figures of a worked example", () => {
   // Group 0 = {a, a, b}, group 1 = {b}, face 4 (a) unclustered, face 5 without a label.
@@ -24,4 +24,42 @@ Deno.test("scoreClustering: everything unclustered is precise and recalls nothin
   assert.equal(s.bcubed.precision, 1);
   assert.ok(Math.abs(s.bcubed.recall - (1 / 2 + 1 / 2 + 1) / 3) < 1e-12);
   assert.throws(() => scoreClustering([0], ["a", "b"]), /1 groups for 2 labels/);
+});
+
+Deno.test("clusterFigures() clusters every face of a half and scores each photo's centred face", async () => {
+  const box = { x: 0, y: 0, width: 10, height: 10 }, off = { x: 40, y: 40, width: 8, height: 8 };
+  // Two people of three photos each, far apart; every photo also holds an unlabelled face off-centre.
+  const record = (path: string, x: number) => ({
+    path,
+    hash: "",
+    label: "",
+    status: "ok",
+    width: 10,
+    height: 10,
+    all: [{ box, embedding: [x, 0, 0] }, { box: off, embedding: [0, 0, 50 + x] }],
+  });
+  const records = ["ann/1", "ann/2", "ann/3", "bob/1", "bob/2", "bob/3"].map((p, i) =>
+    record(`${p}.jpg`, (i < 3 ? 0 : 5) + 0.001 * i)
+  );
+  const f = await clusterFigures(records as never, "all", {
+    algorithm: "chinese-whispers",
+    threshold: 0.5,
+    minSize: 2,
+  });
+  assert.equal(f.faces, 12);
+  assert.equal(f.labelled, 6);
+  assert.equal(f.people, 2);
+  assert.equal(f.groups, 2);
+  assert.equal(f.bcubed_f1, 1);
+  assert.equal(f.pairwise_precision, 1);
+  assert.equal(f.unclustered_rate, 0);
+  // The even half: ann/1, ann/3, bob/2.
+  const even = await clusterFigures(records as never, "even", {
+    algorithm: "chinese-whispers",
+    threshold: 0.5,
+    minSize: 2,
+  });
+  assert.equal(even.labelled, 3);
+  assert.equal(even.groups, 1);
+  assert.ok(Math.abs(even.unclustered_rate - 1 / 3) < 1e-4, String(even.unclustered_rate));
 });

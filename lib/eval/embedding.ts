@@ -7,7 +7,7 @@
  */
 
 import type { Fold } from "../classify/folds.ts";
-import { createMatcher } from "../gallery/gallery.ts";
+import { createMatcher } from "../gallery/matcher.ts";
 import { euclidean } from "../embed/embed_faces.ts";
 
 /** One labelled face with its embedding. */
@@ -163,4 +163,29 @@ export function minimaxThreshold(
 /** The gallery's distance threshold, searched over 0.30–0.90 in steps of 0.005 ({@linkcode minimaxThreshold}). */
 export function chooseOpenSetThreshold(answers: ReturnType<typeof openSetAnswers>): number {
   return minimaxThreshold((t) => openSetRates(answers, t), 0.3, 0.9, 0.005);
+}
+
+/**
+ * {@linkcode openSetAnswers} with the single nearest enrolled face instead of the person's
+ * centroid (the comparison `deno task tune embed` prints).
+ *
+ * @param split The open-set split.
+ * @returns The nearest face's person and distance for every probe.
+ * @example
+ * ```ts
+ * import { nearestFaceAnswers } from "./embedding.ts";
+ * const face = (label: string, x: number) => ({ label, path: `${label}${x}`, embedding: Float32Array.of(x) });
+ * const a = nearestFaceAnswers({ gallery: [face("a", 0), face("a", 2)], known: [face("a", 1.8)], strangers: [face("b", 5)] });
+ * if (Math.abs(a.known[0]!.distance - 0.2) > 1e-6 || a.strangers[0] !== 3) throw new Error(JSON.stringify(a));
+ * ```
+ */
+export function nearestFaceAnswers(split: OpenSetSplit): ReturnType<typeof openSetAnswers> {
+  return {
+    known: split.known.map((f) => {
+      const best = split.gallery.map((g) => ({ label: g.label, d: euclidean(g.embedding, f.embedding) }))
+        .sort((a, b) => a.d - b.d)[0]!;
+      return { label: best.label, distance: best.d, truth: f.label };
+    }),
+    strangers: split.strangers.map((f) => Math.min(...split.gallery.map((g) => euclidean(g.embedding, f.embedding)))),
+  };
 }

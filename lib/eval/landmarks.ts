@@ -8,14 +8,23 @@
  * @module
  */
 
-import { type Box, iou } from "../detect/box.ts";
-import type { FaceDetector } from "../detect/detect_faces.ts";
+import { type Box, iou } from "../image/box.ts";
+import {
+  createFaceDetector,
+  DEFAULT_DETECTOR,
+  type DetectorOptions,
+  type FaceDetector,
+} from "../detect/detect_faces.ts";
 import { cropImage } from "../image/crop_image.ts";
 import type { Image } from "../image/image.ts";
 import { readImage } from "../image/read_image.ts";
-import type { FaceLandmarker } from "../landmarks/detect_landmarks.ts";
-import type { Point } from "../landmarks/point.ts";
+import { type Crop, type FaceLandmarker, type LandmarkerOptions, pointsCrop } from "../landmarks/detect_landmarks.ts";
+import { createLandmarker, resolveLandmarkerOptions } from "../detect/landmark_crops.ts";
+import type { Point } from "../image/point.ts";
 import { parsePts } from "../landmarks/read_pts.ts";
+import { LANDMARK_MODELS } from "../landmarks/landmark_networks.ts";
+import type { CeilingNmeFigures, DetectorNmeFigures, NmeFigures } from "./schema.ts";
+import { withHalves } from "./_figures.ts";
 
 /** An annotated photo, reduced to what landmark evaluation needs. */
 export interface AnnotatedFace {
@@ -111,4 +120,97 @@ export function summarizeNme(
     found_rate: errors.length === 0 ? 0 : r(m / errors.length),
     n: errors.length,
   };
+}
+
+/** The landmark networks the figures compare. */
+
+/**
+ * A box whose landmark crop (`landmarkCrop` with `options`' scale and shift) is exactly `crop`:
+ * a square of side size / scale, raised by the shift.
+ *
+ * @param crop The crop wanted.
+ * @param options The landmarker's scale and shift.
+ * @returns The box.
+ * @example
+ * ```ts
+ * import { boxForCrop } from "./landmarks.ts";
+ * const box = boxForCrop({ x: 0, y: 0, size: 100 }, { scale: 1, shiftY: 0 });
+ * if (box.x !== 0 || box.width !== 100) throw new Error(JSON.stringify(box));
+ * ```
+ */
+export function boxForCrop(crop: Crop, options: Pick<Required<LandmarkerOptions>, "scale" | "shiftY">): Box {
+  const side = crop.size / options.scale, centre = crop.size / 2 - side / 2;
+  return { x: crop.x + centre, y: crop.y + centre - options.shiftY * side, width: side, height: side };
+}
+
+/**
+ * Landmark NME (percent of the outer-eye-corner distance) on annotated photos behind one
+ * detector's boxes, with that detector's default landmark options: each network, and the
+ * default network with the refinement pass off and on. The face is the detector's real box
+ * with IoU >= 0.5 against the box around the annotated points.
+ *
+ * @param photos Annotated photos (`NAME.jpg` beside `NAME.pts`), sorted by path.
+ * @param detector The detector's options (its name included).
+ * @returns The figures, with their halves.
+ */
+export async function landmarkFigures(
+  photos: readonly { path: string; relative: string }[],
+  detector: DetectorOptions & { detector: NonNullable<DetectorOptions["detector"]> },
+): Promise<DetectorNmeFigures> {
+  const d = detector.detector;
+  const found = await createFaceDetector(detector);
+  let faces: AnnotatedFace[];
+  try {
+    faces = await loadAnnotated(photos, found);
+  } finally {
+    await found.dispose();
+  }
+  const figures = async (options: LandmarkerOptions) => {
+    const lm = await createLandmarker(options, d);
+    try {
+      return withHalves(await landmarkErrors(faces, lm), summarizeNme);
+    } finally {
+      await lm.dispose();
+    }
+  };
+  const defaults = resolveLandmarkerOptions({}, d);
+  const models: Record<string, NmeFigures> = {};
+  for (const model of LANDMARK_MODELS) models[model] = await figures(model === defaults.model ? {} : { model });
+  const other = await figures({ refine: !defaults.refine }), mine = models[defaults.model]!;
+  return {
+    ...mine,
+    options: { ...defaults },
+    models,
+    refine: defaults.refine ? { off: other, on: mine } : { off: mine, on: other },
+  };
+}
+
+/**
+ * Landmark NME from crops of the annotated points (`pointsCrop` of the truth, one pass, no
+ * refinement, no mirroring): what each network gives when the crop is the one it was trained
+ * on, whatever the detector.
+ *
+ * @param photos Annotated photos (`NAME.jpg` beside `NAME.pts`), sorted by path.
+ * @returns Each network's figures, and the default network's at the top.
+ */
+export async function ceilingFigures(
+  photos: readonly { path: string; relative: string }[],
+): Promise<CeilingNmeFigures> {
+  const models: Record<string, NmeFigures> = {};
+  for (const model of LANDMARK_MODELS) {
+    const lm = await createLandmarker({ model, refine: false, mirror: false }, DEFAULT_DETECTOR);
+    try {
+      const errors: (number | undefined)[] = [];
+      for (const p of photos) {
+        const ptsPath = p.path.replace(/\.[^.]+$/, ".pts");
+        const truth = parsePts(await Deno.readTextFile(ptsPath), ptsPath);
+        const face = { relative: p.relative, truth, box: boxForCrop(pointsCrop(truth), lm.options) };
+        errors.push(...await landmarkErrors([{ ...face, region: await readImage(p.path) }], lm));
+      }
+      models[model] = withHalves(errors, summarizeNme);
+    } finally {
+      await lm.dispose();
+    }
+  }
+  return { ...models[resolveLandmarkerOptions({}, DEFAULT_DETECTOR).model]!, models };
 }

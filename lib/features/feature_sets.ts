@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { Point } from "../landmarks/point.ts";
+import type { Point } from "../image/point.ts";
 import { EMBEDDING_SIZE } from "../embed/embed_faces.ts";
 import { geometryFeatures } from "./geometry.ts";
 
@@ -20,7 +20,7 @@ export type PredictMethod = "network" | "nearest";
 /** What a feature set computes from: one face's landmarks and, for sets that need it, its embedding. */
 export interface FaceInput {
   readonly landmarks: readonly Point[];
-  /** The face's 128-d embedding (as the network outputs it); required when the set's `needsEmbedding`. */
+  /** The face's embedding (as the network outputs it, of its size); required when the set's `needsEmbedding`. */
   readonly embedding?: ArrayLike<number>;
 }
 
@@ -51,9 +51,10 @@ export interface FeatureSet {
   compute(face: FaceInput): Float32Array;
 }
 
-function embeddingOf(face: FaceInput): ArrayLike<number> {
-  if (!face.embedding || face.embedding.length !== EMBEDDING_SIZE) {
-    throw new RangeError(`this feature set needs the ${EMBEDDING_SIZE}-d embedding`);
+/** The face's embedding, refused unless it is `size` numbers (the network's). */
+function embeddingOf(face: FaceInput, size: number): ArrayLike<number> {
+  if (!face.embedding || face.embedding.length !== size) {
+    throw new RangeError(`this feature set needs the ${size}-d embedding`);
   }
   return face.embedding;
 }
@@ -69,18 +70,51 @@ function unitNorm(v: ArrayLike<number>): Float32Array {
 const GEOMETRY_LENGTH = 3 * 68;
 
 /**
- * Every feature set, by name. The defaults were chosen by measurement on the even half of
- * lfw_min10 (`deno task tune head` for the network widths, `deno task report` for the
- * probability thresholds); the figures are in `docs/report.json`.
- *
- * - `geometry`: the original's network (Dense 68, Dense 32), named by the network, unknown
- *   under probability 0.34.
- * - `embedding`: Dense 128, Dense 64; named by the nearest person in the gallery (the
- *   network's threshold, 0.5, was not tuned: the gallery is the default).
- * - `both`: Dense 128, Dense 64; named by the network, unknown under probability 0.9.
+ * Every feature set for an embedding network of `size` numbers (the sets that use the
+ * embedding take their vector length from it; the geometry is the same for every network).
  */
-export const FEATURE_SETS: Readonly<Record<FeatureSetName, FeatureSet>> = Object.freeze({
-  geometry: {
+function featureSetsFor(size: number): Readonly<Record<FeatureSetName, FeatureSet>> {
+  return Object.freeze({
+    geometry: GEOMETRY,
+    embedding: Object.freeze(
+      {
+        name: "embedding",
+        version: 1,
+        shape: Object.freeze([1, size]) as readonly [number, number],
+        length: size,
+        needsEmbedding: true,
+        description: `the learned ${size}-d face embedding of the aligned face, as the network outputs it`,
+        network: { hidden1: 128, hidden2: 64 },
+        minProb: 0.5,
+        method: "nearest",
+        compute: (face: FaceInput) => Float32Array.from(embeddingOf(face, size)),
+      } as const,
+    ),
+    both: Object.freeze(
+      {
+        name: "both",
+        version: 1,
+        shape: Object.freeze([1, GEOMETRY_LENGTH + size]) as readonly [number, number],
+        length: GEOMETRY_LENGTH + size,
+        needsEmbedding: true,
+        description: `geometry (${GEOMETRY_LENGTH}) then embedding (${size}), each part scaled to unit Euclidean norm`,
+        network: { hidden1: 128, hidden2: 64 },
+        minProb: 0.9,
+        method: "network",
+        compute: (face: FaceInput) => {
+          const out = new Float32Array(GEOMETRY_LENGTH + size);
+          out.set(unitNorm(geometryFeatures(face.landmarks)));
+          out.set(unitNorm(embeddingOf(face, size)), GEOMETRY_LENGTH);
+          return out;
+        },
+      } as const,
+    ),
+  });
+}
+
+/** The geometry set: no embedding, the same whichever network embeds faces. */
+const GEOMETRY: FeatureSet = Object.freeze(
+  {
     name: "geometry",
     version: 1,
     shape: [3, 68],
@@ -91,38 +125,25 @@ export const FEATURE_SETS: Readonly<Record<FeatureSetName, FeatureSet>> = Object
     minProb: 0.34,
     method: "network",
     compute: (face: FaceInput) => geometryFeatures(face.landmarks),
-  },
-  embedding: {
-    name: "embedding",
-    version: 1,
-    shape: [1, EMBEDDING_SIZE],
-    length: EMBEDDING_SIZE,
-    needsEmbedding: true,
-    description: `the learned ${EMBEDDING_SIZE}-d face embedding of the aligned face, as the network outputs it`,
-    network: { hidden1: 128, hidden2: 64 },
-    minProb: 0.5,
-    method: "nearest",
-    compute: (face: FaceInput) => Float32Array.from(embeddingOf(face)),
-  },
-  both: {
-    name: "both",
-    version: 1,
-    shape: [1, GEOMETRY_LENGTH + EMBEDDING_SIZE],
-    length: GEOMETRY_LENGTH + EMBEDDING_SIZE,
-    needsEmbedding: true,
-    description:
-      `geometry (${GEOMETRY_LENGTH}) then embedding (${EMBEDDING_SIZE}), each part scaled to unit Euclidean norm`,
-    network: { hidden1: 128, hidden2: 64 },
-    minProb: 0.9,
-    method: "network",
-    compute: (face: FaceInput) => {
-      const out = new Float32Array(GEOMETRY_LENGTH + EMBEDDING_SIZE);
-      out.set(unitNorm(geometryFeatures(face.landmarks)));
-      out.set(unitNorm(embeddingOf(face)), GEOMETRY_LENGTH);
-      return out;
-    },
-  },
-});
+  } as const,
+);
+
+/**
+ * Every feature set, by name, for the default embedding network ({@linkcode EMBEDDING_SIZE}
+ * numbers; for another network's size see {@linkcode featureSet}). The defaults were chosen
+ * by measurement on the even half of lfw_min10 (`deno task tune head` for the network widths,
+ * `deno task report` for the probability thresholds); the figures are in `docs/report.json`.
+ *
+ * - `geometry`: the original's network (Dense 68, Dense 32), named by the network, unknown
+ *   under probability 0.34.
+ * - `embedding`: Dense 128, Dense 64; named by the nearest person in the gallery (the
+ *   network's threshold, 0.5, was not tuned: the gallery is the default).
+ * - `both`: Dense 128, Dense 64; named by the network, unknown under probability 0.9.
+ */
+export const FEATURE_SETS: Readonly<Record<FeatureSetName, FeatureSet>> = featureSetsFor(EMBEDDING_SIZE);
+
+/** The sets of each other embedding size asked for (made once per size). */
+const SIZED = new Map<number, Readonly<Record<FeatureSetName, FeatureSet>>>([[EMBEDDING_SIZE, FEATURE_SETS]]);
 
 /** The names of every feature set, in the registry's order. */
 export const FEATURE_SET_NAMES: readonly FeatureSetName[] = Object.freeze(
@@ -138,21 +159,30 @@ export const FEATURE_SET_NAMES: readonly FeatureSetName[] = Object.freeze(
 export const DEFAULT_FEATURE_SET: FeatureSetName = "embedding";
 
 /**
- * Looks up a feature set by name.
+ * Looks up a feature set by name, for the embedding network whose embeddings it takes.
  *
  * @param name A key of {@linkcode FEATURE_SETS}.
- * @returns The feature set.
- * @throws {RangeError} For an unknown name, listing the known ones.
+ * @param embeddingSize Numbers per embedding of the network (its entry's `size`). Default
+ * {@linkcode EMBEDDING_SIZE}, the default network's.
+ * @returns The feature set; a set that uses the embedding is as long as the network's.
+ * @throws {RangeError} For an unknown name, listing the known ones, or a size that is not a
+ * positive integer.
  * @example
  * ```ts
  * import { featureSet } from "./feature_sets.ts";
  * if (featureSet("geometry").shape.join("x") !== "3x68") throw new Error();
  * if (featureSet("both").length !== 332) throw new Error();
+ * if (featureSet("embedding", 512).length !== 512 || featureSet("both", 64).length !== 268) throw new Error();
  * ```
  */
-export function featureSet(name: string): FeatureSet {
-  const set = (FEATURE_SETS as Readonly<Record<string, FeatureSet>>)[name];
-  if (!set) {
+export function featureSet(name: string, embeddingSize: number = EMBEDDING_SIZE): FeatureSet {
+  if (!Number.isInteger(embeddingSize) || embeddingSize < 1) {
+    throw new RangeError(`an embedding's size must be a positive integer, got ${embeddingSize}`);
+  }
+  let sets = SIZED.get(embeddingSize);
+  if (!sets) SIZED.set(embeddingSize, sets = featureSetsFor(embeddingSize));
+  const set = (sets as Readonly<Record<string, FeatureSet>>)[name];
+  if (!Object.hasOwn(sets, name) || !set) {
     throw new RangeError(`unknown feature set ${JSON.stringify(name)} (known: ${FEATURE_SET_NAMES.join(", ")})`);
   }
   return set;

@@ -1,4 +1,4 @@
-import type { Point } from "../landmarks/point.ts";
+import type { Point } from "../image/point.ts";
 
 /** The landmark the original Face2Vec measured from: 30, the nose tip (0-based iBUG). */
 export const GEOMETRY_CENTRE = 30;

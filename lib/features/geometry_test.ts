@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { geometryFeatures } from "./geometry.ts";
-import type { Point } from "../landmarks/point.ts";
+import type { Point } from "../image/point.ts";
 
 /** 68 points: the nose tip (30) at (50, 50), landmark i elsewhere on a known pattern. */
 function layout(f: (i: number) => Point): Point[] {

@@ -21,8 +21,7 @@
  * @module
  */
 
-import type { GalleryEntry } from "./gallery.ts";
-import { checkRegularFile, FileKindError } from "../_fs.ts";
+import type { GalleryEntry } from "./entry.ts";
 
 /** The segment's format name and version, in its header. */
 export const SEGMENT_FORMAT = { format: "face2vec-gallery-segment", version: 1 } as const;
@@ -48,8 +47,8 @@ export interface GallerySegment {
   /** The file's bytes (the columns are views of them, or of a copy when they are not 4-byte aligned). */
   readonly bytes: Uint8Array;
   /**
-   * False for a segment read without its embeddings ({@linkcode readSegment} with
-   * `embeddings: false`): `embeddings` and `bytes` are then empty, and the checksum, which
+   * False for a segment read without its embeddings ({@linkcode decodeSegmentColumns}; a
+   * model folder's `readSegment` with `embeddings: false`): `embeddings` and `bytes` are then empty, and the checksum, which
    * covers them, was not checked.
    */
   readonly complete: boolean;
@@ -73,7 +72,7 @@ export interface NormRange {
   readonly max: number;
 }
 
-/** Options of {@linkcode decodeSegment} and {@linkcode readSegment}. */
+/** Options of {@linkcode decodeSegment} and {@linkcode decodeSegmentColumns}. */
 export interface DecodeSegmentOptions {
   /** The embedding length expected (the model's feature set); default: any. */
   readonly dim?: number;
@@ -287,65 +286,51 @@ export function decodeSegment(
 }
 
 /**
- * Reads a segment file, checking every field (see {@linkcode decodeSegment}); with
- * `embeddings: false` only the columns before the embeddings are read (what a writer needs to
- * append to a gallery: its people, flags, cells and paths), the file's size still checked.
+ * How many bytes of a segment's body come before its embeddings (its people, flags, cells,
+ * path offsets and paths): what {@linkcode decodeSegmentColumns} needs after the header.
  *
- * The file must be a regular file (a FIFO would wait for a writer for ever): checked before
- * it is opened.
- *
- * @param path The file.
- * @param dim The embedding length expected; default: any.
- * @param options Whether to read the embeddings (default true), and the range of their norms.
- * @returns The segment.
- * @throws {SegmentError} With one line naming the file and what is wrong.
+ * @param count The header's `count`.
+ * @param cells The header's `cells`.
+ * @param pathBytes The header's `pathBytes`.
+ * @returns The number of bytes.
+ * @example
+ * ```ts
+ * import { columnsBytes } from "./segment.ts";
+ * // 2 faces: persons (8), flags (4), path offsets (12), 3 path bytes padded to 4.
+ * if (columnsBytes(2, 0, 3) !== 28) throw new Error(String(columnsBytes(2, 0, 3)));
+ * ```
  */
-export async function readSegment(
-  path: string,
-  dim?: number,
-  options: { readonly embeddings?: boolean; readonly norm?: NormRange } = {},
-): Promise<GallerySegment> {
-  try {
-    await checkRegularFile(path);
-  } catch (e) {
-    if (e instanceof FileKindError) throw new SegmentError(e.message);
-    throw e;
-  }
-  const checks = { dim, norm: options.norm };
-  using file = await Deno.open(path);
-  if (options.embeddings !== false) {
-    // Into one buffer of the file's size, read synchronously: for a gallery of a million faces
-    // (500 MB) twice as fast as Deno.readFile, measured here.
-    const bytes = new Uint8Array((await file.stat()).size);
-    for (let o = 0; o < bytes.length;) {
-      const got = file.readSync(bytes.subarray(o));
-      if (got === null) throw new SegmentError(`${path}: the file ended while being read`);
-      o += got;
-    }
-    return decodeSegment(bytes, path, checks);
-  }
-  const size = (await file.stat()).size;
-  const readAt = async (at: number, n: number) => {
-    const out = new Uint8Array(Math.max(0, Math.min(n, size - at)));
-    await file.seek(at, Deno.SeekMode.Start);
-    for (let o = 0; o < out.length;) {
-      const got = await file.read(out.subarray(o));
-      if (got === null) break;
-      o += got;
-    }
-    return out;
-  };
-  const head = await readAt(0, 8);
-  const headerLength = head.length === 8 ? new DataView(head.buffer).getUint32(4, true) : 0;
-  let h: { count?: unknown; cells?: unknown; pathBytes?: unknown } = {};
-  try {
-    h = JSON.parse(new TextDecoder().decode(await readAt(8, Math.min(headerLength, 1 << 26))));
-  } catch {
-    // decode() below names what is wrong.
-  }
-  const [count, cells, pathBytes] = [h.count, h.cells, h.pathBytes].map((v) => Number.isInteger(v) ? v as number : 0);
-  const before = 8 + headerLength + bodyLayout(count!, cells! > 0, pathBytes!, 0).embeddings;
-  return decode(await readAt(0, before), path, checks, size);
+export function columnsBytes(count: number, cells: number, pathBytes: number): number {
+  return bodyLayout(count, cells > 0, pathBytes, 0).embeddings;
+}
+
+/**
+ * Decodes a segment's columns before its embeddings (people, flags, cells, paths), checking
+ * each as {@linkcode decodeSegment} does, and the file's size; the segment has
+ * `complete: false` (no embeddings, the checksum unchecked).
+ *
+ * @param bytes The file's first bytes: the header and the columns ({@linkcode columnsBytes}).
+ * @param file Its name, for messages.
+ * @param size The whole file's size, in bytes.
+ * @param options The embedding length and norm range expected.
+ * @returns The segment without its embeddings.
+ * @throws {SegmentError} With one line naming the file and what is wrong.
+ * @example
+ * ```ts
+ * import { columnsBytes, decodeSegmentColumns, encodeSegment } from "./segment.ts";
+ * const bytes = encodeSegment([{ label: "ada", path: "a.jpg", embedding: new Float32Array([1, 2]) }]);
+ * const headerLength = new DataView(bytes.buffer).getUint32(4, true);
+ * const s = decodeSegmentColumns(bytes.subarray(0, 8 + headerLength + columnsBytes(1, 0, 5)), "g.f2vg", bytes.length);
+ * if (s.complete || s.path(0) !== "a.jpg" || s.embeddings.length !== 0) throw new Error();
+ * ```
+ */
+export function decodeSegmentColumns(
+  bytes: Uint8Array,
+  file: string,
+  size: number,
+  options: DecodeSegmentOptions = {},
+): GallerySegment {
+  return decode(bytes, file, options, size);
 }
 
 /** Decodes a segment's bytes, or (`bytes` shorter than `size`) its columns before the embeddings. */

@@ -60,6 +60,7 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}
     throw new ImageError(
       name,
       `image is ${width}x${height} (${mp(width * height)} MP), over the ${mp(maxPixels)} MP limit`,
+      "too_many_pixels",
     );
   }
   let image: Image;

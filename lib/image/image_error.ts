@@ -11,6 +11,9 @@
  * const e = new ImageError("kanye3.jpg", "truncated JPEG");
  * if (e.message !== "kanye3.jpg: truncated JPEG") throw new Error(e.message);
  * if (new ImageError("a\x1b[2Jb.jpg", "x").message !== "a\\x1b[2Jb.jpg: x") throw new Error("escaped");
+ * if (e.kind !== "unreadable" || new ImageError("big.jpg", "over the limit", "too_many_pixels").kind !== "too_many_pixels") {
+ *   throw new Error("kinds");
+ * }
  * ```
  */
 export class ImageError extends Error {
@@ -19,17 +22,27 @@ export class ImageError extends Error {
   readonly path: string;
   /** Why it could not be read, without the file name. */
   readonly reason: string;
+  /** What is wrong, for callers that act on it (the service answers 413 for "too_many_pixels", else 400). */
+  readonly kind: ImageErrorKind;
 
   /**
    * @param path The file the error is about.
    * @param reason Why, in a few words, without the file name.
+   * @param kind What is wrong. Default "unreadable".
    */
-  constructor(path: string, reason: string) {
+  constructor(path: string, reason: string, kind: ImageErrorKind = "unreadable") {
     super(`${printable(path)}: ${reason}`);
     this.path = path;
     this.reason = reason;
+    this.kind = kind;
   }
 }
+
+/**
+ * Why an image cannot be used: "too_many_pixels" past the pixel limit the caller set; else
+ * "unreadable" (missing, damaged, of an unknown format, zero-sized, no face where one is needed).
+ */
+export type ImageErrorKind = "unreadable" | "too_many_pixels";
 
 /**
  * A name as it may be printed: control characters (C0, DEL, C1) as `\xNN` escapes, and the

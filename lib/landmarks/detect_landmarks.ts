@@ -1,12 +1,24 @@
-import type { Box } from "../detect/box.ts";
-import type { DetectorName } from "../detect/detect_faces.ts";
-import type { Image } from "../image/image.ts";
-import { readAsset } from "../_asset.ts";
-import { createOnnxSession, type OnnxSession } from "../runtime/onnx.ts";
-import type { Point } from "./point.ts";
+/**
+ * The 68-point landmarker: the crop of each face box fed to a landmark network (see
+ * `landmark_networks.ts`), optionally mirrored and refined, and the settings it records.
+ * It knows no detector: the crop's defaults behind each detector belong to that detector's
+ * entry, and the pipeline hands them in ({@linkcode LandmarkerSetup}).
+ *
+ * @module
+ */
 
-/** Which 68-point network: `"full"` (more accurate) or `"tiny"` (about twice as fast). */
-export type LandmarkModel = "full" | "tiny";
+import type { Box } from "../image/box.ts";
+import type { Image } from "../image/image.ts";
+import type { Point } from "../image/point.ts";
+import {
+  DEFAULT_LANDMARK_MODEL,
+  LANDMARK_NETWORKS,
+  type LandmarkModel,
+  landmarkNetwork,
+  type LandmarkNetworks,
+} from "./landmark_networks.ts";
+
+export { LANDMARK_MODELS, type LandmarkModel } from "./landmark_networks.ts";
 
 /** Load-time options of {@linkcode createLandmarker}. */
 export interface LandmarkerOptions {
@@ -14,12 +26,14 @@ export interface LandmarkerOptions {
   readonly model?: LandmarkModel;
   /**
    * Side of the square crop fed to the network, as a multiple of the face box's larger side.
-   * Default 1.1 (chosen with `shiftY` on the even half of HELEN; see docs/guide.md).
+   * Default: the detector's (1.1 for the original's crop, chosen with `shiftY` on the even
+   * half of HELEN; see docs/guide.md).
    */
   readonly scale?: number;
   /**
    * Vertical shift of the crop's centre, as a fraction of the box's height (+ = down).
-   * Default 0.2: Haar boxes sit higher on the face than the boxes the network was trained on.
+   * Default: the detector's (0.2 for the original's crop: its cascade's boxes sit higher on
+   * the face than the boxes the network was trained on).
    */
   readonly shiftY?: number;
   /**
@@ -31,30 +45,34 @@ export interface LandmarkerOptions {
   readonly refine?: boolean;
   /**
    * The (last) pass also runs on the mirrored crop, and the two sets of points, the mirrored
-   * one flipped back, are averaged. Default true behind the learned detector (median NME on
-   * the even half of HELEN 4.85% → 4.70%), false behind Haar (the original's pipeline).
+   * one flipped back, are averaged. Default: the detector's (true behind the learned detector:
+   * median NME on the even half of HELEN 4.85% → 4.70%; false for the original's crop).
    */
   readonly mirror?: boolean;
 }
 
-/** The defaults of {@linkcode LandmarkerOptions} behind the Haar detector (the original's pipeline). */
+/** The defaults of the crop a detector hands the landmarker: every option but the network. */
+export type LandmarkCropDefaults = Readonly<Required<Omit<LandmarkerOptions, "model">>>;
+
+/** The defaults of {@linkcode LandmarkerOptions} when no detector's are given: the original Face2Vec's crop. */
 export const DEFAULT_LANDMARKER_OPTIONS: Readonly<Required<LandmarkerOptions>> = Object.freeze({
-  model: "full",
+  model: DEFAULT_LANDMARK_MODEL,
   scale: 1.1,
   shiftY: 0.2,
   refine: false,
   mirror: false,
 });
 
-/**
- * The defaults behind each detector: one fixed calibration of its box to the landmark crop,
- * fitted on the even half of HELEN (`deno task tune landmarks`), and whether to refine.
- */
-export const LANDMARKER_DEFAULTS: Readonly<Record<DetectorName, Readonly<Required<LandmarkerOptions>>>> = Object
-  .freeze({
-    haar: DEFAULT_LANDMARKER_OPTIONS,
-    blazeface: Object.freeze({ model: "full", scale: 1.3, shiftY: 0.1, refine: false, mirror: true }),
-  });
+/** What a landmarker is made with besides its options (both optional). */
+export interface LandmarkerSetup {
+  /**
+   * The crop's defaults, for the options left out: the detector's (its entry's `landmarks`).
+   * Default: {@linkcode DEFAULT_LANDMARKER_OPTIONS}'s crop.
+   */
+  readonly defaults?: LandmarkCropDefaults;
+  /** The networks `model` names. Default `LANDMARK_NETWORKS` (a test may inject its own). */
+  readonly networks?: LandmarkNetworks;
+}
 
 /**
  * The crop from a face's 68 points (their bounding box as a "box"): the refinement pass's
@@ -83,8 +101,6 @@ export interface FaceLandmarker {
   /** Frees the ONNX session. Idempotent. */
   dispose(): Promise<void>;
 }
-
-const INPUT = 112;
 
 /**
  * The square crop for a face box: centred on the box (shifted by `shiftY` · height), side
@@ -149,8 +165,9 @@ export const MIRROR: readonly number[] = Object.freeze([
  * 68-point layout, 0-based (30 = nose tip, 36 and 45 = outer eye corners).
  *
  * @param options Network and crop (see {@linkcode LandmarkerOptions}).
+ * @param setup The crop's defaults (the detector's) and the networks (see {@linkcode LandmarkerSetup}).
  * @returns The estimator; call `dispose()` when done.
- * @throws {RangeError} For out-of-range options.
+ * @throws {RangeError} For out-of-range options or an unknown network.
  * @example
  * ```ts
  * import { createLandmarker } from "./detect_landmarks.ts";
@@ -166,16 +183,16 @@ export const MIRROR: readonly number[] = Object.freeze([
  */
 export async function createLandmarker(
   options: LandmarkerOptions = {},
-  detector: DetectorName = "haar",
+  setup: LandmarkerSetup = {},
 ): Promise<FaceLandmarker> {
-  const o = resolveLandmarkerOptions(options, detector);
-  const session: OnnxSession = await createOnnxSession(await readAsset(landmarkModelUrl(o.model)));
+  const o = resolveLandmarkerOptions(options, setup);
+  const network = await landmarkNetwork(o.model, setup.networks).create();
+  const size = network.inputSize;
   let disposed = false;
   /** One batched run on `crops` (each also mirrored when `mirror`): the points in image pixels. */
   const run = async (image: Image, crops: readonly Crop[], mirror: boolean): Promise<Point[][]> => {
-    const input = cropsToInput(image, mirror ? [...crops, ...crops] : crops, mirror ? crops.length : Infinity);
-    const n = mirror ? 2 * crops.length : crops.length;
-    const v = (await session.run({ input: { data: input, dims: [n, INPUT, INPUT, 3] } })).landmarks!.data;
+    const input = cropsToInput(image, mirror ? [...crops, ...crops] : crops, size, mirror ? crops.length : Infinity);
+    const v = await network.run(input, mirror ? 2 * crops.length : crops.length);
     const at = (i: number, k: number, flip: boolean): Point => {
       const c = crops[i % crops.length]!, u = v[i * 136 + 2 * k]!, w = v[i * 136 + 2 * k + 1]!;
       return { x: c.x + (flip ? 1 - u : u) * c.size, y: c.y + w * c.size };
@@ -202,27 +219,35 @@ export async function createLandmarker(
     async dispose() {
       if (!disposed) {
         disposed = true;
-        await session.release();
+        await network.dispose();
       }
     },
   };
 }
 
 /**
- * The options in force for `options`: defaults filled in, validated.
+ * The options in force for `options`: the crop's defaults (`setup.defaults`, else
+ * {@linkcode DEFAULT_LANDMARKER_OPTIONS}'s) filled in, validated.
  *
  * @param options Partial landmarker options.
+ * @param setup The crop's defaults and the networks (see {@linkcode LandmarkerSetup}).
  * @returns Every option.
- * @throws {RangeError} For out-of-range options.
+ * @throws {RangeError} For out-of-range options or an unknown network.
+ * @example
+ * ```ts
+ * import { resolveLandmarkerOptions } from "./detect_landmarks.ts";
+ * const defaults = { scale: 1.3, shiftY: 0.1, refine: false, mirror: true };
+ * const o = resolveLandmarkerOptions({ model: "tiny" }, { defaults });
+ * if (o.model !== "tiny" || o.scale !== 1.3 || !o.mirror) throw new Error(JSON.stringify(o));
+ * ```
  */
 export function resolveLandmarkerOptions(
   options: LandmarkerOptions = {},
-  detector: DetectorName = "haar",
+  setup: LandmarkerSetup = {},
 ): Required<LandmarkerOptions> {
-  const d = LANDMARKER_DEFAULTS[detector];
-  if (!d) throw new RangeError(`unknown detector ${detector}`);
+  const d = setup.defaults ?? DEFAULT_LANDMARKER_OPTIONS;
   const o: Required<LandmarkerOptions> = {
-    model: options.model ?? d.model,
+    model: options.model ?? DEFAULT_LANDMARK_MODEL,
     scale: options.scale ?? d.scale,
     shiftY: options.shiftY ?? d.shiftY,
     refine: options.refine ?? d.refine,
@@ -231,9 +256,7 @@ export function resolveLandmarkerOptions(
   if (typeof o.refine !== "boolean" || typeof o.mirror !== "boolean") {
     throw new RangeError(`landmark options refine and mirror must be true or false`);
   }
-  if (o.model !== "full" && o.model !== "tiny") {
-    throw new RangeError(`landmark model must be full | tiny, got ${o.model}`);
-  }
+  landmarkNetwork(o.model, setup.networks ?? LANDMARK_NETWORKS);
   if (!(o.scale >= 0.5 && o.scale <= 3)) {
     throw new RangeError(`landmark crop scale must be from 0.5 to 3, got ${o.scale}`);
   }
@@ -242,33 +265,63 @@ export function resolveLandmarkerOptions(
 }
 
 /**
+ * The landmark settings as caches and models record them: the network's name (and its
+ * version from 2 on), the crop, and, with `refine` on, the refinement pass's crop
+ * ({@linkcode POINTS_CROP}), so that a change to it shows as a difference.
+ *
+ * @param options The options in force (from {@linkcode resolveLandmarkerOptions}).
+ * @param networks The networks. Default `LANDMARK_NETWORKS`.
+ * @returns The record, plain and JSON-ready.
+ * @throws {RangeError} For an unknown network.
+ * @example
+ * ```ts
+ * import { recordLandmarkerSettings, resolveLandmarkerOptions } from "./detect_landmarks.ts";
+ * const r = recordLandmarkerSettings(resolveLandmarkerOptions({ refine: true }));
+ * if (JSON.stringify(r.points_crop) !== '{"scale":1.3,"shiftY":0.05}' || r.model !== "full") throw new Error();
+ * ```
+ */
+export function recordLandmarkerSettings(
+  options: Required<LandmarkerOptions>,
+  networks: LandmarkNetworks = LANDMARK_NETWORKS,
+): Record<string, unknown> {
+  const { version } = landmarkNetwork(options.model, networks);
+  const { model, ...crop } = options;
+  return {
+    model,
+    ...(version !== 1 ? { version } : {}),
+    ...crop,
+    ...(options.refine ? { points_crop: { ...POINTS_CROP } } : {}),
+  };
+}
+
+/**
  * Where a bundled landmark model lives (beside this module, in a checkout or at a URL).
  *
  * @param model Which network.
  * @returns The asset's URL.
+ * @throws {RangeError} For an unknown network.
  */
 export function landmarkModelUrl(model: LandmarkModel): URL {
-  const file = model === "full" ? "face_landmark_68.onnx" : "face_landmark_68_tiny.onnx";
-  return new URL(`./models/${file}`, import.meta.url);
+  return landmarkNetwork(model).assets.files[0]!;
 }
 
 /**
- * Copies each crop (black outside the image) into 112x112 RGB floats, NHWC: an area average
+ * Copies each crop (black outside the image) into `side`x`side` RGB floats, NHWC: an area average
  * when shrinking, bilinear when enlarging. Plain JS, so the landmark stage does not wait for
  * OpenCV.js to load.
  */
-function cropsToInput(image: Image, crops: readonly Crop[], mirrorFrom = Infinity): Float32Array {
-  const out = new Float32Array(crops.length * INPUT * INPUT * 3);
+function cropsToInput(image: Image, crops: readonly Crop[], side: number, mirrorFrom = Infinity): Float32Array {
+  const out = new Float32Array(crops.length * side * side * 3);
   const { width: w, height: h, channels: ch, data } = image;
   const px = (x: number, y: number, k: number) =>
     x < 0 || y < 0 || x >= w || y >= h ? 0 : data[(y * w + x) * ch + (ch === 1 ? 0 : k)]!;
   crops.forEach((c, i) => {
-    const base = i * INPUT * INPUT * 3;
-    const f = c.size / INPUT;
+    const base = i * side * side * 3;
+    const f = c.size / side;
     const flip = i >= mirrorFrom;
-    for (let oy = 0; oy < INPUT; oy++) {
-      for (let ox = 0; ox < INPUT; ox++) {
-        const o = base + (oy * INPUT + (flip ? INPUT - 1 - ox : ox)) * 3;
+    for (let oy = 0; oy < side; oy++) {
+      for (let ox = 0; ox < side; ox++) {
+        const o = base + (oy * side + (flip ? side - 1 - ox : ox)) * 3;
         if (f >= 1) {
           const xa = c.x + Math.floor(ox * f), xb = c.x + Math.max(Math.floor((ox + 1) * f), Math.floor(ox * f) + 1);
           const ya = c.y + Math.floor(oy * f), yb = c.y + Math.max(Math.floor((oy + 1) * f), Math.floor(oy * f) + 1);

@@ -1,4 +1,4 @@
-import type { Point } from "./point.ts";
+import type { Point } from "../image/point.ts";
 
 /**
  * Parses landmark annotations in the iBUG `.pts` format, with or without its header

@@ -9,25 +9,23 @@
 
 import { assetSha256 } from "../_asset.ts";
 import { configDifference } from "../_config.ts";
-import { blazefaceModelUrl } from "../detect/blazeface.ts";
 import {
-  cascadeUrl,
   createFaceDetector,
   DEFAULT_DETECTOR,
   type DetectorName,
   type DetectorOptions,
-  type DetectorSettings,
+  detectorOptionsFrom,
   type Face,
   type FaceDetector,
-  resolveDetectorOptions,
+  resolveDetector,
 } from "../detect/detect_faces.ts";
-import type { AlignOptions } from "../embed/align_face.ts";
 import {
-  createEmbedder,
   type EmbedderOptions,
-  embeddingModelUrl,
+  embedderOptionsFrom,
   type FaceEmbedder,
-  resolveEmbedderOptions,
+  recordedEmbedder,
+  resolveEmbedder,
+  type SomeEmbedderEntry,
 } from "../embed/embed_faces.ts";
 import { DEFAULT_FEATURE_SET, type FeatureSet, featureSet, type FeatureSetName } from "../features/feature_sets.ts";
 import type { Image } from "../image/image.ts";
@@ -35,11 +33,12 @@ import {
   createLandmarker,
   type FaceLandmarker,
   type LandmarkerOptions,
-  landmarkModelUrl,
-  POINTS_CROP,
+  recordLandmarkerSettings,
   resolveLandmarkerOptions,
 } from "../landmarks/detect_landmarks.ts";
-import type { Point } from "../landmarks/point.ts";
+import { landmarkNetwork } from "../landmarks/landmark_networks.ts";
+import type { Point } from "../image/point.ts";
+import { PIPELINE_PARTS, type PipelineParts } from "./parts.ts";
 
 /** Everything that decides how a photo becomes features. */
 export interface PipelineOptions {
@@ -47,7 +46,7 @@ export interface PipelineOptions {
   readonly landmarks?: LandmarkerOptions;
   /** The feature set. Default {@linkcode DEFAULT_FEATURE_SET}. */
   readonly features?: FeatureSetName;
-  /** Face alignment for the embedding (used by the sets that need it). */
+  /** The embedding network and the face alignment (used by the sets that need the embedding). */
   readonly embedder?: EmbedderOptions;
 }
 
@@ -59,37 +58,57 @@ export interface FeatureSetRecord {
 
 /**
  * How photos are processed, as recorded: the resolved detector, landmark and (for the sets
- * that use the embedding) alignment options, and the sha256 of every model asset in use.
+ * that use the embedding) embedder options, and the sha256 of every model asset in use.
  */
 export type PipelineSettings = Readonly<Record<string, unknown>>;
 
+/** The entry of each part that `options` name, with its settings in force. */
+function resolveParts(options: PipelineOptions, parts: PipelineParts) {
+  const detector = resolveDetector(options.detector, parts.detectors);
+  const setup = { defaults: detector.entry.landmarks, networks: parts.landmarks };
+  const landmarks = resolveLandmarkerOptions(options.landmarks, setup);
+  const name = options.features ?? DEFAULT_FEATURE_SET;
+  // Only the sets that use the embedding record its network (so geometry caches are unaffected by it).
+  const embedder = featureSet(name).needsEmbedding ? resolveEmbedder(options.embedder, parts.embedders) : undefined;
+  // A set that uses the embedding is as long as its network's embeddings.
+  const set = featureSet(name, embedder?.entry.size);
+  return { detector, landmarks, setup, set, embedder };
+}
+
 /**
- * The settings and feature set that a cache or model records for `options`. Two runs with
- * equal settings and feature set turn the same photo into the same numbers.
+ * The settings and feature set that a cache or model records for `options`: each part's
+ * entry is asked once for what it records (the detector under `detector`, the landmarker
+ * under `landmarks` as the detector's entry records it, the embedder's fields when the set
+ * uses the embedding) and for the assets it loads (their sha256 under `assets`). Two runs
+ * with equal settings and feature set turn the same photo into the same numbers.
  *
  * @param options The pipeline options (defaults filled in).
+ * @param parts The registries. Default {@linkcode PIPELINE_PARTS}.
  * @returns The settings and the feature set's name and version.
- * @throws {RangeError} For invalid options or an unknown feature set.
+ * @throws {RangeError} For invalid options or an unknown part or feature set.
  */
 export async function pipelineSettings(
   options: PipelineOptions,
+  parts: PipelineParts = PIPELINE_PARTS,
 ): Promise<{ settings: PipelineSettings; features: FeatureSetRecord }> {
-  const detector = resolveDetectorOptions(options.detector);
-  const landmarks = resolveLandmarkerOptions(options.landmarks, detector.detector);
-  const set = featureSet(options.features ?? DEFAULT_FEATURE_SET);
-  const assets: Record<string, string> = detector.detector === "haar"
-    ? { cascade: await assetSha256(cascadeUrl(detector.cascade)) }
-    : { face_detector: await assetSha256(blazefaceModelUrl()) };
-  assets.landmark_model = await assetSha256(landmarkModelUrl(landmarks.model));
-  // Only the sets that use the embedding record its model and the alignment (so geometry caches
-  // are unaffected by them).
-  const align = set.needsEmbedding ? resolveEmbedderOptions(options.embedder) : undefined;
-  if (align) assets.embedding_model = await assetSha256(embeddingModelUrl());
+  const { detector, landmarks, set, embedder } = resolveParts(options, parts);
+  const { detector: _, ...own } = detector.settings;
+  const urls = {
+    ...detector.entry.assetsInUse(own),
+    ...landmarkNetwork(landmarks.model, parts.landmarks).assetsInUse(),
+    ...embedder?.entry.assetsInUse(embedder.settings),
+  };
+  const assets: Record<string, string> = {};
+  for (const [key, url] of Object.entries(urls)) assets[key] = await assetSha256(url);
+  const recordedLandmarks = recordLandmarkerSettings(landmarks, parts.landmarks);
   return {
     settings: {
-      detector: recordedDetector(detector),
-      landmarks: recordedLandmarks(landmarks, detector),
-      ...(align ? { align: { ...align, points: [...align.points] } } : {}),
+      detector: {
+        ...detector.entry.record(own),
+        ...(detector.entry.version !== 1 ? { version: detector.entry.version } : {}),
+      },
+      landmarks: detector.entry.recordLandmarks?.(recordedLandmarks) ?? recordedLandmarks,
+      ...embedder?.entry.record(embedder.settings),
       assets,
     },
     features: { name: set.name, version: set.version },
@@ -97,44 +116,71 @@ export async function pipelineSettings(
 }
 
 /**
- * The detector's settings as caches and models record them. Haar's are recorded as before
- * the learned detector existed (without a `detector` field), so that caches and models made
- * with Haar by any Face2Vec compare equal; a recorded detector without that field is Haar.
- */
-function recordedDetector(d: DetectorSettings): Record<string, unknown> {
-  if (d.detector === "haar") {
-    const { detector: _, ...haar } = d;
-    return { ...haar, angles: [...haar.angles] };
-  }
-  return { ...d, angles: [...d.angles] };
-}
-
-/**
- * The landmark settings as recorded: behind Haar, `refine` and `mirror` only when on (as before
- * they existed); with `refine` on, the refinement pass's crop ({@linkcode POINTS_CROP}) too, so
- * that a change to it shows as a difference.
- */
-function recordedLandmarks(l: Required<LandmarkerOptions>, d: DetectorSettings): Record<string, unknown> {
-  const { refine, mirror, ...rest } = l;
-  const crop = refine ? { points_crop: { ...POINTS_CROP } } : {};
-  if (d.detector !== "haar") return { ...l, ...crop };
-  return { ...rest, ...(refine ? { refine } : {}), ...(mirror ? { mirror } : {}), ...crop };
-}
-
-/**
  * The pipeline options that recorded settings describe (the inverse of {@linkcode pipelineSettings}).
  *
  * @param settings Settings from a cache or model.
  * @param features The feature set's name.
- * @returns Detector, landmark, feature-set and alignment options.
+ * @param parts The registries. Default {@linkcode PIPELINE_PARTS}.
+ * @returns Detector, landmark, feature-set and embedder options (a part not in `parts` named
+ * as recorded, refused when the options are resolved).
  */
-export function pipelineOptionsFrom(settings: PipelineSettings, features: FeatureSetName): PipelineOptions {
-  const stored = settings as { detector?: DetectorOptions; landmarks?: LandmarkerOptions; align?: AlignOptions };
-  const { size: _size, ...align } = stored.align ?? {};
-  const embedder: EmbedderOptions | undefined = stored.align ? { align } : undefined;
-  // Settings recorded without a detector name are Haar's (every cache and model made before the learned detector).
-  const detector: DetectorOptions = { detector: "haar", ...stored.detector };
+export function pipelineOptionsFrom(
+  settings: PipelineSettings,
+  features: FeatureSetName,
+  parts: PipelineParts = PIPELINE_PARTS,
+): PipelineOptions {
+  const stored = settings as { detector?: Record<string, unknown>; landmarks?: LandmarkerOptions };
+  const detector = detectorOptionsFrom(stored.detector, parts.detectors);
+  const embedder = embedderOptionsFrom(settings, parts.embedders) as EmbedderOptions | undefined;
   return { detector, landmarks: stored.landmarks, features, embedder };
+}
+
+/**
+ * The embedding network that made the embeddings of a cache or model, from its recorded
+ * settings (the one they name, else the default network, which records no name): its entry's
+ * `size` and `norm` are what the stored embeddings must be.
+ *
+ * @param settings Settings from a cache or model (or a cache's whole configuration).
+ * @param parts The registries. Default {@linkcode PIPELINE_PARTS}.
+ * @returns The network's entry.
+ * @throws {RangeError} When they name a network not in `parts` (the message names it).
+ * @example
+ * ```ts
+ * import { pipelineSettings, recordedEmbedderOf } from "./pipeline.ts";
+ * const { settings } = await pipelineSettings({ features: "embedding" });
+ * if (recordedEmbedderOf(settings).size !== 128) throw new Error();
+ * ```
+ */
+export function recordedEmbedderOf(
+  settings: PipelineSettings,
+  parts: PipelineParts = PIPELINE_PARTS,
+): SomeEmbedderEntry {
+  return recordedEmbedder(settings, parts.embedders);
+}
+
+/**
+ * The feature set that recorded settings and a feature set's name give: for the sets that
+ * use the embedding, as long as the embeddings of the network the settings record.
+ *
+ * @param settings Settings from a cache or model (or a cache's whole configuration).
+ * @param name The feature set's name.
+ * @param parts The registries. Default {@linkcode PIPELINE_PARTS}.
+ * @returns The feature set.
+ * @throws {RangeError} For an unknown feature set, or (for a set that uses the embedding)
+ * settings that name a network not in `parts`.
+ * @example
+ * ```ts
+ * import { recordedFeatureSet } from "./pipeline.ts";
+ * if (recordedFeatureSet({}, "both").length !== 332) throw new Error();
+ * ```
+ */
+export function recordedFeatureSet(
+  settings: PipelineSettings,
+  name: string,
+  parts: PipelineParts = PIPELINE_PARTS,
+): FeatureSet {
+  const set = featureSet(name);
+  return set.needsEmbedding ? featureSet(name, recordedEmbedder(settings, parts.embedders).size) : set;
 }
 
 /**
@@ -153,7 +199,12 @@ export function withDetector(options: PipelineOptions, detector: DetectorName | 
   return { ...options, detector: { detector }, landmarks: model ? { model } : undefined };
 }
 
-/** The detector that options name (the library's default when they name none). */
+/**
+ * The detector that options name (the library's default when they name none).
+ *
+ * @param options Pipeline options.
+ * @returns The detector's name.
+ */
 export function detectorOf(options: PipelineOptions): DetectorName {
   return options.detector?.detector ?? DEFAULT_DETECTOR;
 }
@@ -165,13 +216,16 @@ export function detectorOf(options: PipelineOptions): DetectorName {
  *
  * @param settings Settings from a cache or model.
  * @param features The feature set recorded beside them.
+ * @param parts The registries. Default {@linkcode PIPELINE_PARTS}.
  * @returns The difference, or undefined when there is none.
+ * @throws {RangeError} When the settings name a part not in `parts`.
  */
 export async function settingsDifference(
   settings: PipelineSettings,
   features: FeatureSetRecord,
+  parts: PipelineParts = PIPELINE_PARTS,
 ): Promise<string | undefined> {
-  const now = await pipelineSettings(pipelineOptionsFrom(settings, features.name));
+  const now = await pipelineSettings(pipelineOptionsFrom(settings, features.name, parts), parts);
   return configDifference(settings, now.settings) ?? configDifference(features, now.features);
 }
 
@@ -196,6 +250,8 @@ export interface CreatePipelineOptions {
   readonly embed?: boolean;
   /** Load the landmarker (without it, only `detector` is usable). Default true. */
   readonly landmarks?: boolean;
+  /** The registries the parts come from. Default {@linkcode PIPELINE_PARTS}. */
+  readonly parts?: PipelineParts;
 }
 
 /** A loaded pipeline. Free it with `dispose()`. */
@@ -245,14 +301,14 @@ export interface Pipeline {
  * ```
  */
 export async function createPipeline(options: PipelineOptions, create: CreatePipelineOptions = {}): Promise<Pipeline> {
-  const features = featureSet(options.features ?? DEFAULT_FEATURE_SET);
-  const detector = await createFaceDetector(options.detector);
+  const parts = create.parts ?? PIPELINE_PARTS;
+  const { landmarks, setup, set: features, embedder: used } = resolveParts(options, parts);
+  const embedding = used ?? (create.embed ? resolveEmbedder(options.embedder, parts.embedders) : undefined);
+  const detector = await createFaceDetector(options.detector, parts.detectors);
   let landmarker: FaceLandmarker | undefined, embedder: FaceEmbedder | undefined;
   try {
-    landmarker = create.landmarks === false
-      ? undefined
-      : await createLandmarker(options.landmarks, detector.options.detector);
-    embedder = features.needsEmbedding || create.embed ? await createEmbedder(options.embedder) : undefined;
+    landmarker = create.landmarks === false ? undefined : await createLandmarker(landmarks, setup);
+    embedder = embedding ? await embedding.entry.create(embedding.settings) : undefined;
   } catch (e) {
     // What was loaded before the failure is freed.
     await detector.dispose();

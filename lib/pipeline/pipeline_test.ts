@@ -11,7 +11,8 @@ import { FEATURE_SET_NAMES, FEATURE_SETS, type FeatureSetName } from "../feature
 import { geometryFeatures } from "../features/geometry.ts";
 import { DEFAULT_DETECTOR_OPTIONS } from "../detect/detect_faces.ts";
 import { DEFAULT_BLAZEFACE_OPTIONS } from "../detect/blazeface.ts";
-import { LANDMARKER_DEFAULTS, POINTS_CROP } from "../landmarks/detect_landmarks.ts";
+import { POINTS_CROP } from "../landmarks/detect_landmarks.ts";
+import { LANDMARKER_DEFAULTS } from "../detect/landmark_crops.ts";
 import { samplePhotos } from "../eval/npm.ts";
 import { readImage } from "../image/read_image.ts";
 

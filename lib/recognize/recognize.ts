@@ -1,57 +1,18 @@
 /**
- * Recognition, whole: load a trained (or enrolled) model, check that this Face2Vec would
- * process photos exactly as the model's photos were processed, and name every face in an
- * image: detect → landmarks → features (and embedding) → classifier.
+ * Recognition, whole: a model's pipeline and its classifier, naming every face in an image:
+ * detect → landmarks → features (and embedding) → classifier. Loading (and checking that
+ * this Face2Vec processes photos as the model's were) is the model folder's
+ * (`loadCheckedModel` of lib/model).
  *
  * @module
  */
 
 import type { DetectorName } from "../detect/detect_faces.ts";
-import type { GalleryBackend } from "../gallery/backend.ts";
+import type { Matcher } from "../gallery/matcher.ts";
 import { type Classifier, createClassifier, type Prediction, type PredictOptions } from "../classify/classifier.ts";
-import { loadModel, type Model, ModelError, type ModelInfo } from "../classify/model.ts";
+import { type Model, type ModelInfo, modelPipelineOptions } from "../model/model.ts";
 import type { Image } from "../image/image.ts";
-import {
-  createPipeline,
-  type Pipeline,
-  type PipelineOptions,
-  pipelineOptionsFrom,
-  type ProcessedFace,
-  settingsDifference,
-  withDetector,
-} from "../pipeline/pipeline.ts";
-
-/**
- * The pipeline options a model's photos were processed with.
- *
- * @param info A model's information.
- * @returns Detector, landmark, feature-set and alignment options.
- */
-export function modelPipelineOptions(info: ModelInfo): PipelineOptions {
-  return pipelineOptionsFrom(info.pipeline, info.features.name);
-}
-
-/**
- * Loads a model and refuses it when photos would now be processed differently.
- *
- * @param dir The model folder.
- * @param options Whether to read the gallery's embeddings (see {@linkcode loadModel}).
- * @returns The model.
- * @throws {ModelError} When there is no model (kind "missing"), it is not one ("invalid"), or
- * photos would now be processed differently ("mismatch"; the message names the setting).
- */
-export async function loadCheckedModel(dir: string, options: { readonly embeddings?: boolean } = {}): Promise<Model> {
-  const model = await loadModel(dir, options);
-  const diff = await settingsDifference(model.info.pipeline, model.info.features);
-  if (diff) {
-    throw new ModelError(
-      "mismatch",
-      dir,
-      `the model was trained on photos processed differently (${diff}); train it again`,
-    );
-  }
-  return model;
-}
+import { createPipeline, type Pipeline, type ProcessedFace, withDetector } from "../pipeline/pipeline.ts";
 
 /** One face in a photo, named. */
 export interface RecognizedFace extends ProcessedFace {
@@ -72,19 +33,20 @@ export interface Recognizer {
 export interface RecognizerOptions {
   /** Find faces with this detector instead of the one the model records. */
   readonly detector?: DetectorName;
-  /** Name faces by this gallery ("nearest") instead of the model's own (a database's). */
-  readonly gallery?: GalleryBackend;
+  /** Name faces by this matcher ("nearest") instead of the model's own gallery (a database store). */
+  readonly matcher?: Matcher;
 }
 
 /**
- * Creates a recognizer from a model (from {@linkcode loadCheckedModel} or training).
+ * Creates a recognizer from a model (from lib/model's `loadCheckedModel`, or training).
  *
  * @param model The model.
- * @param options Another detector than the model's, if wanted.
+ * @param options Another detector than the model's, and another matcher than its gallery, if wanted.
  * @returns The recognizer.
  * @example
  * ```ts ignore
- * import { createRecognizer, loadCheckedModel } from "./recognize.ts";
+ * import { createRecognizer } from "./recognize.ts";
+ * import { loadCheckedModel } from "../model/model_folder.ts";
  * import { readImage } from "../image/read_image.ts";
  * const recognizer = await createRecognizer(await loadCheckedModel("./model"));
  * try {
@@ -100,7 +62,7 @@ export async function createRecognizer(model: Model, options: RecognizerOptions 
   const pipeline = await createPipeline(withDetector(modelPipelineOptions(model.info), options.detector));
   let classifier: Classifier;
   try {
-    classifier = await createClassifier(model, { gallery: options.gallery });
+    classifier = await createClassifier(model, { matcher: options.matcher });
   } catch (e) {
     await pipeline.dispose();
     throw e;

@@ -1,15 +1,16 @@
 import assert from "node:assert/strict";
-import { Gallery } from "../gallery/store.ts";
+import { Gallery } from "../gallery/gallery.ts";
 import { rejectsModelError } from "../classify/_test_util.ts";
-import { createRecognizer, loadCheckedModel, modelPipelineOptions } from "./recognize.ts";
-import { saveModel } from "../classify/model.ts";
+import { createRecognizer } from "./recognize.ts";
+import { loadCheckedModel, saveModel } from "../model/model_folder.ts";
+import { modelPipelineOptions, newGalleryModel } from "../model/model.ts";
 import { samplePhotos } from "../eval/npm.ts";
-import { newGalleryModel } from "../gallery/enrol.ts";
-import { DEFAULT_MAX_DISTANCE, type GalleryEntry } from "../gallery/gallery.ts";
+import { DEFAULT_MAX_DISTANCE } from "../gallery/matcher.ts";
+import type { GalleryEntry } from "../gallery/entry.ts";
 import type { Image } from "../image/image.ts";
 import { readImage } from "../image/read_image.ts";
 import type { DetectorName } from "../detect/detect_faces.ts";
-import { LANDMARKER_DEFAULTS } from "../landmarks/detect_landmarks.ts";
+import { LANDMARKER_DEFAULTS } from "../detect/landmark_crops.ts";
 import { createPipeline, pipelineSettings } from "../pipeline/pipeline.ts";
 
 /**

@@ -8,7 +8,7 @@
 
 import { GraphBuilder } from "./_onnx_graph.ts";
 import { createOnnxSession, type OnnxSession } from "./onnx.ts";
-import { seededRandom } from "../classify/folds.ts";
+import { seededRandom } from "../_random.ts";
 
 /** Vectors of one length, one after another. */
 export interface Vectors {

@@ -1,8 +1,8 @@
 /**
  * A service worker thread: decodes a photo and runs the pipeline (and the model's
  * classifier) on it. It keeps the model it last loaded, and loads it again when the folder's
- * `model.json` has changed (another process enrolled someone, or trained), so that the
- * service holds no state of its own beyond the gallery.
+ * revision has changed (another process enrolled someone, or trained), so that the service
+ * holds no state of its own beyond the gallery.
  *
  * @module
  */
@@ -10,13 +10,13 @@
 /// <reference lib="deno.worker" />
 import { decodeImage } from "../image/decode_image.ts";
 import { ImageError } from "../image/image_error.ts";
-import { createRecognizer, loadCheckedModel, type Recognizer } from "../recognize/recognize.ts";
-import { newGalleryModel } from "../gallery/enrol.ts";
-import { Gallery } from "../gallery/store.ts";
-import type { FaceAnswer, Job, JobResult } from "./pool.ts";
+import { createRecognizer, type Recognizer } from "../recognize/recognize.ts";
+import { modelOfInfo, newGalleryModel } from "../model/model.ts";
+import { ModelFolder } from "../model/model_folder.ts";
+import type { FaceAnswer, Job, JobResult, WorkerReply } from "./pool.ts";
 import type { ProcessedFace } from "../pipeline/pipeline.ts";
 
-let loaded: { text: string | undefined; recognizer: Recognizer } | undefined;
+let loaded: { revision: string | undefined; recognizer: Recognizer } | undefined;
 let loading: Promise<Recognizer> | undefined;
 
 /**
@@ -24,29 +24,25 @@ let loading: Promise<Recognizer> | undefined;
  * none), or of a database gallery's settings (a pipeline and an empty gallery).
  */
 async function current(source: Job["source"]): Promise<{ recognizer: Recognizer; model: boolean }> {
-  const dir = "modelDir" in source ? source.modelDir : undefined;
-  const text = dir === undefined
-    ? JSON.stringify(("info" in source) && source.info)
-    : await Deno.readTextFile(`${dir}/model.json`).catch((e) => {
-      if (e instanceof Deno.errors.NotFound) return undefined;
-      throw e;
-    });
-  if (!loaded || loaded.text !== text) {
+  const folder = "modelDir" in source ? new ModelFolder(source.modelDir) : undefined;
+  // The folder's revision (undefined: no model yet); a database's settings never change.
+  const revision = folder ? await folder.revision() : "database";
+  if (!loaded || loaded.revision !== revision) {
     loading ??= (async () => {
       const model = "info" in source
-        ? { info: source.info, weights: {}, gallery: Gallery.from([]) }
-        : text === undefined
+        ? modelOfInfo(source.info)
+        : revision === undefined
         ? await newGalleryModel()
-        : await loadCheckedModel(dir!);
+        : (await folder!.readChecked()).model;
       const recognizer = await createRecognizer(model);
       const old = loaded;
-      loaded = { text, recognizer };
+      loaded = { revision, recognizer };
       await old?.recognizer.dispose();
       return recognizer;
     })().finally(() => (loading = undefined));
     await loading;
   }
-  return { recognizer: loaded!.recognizer, model: loaded!.text !== undefined };
+  return { recognizer: loaded!.recognizer, model: loaded!.revision !== undefined };
 }
 
 /** Where a face is, as the service answers it: box, detector score, landmarks. */
@@ -60,7 +56,7 @@ async function run(job: Job): Promise<JobResult> {
     image = await decodeImage(job.bytes, { name: job.name, maxPixels: job.maxPixels });
   } catch (e) {
     if (!(e instanceof ImageError)) throw e;
-    return { kind: "bad_image", reason: e.reason };
+    return { kind: "bad_image", reason: e.reason, image: e.kind };
   }
   const { recognizer, model } = await current(job.source);
   const size = { width: image.width, height: image.height };
@@ -112,9 +108,16 @@ self.onmessage = async (e: MessageEvent<{ id: number; job: Job } | "close">) => 
     self.close();
     return;
   }
+  let reply: WorkerReply;
   try {
-    self.postMessage({ id: m.id, result: await run(m.job) });
+    reply = { id: m.id, result: await run(m.job) };
   } catch (err) {
-    self.postMessage({ id: m.id, error: err instanceof Error ? err.message : String(err) });
+    const code = (err as { code?: unknown } | null)?.code;
+    reply = {
+      id: m.id,
+      error: err instanceof Error ? err.message : String(err),
+      ...(typeof code === "string" ? { code } : {}),
+    };
   }
+  self.postMessage(reply);
 };

@@ -7,7 +7,8 @@
  * @module
  */
 
-import type { ModelInfo } from "../classify/model.ts";
+import type { ImageErrorKind } from "../image/image_error.ts";
+import type { ModelInfo } from "../model/model.ts";
 
 /** What a worker is asked to do with one photo. */
 export interface Job {
@@ -50,16 +51,46 @@ export type JobResult =
   }
   | { kind: "no_face" }
   | { kind: "no_model" }
-  | { kind: "bad_image"; reason: string };
+  | { kind: "bad_image"; reason: string; image: ImageErrorKind };
 
 /** The queue is full. */
 export class OverloadedError extends Error {
   override name = "OverloadedError";
+  /** Always "overloaded": retry later (the service answers 503 with `Retry-After`). */
+  readonly kind = "overloaded" as const;
 }
 
 /** The job took longer than its time. */
 export class JobTimeoutError extends Error {
   override name = "JobTimeoutError";
+  /** Always "timeout". */
+  readonly kind = "timeout" as const;
+}
+
+/**
+ * A job its worker failed (an error thrown there, or the worker's own failure), with the
+ * operating system's error code when the error had one (`EMFILE`, `ENFILE`: out of file
+ * descriptors).
+ */
+export class WorkerError extends Error {
+  override name = "WorkerError";
+  /** Always "failed". */
+  readonly kind = "failed" as const;
+  /**
+   * @param message The error's message, as the worker had it.
+   * @param code Its code (`EMFILE`, `ENOENT`, …), if it had one.
+   */
+  constructor(message: string, readonly code?: string) {
+    super(message);
+  }
+}
+
+/** What a worker posts back for a job: its result, or its error's message and code. */
+export interface WorkerReply {
+  readonly id: number;
+  readonly result?: JobResult;
+  readonly error?: string;
+  readonly code?: string;
 }
 
 interface Waiting {
@@ -87,13 +118,13 @@ export class WorkerPool {
     const url = new URL("./_worker.ts", import.meta.url);
     this.#workers = Array.from({ length: workers }, () => {
       const slot = { worker: new Worker(url, { type: "module" }), busy: undefined as Waiting | undefined };
-      slot.worker.onmessage = (e: MessageEvent<{ id: number; result?: JobResult; error?: string }>) => {
+      slot.worker.onmessage = (e: MessageEvent<WorkerReply>) => {
         const w = slot.busy;
         slot.busy = undefined;
         if (w && !w.settled && w.id === e.data.id) {
           w.settled = true;
           if (e.data.result) w.resolve(e.data.result);
-          else w.reject(new Error(e.data.error ?? "the worker failed"));
+          else w.reject(new WorkerError(e.data.error ?? "the worker failed", e.data.code));
         }
         this.#dispatch();
       };
@@ -103,7 +134,7 @@ export class WorkerPool {
         slot.busy = undefined;
         if (w && !w.settled) {
           w.settled = true;
-          w.reject(new Error(e.message));
+          w.reject(new WorkerError(e.message));
         }
         this.#dispatch();
       };

@@ -18,11 +18,12 @@
 
 import { labelProblem } from "../dataset/labels.ts";
 import { DEFAULT_MAX_PIXELS } from "../image/decode_image.ts";
-import { DEFAULT_VERIFY_DISTANCE } from "../gallery/gallery.ts";
-import { fileGallery, type GalleryBackend, GalleryError } from "../gallery/backend.ts";
+import { DEFAULT_VERIFY_DISTANCE, EmptyGalleryError } from "../gallery/matcher.ts";
+import { fileStore } from "../store/file_store.ts";
+import { GalleryError, type GalleryStore } from "../store/gallery_store.ts";
 import { euclidean } from "../embed/embed_faces.ts";
-import { ModelError } from "../classify/model.ts";
-import { LockError } from "../_lock.ts";
+import { ModelError } from "../model/model_error.ts";
+import { LockError } from "../_lock_error.ts";
 import { sha256Hex } from "../_asset.ts";
 import { type FaceAnswer, type Job, type JobResult, JobTimeoutError, OverloadedError, WorkerPool } from "./pool.ts";
 import { openApiDocument } from "./openapi.ts";
@@ -33,9 +34,9 @@ export interface ServiceOptions {
   readonly model?: string;
   /**
    * The gallery, when not the model folder's file store (a database's, from
-   * {@linkcode openGallery}); the service closes it.
+   * {@linkcode openStore}); the service closes it.
    */
-  readonly gallery?: GalleryBackend;
+  readonly gallery?: GalleryStore;
   /** Worker threads. Default: the number of cores. */
   readonly workers?: number;
   /** Largest request body, in bytes. Default 20 MiB. */
@@ -87,11 +88,36 @@ function forLog(e: unknown): string {
   return text.replace(/([a-z][a-z0-9+.-]*:\/\/)\S*@/gi, "$1***@").replace(/[\r\n]+/g, " ");
 }
 
-/** An error for want of file descriptors (EMFILE, ENFILE): the service is overloaded, not broken. */
+/**
+ * An error for want of file descriptors (EMFILE, ENFILE), by its code (a worker's error
+ * carries its code across, `WorkerError.code`): the service is overloaded, not broken.
+ */
 function outOfFiles(e: unknown): boolean {
   const code = (e as { code?: unknown } | null)?.code;
-  return code === "EMFILE" || code === "ENFILE" ||
-    (e instanceof Error && /\(os error (23|24)\)/.test(e.message));
+  return code === "EMFILE" || code === "ENFILE";
+}
+
+/**
+ * The answer to an error a route did not turn into an {@linkcode HttpError}, by its class and
+ * `kind` (never its text): a model that cannot be used 500 `model_unusable`; a database that
+ * cannot answer 503 `gallery_unavailable` (`Retry-After: 5`); a writers' lock held too long or
+ * a database's `lock_timeout`/`statement_timeout` (GalleryError "busy") 503 `busy`
+ * (`Retry-After: 1`); no file descriptor left (by the error's code) 503 `overloaded`; anything
+ * else 500 `internal`.
+ */
+function errorAnswer(e: unknown, id: number): Response {
+  const refuse = (status: number, code: string, message: string, retryAfter?: string) =>
+    json(status, { error: { code, message } }, retryAfter ? { "retry-after": retryAfter } : {});
+  if (e instanceof ModelError) return refuse(500, "model_unusable", "the model cannot be used");
+  if (e instanceof GalleryError && e.kind !== "busy") {
+    // unreachable, password, url, no_pgvector, mismatch, invalid: the database cannot answer now.
+    return refuse(503, "gallery_unavailable", "the gallery is unavailable; retry", "5");
+  }
+  if ((e instanceof GalleryError && e.kind === "busy") || (e instanceof LockError && e.kind === "timeout")) {
+    return refuse(503, "busy", "the gallery is busy; retry", "1");
+  }
+  if (outOfFiles(e)) return refuse(503, "overloaded", "the server is out of file descriptors; retry", "1");
+  return refuse(500, "internal", `internal error (request ${id})`);
 }
 
 const json = (status: number, body: unknown, headers: HeadersInit = {}) =>
@@ -108,7 +134,7 @@ const json = (status: number, body: unknown, headers: HeadersInit = {}) =>
  */
 export function createService(options: ServiceOptions = {}): Service {
   const modelDir = options.model ?? "./model";
-  const gallery = options.gallery ?? fileGallery(modelDir);
+  const gallery = options.gallery ?? fileStore(modelDir);
   // A folder's workers read its model (and name faces by its classifier); a database's get
   // its recorded pipeline, and the gallery is searched here.
   let source: Promise<Job["source"]> | undefined;
@@ -132,7 +158,7 @@ export function createService(options: ServiceOptions = {}): Service {
         timeoutMs,
       );
       if (result.kind === "bad_image") {
-        const big = /limit/.test(result.reason);
+        const big = result.image === "too_many_pixels";
         throw new HttpError(big ? 413 : 400, big ? "too_many_pixels" : "bad_image", `${photo.name}: ${result.reason}`);
       }
       if (result.kind === "no_model") throw new HttpError(409, "no_model", "no one is enrolled yet");
@@ -203,9 +229,7 @@ export function createService(options: ServiceOptions = {}): Service {
         const found = await job("faces", photo);
         if (found.kind !== "faces") throw new Error(`unexpected ${found.kind}`);
         const answers = await gallery.match(found.faces.map((f) => f.embedding!)).catch((e) => {
-          if (e instanceof RangeError && /the gallery is empty/.test(e.message)) {
-            throw new HttpError(409, "no_model", "no one is enrolled yet");
-          }
+          if (e instanceof EmptyGalleryError) throw new HttpError(409, "no_model", "no one is enrolled yet");
           throw e;
         });
         const faces = found.faces.map(({ embedding: _, ...f }, i): FaceAnswer => {
@@ -347,30 +371,7 @@ export function createService(options: ServiceOptions = {}): Service {
         detail = e instanceof HttpError ? e.detail : forLog(e);
         if (e instanceof HttpError) {
           response = json(e.status, { error: { code: e.code, message: e.message } }, e.headers);
-        } else if (e instanceof ModelError) {
-          response = json(500, { error: { code: "model_unusable", message: "the model cannot be used" } });
-        } else if (e instanceof GalleryError && e.kind !== "busy") {
-          response = json(
-            503,
-            { error: { code: "gallery_unavailable", message: "the gallery is unavailable; retry" } },
-            {
-              "retry-after": "5",
-            },
-          );
-        } else if (e instanceof LockError || e instanceof GalleryError) {
-          // A lock held too long: the file store's, or a database's lock_timeout/statement_timeout.
-          response = json(503, { error: { code: "busy", message: "the gallery is busy; retry" } }, {
-            "retry-after": "1",
-          });
-        } else if (outOfFiles(e)) {
-          response = json(503, {
-            error: { code: "overloaded", message: "the server is out of file descriptors; retry" },
-          }, {
-            "retry-after": "1",
-          });
-        } else {
-          response = json(500, { error: { code: "internal", message: `internal error (request ${id})` } });
-        }
+        } else response = errorAnswer(e, id);
       }
       for (const [k, v] of Object.entries(cors)) response.headers.set(k, v);
       response.headers.set("x-request-id", String(id));

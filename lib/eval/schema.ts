@@ -10,7 +10,7 @@
  * @module
  */
 
-import { type DetectorName, DETECTORS } from "../lib/detect/detect_faces.ts";
+import { type DetectorName, DETECTORS } from "../detect/detect_faces.ts";
 
 /** A check of one JSON value (`check` returns its `path: problem`s, none when valid), which then has the type `T`. */
 type Schema<T> = {
@@ -329,7 +329,7 @@ const verification = object({
   odd_at_default: verificationRates,
 });
 
-/** Clustering figures over the labelled (centred) faces of one half (see `scripts/_cluster_eval.ts`). */
+/** Clustering figures over the labelled (centred) faces of one half (see `clusterFigures` in `./clustering.ts`). */
 const clusterFigures = object({
   pairwise_precision: fraction,
   pairwise_recall: fraction,
@@ -384,11 +384,98 @@ const report = object({
   datasets: record(dataset),
 });
 
-/** `docs/figure_notes.json`: names; the issues' targets (`min` or `max` of one figure, as `text`); reference figures. */
+/** One of `values` (a name the renderer knows). */
+const oneOf = <T extends string>(values: readonly T[]) =>
+  schema<T>(`one of ${values.join(" | ")}`, (v) => values.includes(v as T));
+
+/** The formats a table's cell template may name (`{path:format}`; see `lib/eval/tables.ts`). */
+export const CELL_FORMATS = [
+  "text",
+  "pct",
+  "f0",
+  "f1",
+  "f2",
+  "f3",
+  "ms",
+  "ms0",
+  "s1",
+  "s2",
+  "en",
+  "len",
+  "label",
+  "code",
+  "label_code",
+  "mb_by_count",
+  "basename",
+] as const;
+
+/** A cell template: text with `{path}` or `{path:format}` parts, every format one of {@linkcode CELL_FORMATS}. */
+const template = schema<string>(
+  `a template whose {path:format} formats are ${CELL_FORMATS.join(" | ")}`,
+  (v) =>
+    typeof v === "string" &&
+    [...v.matchAll(/\{([^{}]*)\}/g)].every((m) => {
+      const format = m[1]!.split(":")[1];
+      return format === undefined || (CELL_FORMATS as readonly string[]).includes(format);
+    }),
+);
+
+/** A target's verdict in a table's cell: the figure at `path` (or `reduce` of several) against `target`. */
+const goalSpec = object({
+  target: template,
+  path: array(template),
+  reduce: optional(oneOf(["max", "off_by_one"] as const)),
+  per_detector: optional(bool),
+  prefix: optional(str),
+});
+
+/** A column: its heading, its cell (a template), one column per detector or one cell for all, its targets. */
+const columnSpec = object({
+  heading: str,
+  cell: optional(template),
+  per_detector: optional(oneOf(["each", "same"] as const)),
+  align: optional(oneOf(["left", "right"] as const)),
+  if: optional(str),
+  else: optional(template),
+  missing: optional(str),
+  goal: optional(array(goalSpec)),
+  join: optional(str),
+});
+
+/**
+ * A group of rows: one per match of `each` (a path with `$name` parts that run over keys), where
+ * `if` holds, with `vars` set; with `rows`, each match gives those groups' rows instead.
+ */
+export interface RowSpec {
+  readonly each?: string;
+  readonly if?: string;
+  readonly vars?: Readonly<Record<string, string>>;
+  readonly rows?: readonly RowSpec[];
+}
+const rowSpec: Schema<RowSpec> = schema<RowSpec>("an object", isObj, (v: never, at) => rowShape.check(v, at));
+const rowShape = object({
+  each: optional(str),
+  if: optional(str),
+  vars: optional(record(template)),
+  rows: optional(array(rowSpec)),
+});
+
+/** A table of the figures page and of the console: where its rows come from and how each column shows them. */
+const tableSpec = object({
+  title: template,
+  file: oneOf(["report", "bench"] as const),
+  plot: optional(str),
+  console: optional(bool),
+  rows: array(rowSpec),
+  columns: array(columnSpec),
+});
+
+/** `docs/figure_notes.json`: names; the issues' targets (`min` or `max` of one figure, as `text`); reference figures; the tables. */
 const notes = object({
   labels: record(str),
   targets: record(object({ min: optional(finite), max: optional(finite), text: str })),
   reference: object({ accuracy: array(array(str)), speed: array(array(str)) }),
+  tables: array(tableSpec),
 });
 
 /** `bench.json`. */
@@ -423,6 +510,12 @@ export type VerificationFigures = Infer<typeof verification>;
 export type ClusteringFigures = Infer<typeof clustering>;
 /** `docs/figure_notes.json`. */
 export type NotesJson = Infer<typeof notes>;
+/** One table of `figure_notes.json`. */
+export type TableSpec = Infer<typeof tableSpec>;
+/** One column of a table. */
+export type ColumnSpec = Infer<typeof columnSpec>;
+/** One target verdict of a column. */
+export type GoalSpec = Infer<typeof goalSpec>;
 
 /**
  * Checks a parsed `bench.json`.
@@ -433,7 +526,7 @@ export type NotesJson = Infer<typeof notes>;
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { validateBench } from "./_schema.ts";
+ * import { validateBench } from "./schema.ts";
  *
  * assert.ok(validateBench({ cores: 1.5 }).includes("cores: expected an integer ≥ 1, got 1.5"));
  * ```
@@ -449,7 +542,7 @@ export const validateBench = (json: unknown): string[] => bench.check(json, "");
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { validateReport } from "./_schema.ts";
+ * import { validateReport } from "./schema.ts";
  *
  * const problems = validateReport({ datasets: { a: { photos: 10, detection: { haar: { hit_rate: 90 } } } } });
  * assert.ok(problems.includes("datasets.a.detection.haar.hit_rate: expected a number 0–1, got 90"));

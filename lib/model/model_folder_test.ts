@@ -1,9 +1,12 @@
 import assert from "node:assert/strict";
-import { Gallery } from "../gallery/store.ts";
+import { Gallery } from "../gallery/gallery.ts";
 import { encodeSegment } from "../gallery/segment.ts";
-import { galleryText } from "../gallery/gallery.ts";
-import { loadModel, type Model, ModelError, modelFromTraining, readModelText, saveModel } from "./model.ts";
-import { trainClassifier } from "./train.ts";
+import { galleryText, segmentFile } from "./gallery_files.ts";
+import { loadModel, ModelFolder, saveModel } from "./model_folder.ts";
+import type { Model } from "./model.ts";
+import { ModelError } from "./model_error.ts";
+import { modelFromTraining } from "../classify/train_model.ts";
+import { trainClassifier } from "../classify/train.ts";
 import { featureSet } from "../features/feature_sets.ts";
 
 /** A small trained geometry model (3 people, the original's network) with a gallery of 2 faces. */
@@ -183,7 +186,7 @@ Deno.test("loadModel({ embeddings: false }) reads a gallery's people and paths o
     const entry = model.gallery.entry(0);
     const big = Gallery.from(Array.from({ length: 6 }, (_, i) => ({ ...entry, path: `p${i}.jpg` })));
     const saved = await saveModel(dir, { ...model, gallery: big });
-    const first = `${dir}/${saved.gallery.files[0]}`;
+    const first = `${dir}/${segmentFile(saved.gallery.segments[0]!)}`;
     const stamp = (await Deno.stat(first)).mtime;
     const light = await loadModel(dir, { embeddings: false });
     assert.equal(light.gallery.size, 6);
@@ -222,7 +225,7 @@ Deno.test("saveModel() keeps an indexed gallery's inverted file beside it; loadM
     assert.equal(back.gallery.cells, indexed.cells);
     assert.deepEqual(back.gallery.entries(), indexed.entries());
     assert.deepEqual(back.gallery.nearestPeople(faces[7]!.embedding, 2), indexed.nearestPeople(faces[7]!.embedding, 2));
-    assert.equal(saved.gallery.index!.file, json.galleryIndex);
+    assert.equal(segmentFile(saved.gallery.index!.centres), json.galleryIndex);
     // Another index copied under this one's name is refused by its name; under its own name,
     // for its other number of cells than the segments'.
     const other = await Gallery.from(faces.slice(0, 100)).indexed();
@@ -320,7 +323,7 @@ Deno.test("loadModel() refuses a FIFO or a directory where a model file should b
       // What enrolment and the service read under their lock to see whether the folder changed.
       if (name === "model.json") {
         await assert.rejects(
-          readModelText(dir),
+          new ModelFolder(dir).revision(),
           (e: unknown) =>
             e instanceof ModelError && e.message === `${dir}/model.json: not a regular file (a FIFO, device or socket)`,
         );
@@ -332,6 +335,48 @@ Deno.test("loadModel() refuses a FIFO or a directory where a model file should b
       await Deno.writeFile(`${dir}/${name}`, saved);
     }
     assert.equal((await loadModel(dir)).gallery.size, 1);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("revision() changes exactly when model.json does; read() and save() give the revision they are", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const folder = new ModelFolder(dir);
+    assert.equal(await folder.revision(), undefined);
+    const model = await smallModel();
+    const saved = await folder.save(model);
+    assert.match(saved.revision, /^[0-9a-f]{16}$/);
+    assert.equal(await folder.revision(), saved.revision);
+    assert.equal((await folder.read()).revision, saved.revision);
+    // The same model saved again is the same model.json: the same revision.
+    assert.equal((await folder.save(model)).revision, saved.revision);
+    const other = await folder.save({ ...model, info: { ...model.info, minProb: 0.5 } });
+    assert.notEqual(other.revision, saved.revision);
+    assert.equal(await folder.revision(), other.revision);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("update() is one read-modify-write under the folder's lock: concurrent updates lose nothing", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const folder = new ModelFolder(dir);
+    const model = await smallModel();
+    await folder.save({ ...model, info: { ...model.info, training: { n: 0 } } });
+    // Ten updates at once, each adding one to a counter it reads under the lock.
+    await Promise.all(Array.from({ length: 10 }, () =>
+      folder.update(async (now) => {
+        const { model: m } = await now.read();
+        return { ...m, info: { ...m.info, training: { n: (m.info.training.n as number) + 1 } } };
+      })));
+    assert.equal((await loadModel(dir)).info.training.n, 10);
+    // A change that gives no model saves nothing.
+    const before = await folder.revision();
+    assert.equal(await folder.update(() => Promise.resolve(undefined)), undefined);
+    assert.equal(await folder.revision(), before);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -1,14 +1,15 @@
 /**
  * The gallery in PostgreSQL with pgvector: many processes on many machines enrol into and
  * search one database. Imported (with its client, `postgres` from npm) only when a
- * `postgres://` gallery is asked for; see {@linkcode openGallery}.
+ * `postgres://` gallery is asked for; see `openStore` (`open_store.ts`).
  *
  * Schema (version {@linkcode SCHEMA_VERSION}), created on first use under an advisory lock so
  * that processes starting at once against an empty database create it once:
  * - `face2vec_schema`: one row recording the schema version, the feature set, its vector
  *   length, the pipeline's settings (detector included) and the open-set distance; a
  *   database made by another pipeline is refused as a model folder would be.
- * - `face2vec_faces`: one row per enrolled face (label, path, `vector(128)`); enrolment only
+ * - `face2vec_faces`: one row per enrolled face (label, path, `vector(N)`, N the size of the
+ *   gallery's embedding network, 128 for the default one); enrolment only
  *   inserts (a photo enrolled again under the same name replaces its own row), never reads and
  *   rewrites the gallery.
  * - `face2vec_people`: one row per person with their face count and centroid (the mean of
@@ -18,7 +19,7 @@
  * pgvector's own type refuses a vector of the wrong length or with a non-finite value; what
  * is read back (labels, counts, distances) is checked before use.
  *
- * Time limits ({@linkcode OpenGalleryOptions.timeoutMs}, `serve --timeout`): every transaction,
+ * Time limits ({@linkcode OpenStoreOptions.timeoutMs}, `serve --timeout`): every transaction,
  * reads included, first sets `lock_timeout` and `statement_timeout` for itself (`SET LOCAL`);
  * when either fires (SQLSTATE 55P03, 57014) the call throws GalleryError "busy". The client
  * gives up {@linkcode CLIENT_GRACE_MS} later on a server that does not answer at all (stopped,
@@ -36,22 +37,26 @@
  */
 
 import type postgresClient from "npm:postgres@3.4.9";
-import type { ModelInfo } from "../classify/model.ts";
+import { galleryOnlyInfo, type ModelInfo, newGalleryModel } from "../model/model.ts";
 import { EMBEDDING_SIZE } from "../embed/embed_faces.ts";
-import type { FeatureSetRecord, PipelineSettings } from "../pipeline/pipeline.ts";
-import { settingsDifference } from "../pipeline/pipeline.ts";
-import { newGalleryModel } from "./enrol.ts";
-import { type DatabaseUrl, DatabaseUrlError, parseDatabaseUrl } from "./database_url.ts";
-import type { GalleryEntry, NearestAnswer } from "./gallery.ts";
+import { PIPELINE_PARTS, type PipelineParts } from "../pipeline/parts.ts";
 import {
-  type BackendEnrolOptions,
-  type GalleryBackend,
+  type FeatureSetRecord,
+  type PipelineSettings,
+  recordedEmbedderOf,
+  settingsDifference,
+} from "../pipeline/pipeline.ts";
+import { type DatabaseUrl, DatabaseUrlError, parseDatabaseUrl } from "./database_url.ts";
+import { EmptyGalleryError, type MatchOptions, type NearestAnswer } from "../gallery/matcher.ts";
+import type { GalleryEntry } from "../gallery/entry.ts";
+import {
   GalleryError,
+  type GalleryStore,
   lastOfRepeats,
-  type MatchOptions,
-  type OpenGalleryOptions,
+  type OpenStoreOptions,
   type PersonFaces,
-} from "./backend.ts";
+  type StoreWriteOptions,
+} from "./gallery_store.ts";
 
 type Sql = ReturnType<typeof postgresClient>;
 
@@ -150,10 +155,10 @@ function envVar(name: string): string | undefined {
   }
 }
 
-/** A database gallery's time limit when none is given ({@linkcode OpenGalleryOptions.timeoutMs}), in ms. */
+/** A database gallery's time limit when none is given ({@linkcode OpenStoreOptions.timeoutMs}), in ms. */
 export const DEFAULT_TIMEOUT_MS = 60_000;
 
-/** Readiness's deadline when none is given ({@linkcode OpenGalleryOptions.readyTimeoutMs}), in ms. */
+/** Readiness's deadline when none is given ({@linkcode OpenStoreOptions.readyTimeoutMs}), in ms. */
 export const READY_TIMEOUT_MS = 2_000;
 
 /**
@@ -191,7 +196,7 @@ async function setLimits(tx: postgresClient.TransactionSql, lockMs: number, stat
 /**
  * Opens (and on first use creates) a PostgreSQL + pgvector gallery. Every transaction it runs
  * sets `lock_timeout` and `statement_timeout` from `options.timeoutMs`; see
- * {@linkcode OpenGalleryOptions}.
+ * {@linkcode OpenStoreOptions}.
  *
  * @param url The database.
  * @param options A new gallery's detector, the password's file, the connection count, the time limits.
@@ -199,7 +204,7 @@ async function setLimits(tx: postgresClient.TransactionSql, lockMs: number, stat
  * @throws {GalleryError} When the URL cannot be read, the server cannot be reached, has no
  * pgvector, or holds another schema version or pipeline. No message holds the password.
  */
-export async function openPostgresGallery(url: string, options: OpenGalleryOptions = {}): Promise<GalleryBackend> {
+export async function openPostgresStore(url: string, options: OpenStoreOptions = {}): Promise<GalleryStore> {
   let password: string | undefined;
   if (options.passwordFile !== undefined) {
     try {
@@ -251,7 +256,7 @@ export async function openPostgresGallery(url: string, options: OpenGalleryOptio
       db,
       () => ensureSchema(db, limits, options),
     );
-    return new PostgresGallery(db, info, limits, {
+    return new PostgresGallery(db, info.info, info.dim, limits, {
       pool: () => client(options.connections ?? 4, 10),
       ping: () => client(1, limits.readyMs / 1000),
     }, options.connections ?? 4);
@@ -430,7 +435,12 @@ async function readSchema(sql: Sql, limits: Limits): Promise<SchemaRow | undefin
 }
 
 /** Creates the schema when the database has none (once, whoever starts at the same time), and checks it. */
-async function ensureSchema(db: Db, limits: Limits, options: OpenGalleryOptions): Promise<ModelInfo> {
+async function ensureSchema(
+  db: Db,
+  limits: Limits,
+  options: OpenStoreOptions,
+): Promise<{ info: ModelInfo; dim: number }> {
+  const parts = options.parts ?? PIPELINE_PARTS;
   const { sql, location } = db;
   let row: SchemaRow | undefined;
   try {
@@ -448,7 +458,9 @@ async function ensureSchema(db: Db, limits: Limits, options: OpenGalleryOptions)
             "(Debian/Ubuntu: apt install postgresql-<major version>-pgvector; else see github.com/pgvector/pgvector) and run again",
         );
       }
-      const fresh = (await newGalleryModel(options.detector)).info;
+      const fresh = (await newGalleryModel(options.detector, { embedder: options.embedder, parts })).info;
+      // Vectors of the size of the network its faces are embedded by.
+      const dim = recordedEmbedderOf(fresh.pipeline, parts).size;
       await sql.begin(async (tx) => {
         await setLimits(tx, limits.timeoutMs, limits.timeoutMs);
         await tx`SELECT pg_advisory_xact_lock(${SCHEMA_LOCK})`;
@@ -467,20 +479,20 @@ async function ensureSchema(db: Db, limits: Limits, options: OpenGalleryOptions)
             id bigserial PRIMARY KEY,
             label text NOT NULL CHECK (label <> ''),
             path text NOT NULL,
-            embedding vector(${EMBEDDING_SIZE}) NOT NULL,
+            embedding vector(${dim}) NOT NULL,
             enrolled_at timestamptz NOT NULL DEFAULT now(),
             UNIQUE (label, path)
           );
           CREATE TABLE IF NOT EXISTS face2vec_people (
             label text PRIMARY KEY,
             faces integer NOT NULL,
-            centroid vector(${EMBEDDING_SIZE}) NOT NULL
+            centroid vector(${dim}) NOT NULL
           );
           CREATE INDEX IF NOT EXISTS face2vec_people_centroid ON face2vec_people USING hnsw (centroid vector_l2_ops);
         `);
         await tx`
           INSERT INTO face2vec_schema (version, features, dim, pipeline, max_distance)
-          VALUES (${SCHEMA_VERSION}, ${tx.json(fresh.features as never)}, ${EMBEDDING_SIZE},
+          VALUES (${SCHEMA_VERSION}, ${tx.json(fresh.features as never)}, ${dim},
                   ${tx.json(fresh.pipeline as never)}, ${fresh.maxDistance!})
           ON CONFLICT DO NOTHING`;
       });
@@ -489,11 +501,18 @@ async function ensureSchema(db: Db, limits: Limits, options: OpenGalleryOptions)
   } catch (e) {
     throw refusal(e, db);
   }
-  return await checkedInfo(row, location);
+  return await checkedInfo(row, location, parts);
 }
 
-/** The schema row, checked field by field and against this Face2Vec's pipeline, as model information. */
-async function checkedInfo(row: SchemaRow | undefined, location: string): Promise<ModelInfo> {
+/**
+ * The schema row, checked field by field and against this Face2Vec's pipeline, as model
+ * information, and its vectors' length (its network's size).
+ */
+async function checkedInfo(
+  row: SchemaRow | undefined,
+  location: string,
+  parts: PipelineParts,
+): Promise<{ info: ModelInfo; dim: number }> {
   const bad = (what: string) => new GalleryError("invalid", location, `face2vec_schema: ${what}`);
   if (!row) throw bad("no row");
   if (typeof row.version !== "number" || !Number.isInteger(row.version)) throw bad("version is not an integer");
@@ -510,7 +529,24 @@ async function checkedInfo(row: SchemaRow | undefined, location: string): Promis
     typeof features !== "object" || features === null || typeof features.name !== "string" ||
     typeof features.version !== "number"
   ) throw bad("features is not {name, version}");
-  if (row.dim !== EMBEDDING_SIZE) throw bad(`dim is ${row.dim}, not ${EMBEDDING_SIZE}`);
+  // Its vectors are as long as the embeddings of the network its pipeline records (the default
+  // when it names none, or when the pipeline is no object: refused below).
+  const recorded = typeof row.pipeline === "object" && row.pipeline !== null && !Array.isArray(row.pipeline)
+    ? row.pipeline as PipelineSettings
+    : {};
+  let dim: number;
+  try {
+    dim = recordedEmbedderOf(recorded, parts).size;
+  } catch (e) {
+    throw new GalleryError(
+      "mismatch",
+      location,
+      `its faces were embedded by a network this Face2Vec lacks (${
+        e instanceof Error ? e.message : e
+      }); enrol them into a new database`,
+    );
+  }
+  if (row.dim !== dim) throw bad(`dim is ${row.dim}, not ${dim}`);
   if (typeof row.pipeline !== "object" || row.pipeline === null || Array.isArray(row.pipeline)) {
     throw bad("pipeline is not an object");
   }
@@ -521,7 +557,7 @@ async function checkedInfo(row: SchemaRow | undefined, location: string): Promis
   const pipeline = row.pipeline as PipelineSettings;
   let diff: string | undefined;
   try {
-    diff = await settingsDifference(pipeline, features);
+    diff = await settingsDifference(pipeline, features, parts);
   } catch (e) {
     throw bad(`unusable pipeline settings (${e instanceof Error ? e.message : e})`);
   }
@@ -532,17 +568,7 @@ async function checkedInfo(row: SchemaRow | undefined, location: string): Promis
       `its faces were processed differently (${diff}); enrol them into a new database`,
     );
   }
-  return {
-    labels: [],
-    network: null,
-    rows: 1,
-    features,
-    pipeline,
-    minProb: 0,
-    method: "nearest",
-    maxDistance,
-    training: {},
-  };
+  return { info: galleryOnlyInfo(features, pipeline, maxDistance), dim };
 }
 
 /**
@@ -550,11 +576,12 @@ async function checkedInfo(row: SchemaRow | undefined, location: string): Promis
  *
  * @param v The vector.
  * @param what What it is, for the message.
+ * @param dim The gallery's length. Default {@linkcode EMBEDDING_SIZE}, the default network's.
  * @returns `[x,y,…]`; each float32 value prints as the shortest decimal that reads back as itself.
  * @throws {RangeError} For a wrong length or a non-finite value.
  */
-export function vectorText(v: ArrayLike<number>, what: string): string {
-  if (v.length !== EMBEDDING_SIZE) throw new RangeError(`${what}: ${v.length} values, not ${EMBEDDING_SIZE}`);
+export function vectorText(v: ArrayLike<number>, what: string, dim: number = EMBEDDING_SIZE): string {
+  if (v.length !== dim) throw new RangeError(`${what}: ${v.length} values, not ${dim}`);
   const parts = new Array<string>(v.length);
   for (let i = 0; i < v.length; i++) {
     const x = Math.fround(v[i]!);
@@ -578,7 +605,7 @@ function text(x: unknown, what: string, location: string): string {
   return x;
 }
 
-class PostgresGallery implements GalleryBackend {
+class PostgresGallery implements GalleryStore {
   readonly kind = "postgres";
   readonly location: string;
   readonly #db: Db;
@@ -604,6 +631,8 @@ class PostgresGallery implements GalleryBackend {
   constructor(
     db: Db,
     readonly model: ModelInfo,
+    /** Its vectors' length: the size of its embedding network. */
+    readonly dim: number,
     limits: Limits,
     clients: { readonly pool: () => Sql; readonly ping: () => Sql },
     connections: number,
@@ -649,15 +678,15 @@ class PostgresGallery implements GalleryBackend {
     }
   }
 
-  async enrol(faces: readonly GalleryEntry[], options: BackendEnrolOptions = {}) {
+  async enrol(faces: readonly GalleryEntry[], options: StoreWriteOptions = {}) {
     // One row per (label, path), in (label, path) order: the last of repeats in one call,
     // as the file store keeps.
     const rows = lastOfRepeats(faces).sort((a, b) =>
       a.label < b.label ? -1 : a.label > b.label ? 1 : a.path < b.path ? -1 : a.path > b.path ? 1 : 0
     );
-    const vectors = rows.map((f) => vectorText(f.embedding, `${f.path}'s embedding`));
+    const vectors = rows.map((f) => vectorText(f.embedding, `${f.path}'s embedding`, this.dim));
     const labels = [...new Set(rows.map((f) => f.label))];
-    const zero = vectorText(new Float32Array(EMBEDDING_SIZE), "zero");
+    const zero = vectorText(new Float32Array(this.dim), "zero", this.dim);
     return await this.#transaction(async (tx) => {
       // First each person's row, locked (in label order, as every writer and remove() take
       // them): the upsert either locks the live row or makes it again if a remove() deleted it
@@ -770,7 +799,7 @@ class PostgresGallery implements GalleryBackend {
     }));
   }
 
-  async remove(label: string, options: BackendEnrolOptions = {}) {
+  async remove(label: string, options: StoreWriteOptions = {}) {
     return await this.#transaction(async (tx) => {
       // The person's row first, as enrol() takes it.
       await tx`SELECT 1 FROM face2vec_people WHERE label = ${label} FOR UPDATE`;
@@ -782,7 +811,7 @@ class PostgresGallery implements GalleryBackend {
 
   async match(embeddings: readonly ArrayLike<number>[], options: MatchOptions = {}): Promise<NearestAnswer[]> {
     if (embeddings.length === 0) return [];
-    const queries = embeddings.map((e, i) => vectorText(e, `query ${i}`));
+    const queries = embeddings.map((e, i) => vectorText(e, `query ${i}`, this.dim));
     const rows = await this.#transaction(async (tx) => {
       // Exact: a scan of every centroid; else the HNSW index, with EF_SEARCH candidates.
       await tx.unsafe(options.exact ? "SET LOCAL enable_indexscan = off" : `SET LOCAL hnsw.ef_search = ${EF_SEARCH}`);
@@ -805,7 +834,7 @@ class PostgresGallery implements GalleryBackend {
     const maxDistance = options.maxDistance ?? this.model.maxDistance ?? Infinity;
     return found.map((near) => {
       const [top, second] = near;
-      if (!top) throw new RangeError("the gallery is empty: enrol someone first");
+      if (!top) throw new EmptyGalleryError();
       return {
         label: top.distance <= maxDistance ? top.label : null,
         candidate: top.label,

@@ -5,8 +5,8 @@
  * @module
  */
 
-import type { Box } from "./detect/box.ts";
-import type { Point } from "./landmarks/point.ts";
+import type { Box } from "./box.ts";
+import type { Point } from "./point.ts";
 
 /** A pixel coordinate rounded to 0.001 px. */
 export function px(v: number): number {

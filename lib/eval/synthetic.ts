@@ -8,12 +8,7 @@
  * @module
  */
 
-import { DEFAULT_DETECTOR } from "../lib/detect/detect_faces.ts";
-import { seededRandom } from "../lib/classify/folds.ts";
-import { centredLabels } from "../lib/eval/clustering.ts";
-import { labelOf } from "../lib/dataset/labels.ts";
-import { datasetsDir, datasetsPresent } from "../lib/eval/datasets.ts";
-import { everyFaceRecords } from "./_cluster_eval.ts";
+import { seededRandom } from "../_random.ts";
 
 /** Real faces to draw around: every face's embedding of a dataset, and the spread within its people. */
 export interface RealFaces {
@@ -23,37 +18,43 @@ export interface RealFaces {
 }
 
 /**
- * Every face of a dataset's every-face cache (the report's, default detector) and the spread
- * within its people (over the centred faces its labels name).
+ * The spread within people: the pooled per-dimension standard deviation of labelled faces
+ * around their person's mean (people with one face add nothing).
  *
- * @param base The dataset's name.
- * @returns The faces, or null without the dataset.
+ * @param embeddings The faces' embeddings, all of one length (as stored: not rounded to float32 first).
+ * @param labels Per face its person, or undefined (not counted).
+ * @returns The spread (NaN when no person has two faces).
+ * @example
+ * ```ts
+ * import { withinSpread } from "./synthetic.ts";
+ * // Two people, each two faces ±1 from their mean in one of two dimensions: variance 1/2 per dimension.
+ * const e = [[0, 0], [2, 0], [10, 0], [12, 0]].map((v) => Float32Array.from(v));
+ * const spread = withinSpread(e, ["a", "a", "b", "b"]);
+ * if (Math.abs(spread - Math.sqrt(0.5)) > 1e-12) throw new Error(String(spread));
+ * ```
  */
-export async function realFaces(base: string): Promise<RealFaces | null> {
-  if (!datasetsPresent(base)) return null;
-  const records = await everyFaceRecords(base, `${datasetsDir()}/${base}`, DEFAULT_DETECTOR);
-  const faces = records.flatMap((r) =>
-    r.status === "ok" ? r.all!.map((f, face) => ({ path: r.path, face, box: f.box, e: f.embedding! })) : []
-  );
-  const { labels } = centredLabels(records, faces, (p) => labelOf(p, "folder"));
-  const dim = faces[0]!.e.length;
+export function withinSpread(
+  embeddings: readonly ArrayLike<number>[],
+  labels: readonly (string | undefined)[],
+): number {
+  const dim = embeddings[0]!.length;
   const sums = new Map<string, { sum: Float64Array; n: number }>();
-  faces.forEach((f, i) => {
+  embeddings.forEach((e, i) => {
     const l = labels[i];
     if (l === undefined) return;
     const s = sums.get(l) ?? { sum: new Float64Array(dim), n: 0 };
-    f.e.forEach((v, k) => (s.sum[k]! += v));
+    for (let k = 0; k < dim; k++) s.sum[k]! += e[k]!;
     s.n++;
     sums.set(l, s);
   });
   let squares = 0, count = 0;
-  faces.forEach((f, i) => {
+  embeddings.forEach((e, i) => {
     const s = labels[i] === undefined ? undefined : sums.get(labels[i]!)!;
     if (!s || s.n < 2) return;
-    f.e.forEach((v, k) => (squares += (v - s.sum[k]! / s.n) ** 2));
+    for (let k = 0; k < dim; k++) squares += (e[k]! - s.sum[k]! / s.n) ** 2;
     count += dim;
   });
-  return { base, embeddings: faces.map((f) => Float32Array.from(f.e)), spread: Math.sqrt(squares / count) };
+  return Math.sqrt(squares / count);
 }
 
 /** Synthetic people: their faces one after another, each face's person, and a probe per person. */
@@ -75,6 +76,13 @@ export interface SyntheticPeople {
  * @param perPerson Faces a person.
  * @param seed The draw's seed.
  * @returns The faces and one probe a person.
+ * @example
+ * ```ts
+ * import { syntheticPeople } from "./synthetic.ts";
+ * const real = { base: "x", embeddings: [Float32Array.of(0, 0), Float32Array.of(1, 1)], spread: 0.01 };
+ * const s = syntheticPeople(real, 3, 2, 0);
+ * if (s.data.length !== 12 || s.person.join() !== "0,0,1,1,2,2" || s.probes.length !== 6) throw new Error("sizes");
+ * ```
  */
 export function syntheticPeople(real: RealFaces, people: number, perPerson: number, seed: number): SyntheticPeople {
   const random = seededRandom(seed);

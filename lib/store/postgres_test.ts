@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { GalleryError, openGallery } from "./backend.ts";
+import { GalleryError } from "./gallery_store.ts";
+import { openStore } from "./open_store.ts";
 import { connectionSettings, kindOfState, refusal } from "./postgres.ts";
 import AWKWARD_PASSWORDS from "./testdata/awkward_passwords.json" with { type: "json" };
 
@@ -109,7 +110,7 @@ Deno.test("a SQLSTATE is typed: 55P03 (lock_timeout) and 57014 (statement_timeou
 });
 
 Deno.test({
-  name: "openGallery() with a password holding / @ # ? % or spaces against a closed port: 'unreachable', no password",
+  name: "openStore() with a password holding / @ # ? % or spaces against a closed port: 'unreachable', no password",
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
@@ -117,7 +118,7 @@ Deno.test({
     const port = listener.addr.port;
     listener.close();
     for (const password of AWKWARD_PASSWORDS) {
-      const e = await thrown(() => openGallery(`postgres://face2vec:${password}@127.0.0.1:${port}/faces`));
+      const e = await thrown(() => openStore(`postgres://face2vec:${password}@127.0.0.1:${port}/faces`));
       assert.ok(e instanceof GalleryError && e.kind === "unreachable", String(e));
       assert.match(e.message, new RegExp(`^postgres://face2vec@127\\.0\\.0\\.1:${port}/faces: cannot connect`));
       assertHidden(e, password);

@@ -1,87 +1,29 @@
 /**
- * A saved model: `model.json` (what the model is and how its photos were processed, and the
- * files that hold its network's float32 weights and its embedding gallery). Saving it as one
- * unit, loading it with every field checked, and the typed error a caller acts on.
+ * THE model folder: `model.json` (what the model is and how its photos were processed, and the
+ * files that hold its network's float32 weights and its embedding gallery), read with every
+ * field checked, saved as one unit, changed under the folder's own writers' lock, and the one
+ * answer to "has it changed since I read it?" ({@linkcode ModelFolder.revision}). No other
+ * module reads or writes these files.
  *
  * @module
  */
 
 import { sha256Hex } from "../_asset.ts";
-import { EMBEDDING_NORM, EMBEDDING_SIZE } from "../embed/embed_faces.ts";
 import { canonicalJson } from "../_config.ts";
 import { FileKindError, readRegularFile, readRegularTextFile, writeFileAtomic } from "../_fs.ts";
-import { DEFAULT_FEATURE_SET, FEATURE_SETS, featureSet, type PredictMethod } from "../features/feature_sets.ts";
-import { type GalleryEntry, parseGallery } from "../gallery/gallery.ts";
-import { Gallery, INDEX_MIN_FACES } from "../gallery/store.ts";
-import { type NormRange, readSegment, SegmentError } from "../gallery/segment.ts";
-import type { FeatureSetRecord, PipelineSettings } from "../pipeline/pipeline.ts";
-import { type NetworkOptions, PARAM_NAMES, STAT_NAMES } from "./network.ts";
-import type { TrainResult, Weights } from "./train.ts";
-
-/** Why a model folder cannot be used, for callers that act on it. */
-export type ModelErrorKind =
-  /** The folder holds no `model.json`. */
-  | "missing"
-  /** A file is not a Face2Vec model, or its parts disagree. */
-  | "invalid"
-  /** Photos would now be processed differently than the model's photos were. */
-  | "mismatch"
-  /** The model cannot serve the request (no network, no embedding, no gallery, cannot resume). */
-  | "unsuitable";
-
-/** A model folder that cannot be used; `message` is one line naming the file and the reason. */
-export class ModelError extends Error {
-  override name = "ModelError";
-  /**
-   * @param kind What is wrong, for callers that act on it.
-   * @param file The folder or file at fault.
-   * @param reason Why, in a few words.
-   */
-  constructor(readonly kind: ModelErrorKind, readonly file: string, readonly reason: string) {
-    super(`${file}: ${reason}`);
-  }
-}
-
-/**
- * The format's name and version, in every `model.json`. Version 2 keeps the gallery in
- * binary segments (`gallery: [files]`); version 1 (a `gallery.json`) is still read, and
- * written as version 2 on the next save.
- */
-export const MODEL_FORMAT = { format: "face2vec-model", version: 2 } as const;
+import { withLock } from "../_lock.ts";
+import type { SomeEmbedderEntry } from "../embed/embed_faces.ts";
+import { Gallery, INDEX_MIN_FACES } from "../gallery/gallery.ts";
+import { type NormRange, SegmentError } from "../gallery/segment.ts";
+import { PIPELINE_PARTS, type PipelineParts } from "../pipeline/parts.ts";
+import { recordedEmbedderOf, settingsDifference } from "../pipeline/pipeline.ts";
+import { checkInfo, checkWeights } from "./check_model.ts";
+import { nameSegment, parseGallery, readSegment, segmentFile } from "./gallery_files.ts";
+import { ModelError } from "./model_error.ts";
+import { type Model, MODEL_FORMAT, type ModelInfo, PARAM_NAMES, STAT_NAMES } from "./model.ts";
 
 /** The versions of `model.json` this Face2Vec reads. */
 const READS = [1, 2];
-
-/** Everything a saved model holds besides its weights and gallery. */
-export interface ModelInfo {
-  /** Class index → person (the network's classes; empty for a gallery-only model). */
-  readonly labels: readonly string[];
-  /** The network's architecture; null for a gallery-only model (made by enrolment alone). */
-  readonly network: Required<NetworkOptions> | null;
-  /** Rows of one feature sample (3 for geometry). */
-  readonly rows: number;
-  /** The feature set's name and version. */
-  readonly features: FeatureSetRecord;
-  /** The pipeline configuration of the cache it was trained on (detector, landmarks, assets). */
-  readonly pipeline: PipelineSettings;
-  /** Faces whose top probability is below this are "unknown" (`label: null`). */
-  readonly minProb: number;
-  /** The default way to name a face (the feature set's method when trained; "nearest" for a gallery-only model). */
-  readonly method: PredictMethod;
-  /** For "nearest": faces farther than this from every enrolled face are unknown; null without embeddings. */
-  readonly maxDistance: number | null;
-  /** How it was trained and how it scored in cross-validation. */
-  readonly training: Readonly<Record<string, unknown>>;
-}
-
-/** A model: its information, its network's weights and its embedding gallery. */
-export interface Model {
-  readonly info: ModelInfo;
-  /** Empty for a gallery-only model. */
-  readonly weights: Weights;
-  /** Enrolled faces (empty for geometry models). */
-  readonly gallery: Gallery;
-}
 
 /** What a saved `model.json` holds besides the model's information. */
 interface ModelFile {
@@ -160,6 +102,210 @@ function membersOf(text: string | undefined): string[] {
   }
 }
 
+/** A model as read from (or saved to) its folder, and the revision of `model.json` it is. */
+export interface Loaded {
+  readonly model: Model;
+  /** The revision of the `model.json` it was read from or saved as (see {@linkcode ModelFolder.revision}). */
+  readonly revision: string;
+}
+
+/** Options of a read. */
+export interface LoadOptions {
+  /**
+   * `false` reads the gallery's segments without their embeddings (people, paths and cells:
+   * what appending to the gallery needs, fast for a large one; the gallery cannot then be
+   * searched). Default true.
+   */
+  readonly embeddings?: boolean;
+}
+
+/** Options of a {@linkcode ModelFolder}. */
+export interface FolderOptions {
+  /**
+   * The registries the model's pipeline parts are looked up in: its embedding network's entry
+   * gives the length and norms of its gallery's embeddings (and the length of its features),
+   * and a checked read compares its settings with them. Default the library's, `PIPELINE_PARTS`.
+   */
+  readonly parts?: PipelineParts;
+}
+
+/** Options of {@linkcode ModelFolder.update}: the folder's writers' lock. */
+export interface UpdateOptions {
+  /** How long to wait for another writer of the folder, in ms. Default 60 000. */
+  readonly timeoutMs?: number;
+  /** Called once when another process is writing the folder, before waiting. */
+  readonly onWait?: (holder: string) => void;
+}
+
+/** The folder as an update finds it, under its lock. */
+export interface FolderNow {
+  /** The revision of `model.json` now; undefined when the folder holds no model. */
+  readonly revision: string | undefined;
+  /** Reads the model now (see {@linkcode ModelFolder.read}). */
+  read(options?: LoadOptions): Promise<Loaded>;
+  /** Reads the model now and checks its pipeline (see {@linkcode ModelFolder.readChecked}). */
+  readChecked(options?: LoadOptions): Promise<Loaded>;
+}
+
+/** The revision of a `model.json` text: the first 16 hex digits of its sha256. */
+async function revisionOf(text: string): Promise<string> {
+  return (await sha256Hex(new TextEncoder().encode(text))).slice(0, 16);
+}
+
+/**
+ * A model folder: the one owner of its files (`model.json`, the content-named weights and
+ * gallery segments, the gallery's inverted file, the `gallery.json` of earlier versions, the
+ * writers' lock `.lock`).
+ *
+ * @example
+ * ```ts
+ * import { ModelFolder } from "./model_folder.ts";
+ * import { newGalleryModel } from "./model.ts";
+ * const dir = await Deno.makeTempDir();
+ * try {
+ *   const folder = new ModelFolder(dir);
+ *   if ((await folder.revision()) !== undefined) throw new Error("an empty folder has no model");
+ *   const saved = await folder.save(await newGalleryModel());
+ *   if ((await folder.revision()) !== saved.revision) throw new Error("unchanged since it was saved");
+ *   // One read-modify-write under the folder's lock: the same model, saved again.
+ *   const again = await folder.update(async (now) => (await now.read()).model);
+ *   if (again?.revision !== saved.revision) throw new Error("the same content is the same revision");
+ * } finally {
+ *   await Deno.remove(dir, { recursive: true });
+ * }
+ * ```
+ */
+export class ModelFolder {
+  /** The registries its model's parts are looked up in. */
+  readonly parts: PipelineParts;
+
+  /**
+   * @param dir The folder (created by the first save).
+   * @param options The registries its model's parts are looked up in.
+   */
+  constructor(readonly dir: string, options: FolderOptions = {}) {
+    this.parts = options.parts ?? PIPELINE_PARTS;
+  }
+
+  /**
+   * The one answer to "has `model.json` changed since I read it?": an opaque revision that
+   * changes whenever `model.json` does (a save of another model, an enrolment), equal to the
+   * one {@linkcode ModelFolder.read} and {@linkcode ModelFolder.save} give when it has not.
+   *
+   * @returns The revision, or undefined when the folder holds no `model.json`.
+   * @throws {ModelError} Kind "invalid" when `model.json` is a directory, FIFO, device or socket.
+   */
+  async revision(): Promise<string | undefined> {
+    const text = await readModelText(this.dir);
+    return text === undefined ? undefined : await revisionOf(text);
+  }
+
+  /**
+   * Reads the model (saved by {@linkcode ModelFolder.save}, or by an earlier version, with
+   * `weights.bin` and `gallery.json`), checking every field: the information's types and
+   * ranges, the weights' count and finiteness against the manifest and the network, the labels
+   * against the network's outputs, and the gallery's entries against the length and norms of
+   * the embedding network the model records (its entry in the folder's `parts`).
+   *
+   * @param options Whether to read the gallery's embeddings.
+   * @returns The model and its revision.
+   * @throws {ModelError} When the folder holds no Face2Vec model (kind "missing"), or a file is
+   * not one or a field is wrong (kind "invalid"; the message names the file and the field), or
+   * it was made with an embedding network not in the folder's `parts` (kind "mismatch").
+   */
+  read(options: LoadOptions = {}): Promise<Loaded> {
+    return readFrom(this.dir, options, this.parts);
+  }
+
+  /**
+   * Reads the model and refuses it when photos would now be processed differently.
+   *
+   * @param options Whether to read the gallery's embeddings.
+   * @returns The model and its revision.
+   * @throws {ModelError} As {@linkcode ModelFolder.read}, and kind "mismatch" when photos
+   * would now be processed differently (the message names the setting).
+   */
+  async readChecked(options: LoadOptions = {}): Promise<Loaded> {
+    const loaded = await this.read(options);
+    const { info } = loaded.model;
+    const diff = await settingsDifference(info.pipeline, info.features, this.parts);
+    if (diff) {
+      throw new ModelError(
+        "mismatch",
+        this.dir,
+        `the model was trained on photos processed differently (${diff}); train it again`,
+      );
+    }
+    return loaded;
+  }
+
+  /**
+   * Saves a model so that the folder changes as one unit (see {@linkcode saveModel}). Without
+   * the lock: a writer that may race another uses {@linkcode ModelFolder.update}.
+   *
+   * @param model The model.
+   * @returns The model as saved and its revision.
+   * @throws {RangeError} When a weight is not finite (a model that cannot answer is never saved).
+   */
+  save(model: Model): Promise<Loaded> {
+    return saveTo(this.dir, model);
+  }
+
+  /**
+   * The folder's one read-modify-write: under its writers' lock (`.lock`, held by one process
+   * at a time, released however the holder ends), `change` sees the folder as it is now and
+   * gives the model to save, or undefined to leave it as it is. Writers at the same time each
+   * see the others' changes; none is lost.
+   *
+   * @param change Reads the folder now and gives the new model (or undefined: no change).
+   * @param options How long to wait for another writer, and a note when waiting.
+   * @returns The model as saved and its revision; undefined when nothing was saved.
+   * @throws {LockError} When another writer holds the folder for longer than the timeout.
+   */
+  async update(
+    change: (now: FolderNow) => Promise<Model | undefined>,
+    options: UpdateOptions = {},
+  ): Promise<Loaded | undefined> {
+    return await withLock(`${this.dir}/.lock`, async () => {
+      const now: FolderNow = {
+        revision: await this.revision(),
+        read: (o) => this.read(o),
+        readChecked: (o) => this.readChecked(o),
+      };
+      const next = await change(now);
+      return next === undefined ? undefined : await this.save(next);
+    }, { timeoutMs: options.timeoutMs, onWait: options.onWait });
+  }
+}
+
+/**
+ * Loads the model in a folder (see {@linkcode ModelFolder.read}).
+ *
+ * @param dir The model folder.
+ * @param options `embeddings: false` reads the gallery's segments without their embeddings;
+ * the registries (see {@linkcode FolderOptions}).
+ * @returns The model.
+ * @throws {ModelError} When the folder holds no Face2Vec model (kind "missing"), or a file is
+ * not one or a field is wrong (kind "invalid"; the message names the file and the field).
+ */
+export async function loadModel(dir: string, options: LoadOptions & FolderOptions = {}): Promise<Model> {
+  return (await new ModelFolder(dir, options).read(options)).model;
+}
+
+/**
+ * Loads a model and refuses it when photos would now be processed differently (see
+ * {@linkcode ModelFolder.readChecked}).
+ *
+ * @param dir The model folder.
+ * @param options Whether to read the gallery's embeddings, and the registries (see {@linkcode FolderOptions}).
+ * @returns The model.
+ * @throws {ModelError} When there is no model (kind "missing"), it is not one ("invalid"), or
+ * photos would now be processed differently ("mismatch"; the message names the setting).
+ */
+export async function loadCheckedModel(dir: string, options: LoadOptions & FolderOptions = {}): Promise<Model> {
+  return (await new ModelFolder(dir, options).readChecked(options)).model;
+}
+
 /**
  * Saves a model to a folder so that it changes as one unit: the weights (float32,
  * little-endian, in manifest order) and the gallery's segments go to files named by their
@@ -173,10 +319,15 @@ function membersOf(text: string | undefined): string[] {
  *
  * @param dir The model folder (created when missing).
  * @param model The model.
- * @returns The model as saved (its gallery's segments named by their files).
+ * @returns The model as saved.
  * @throws {RangeError} When a weight is not finite (a model that cannot answer is never saved).
  */
 export async function saveModel(dir: string, model: Model): Promise<Model> {
+  return (await new ModelFolder(dir).save(model)).model;
+}
+
+/** Saves as {@linkcode saveModel} describes; the model as saved and its revision. */
+async function saveTo(dir: string, model: Model): Promise<Loaded> {
   const names = model.info.network ? [...PARAM_NAMES, ...STAT_NAMES] : [];
   const total = names.reduce((n, k) => n + model.weights[k]!.values.length, 0);
   const bin = new Float32Array(total);
@@ -198,14 +349,15 @@ export async function saveModel(dir: string, model: Model): Promise<Model> {
     gallery = await gallery.indexed();
   }
   const segmentFiles: string[] = [];
-  for (const [k, s] of gallery.segments.entries()) {
-    if (!s.complete && gallery.files[k] === undefined) {
-      throw new Error(`${dir}: a segment without embeddings has no file`);
-    }
-    segmentFiles.push(gallery.files[k] ?? await contentName("gallery", "f2vg", s.bytes));
+  for (const s of gallery.segments) {
+    const file = segmentFile(s);
+    if (!s.complete && file === undefined) throw new Error(`${dir}: a segment without embeddings has no file`);
+    segmentFiles.push(file ?? await contentName("gallery", "f2vg", s.bytes));
   }
   const index = gallery.index;
-  const indexFile = index ? index.file ?? await contentName("cells", "f2vg", index.centres.bytes) : undefined;
+  const indexFile = index
+    ? segmentFile(index.centres) ?? await contentName("cells", "f2vg", index.centres.bytes)
+    : undefined;
   const json = {
     ...MODEL_FORMAT,
     ...model.info,
@@ -224,7 +376,8 @@ export async function saveModel(dir: string, model: Model): Promise<Model> {
     if (s.complete) await writeMember(dir, segmentFiles[k]!, s.bytes);
   }
   if (index) await writeMember(dir, indexFile!, index.centres.bytes);
-  await writeFileAtomic(`${dir}/model.json`, JSON.stringify(json, null, 2) + "\n");
+  const text = JSON.stringify(json, null, 2) + "\n";
+  await writeFileAtomic(`${dir}/model.json`, text);
   const keep = new Set([weightsFile, ...segmentFiles, ...(indexFile ? [indexFile] : []), ...membersOf(previous)]);
   for await (const e of Deno.readDir(dir)) {
     const ours =
@@ -234,8 +387,9 @@ export async function saveModel(dir: string, model: Model): Promise<Model> {
         );
     if (e.isFile && ours && !keep.has(e.name)) await Deno.remove(`${dir}/${e.name}`).catch(() => {});
   }
-  const named = index ? { centres: index.centres, file: indexFile } : undefined;
-  return { ...model, gallery: new Gallery(gallery.segments, segmentFiles, named) };
+  gallery.segments.forEach((s, k) => nameSegment(s, segmentFiles[k]!));
+  if (index) nameSegment(index.centres, indexFile!);
+  return { model: { ...model, gallery }, revision: await revisionOf(text) };
 }
 
 /** The sha256 of a model's feature set and pipeline settings, as `model.json` records it. */
@@ -243,26 +397,13 @@ function pipelineDigest(info: Pick<ModelInfo, "features" | "pipeline">): Promise
   return sha256Hex(new TextEncoder().encode(canonicalJson({ features: info.features, pipeline: info.pipeline })));
 }
 
-/**
- * Loads a model saved by {@linkcode saveModel} (or by an earlier version, with `weights.bin`
- * and `gallery.json`), checking every field: the information's types and ranges, the
- * weights' count and finiteness against the manifest and the network, the labels against
- * the network's outputs, and the gallery's entries against the feature set's length.
- *
- * @param dir The model folder.
- * @param options `embeddings: false` reads the gallery's segments without their embeddings
- * (people, paths and cells: what appending to the gallery needs, fast for a large one; the
- * gallery cannot then be searched). Default true.
- * @returns The model.
- * @throws {ModelError} When the folder holds no Face2Vec model (kind "missing"), or a file is
- * not one or a field is wrong (kind "invalid"; the message names the file and the field).
- */
-export async function loadModel(dir: string, options: { readonly embeddings?: boolean } = {}): Promise<Model> {
+/** Reads as {@linkcode ModelFolder.read} describes, again when a writer switched `model.json` meanwhile. */
+async function readFrom(dir: string, options: LoadOptions, parts: PipelineParts): Promise<Loaded> {
   // A writer may switch model.json between our reading it and reading the files it names:
   // then read it again (the files of the model it replaced are kept for one generation).
   for (let attempt = 1;; attempt++) {
     try {
-      return await loadOnce(dir, options.embeddings !== false);
+      return await loadOnce(dir, options.embeddings !== false, parts);
     } catch (e) {
       if (!(e instanceof Deno.errors.NotFound) || attempt === 3) {
         if (e instanceof Deno.errors.NotFound) throw new ModelError("invalid", dir, `a file is missing (${e.message})`);
@@ -274,7 +415,7 @@ export async function loadModel(dir: string, options: { readonly embeddings?: bo
   }
 }
 
-async function loadOnce(dir: string, embeddings: boolean): Promise<Model> {
+async function loadOnce(dir: string, embeddings: boolean, parts: PipelineParts): Promise<Loaded> {
   const file = `${dir}/model.json`;
   let text: string;
   let json: ModelFile & Record<string, unknown>;
@@ -302,6 +443,18 @@ async function loadOnce(dir: string, embeddings: boolean): Promise<Model> {
     ...rest
   } = json;
   const info = checkInfo(rest, file);
+  // The network that made its gallery's embeddings (the default when it names none).
+  let network: SomeEmbedderEntry;
+  try {
+    network = recordedEmbedderOf(info.pipeline, parts);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    throw new ModelError(
+      "mismatch",
+      file,
+      `pipeline: made with an embedding network this Face2Vec lacks (${e.message})`,
+    );
+  }
   // A model.json whose processing settings were edited by hand would be applied with the new
   // settings to a network trained with the old ones: refused (models saved before the digest
   // existed have none, and load as they did).
@@ -355,22 +508,18 @@ async function loadOnce(dir: string, embeddings: boolean): Promise<Model> {
   if (bad >= 0) {
     throw new ModelError("invalid", `${dir}/${weightsFile}`, `value ${bad} is ${all[bad]}, not a finite number`);
   }
-  checkWeights(info, weights, file);
+  checkWeights(info, weights, file, network.size);
   await checkContentName(dir, weightsFile, bytes);
-  const model = { info, weights, gallery: await readGallery(dir, file, galleryName, galleryIndex, embeddings) };
-  LOADED_FROM.set(model, text);
-  return model;
+  const model = {
+    info,
+    weights,
+    gallery: await readGallery(dir, file, galleryName, galleryIndex, embeddings, network),
+  };
+  return { model, revision: await revisionOf(text) };
 }
 
-/**
- * The text of a folder's `model.json` as it is now (what a writer under its lock compares
- * with {@linkcode loadedFrom} to know whether the folder changed), checked to be a regular file.
- *
- * @param dir The model folder.
- * @returns The text, or undefined when the folder holds no `model.json`.
- * @throws {ModelError} Kind "invalid" when `model.json` is a directory, FIFO, device or socket.
- */
-export async function readModelText(dir: string): Promise<string | undefined> {
+/** The text of a folder's `model.json` as it is now (checked to be a regular file), or undefined for none. */
+async function readModelText(dir: string): Promise<string | undefined> {
   try {
     return await readRegularTextFile(`${dir}/model.json`);
   } catch (e) {
@@ -380,28 +529,17 @@ export async function readModelText(dir: string): Promise<string | undefined> {
   }
 }
 
-/** The `model.json` text each loaded model was read from. */
-const LOADED_FROM = new WeakMap<Model, string>();
-
 /**
- * The text of the `model.json` a model was loaded from (by {@linkcode loadModel}): a writer
- * that finds the same text under its lock knows the folder has not changed since, and need
- * not read it again (its other files are named by their content and never change).
- *
- * @param model A model.
- * @returns The text, or undefined for a model not loaded from a folder.
+ * The gallery a `model.json` names: segment files, or (version 1) one JSON file, or none; its
+ * embeddings of the length and norms of the network that made them.
  */
-export function loadedFrom(model: Model): string | undefined {
-  return LOADED_FROM.get(model);
-}
-
-/** The gallery a `model.json` names: segment files, or (version 1) one JSON file, or none. */
 async function readGallery(
   dir: string,
   file: string,
   named: unknown,
   indexName: unknown,
   embeddings: boolean,
+  network: Pick<SomeEmbedderEntry, "size" | "norm">,
 ): Promise<Gallery> {
   const listed = named === undefined ? "gallery.json" : named;
   if (listed === null) return Gallery.from([]);
@@ -417,7 +555,7 @@ async function readGallery(
     });
     try {
       return Gallery.from(
-        text === undefined ? [] : parseGallery(text, `${dir}/${listed}`, EMBEDDING_SIZE, EMBEDDING_NORM),
+        text === undefined ? [] : parseGallery(text, `${dir}/${listed}`, network.size, network.norm),
       );
     } catch (e) {
       if (!(e instanceof TypeError)) throw e;
@@ -434,137 +572,25 @@ async function readGallery(
     const path = `${dir}/${name}`;
     let segment;
     try {
-      segment = await readSegment(path, EMBEDDING_SIZE, { embeddings: whole, norm });
+      segment = await readSegment(path, network.size, { embeddings: whole, norm });
     } catch (e) {
       if (e instanceof SegmentError) throw new ModelError("invalid", path, e.message.slice(path.length + 2));
       throw e;
     }
     // Read without its embeddings (to append to the gallery), its name is checked by the next full load.
     if (segment.complete) await checkContentName(dir, name, segment.bytes);
+    nameSegment(segment, name);
     return segment;
   };
   const segments = [];
-  for (const name of names as string[]) segments.push(await read(name, embeddings, EMBEDDING_NORM));
+  for (const name of names as string[]) segments.push(await read(name, embeddings, network.norm));
   const index = typeof indexName === "string"
-    ? { centres: await read(indexName, true, { min: 0, max: EMBEDDING_NORM.max }), file: indexName }
+    ? { centres: await read(indexName, true, { min: 0, max: network.norm.max }) }
     : undefined;
   try {
-    return new Gallery(segments, names as string[], index);
+    return new Gallery(segments, index, names as string[]);
   } catch (e) {
     if (e instanceof RangeError) throw new ModelError("invalid", file, `gallery: ${e.message}`);
     throw e;
   }
-}
-
-/** Checks the information fields of a `model.json`, one by one. */
-function checkInfo(json: Record<string, unknown>, file: string): ModelInfo {
-  const refuse = (field: string, why: string) => new ModelError("invalid", file, `${field}: ${why}`);
-  const features = json.features as { name?: unknown; version?: unknown } | undefined;
-  let set;
-  try {
-    set = featureSet(String(features?.name));
-  } catch (e) {
-    throw refuse("features.name", (e as Error).message);
-  }
-  // Another version of the set is reported by the pipeline check, naming both versions.
-  if (!Number.isInteger(features?.version)) throw refuse("features.version", `${features?.version} is not a version`);
-  const labels = json.labels;
-  if (!Array.isArray(labels) || !labels.every((l) => typeof l === "string" && l !== "")) {
-    throw refuse("labels", "not a list of non-empty names");
-  }
-  if (new Set(labels).size !== labels.length) throw refuse("labels", "a name appears twice");
-  if (json.rows !== set.shape[0]) throw refuse("rows", `${json.rows}, the feature set has ${set.shape[0]}`);
-  if (typeof json.pipeline !== "object" || json.pipeline === null || Array.isArray(json.pipeline)) {
-    throw refuse("pipeline", "not an object");
-  }
-  if (typeof json.minProb !== "number" || !(json.minProb >= 0 && json.minProb <= 1)) {
-    throw refuse("minProb", `${JSON.stringify(json.minProb)} is not a probability 0–1`);
-  }
-  if (json.method !== "network" && json.method !== "nearest") {
-    throw refuse("method", `${JSON.stringify(json.method)} is not "network" or "nearest"`);
-  }
-  const d = json.maxDistance;
-  if (d !== null && (typeof d !== "number" || !Number.isFinite(d) || d < 0)) {
-    throw refuse("maxDistance", `${JSON.stringify(d)} is not a distance ≥ 0 or null`);
-  }
-  const n = json.network as Record<string, unknown> | null;
-  if (n !== null) {
-    if (typeof n !== "object" || n === undefined) throw refuse("network", "not an object or null");
-    for (const k of ["hidden1", "hidden2"]) {
-      if (!Number.isInteger(n[k]) || (n[k] as number) < 1) throw refuse(`network.${k}`, `${n[k]} is not a width ≥ 1`);
-    }
-    for (const k of ["activation1", "activation2"]) {
-      if (!["tanh", "sigmoid", "relu", "linear"].includes(n[k] as string)) {
-        throw refuse(`network.${k}`, `${JSON.stringify(n[k])} is unknown`);
-      }
-    }
-    for (const k of ["dropout", "l2"]) {
-      if (typeof n[k] !== "number" || !Number.isFinite(n[k]) || (n[k] as number) < 0) {
-        throw refuse(`network.${k}`, `${n[k]} is not a number ≥ 0`);
-      }
-    }
-  }
-  if (typeof json.training !== "object" || json.training === null) throw refuse("training", "not an object");
-  return json as unknown as ModelInfo;
-}
-
-/** Checks that the weights are the network's: every parameter, of the shapes the network and the labels give. */
-function checkWeights(info: ModelInfo, weights: Weights, file: string): void {
-  const n = info.network;
-  const names = n ? [...PARAM_NAMES, ...STAT_NAMES] : [];
-  const missing = names.find((k) => !weights[k]);
-  if (missing) throw new ModelError("invalid", file, `weightsManifest: no ${missing}`);
-  if (!n) return;
-  const classes = weights.b3!.shape.at(-1);
-  if (classes !== info.labels.length) {
-    throw new ModelError("invalid", file, `labels: ${info.labels.length} names for a network of ${classes} outputs`);
-  }
-  const cols = featureSet(info.features.name).shape[1];
-  const want: Record<string, number[]> = {
-    w1: [cols, n.hidden1],
-    w2: [n.hidden1, n.hidden2],
-    w3: [info.rows * n.hidden2, info.labels.length],
-  };
-  for (const [k, shape] of Object.entries(want)) {
-    if (weights[k]!.shape.join("x") !== shape.join("x")) {
-      throw new ModelError(
-        "invalid",
-        file,
-        `weightsManifest: ${k} is ${weights[k]!.shape.join("x")}, the network needs ${shape.join("x")}`,
-      );
-    }
-  }
-}
-
-/**
- * A model from a training result: its final weights and the information to apply them.
- *
- * @param result What {@linkcode trainClassifier} returned.
- * @param labels Class index → person.
- * @param rows Rows of one feature sample.
- * @param info The rest of the model's information (feature set, pipeline, minProb, training).
- */
-export function modelFromTraining(
-  result: TrainResult,
-  labels: readonly string[],
-  rows: number,
-  info: Partial<Omit<ModelInfo, "labels" | "network" | "rows">> = {},
-  gallery: readonly GalleryEntry[] | Gallery = [],
-): Model {
-  const faces = gallery instanceof Gallery ? gallery : Gallery.from(gallery);
-  return {
-    info: {
-      labels,
-      network: result.network,
-      rows,
-      features: info.features ?? { name: DEFAULT_FEATURE_SET, version: FEATURE_SETS[DEFAULT_FEATURE_SET].version },
-      pipeline: info.pipeline ?? {},
-      minProb: info.minProb ?? 0,
-      method: info.method ?? (faces.size ? "nearest" : "network"),
-      maxDistance: info.maxDistance ?? null,
-      training: info.training ?? {},
-    },
-    weights: result.weights,
-    gallery: faces,
-  };
 }

@@ -1,0 +1,89 @@
+/**
+ * Today's embedding network: dlib's ResNet face recognition model as face-api.js ported it,
+ * converted to ONNX (`lib/embed/models/face_recognition.onnx`, run by onnxruntime-web). Each
+ * face, aligned by its landmarks into a 150x150 chip, comes out as 128 numbers; faces of the
+ * same person lie close together (Euclidean distances on the vectors exactly as the network
+ * outputs them, not normalised). Its registry entry is {@linkcode DLIB_RESNET_EMBEDDER}.
+ *
+ * @module
+ */
+
+import { readAsset } from "../_asset.ts";
+import type { Image } from "../image/image.ts";
+import type { Point } from "../image/point.ts";
+import { createOnnxSession, type OnnxSession } from "../runtime/onnx.ts";
+import { alignmentTransform, type AlignOptions, extractChip, resolveAlignOptions } from "./align_face.ts";
+import type { EmbedderEntry, EmbedderOptionsOf, FaceEmbedder } from "./embedder_entry.ts";
+
+/** The network's input side in pixels. */
+const INPUT = 150;
+/** Numbers per embedding. */
+const SIZE = 128;
+
+/** Where the converted model lives (beside this module, in a checkout or at a URL). */
+const MODEL = new URL("./models/face_recognition.onnx", import.meta.url);
+
+/**
+ * The registry entry of dlib's ResNet (the default embedding network). Its settings are
+ * recorded as before there was a choice of network: the alignment as `align` (chip size 150
+ * included) and the model's sha256 as `assets.embedding_model`, without its name.
+ */
+export const DLIB_RESNET_EMBEDDER: EmbedderEntry<"dlib_resnet", Required<AlignOptions>> = Object.freeze({
+  name: "dlib_resnet",
+  version: 1,
+  description: "dlib's ResNet face recognition network (face-api.js's port) as ONNX: 150x150 chips, 128 numbers",
+  assets: Object.freeze({
+    files: Object.freeze([MODEL]),
+    provenance: new URL("./models/PROVENANCE.md", import.meta.url),
+  }),
+  size: SIZE,
+  // The network's outputs are not unit-length: over 829 faces (4 photos of each lfw_min10
+  // person, all of orl_att_faces, the scene photos) their norms ran from 1.22 to 1.68 (median
+  // 1.42). The range leaves a margin of more than 2× below and 1.7× above that, and refuses
+  // what no photo gives: a zero vector, or 3e38 in every number.
+  norm: Object.freeze({ min: 0.5, max: 3 }),
+  recordsName: false,
+  resolve: (options: EmbedderOptionsOf<string>) => resolveAlignOptions({ ...options.align, size: INPUT }),
+  record: (align: Required<AlignOptions>) => ({ align: { ...align, points: [...align.points] } }),
+  optionsFrom(recorded: Readonly<Record<string, unknown>>): EmbedderOptionsOf<string> | undefined {
+    const stored = recorded.align as AlignOptions | undefined;
+    if (!stored) return undefined;
+    const { size: _size, ...align } = stored;
+    return { align };
+  },
+  assetsInUse: () => ({ embedding_model: MODEL }),
+  create: createDlibResnetEmbedder,
+});
+
+/**
+ * Loads the network.
+ *
+ * @param settings The alignment in force (chip size 150).
+ * @returns The embedder; call `dispose()` when done.
+ */
+async function createDlibResnetEmbedder(settings: Required<AlignOptions>): Promise<FaceEmbedder> {
+  const align = Object.freeze(settings);
+  const session: OnnxSession = await createOnnxSession(await readAsset(MODEL));
+  let disposed = false;
+  const chips = (image: Image, faces: readonly (readonly Point[])[]) =>
+    Promise.all(faces.map((f) => extractChip(image, alignmentTransform(f, align), INPUT)));
+  return {
+    align,
+    chips,
+    async embed(image, faces) {
+      if (disposed) throw new Error("FaceEmbedder.embed() called after dispose()");
+      if (faces.length === 0) return [];
+      const input = new Float32Array(faces.length * INPUT * INPUT * 3);
+      (await chips(image, faces)).forEach((c, i) => input.set(c.data, i * INPUT * INPUT * 3));
+      const out = await session.run({ input: { data: input, dims: [faces.length, INPUT, INPUT, 3] } });
+      const v = out.embedding!.data;
+      return faces.map((_, i) => v.slice(i * SIZE, (i + 1) * SIZE));
+    },
+    async dispose() {
+      if (!disposed) {
+        disposed = true;
+        await session.release();
+      }
+    },
+  };
+}

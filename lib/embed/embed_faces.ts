@@ -10,7 +10,6 @@
  * @module
  */
 
-import type { AlignOptions } from "./align_face.ts";
 import { DLIB_RESNET_EMBEDDER } from "./dlib_resnet.ts";
 import type { EmbedderEntry, EmbedderOptionsOf, FaceEmbedder } from "./embedder_entry.ts";
 
@@ -156,35 +155,9 @@ export function recordedEmbedder(
 }
 
 /**
- * The alignment options in force for the default embedder: defaults filled in, size fixed at
- * its input (150).
- *
- * @param options Alignment options.
- * @returns Every alignment option.
- * @throws {RangeError} For invalid options.
- * @example
- * ```ts
- * import { resolveEmbedderOptions } from "./embed_faces.ts";
- * if (resolveEmbedderOptions({ align: { method: "box" } }).size !== 150) throw new Error();
- * ```
- */
-export function resolveEmbedderOptions(options: EmbedderOptions = {}): Required<AlignOptions> {
-  return EMBEDDER_REGISTRY[DEFAULT_EMBEDDER].resolve(options);
-}
-
-/**
- * Where the default network's model lives (beside its module, in a checkout or at a URL).
- *
- * @returns The asset's URL.
- */
-export function embeddingModelUrl(): URL {
-  return EMBEDDER_REGISTRY[DEFAULT_EMBEDDER].assets.files[0]!;
-}
-
-/**
  * Creates a face embedder.
  *
- * @param options The network (default {@linkcode DEFAULT_EMBEDDER}) and the alignment (see {@linkcode AlignOptions}).
+ * @param options The network (default {@linkcode DEFAULT_EMBEDDER}) and the alignment (see `AlignOptions` in align_face.ts).
  * @param registry The entries. Default {@linkcode EMBEDDER_REGISTRY}.
  * @returns The embedder; call `dispose()` when done.
  * @throws {RangeError} For an unknown network or invalid options.

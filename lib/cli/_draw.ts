@@ -6,39 +6,46 @@
  */
 
 import type { Box } from "../image/box.ts";
-import type { FaceSource } from "../detect/detect_faces.ts";
+import { DETECTOR_REGISTRY, type DetectorName, type FaceSource } from "../detect/detect_faces.ts";
+import type { DetectorEntry } from "../detect/detector_entry.ts";
 import { drawBoxes, type Rgb } from "../image/draw_boxes.ts";
 import { encodeImage, formatForName } from "../image/encode_image.ts";
 import type { Image } from "../image/image.ts";
 import type { Point } from "../image/point.ts";
 import { writeFileAtomic } from "../_fs.ts";
 
-/** Box colours in drawings: green = Haar, cyan = the learned detector, yellow = padded pass, red = whole-image fallback. */
-export const SOURCE_COLORS: Readonly<Record<FaceSource, Rgb>> = {
-  haar: [0, 230, 0],
-  blazeface: [0, 200, 255],
-  padded: [255, 200, 0],
-  fallback: [255, 40, 40],
+/** The sources of a box that are not a detector: the padded pass, the whole-image fallback. */
+const PASS_DRAWING = {
+  padded: { color: [255, 200, 0], colorName: "yellow", legend: "found in the padded pass" },
+  fallback: { color: [255, 40, 40], colorName: "red", legend: "whole-image fallback" },
+} as const;
+
+/** How each source of a box is drawn: each detector as its registry entry says, then the padded pass and the fallback. */
+const SOURCE_DRAWING: Readonly<Record<FaceSource, DetectorEntry["drawing"]>> = {
+  ...Object.fromEntries(Object.values(DETECTOR_REGISTRY).map((e) => [e.name, e.drawing])) as Record<
+    DetectorName,
+    DetectorEntry["drawing"]
+  >,
+  ...PASS_DRAWING,
 };
+
+/** Box colours in drawings, by source (each detector's from its registry entry; yellow = padded pass, red = fallback). */
+export const SOURCE_COLORS: Readonly<Record<FaceSource, Rgb>> = Object.fromEntries(
+  Object.entries(SOURCE_DRAWING).map(([source, d]) => [source, d.color]),
+) as Record<FaceSource, Rgb>;
 
 /** Landmark dots in drawings. */
 export const LANDMARK_COLOR: Rgb = [0, 200, 255];
 
-/** The name of each box colour, and what the source is called, for legends. */
-const SOURCE_LEGEND: Readonly<Record<FaceSource, readonly [color: string, what: string]>> = {
-  blazeface: ["cyan", "BlazeFace box"],
-  haar: ["green", "Haar box"],
-  padded: ["yellow", "found in the padded pass"],
-  fallback: ["red", "whole-image fallback"],
-};
-
 /**
  * The legend of a drawing: each box colour and what it means, then the landmark dots.
  *
- * @param sources The sources to name (default: all, the default detector's first).
+ * @param sources The sources to name (default: all: the detectors in the registry's order, the default first, then the
+ * padded pass and the fallback).
  */
-export function drawingLegend(sources: readonly FaceSource[] = ["blazeface", "haar", "padded", "fallback"]): string {
-  return [...sources.map((s) => SOURCE_LEGEND[s].join(": ")), "cyan dots: landmarks"].join(", ");
+export function drawingLegend(sources: readonly FaceSource[] = Object.keys(SOURCE_DRAWING) as FaceSource[]): string {
+  return [...sources.map((s) => `${SOURCE_DRAWING[s].colorName}: ${SOURCE_DRAWING[s].legend}`), "cyan dots: landmarks"]
+    .join(", ");
 }
 
 /**

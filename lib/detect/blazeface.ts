@@ -130,6 +130,7 @@ export const BLAZEFACE_DETECTOR: DetectorEntry<"blazeface", BlazeFaceOptions> = 
   // mirrored pass: median NME 4.85% → 4.70% there.
   landmarks: Object.freeze({ scale: 1.3, shiftY: 0.1, refine: false, mirror: true }),
   recordsName: true,
+  drawing: { color: [0, 200, 255] as const, colorName: "cyan", legend: "BlazeFace box" },
   resolve: resolveBlazeFaceOptions,
   record: (settings: Required<BlazeFaceOptions>) => ({
     detector: "blazeface",

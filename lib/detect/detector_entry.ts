@@ -75,6 +75,12 @@ export interface DetectorEntry<Name extends string = string, Options extends obj
    * detector read as its.
    */
   readonly recordsName: boolean;
+  /** How `--draw` shows its boxes: the colour (RGB), the colour's name and what a box is called, for legends. */
+  readonly drawing: {
+    readonly color: readonly [number, number, number];
+    readonly colorName: string;
+    readonly legend: string;
+  };
   /**
    * The settings in force: `options` (its own fields only, undefined ones left out) over
    * {@linkcode defaults}, validated.

@@ -125,6 +125,7 @@ export const HAAR_DETECTOR: DetectorEntry<"haar", HaarOptions> = Object.freeze({
     mirror: DEFAULT_LANDMARKER_OPTIONS.mirror,
   }),
   recordsName: false,
+  drawing: { color: [0, 230, 0] as const, colorName: "green", legend: "Haar box" },
   resolve(options: Partial<HaarOptions>): Required<HaarOptions> {
     const o: Required<HaarOptions> = { ...DEFAULT_DETECTOR_OPTIONS, ...options };
     validate(o);

@@ -59,6 +59,10 @@ export function clusterCommand(io: CliIo, setExit: (code: number) => void) {
         `chinese-whispers: an edge of length d weighs (threshold − d)^p; 0: every edge 1, as dlib (default ${defaults.power})`,
       ).argParser(numberIn("--power", 0, 8)),
     )
+    .option(
+      "--no-cannot-link",
+      "let two faces of one photo be one person (by default they never are)",
+    )
     .option("--model <dir>", "name the groups that match a person enrolled in this model")
     .addOption(galleryOptions("name the groups after people enrolled in")[0])
     .addOption(galleryOptions("name the groups after people enrolled in")[1])
@@ -85,6 +89,7 @@ interface ClusterRun {
   threshold?: number;
   minSize?: number;
   power?: number;
+  cannotLink: boolean;
   model?: string;
   gallery?: string;
   passwordFile?: string;
@@ -188,6 +193,7 @@ async function clusterWith(
       threshold: o.threshold,
       minSize: o.minSize,
       power: o.power,
+      cannotLink: o.cannotLink,
       cache: o.cache,
       gallery,
       ...(detector ? { pipeline: { detector: { detector } } } : {}),

@@ -68,6 +68,13 @@ export interface ClusterOptions {
    * as in dlib). Unused by DBSCAN.
    */
   readonly power?: number;
+  /**
+   * Two faces of one photo are never one person: where the algorithm put two faces of one
+   * photo (see `photos` of {@linkcode clusterFaces}) in one group, the face most tied to the
+   * group stays and each other moves to the neighbouring group it is most tied to that holds
+   * no face of its photo, or alone. Default true.
+   */
+  readonly cannotLink?: boolean;
 }
 
 /** The groups of a set of faces. */
@@ -109,6 +116,7 @@ export function resolveClusterOptions(options: ClusterOptions = {}): Required<Cl
     minSize: options.minSize ?? entry.minSize,
     seed: options.seed ?? 0,
     power: options.power ?? entry.power,
+    cannotLink: options.cannotLink ?? true,
   };
   if (!(o.threshold > 0 && o.threshold < 4)) {
     throw new RangeError(`cluster threshold must be above 0 and below 4, got ${o.threshold}`);
@@ -126,7 +134,8 @@ export function resolveClusterOptions(options: ClusterOptions = {}): Required<Cl
  * pair compared up to 20,000 faces, an inverted-file search above), grouped by the algorithm.
  *
  * @param embeddings One embedding per face, all of one length.
- * @param options Algorithm, distance threshold, minimum group size, seed.
+ * @param options Algorithm, distance threshold, minimum group size, seed; `photos`: each
+ *   face's photo (any key, one per face), for the cannot-link rule of {@linkcode ClusterOptions.cannotLink}.
  * @returns Each face's group and distance to its group's centre, the groups' sizes.
  * @throws {RangeError} For embeddings of different lengths, numbers that are not finite, or bad options.
  * @example
@@ -139,12 +148,79 @@ export function resolveClusterOptions(options: ClusterOptions = {}): Required<Cl
  */
 export async function clusterFaces(
   embeddings: readonly ArrayLike<number>[],
-  options: ClusterOptions & { readonly graph?: NeighbourOptions } = {},
+  options: ClusterOptions & { readonly graph?: NeighbourOptions; readonly photos?: readonly unknown[] } = {},
 ): Promise<Clustering> {
   const o = resolveClusterOptions(options);
   const set = vectorSet(embeddings);
+  if (options.photos && options.photos.length !== set.count) {
+    throw new RangeError(`photos must name one photo per face: ${options.photos.length} for ${set.count} faces`);
+  }
   const graph = await neighbourGraph(set, o.threshold, options.graph);
-  return numbered(CLUSTER_ALGORITHMS[o.algorithm].group(graph, o), set.data, set.dim, o);
+  const raw = CLUSTER_ALGORITHMS[o.algorithm].group(graph, o);
+  const grouped = o.cannotLink && options.photos ? separatePhotoMates(raw, graph, options.photos, o.threshold) : raw;
+  return numbered(grouped, set.data, set.dim, o);
+}
+
+/**
+ * The cannot-link rule on raw groups: no group keeps two faces of one photo. In each such
+ * group the face with the most tie to the rest (the sum of `limit − d` over its edges into
+ * the group) stays; the others, in face order, join the neighbouring group they are most tied
+ * to among those without a face of their photo, or a group of their own.
+ *
+ * @param raw Group per face (-1: none), as an algorithm gave them.
+ * @param graph The distance graph the groups were made from.
+ * @param photos Each face's photo.
+ * @param limit The graph's distance threshold.
+ * @returns New group numbers (raw's, and new ones past them).
+ */
+export function separatePhotoMates(
+  raw: Int32Array,
+  graph: NeighbourGraph,
+  photos: readonly unknown[],
+  limit: number,
+): Int32Array {
+  const groups = Int32Array.from(raw);
+  const tie = (face: number, group: number) => {
+    let w = 0;
+    for (let k = graph.offsets[face]!; k < graph.offsets[face + 1]!; k++) {
+      if (groups[graph.neighbours[k]!] === group) w += limit - graph.distances[k]!;
+    }
+    return w;
+  };
+  // Per group, its faces by photo.
+  const byGroup = new Map<number, Map<unknown, number[]>>();
+  groups.forEach((g, i) => {
+    if (g < 0) return;
+    const photosOf = byGroup.get(g) ?? byGroup.set(g, new Map()).get(g)!;
+    photosOf.set(photos[i], [...photosOf.get(photos[i]) ?? [], i]);
+  });
+  const moved: number[] = [];
+  for (const [g, photosOf] of byGroup) {
+    for (const [photo, faces] of photosOf) {
+      if (faces.length < 2) continue;
+      const ties = faces.map((f) => tie(f, g));
+      const keep = faces[ties.indexOf(Math.max(...ties))]!;
+      photosOf.set(photo, [keep]);
+      moved.push(...faces.filter((f) => f !== keep));
+    }
+  }
+  let next = groups.reduce((m, g) => Math.max(m, g), -1) + 1;
+  for (const face of moved.sort((a, b) => a - b)) groups[face] = -1;
+  for (const face of moved) {
+    const photo = photos[face];
+    let best = -1, bestTie = 0;
+    for (let k = graph.offsets[face]!; k < graph.offsets[face + 1]!; k++) {
+      const g = groups[graph.neighbours[k]!]!;
+      if (g < 0 || g === best || byGroup.get(g)?.has(photo)) continue;
+      const t = tie(face, g);
+      if (t > bestTie || (t === bestTie && best >= 0 && g < best)) [best, bestTie] = [g, t];
+    }
+    const g = best >= 0 ? best : next++;
+    groups[face] = g;
+    const photosOf = byGroup.get(g) ?? byGroup.set(g, new Map()).get(g)!;
+    photosOf.set(photo, [face]);
+  }
+  return groups;
 }
 
 /** Renumbers raw groups by size (largest first; ties by first face), drops the small ones, measures distances. */

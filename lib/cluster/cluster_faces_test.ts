@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { chineseWhispers, dbscan, exactGraph, graphFromPairs, vectorSet } from "./_graph.ts";
 import { clusterFaces, resolveClusterOptions } from "./cluster_faces.ts";
-import { seededRandom } from "../_random.ts";
+import { seededRandom, shuffled } from "../_random.ts";
 import { scoreClustering } from "../eval/clustering.ts";
 
 /** `people` blobs of `each` points in `dim` dimensions: centres 2 apart or more, spread `spread` per axis. */
@@ -112,4 +112,51 @@ Deno.test("neighbourGraph equals the all-pairs graph up to its exact limit, and 
   const all = edges(want), found = edges(approx);
   for (const e of found) assert.ok(all.has(e), `edge ${e} is a true edge`);
   assert.ok(found.size / all.size >= 0.95, `recall of edges ${found.size} / ${all.size}`);
+});
+
+/** The largest count of faces of one photo in one group (1 when the rule holds). */
+function mostPhotoMates(groups: Int32Array, photos: readonly string[]): number {
+  const seen = new Map<string, number>();
+  groups.forEach((g, i) => {
+    if (g >= 0) seen.set(`${g}/${photos[i]}`, (seen.get(`${g}/${photos[i]}`) ?? 0) + 1);
+  });
+  return Math.max(0, ...seen.values());
+}
+
+Deno.test("cannot-link: two faces of one photo are never one group; the face most tied to the group stays", async () => {
+  // Person A in photos 1–4; photo 1 also holds a look-alike close to A, nearer the edge.
+  const vectors = [[0, 0], [0.05, 0], [0, 0.05], [0.05, 0.05], [0.3, 0.02]];
+  const photos = ["1.jpg", "2.jpg", "3.jpg", "4.jpg", "1.jpg"];
+  const off = await clusterFaces(vectors, { photos, cannotLink: false, minSize: 1 });
+  assert.equal(off.sizes.join(), "5"); // the algorithm alone merges them
+  const on = await clusterFaces(vectors, { photos, minSize: 1 });
+  assert.deepEqual([...on.groups], [0, 0, 0, 0, 1]);
+  assert.equal(on.sizes.join(), "4,1");
+  // Without `photos` there is nothing to separate by.
+  assert.equal((await clusterFaces(vectors, { minSize: 1 })).sizes.join(), "5");
+  await assert.rejects(() => clusterFaces(vectors, { photos: ["1.jpg"] }), /one photo per face: 1 for 5 faces/);
+});
+
+Deno.test("cannot-link on group photos: the rule holds for both algorithms, and precision does not fall", async () => {
+  // 12 people of 10 faces, spread so that some people touch; photos of 3 faces of different
+  // people, and some photos holding 2 faces of one person's blob (a look-alike).
+  const { vectors, labels } = blobs(12, 10, 6, 0.28, 5);
+  const random = seededRandom(9);
+  const order = shuffled(vectors.map((_, i) => i), random);
+  const photos: string[] = new Array(vectors.length);
+  order.forEach((face, k) => (photos[face] = `photo${Math.floor(k / 3)}.jpg`));
+  for (const algorithm of ["chinese-whispers", "dbscan"] as const) {
+    const off = await clusterFaces(vectors, { algorithm, photos, cannotLink: false });
+    const on = await clusterFaces(vectors, { algorithm, photos });
+    assert.equal(mostPhotoMates(on.groups, photos), 1, algorithm);
+    if (mostPhotoMates(off.groups, photos) === 1) continue; // nothing was merged across a photo
+    // Separating photo mates costs no precision: BCubed precision does not fall.
+    const score = (g: Int32Array) => scoreClustering([...g], labels).bcubed.precision;
+    assert.ok(score(on.groups) >= score(off.groups) - 1e-9, `${algorithm}: ${score(on.groups)} < ${score(off.groups)}`);
+  }
+  // Among CW's merged groups at a loose threshold, photo mates did occur (so the rule was tested).
+  const loose = await clusterFaces(vectors, { photos, cannotLink: false, threshold: 1.6 });
+  assert.ok(mostPhotoMates(loose.groups, photos) > 1, "no photo mates to separate");
+  const fixed = await clusterFaces(vectors, { photos, threshold: 1.6 });
+  assert.equal(mostPhotoMates(fixed.groups, photos), 1);
 });

@@ -149,7 +149,10 @@ export async function clusterRecords(
     return r.all.map((f, face) => ({ path: r.path, face, f }));
   });
   const vector = (f: CachedFace) => f.embedding ?? f.features;
-  const clustering = await clusterFaces(faces.map(({ f }) => vector(f)), options);
+  const clustering = await clusterFaces(faces.map(({ f }) => vector(f)), {
+    ...options,
+    photos: faces.map(({ path }) => path),
+  });
   const dim = faces[0] ? vector(faces[0].f).length : 0;
   const known = options.gallery?.entries;
   const centres = clustering.sizes.map(() => new Float64Array(dim));

@@ -21,7 +21,8 @@ import {
   verificationAt,
 } from "./embedding.ts";
 import { type PreparedSet, trainAndAsk } from "./identification.ts";
-import type { NetworkOpenSet, OpenSetFigures, VerificationFigures } from "./schema.ts";
+import type { NetworkOpenSet, OpenSetFigures, ProtocolFiguresJson, VerificationFigures } from "./schema.ts";
+import { LFW_STYLE_PROTOCOL, verifyByFolds } from "./verification.ts";
 import { peopleHalf, r4, rounded } from "./_figures.ts";
 
 /**
@@ -74,7 +75,23 @@ export function openSetFigures(
       threshold_default: DEFAULT_VERIFY_DISTANCE,
       at_default: at(pairs, DEFAULT_VERIFY_DISTANCE),
       odd_at_default: at(po, DEFAULT_VERIFY_DISTANCE),
+      ...(new Set(odd.map((f) => f.label)).size >= 2 * LFW_STYLE_PROTOCOL.folds
+        ? { protocol: { all: protocolJson(faces), even: protocolJson(even), odd: protocolJson(odd) } }
+        : {}),
     },
+  };
+}
+
+/** {@linkcode verifyByFolds} with the defaults, rounded to 4 decimals. */
+function protocolJson(faces: readonly Labelled[]): ProtocolFiguresJson {
+  const f = verifyByFolds(faces);
+  return {
+    ...f,
+    accuracy_mean: r4(f.accuracy_mean),
+    accuracy_sd: r4(f.accuracy_sd),
+    fold_accuracy: f.fold_accuracy.map(r4),
+    threshold_mean: r4(f.threshold_mean),
+    tar_at_far: r4(f.tar_at_far),
   };
 }
 

@@ -316,7 +316,26 @@ const openSet = object({
   network: optional(record(networkOpenSet)),
 });
 
-/** Every same-person (`genuine`) and different-person pair: the EERs, and the rates at `compare`'s threshold. */
+/** The LFW-style protocol's figures on one set of people (see `verifyByFolds` in `./verification.ts`). */
+const protocolFigures = object({
+  accuracy_mean: fraction,
+  accuracy_sd: nonNegative,
+  fold_accuracy: array(fraction),
+  threshold_mean: finite,
+  tar_at_far: fraction,
+  far: fraction,
+  folds: int(2),
+  people: int(0),
+  faces: int(0),
+  pairs: object({ same: int(0), different: int(0) }),
+  all_pairs: object({ same: int(0), different: int(0) }),
+});
+
+/**
+ * Every same-person (`genuine`) and different-person pair: the EERs, and the rates at `compare`'s
+ * threshold; and (for a set of 20 people or more) the LFW-style protocol on all the people and on
+ * each half.
+ */
 const verification = object({
   pairs: object({ genuine: int(0), impostor: int(0) }),
   eer: fraction,
@@ -327,6 +346,7 @@ const verification = object({
   threshold_default: nonNegative,
   at_default: verificationRates,
   odd_at_default: verificationRates,
+  protocol: optional(object({ all: protocolFigures, even: protocolFigures, odd: protocolFigures })),
 });
 
 /** Clustering figures over the labelled (centred) faces of one half (see `clusterFigures` in `./clustering.ts`). */
@@ -392,6 +412,7 @@ const oneOf = <T extends string>(values: readonly T[]) =>
 export const CELL_FORMATS = [
   "text",
   "pct",
+  "pct2",
   "f0",
   "f1",
   "f2",
@@ -506,6 +527,8 @@ export type OpenSetFigures = Infer<typeof openSet>;
 export type NetworkOpenSet = Infer<typeof networkOpenSet>;
 /** Verification of one dataset. */
 export type VerificationFigures = Infer<typeof verification>;
+/** The LFW-style protocol's figures on one set of people. */
+export type ProtocolFiguresJson = Infer<typeof protocolFigures>;
 /** One clustering algorithm's figures on one dataset. */
 export type ClusteringFigures = Infer<typeof clustering>;
 /** `docs/figure_notes.json`. */

@@ -39,6 +39,7 @@ const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
 const FORMATS: Record<(typeof CELL_FORMATS)[number], (v: unknown, labels: Vars) => string> = {
   text: (v) => String(v),
   pct: (v) => (v === null ? "—" : pct(Number(v))),
+  pct2: (v) => (v === null ? "—" : `${(Number(v) * 100).toFixed(2)}%`),
   f0: (v) => Number(v).toFixed(0),
   f1: (v) => Number(v).toFixed(1),
   f2: (v) => Number(v).toFixed(2),

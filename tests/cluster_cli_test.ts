@@ -190,3 +190,84 @@ Deno.test("the labelling workflow: cluster unsorted photos, rename the group fol
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("cluster --merge A B and --split A: kept beside the cache for later runs; bad ids and a damaged file are refused (exit 2)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "face2vec_correct_" });
+  try {
+    // Three people, six augmented photos each, one face a photo.
+    await Deno.mkdir(`${dir}/unsorted`);
+    for (
+      const [file, face, name] of [["sample1.jpg", 0, "ann"], ["sample2.jpg", 1, "bea"], [
+        "sample4.jpg",
+        2,
+        "cat",
+      ]] as const
+    ) {
+      const image = await readImage(samplePhotos().find((p) => p.endsWith(file))!);
+      for (const [i, a] of TRAIN_AUGMENTATIONS.slice(0, 6).entries()) {
+        await Deno.writeFile(
+          `${dir}/unsorted/${name}_${i}.jpg`,
+          await encodeImage(augmentFace(image, truth[file][face], a, 224, 3), "jpeg"),
+        );
+      }
+    }
+    const cache = `${dir}/c.cache`;
+    const run = async (...extra: string[]) => {
+      const r = await runCli(["cluster", `${dir}/unsorted`, "--cache", cache, "--workers", "1", "--json", ...extra]);
+      const groups = new Map<number, Set<string>>();
+      for (const l of r.code === 0 ? r.stdout.map((x) => JSON.parse(x)) : []) {
+        const who = l.path.split("/").pop().split("_")[0];
+        if (l.cluster !== null) groups.set(l.cluster, (groups.get(l.cluster) ?? new Set()).add(`${who}`));
+      }
+      return { ...r, people: [...groups.keys()].sort().map((g) => [...groups.get(g)!].sort().join("+")) };
+    };
+    const first = await run();
+    assert.equal(first.code, 0, first.stderr.join("\n"));
+    assert.equal(first.people.length, 3);
+    assert.deepEqual([...first.people].sort(), ["ann", "bea", "cat"]);
+    const kept = JSON.parse(await Deno.readTextFile(`${cache}.groups.json`));
+    assert.deepEqual(kept.groups.map((g: string[]) => g.length), [6, 6, 6]);
+    assert.deepEqual(kept.corrections, []);
+    // Merge groups 1 and 2 of that run: one group of 12 holding both people.
+    const [p1, p2] = first.people as [string, string];
+    const merged = await run("--merge", "1", "2");
+    assert.equal(merged.code, 0, merged.stderr.join("\n"));
+    assert.equal(merged.people[0], [p1, p2].sort().join("+"));
+    assert.equal(merged.people.length, 2);
+    // A plain run later keeps the merge.
+    const again = await run();
+    assert.deepEqual(again.people, merged.people);
+    // Split the merged group (1): the two people apart again, each whole.
+    const split = await run("--split", "1");
+    assert.equal(split.code, 0, split.stderr.join("\n"));
+    assert.deepEqual([...split.people].sort(), ["ann", "bea", "cat"]);
+    assert.equal(JSON.parse(await Deno.readTextFile(`${cache}.groups.json`)).corrections.length, 2);
+    // Refusals, one line each, exit 2.
+    for (
+      const [args, line] of [
+        [["--merge", "1", "5"], /^group 5 is not one of the last run's 3 groups \(1–3\)$/],
+        [["--merge", "2", "2"], /^cannot merge group 2 with itself$/],
+        [["--merge", "1"], /^error: --merge takes two group ids, got 1$/],
+        [["--split", "0"], /--split/],
+      ] as const
+    ) {
+      const r = await run(...args);
+      assert.equal(r.code, 2, `${args}: ${r.stderr.join("\n")}`);
+      assert.ok(r.stderr.some((l) => line.test(l)), `${args}: ${r.stderr.join("\n")}`);
+    }
+    // A damaged groups file: refused in one line naming it, not overwritten.
+    await Deno.writeTextFile(
+      `${cache}.groups.json`,
+      '{"format": "face2vec-cluster-groups", "version": 1, "groups": 3}',
+    );
+    const damaged = await run();
+    assert.equal(damaged.code, 2);
+    assert.ok(
+      damaged.stderr.some((l) => l.startsWith(`${cache}.groups.json: groups: expected an array`)),
+      damaged.stderr.join("\n"),
+    );
+    assert.match(await Deno.readTextFile(`${cache}.groups.json`), /"groups": 3/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -5,6 +5,7 @@ import { writeFileAtomic } from "../_fs.ts";
 import { CLUSTER_ALGORITHMS, type ClusterAlgorithm, DEFAULT_CLUSTER_ALGORITHM } from "../cluster/cluster_faces.ts";
 import { clusterFolder, type ClusterFolderOptions, type FolderClustering } from "../cluster/cluster_folder.ts";
 import { linkClusters, writeContactSheets } from "../cluster/cluster_files.ts";
+import { GroupsFileError } from "../cluster/corrections.ts";
 import { type ModelInfo, modelPipelineOptions } from "../model/model.ts";
 import { detectorOf } from "../pipeline/pipeline.ts";
 import {
@@ -63,6 +64,19 @@ export function clusterCommand(io: CliIo, setExit: (code: number) => void) {
       "--no-cannot-link",
       "let two faces of one photo be one person (by default they never are)",
     )
+    .addOption(
+      new Option(
+        "--merge <groups...>",
+        "merge two groups of the last run (their ids, e.g. --merge 3 7) into one; kept for later runs",
+      ).argParser((v: string, prev: number[] | undefined) => {
+        const n = numberIn("--merge", 1, 1e9, true)(v);
+        return [...(prev ?? []), n];
+      }),
+    )
+    .addOption(
+      new Option("--split <group>", "split a group of the last run in two; kept for later runs")
+        .argParser(numberIn("--split", 1, 1e9, true)),
+    )
     .option("--model <dir>", "name the groups that match a person enrolled in this model")
     .addOption(galleryOptions("name the groups after people enrolled in")[0])
     .addOption(galleryOptions("name the groups after people enrolled in")[1])
@@ -90,6 +104,8 @@ interface ClusterRun {
   minSize?: number;
   power?: number;
   cannotLink: boolean;
+  merge?: number[];
+  split?: number;
   model?: string;
   gallery?: string;
   passwordFile?: string;
@@ -108,6 +124,10 @@ async function runCluster(folder: string, o: ClusterRun, io: CliIo): Promise<num
   const isDir = await Deno.stat(folder).then((s) => s.isDirectory, () => undefined);
   if (isDir !== true) {
     io.stderr(`${printable(folder)}: ${isDir === false ? "not a folder" : "folder not found"}`);
+    return EXIT.badArguments;
+  }
+  if (o.merge !== undefined && o.merge.length !== 2) {
+    io.stderr(`error: --merge takes two group ids, got ${o.merge.length}`);
     return EXIT.badArguments;
   }
   const problem = await outputsProblem(folder, o);
@@ -194,6 +214,8 @@ async function clusterWith(
       minSize: o.minSize,
       power: o.power,
       cannotLink: o.cannotLink,
+      ...(o.merge ? { merge: [o.merge[0]!, o.merge[1]!] as const } : {}),
+      ...(o.split !== undefined ? { split: o.split } : {}),
       cache: o.cache,
       gallery,
       ...(detector ? { pipeline: { detector: { detector } } } : {}),
@@ -213,6 +235,10 @@ async function clusterWith(
     });
   } catch (e) {
     progress.stop();
+    if (e instanceof GroupsFileError) {
+      io.stderr(e.message);
+      return EXIT.badArguments;
+    }
     return cacheFailure(e, io);
   }
   progress.stop();

@@ -9,6 +9,7 @@
 import { chineseWhispers, dbscan, type NeighbourGraph, vectorSet } from "./_graph.ts";
 import { neighbourGraph, type NeighbourOptions } from "./_neighbours.ts";
 import { seededRandom } from "../_random.ts";
+import { applyCorrections, type Correction, type FaceKey } from "./corrections.ts";
 
 /** The clustering algorithms by name. */
 export type ClusterAlgorithm = "chinese-whispers" | "dbscan";
@@ -135,7 +136,9 @@ export function resolveClusterOptions(options: ClusterOptions = {}): Required<Cl
  *
  * @param embeddings One embedding per face, all of one length.
  * @param options Algorithm, distance threshold, minimum group size, seed; `photos`: each
- *   face's photo (any key, one per face), for the cannot-link rule of {@linkcode ClusterOptions.cannotLink}.
+ *   face's photo (any key, one per face), for the cannot-link rule of {@linkcode ClusterOptions.cannotLink};
+ *   `corrections`: each face's key and a person's corrections, applied after the algorithm
+ *   and before the cannot-link rule (see `./corrections.ts`).
  * @returns Each face's group and distance to its group's centre, the groups' sizes.
  * @throws {RangeError} For embeddings of different lengths, numbers that are not finite, or bad options.
  * @example
@@ -148,7 +151,11 @@ export function resolveClusterOptions(options: ClusterOptions = {}): Required<Cl
  */
 export async function clusterFaces(
   embeddings: readonly ArrayLike<number>[],
-  options: ClusterOptions & { readonly graph?: NeighbourOptions; readonly photos?: readonly unknown[] } = {},
+  options: ClusterOptions & {
+    readonly graph?: NeighbourOptions;
+    readonly photos?: readonly unknown[];
+    readonly corrections?: { readonly keys: readonly FaceKey[]; readonly list: readonly Correction[] };
+  } = {},
 ): Promise<Clustering> {
   const o = resolveClusterOptions(options);
   const set = vectorSet(embeddings);
@@ -156,7 +163,12 @@ export async function clusterFaces(
     throw new RangeError(`photos must name one photo per face: ${options.photos.length} for ${set.count} faces`);
   }
   const graph = await neighbourGraph(set, o.threshold, options.graph);
-  const raw = CLUSTER_ALGORITHMS[o.algorithm].group(graph, o);
+  const found = CLUSTER_ALGORITHMS[o.algorithm].group(graph, o);
+  const c = options.corrections;
+  if (c && c.keys.length !== set.count) {
+    throw new RangeError(`corrections must key every face: ${c.keys.length} keys for ${set.count} faces`);
+  }
+  const raw = c?.list.length ? applyCorrections(found, c.keys, c.list) : found;
   const grouped = o.cannotLink && options.photos ? separatePhotoMates(raw, graph, options.photos, o.threshold) : raw;
   return numbered(grouped, set.data, set.dim, o);
 }

@@ -16,6 +16,17 @@ import type { GalleryStore } from "../store/gallery_store.ts";
 import { Gallery } from "../gallery/gallery.ts";
 import type { PipelineOptions } from "../pipeline/pipeline.ts";
 import { clusterFaces, type ClusterOptions, resolveClusterOptions } from "./cluster_faces.ts";
+import {
+  type Correction,
+  faceKey,
+  type GroupsFile,
+  GroupsFileError,
+  groupsFilePath,
+  readGroupsFile,
+  splitInTwo,
+  writeGroupsFile,
+} from "./corrections.ts";
+import { withCacheLock } from "../dataset/cache_lock.ts";
 
 /** Options of {@linkcode clusterFolder}. */
 export interface ClusterFolderOptions extends ClusterOptions {
@@ -31,6 +42,14 @@ export interface ClusterFolderOptions extends ClusterOptions {
     readonly entries: Gallery | readonly GalleryEntry[] | GalleryStore;
     readonly maxDistance: number;
   };
+  /**
+   * A person's corrections, by the last run's group ids (1 the largest): merge these two
+   * groups into one. Kept with every earlier correction in the groups file beside the cache
+   * (`./corrections.ts`), so later runs keep it.
+   */
+  readonly merge?: readonly [number, number];
+  /** Split this group of the last run in two (2-means on its embeddings); kept as `merge` is. */
+  readonly split?: number;
   /** Preprocessing: workers, progress, locking (as {@linkcode preprocessFolder}). */
   readonly preprocess?: Pick<
     PreprocessOptions,
@@ -117,13 +136,77 @@ export async function clusterFolder(folder: string, options: ClusterFolderOption
     cache,
   });
   const records = [...(await readCache(cache))!.records.values()];
+  // The groups file is read, corrected and written under the cache's lock: two runs at once
+  // each keep their correction.
+  const groupsPath = groupsFilePath(cache);
+  const clustered = await withCacheLock(cache, async () => {
+    const saved = await readGroupsFile(groupsPath);
+    const corrections = [...saved?.corrections ?? [], ...newCorrections(groupsPath, saved, records, options)];
+    const result = await clusterRecords(records, { ...options, corrections });
+    const groups = result.clusters.map((c) =>
+      result.faces.filter((f) => f.cluster === c.id).map((f) => faceKey(f.path, f.face))
+    );
+    await writeGroupsFile(groupsPath, { format: "face2vec-cluster-groups", version: 1, groups, corrections });
+    return result;
+  }, { timeoutMs: options.preprocess?.lockTimeoutMs, onWait: (h) => options.preprocess?.onWait?.(h, cache) });
   return {
-    ...await clusterRecords(records, options),
+    ...clustered,
     photos: records.length,
     noFace: summary.noFace,
     errors: summary.errors,
     cache,
   };
+}
+
+/** The corrections `options.merge` and `options.split` ask for, by the faces of the last run's groups. */
+function newCorrections(
+  groupsPath: string,
+  saved: GroupsFile | undefined,
+  records: readonly CacheRecord[],
+  options: Pick<ClusterFolderOptions, "merge" | "split">,
+): Correction[] {
+  if (options.merge === undefined && options.split === undefined) return [];
+  if (!saved) {
+    throw new GroupsFileError(
+      `${groupsPath}: no groups kept yet; run cluster once, look at its groups, then merge or split them`,
+      "argument",
+    );
+  }
+  const group = (id: number) => {
+    const g = Number.isInteger(id) && id >= 1 ? saved.groups[id - 1] : undefined;
+    if (!g) {
+      throw new GroupsFileError(
+        `group ${id} is not one of the last run's ${saved.groups.length} groups (1–${saved.groups.length})`,
+        "argument",
+      );
+    }
+    return g;
+  };
+  const out: Correction[] = [];
+  if (options.merge) {
+    const [a, b] = options.merge;
+    if (a === b) throw new GroupsFileError(`cannot merge group ${a} with itself`, "argument");
+    out.push({ merge: [group(a), group(b)] });
+  }
+  if (options.split !== undefined) {
+    const keys = group(options.split);
+    const byKey = new Map(records.flatMap((r) => (r.all ?? []).map((f, i) => [faceKey(r.path, i), f] as const)));
+    const vectors = keys.map((k) => {
+      const f = byKey.get(k);
+      if (!f) {
+        throw new GroupsFileError(`group ${options.split}: its face ${k} is not in the cache any more`, "argument");
+      }
+      return f.embedding ?? f.features;
+    });
+    let parts: [number[], number[]];
+    try {
+      parts = splitInTwo(vectors);
+    } catch (e) {
+      throw new GroupsFileError(`group ${options.split}: ${(e as Error).message}`, "argument");
+    }
+    out.push({ split: parts.map((p) => p.map((i) => keys[i]!)) });
+  }
+  return out;
 }
 
 /** What {@linkcode clusterRecords} finds: the faces with their groups, and the groups. */
@@ -140,7 +223,8 @@ export type RecordsClustering = Pick<FolderClustering, "faces" | "clusters" | "u
  */
 export async function clusterRecords(
   records: readonly CacheRecord[],
-  options: ClusterOptions & Pick<ClusterFolderOptions, "gallery"> = {},
+  options: ClusterOptions & Pick<ClusterFolderOptions, "gallery"> & { readonly corrections?: readonly Correction[] } =
+    {},
 ): Promise<RecordsClustering> {
   const sorted = [...records].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const faces = sorted.flatMap((r) => {
@@ -152,6 +236,7 @@ export async function clusterRecords(
   const clustering = await clusterFaces(faces.map(({ f }) => vector(f)), {
     ...options,
     photos: faces.map(({ path }) => path),
+    corrections: { keys: faces.map(({ path, face }) => faceKey(path, face)), list: options.corrections ?? [] },
   });
   const dim = faces[0] ? vector(faces[0].f).length : 0;
   const known = options.gallery?.entries;

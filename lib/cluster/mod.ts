@@ -1,7 +1,7 @@
 /**
  * Clustering in detail: the algorithms and their defaults, grouping embeddings without a
  * folder, the every-face cache's default place, and what `cluster` writes (contact sheets,
- * one folder of face crops per group).
+ * one folder of face crops per group), and the corrections a person makes to the groups.
  *
  * ```ts
  * import { clusterFaces } from "./mod.ts";
@@ -37,3 +37,12 @@ export {
   linkClusters,
   writeContactSheets,
 } from "./cluster_files.ts";
+export {
+  type Correction,
+  type FaceKey,
+  type GroupsFile,
+  GroupsFileError,
+  groupsFilePath,
+  readGroupsFile,
+  splitInTwo,
+} from "./corrections.ts";

@@ -6,7 +6,7 @@
  */
 
 import { configDifference } from "../_config.ts";
-import { withLock } from "../_lock.ts";
+import { withCacheLock } from "./cache_lock.ts";
 import { CacheError, type CacheRecord, compactCache, readCache } from "./cache.ts";
 import { shardOf, shardText } from "./shard.ts";
 
@@ -104,9 +104,8 @@ export async function mergeCaches(
     );
   }
   const slash = output.lastIndexOf("/");
-  const lock = `${output.slice(0, slash + 1)}.${output.slice(slash + 1)}.lock`;
   if (slash > 0) await Deno.mkdir(output.slice(0, slash), { recursive: true });
-  await withLock(lock, async () => {
+  await withCacheLock(output, async () => {
     const old = await readCache(output).catch(() => undefined);
     if (old && (old.shard || configDifference(old.config, config))) {
       throw new CacheError(`${output}: a cache made otherwise is there; merge into another --cache or delete it`);

@@ -13,7 +13,7 @@ import {
   readCache,
 } from "./cache.ts";
 import { configDifference } from "../_config.ts";
-import { withLock } from "../_lock.ts";
+import { withCacheLock } from "./cache_lock.ts";
 import { detectLabelRule, labelOf, type LabelRule } from "./labels.ts";
 import {
   createPipeline,
@@ -182,9 +182,7 @@ export async function preprocessFolder(folder: string, options: PreprocessOption
   const features = featureSet(options.features ?? DEFAULT_FEATURE_SET).name;
   const cachePath = options.cache ?? await defaultCachePath(folder, features);
   // One writer at a time per cache: a second run waits, then finds the first's records cached.
-  const slash = cachePath.lastIndexOf("/");
-  const lock = `${cachePath.slice(0, slash + 1)}.${cachePath.slice(slash + 1)}.lock`; // hidden, beside the cache
-  return await withLock(lock, () => preprocessLocked(folder, cachePath, options), {
+  return await withCacheLock(cachePath, () => preprocessLocked(folder, cachePath, options), {
     timeoutMs: options.lockTimeoutMs,
     onWait: (holder) => options.onWait?.(holder, cachePath),
   });

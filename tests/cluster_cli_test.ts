@@ -248,6 +248,7 @@ Deno.test("cluster --merge A B and --split A: kept beside the cache for later ru
         [["--merge", "1", "5"], /^group 5 is not one of the last run's 3 groups \(1–3\)$/],
         [["--merge", "2", "2"], /^cannot merge group 2 with itself$/],
         [["--merge", "1"], /^error: --merge takes two group ids, got 1$/],
+        [["--merge", "1", "2", "--split", "1"], /^error: give --merge or --split, not both/],
         [["--split", "0"], /--split/],
       ] as const
     ) {

@@ -114,12 +114,16 @@ const API: Record<string, Record<string, string>> = {
   "./cluster": {
     CLUSTER_ALGORITHMS: "object",
     DEFAULT_CLUSTER_ALGORITHM: "string",
+    GroupsFileError: "function",
     LINK_MARGIN: "number",
     clusterCachePath: "function",
     clusterFaces: "function",
     clusterName: "function",
+    groupsFilePath: "function",
     linkClusters: "function",
+    readGroupsFile: "function",
     resolveClusterOptions: "function",
+    splitInTwo: "function",
     writeContactSheets: "function",
   },
 };

@@ -130,6 +130,10 @@ async function runCluster(folder: string, o: ClusterRun, io: CliIo): Promise<num
     io.stderr(`error: --merge takes two group ids, got ${o.merge.length}`);
     return EXIT.badArguments;
   }
+  if (o.merge !== undefined && o.split !== undefined) {
+    io.stderr("error: give --merge or --split, not both (each names groups of the last run)");
+    return EXIT.badArguments;
+  }
   const problem = await outputsProblem(folder, o);
   if (problem) {
     io.stderr(`error: ${problem}`);

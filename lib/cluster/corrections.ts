@@ -9,7 +9,7 @@
  * @module
  */
 
-import { readRegularTextFile, writeFileAtomic } from "../_fs.ts";
+import { FileKindError, readRegularTextFile, writeFileAtomic } from "../_fs.ts";
 
 /** A face of the folder: its photo's path relative to the folder, `#`, its number in the photo. */
 export type FaceKey = string;
@@ -46,7 +46,8 @@ export class GroupsFileError extends Error {
 /** Where the groups of a cache are kept. */
 export const groupsFilePath = (cache: string): string => `${cache}.groups.json`;
 
-const KEY = /^.+#(0|[1-9][0-9]{0,5})$/;
+// Any path (newlines and all, as Linux allows), `#`, the face number.
+const KEY = /^.+#(0|[1-9][0-9]{0,5})$/s;
 
 /** The problem of a list of face sets, or undefined. */
 function setsProblem(v: unknown, at: string, min: number): string | undefined {
@@ -113,7 +114,10 @@ export async function readGroupsFile(path: string): Promise<GroupsFile | undefin
     text = await readRegularTextFile(path);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return undefined;
-    throw new GroupsFileError(`${path}: ${e instanceof Error ? e.message : e}`);
+    // A FileKindError's message already starts with the path.
+    throw new GroupsFileError(
+      e instanceof FileKindError ? e.message : `${path}: ${e instanceof Error ? e.message : e}`,
+    );
   }
   let v: unknown;
   try {

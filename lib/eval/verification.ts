@@ -2,7 +2,7 @@
  * A verification protocol in the style of LFW's standard one, built from any labelled set of
  * faces: the people are dealt into folds (no person in two folds), each fold draws its own
  * same-person and different-person pairs, and each fold is scored at the threshold that is
- * best on the other folds' pairs. Beside the accuracy (mean ± sd over the folds) it gives the
+ * best on the other folds' pairs. Beside the accuracy (mean ± sample sd over the folds) it gives the
  * true-accept rate at a false-accept rate of 0.1%, over every pair within each fold.
  *
  * Faces are compared by the cosine of their embeddings (each scaled to unit length first), so
@@ -50,7 +50,10 @@ export interface PairFold {
 export interface ProtocolFigures {
   /** Mean accuracy over the folds, each at the threshold best on the other folds. */
   readonly accuracy_mean: number;
-  /** Standard deviation of the folds' accuracies (population, as LFW's protocol reports it). */
+  /**
+   * Sample standard deviation of the folds' accuracies (n − 1). LFW's own results page gives
+   * the standard error, this divided by √folds.
+   */
   readonly accuracy_sd: number;
   /** Each fold's accuracy, in fold order. */
   readonly fold_accuracy: readonly number[];
@@ -212,7 +215,7 @@ export function verifyByFolds(faces: readonly Labelled[], protocol: Verification
   const m = mean(accuracy);
   return {
     accuracy_mean: m,
-    accuracy_sd: Math.sqrt(mean(accuracy.map((a) => (a - m) ** 2))),
+    accuracy_sd: Math.sqrt(accuracy.reduce((sum, a) => sum + (a - m) ** 2, 0) / (accuracy.length - 1)),
     fold_accuracy: accuracy,
     threshold_mean: mean(thresholds),
     tar_at_far: allSame.length ? allSame.filter((s) => s > t).length / allSame.length : 0,

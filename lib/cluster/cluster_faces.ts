@@ -201,10 +201,9 @@ export function separatePhotoMates(
   };
   // Per group, its faces by photo.
   const byGroup = new Map<number, Map<unknown, number[]>>();
+  const photosIn = (g: number) => byGroup.get(g) ?? byGroup.set(g, new Map()).get(g)!;
   groups.forEach((g, i) => {
-    if (g < 0) return;
-    const photosOf = byGroup.get(g) ?? byGroup.set(g, new Map()).get(g)!;
-    photosOf.set(photos[i], [...photosOf.get(photos[i]) ?? [], i]);
+    if (g >= 0) photosIn(g).set(photos[i], [...photosIn(g).get(photos[i]) ?? [], i]);
   });
   const moved: number[] = [];
   for (const [g, photosOf] of byGroup) {
@@ -229,8 +228,7 @@ export function separatePhotoMates(
     }
     const g = best >= 0 ? best : next++;
     groups[face] = g;
-    const photosOf = byGroup.get(g) ?? byGroup.set(g, new Map()).get(g)!;
-    photosOf.set(photo, [face]);
+    photosIn(g).set(photo, [face]);
   }
   return groups;
 }

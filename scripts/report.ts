@@ -38,7 +38,15 @@ import { perDetector, perDetectorAsync } from "../lib/eval/per_detector.ts";
 import { ROOT, samplePhotos } from "../lib/eval/npm.ts";
 import { meta, parseMeasureArgs, printTables } from "./_meta.ts";
 import { everyFaceRecords, prepared } from "./_report_cache.ts";
-import { type DatasetReport, type ReportJson, validateReport } from "../lib/eval/schema.ts";
+import {
+  type DatasetReport,
+  type EmbedderFiguresJson,
+  type EmbedderRuleJson,
+  type ReportJson,
+  validateReport,
+} from "../lib/eval/schema.ts";
+import { chooseDefaultEmbedder, embedderFigures } from "../lib/eval/embedders.ts";
+import { DEFAULT_EMBEDDER, EMBEDDER_REGISTRY, type EmbedderName } from "../lib/embed/embed_faces.ts";
 
 /** A set of photos to score detection on, with its kind, extra detector options and hand-drawn boxes. */
 interface Target {
@@ -62,7 +70,104 @@ const LABELLED = ["face2vec", "orl_att_faces", "bbt", "lfw_min10"];
 /** The labelled sets clustering is scored on (every face of every photo; the label names the centred one). */
 const CLUSTERED = ["lfw_min10", "orl_att_faces"];
 
-if (import.meta.main) {
+/**
+ * Every embedding network of the registry on each labelled set behind the default detector
+ * (the default network's from the report's `both` cache, the others' from an `embedding`
+ * cache of their own), and the rule's verdict from lfw_min10's even half and the per-face
+ * times of `docs/bench.json` (`embedding`, `embedding_<name>`) where it holds them.
+ */
+async function embedderSection(
+  labelled: readonly { name: string; dir: string }[],
+  seeds: readonly number[],
+): Promise<{ byDataset: Record<string, Record<string, EmbedderFiguresJson>>; rule?: EmbedderRuleJson }> {
+  const byDataset: Record<string, Record<string, EmbedderFiguresJson>> = {};
+  for (const { name, dir } of labelled) {
+    byDataset[name] = {};
+    for (const entry of Object.values(EMBEDDER_REGISTRY)) {
+      console.error(`report: ${name} with the ${entry.name} embedding…`);
+      const p = entry.name === DEFAULT_EMBEDDER
+        ? await prepared(name, dir, "both", DEFAULT_DETECTOR)
+        : await prepared(name, dir, "embedding", DEFAULT_DETECTOR, entry.name as EmbedderName);
+      byDataset[name]![entry.name] = embedderFigures(p, seeds, entry);
+    }
+  }
+  const lfw = byDataset["lfw_min10"];
+  if (!lfw) return { byDataset };
+  const stages = await Deno.readTextFile(`${ROOT}/docs/bench.json`).then(
+    (t) => (JSON.parse(t).stages?.[DEFAULT_DETECTOR] ?? {}) as Record<string, { median_ms?: number }>,
+    () => ({} as Record<string, { median_ms?: number }>),
+  );
+  const candidates = Object.entries(lfw).flatMap(([n, f]) => {
+    const even = f.verification.protocol?.even.accuracy_mean;
+    const ms = stages[n === DEFAULT_EMBEDDER ? "embedding" : `embedding_${n}`]?.median_ms;
+    return even === undefined ? [] : [{ name: n, commercial: f.commercial, evenAccuracy: even, msPerFace: ms }];
+  });
+  const verdict = chooseDefaultEmbedder(candidates);
+  if (!verdict) return { byDataset };
+  return {
+    byDataset,
+    rule: {
+      default: DEFAULT_EMBEDDER,
+      ...verdict,
+      candidates: candidates.map((c) => ({
+        name: c.name,
+        commercial: c.commercial,
+        even_accuracy: c.evenAccuracy,
+        ms_per_face: c.msPerFace ?? null,
+      })),
+    },
+  };
+}
+
+/**
+ * `--embedders`: only the embedding networks' comparison (the full report takes hours), its
+ * tables printed; with `--json-out FILE`, its figures replace those of the report already in
+ * FILE (checked against the schema before and after), the rest of it kept.
+ */
+async function embeddersOnly(jsonOut: string | undefined): Promise<void> {
+  if (!datasetsPresent()) {
+    console.error(`report --embedders: ${datasetsDir()} not found`);
+    Deno.exit(1);
+  }
+  const labelled = LABELLED.map((n) => ({ name: n, dir: `${datasetsDir()}/${n}` }));
+  let base: ReportJson | undefined;
+  if (jsonOut) {
+    const old = JSON.parse(await Deno.readTextFile(jsonOut));
+    const problems = validateReport(old);
+    if (problems.length) {
+      console.error(`${jsonOut}: not a valid report (${problems[0]}); run the full report first`);
+      Deno.exit(1);
+    }
+    base = old as ReportJson;
+  }
+  const compared = await embedderSection(labelled, [0, 1, 2, 3, 4]);
+  const datasets: Record<string, DatasetReport> = { ...base?.datasets };
+  for (const [name, figures] of Object.entries(compared.byDataset)) {
+    if (datasets[name]) datasets[name] = { ...datasets[name]!, embedders: figures };
+  }
+  const report = { ...base, datasets, ...(compared.rule ? { embedder_rule: compared.rule } : {}) };
+  const shown = {
+    ...report,
+    datasets: Object.fromEntries(Object.entries(compared.byDataset).map(([n, e]) => [n, { embedders: e }])),
+  };
+  await printTables("report", shown as unknown as ReportJson, (t) => JSON.stringify(t.rows).includes("embedder"));
+  if (jsonOut) {
+    const problems = validateReport(JSON.parse(JSON.stringify(report)));
+    for (const p of problems) console.error(`report.json schema: ${p}`);
+    if (problems.length) Deno.exit(1);
+    await writeFileAtomic(jsonOut, JSON.stringify(report, null, 2) + "\n");
+  }
+}
+
+if (import.meta.main && Deno.args.includes("--embedders")) {
+  const args = Deno.args.filter((a) => a !== "--embedders");
+  const { jsonOut, folders, quick } = parseMeasureArgs(args, "report");
+  if (folders.length || quick) {
+    console.error("usage: deno task report --embedders [--json-out FILE]");
+    Deno.exit(2);
+  }
+  await embeddersOnly(jsonOut);
+} else if (import.meta.main) {
   const { quick, jsonOut, folders } = parseMeasureArgs([...Deno.args], "report");
   const subset = <T>(xs: T[]) => quick ? xs.filter((_, i) => i % 10 === 0) : xs;
   const folder = (dir: string) => ({ name: dir.replace(/\/+$/, "").split("/").pop()!, dir });
@@ -148,6 +253,12 @@ if (import.meta.main) {
       verification: perDetector((d) => figures[d].verification),
     };
   }
+  // Every embedding network side by side on the labelled sets, behind the default detector, and the rule's verdict.
+  const compared = await embedderSection(labelled, seeds);
+  for (const [name, figures] of Object.entries(compared.byDataset)) {
+    report.datasets[name] = { ...report.datasets[name]!, embedders: figures };
+  }
+  if (compared.rule) Object.assign(report, { embedder_rule: compared.rule });
   // Clustering: every face of every photo, each algorithm with its defaults, behind the default detector.
   for (const { name, dir } of labelled.filter((l) => CLUSTERED.includes(l.name))) {
     console.error(`report: clustering ${name}…`);

@@ -48,6 +48,8 @@ const variants = [
   ["face_recognition", "committed"],
   ["face_recognition", "float32"],
   ["blazeface_back", "committed"],
+  ["mobilefacenet", "committed"],
+  ["mobilefacenet", "unfused"],
 ] as const;
 
 Deno.test("assets --check runs exactly the model variants checked here (the detector where its 144 MB source package is installed)", async () => {
@@ -77,7 +79,8 @@ Deno.test("the committed detector is the file its PROVENANCE.md names (sha256), 
 
 for (const [model, variant] of variants) {
   Deno.test({
-    name: `the ${model} ONNX model (${variant} weights) matches its source's own tfjs forward pass within 1e-4`,
+    name:
+      `the ${model} ONNX model (${variant}) matches its source's own forward pass (tfjs, or TFLite's ops interpreted) within 1e-4`,
     // Without its source package there is nothing to compare the detector with (the reason is printed above).
     ignore: model === "blazeface_back" && detectorSource.reason !== undefined,
   }, async () => {

@@ -30,7 +30,8 @@ const parts = FAKE_PARTS;
 const fake = { network: "fake" as EmbedderName };
 
 /** The one-line refusal of the library's parts, naming the network. */
-const LACKS = "made with an embedding network this Face2Vec lacks (embedding network must be dlib_resnet, got fake)";
+const LACKS =
+  "made with an embedding network this Face2Vec lacks (embedding network must be dlib_resnet | mobilefacenet, got fake)";
 
 /** The usable records of a cache as gallery entries. */
 function entriesOf(records: Iterable<{ status: string; label: string; path: string; embedding?: readonly number[] }>) {
@@ -99,7 +100,7 @@ Deno.test("a 64-d network of norm 0.25, injected through options, goes pipeline 
         return true;
       });
     }
-    assert.throws(() => samplesFromCache(read), /embedding network must be dlib_resnet, got fake/);
+    assert.throws(() => samplesFromCache(read), /embedding network must be dlib_resnet \| mobilefacenet, got fake/);
 
     // Its entry's norms are the check, not dlib's: norm 1 (inside dlib's 0.5–3) is refused;
     // 128 numbers (dlib's length) are refused.
@@ -217,7 +218,7 @@ Deno.test({
         assert.ok(e instanceof GalleryError && e.kind === "mismatch", String(e));
         assert.match(
           e.message,
-          /^postgres:\/\/\S+: its faces were embedded by a network this Face2Vec lacks \(embedding network must be dlib_resnet, got fake\); enrol them into a new database$/,
+          /^postgres:\/\/\S+: its faces were embedded by a network this Face2Vec lacks \(embedding network must be dlib_resnet \| mobilefacenet, got fake\); enrol them into a new database$/,
         );
         return true;
       });

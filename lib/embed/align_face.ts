@@ -27,9 +27,47 @@ export interface Affine {
  *   `points`, onto dlib's mean face (as dlib's `get_face_chip_details` makes the chips its
  *   face recognition network was trained on);
  * - `"box"`: face-api.js's way: the landmarks' bounding box grown by 20%, made square about
- *   its centre, scaled to the chip (no rotation).
+ *   its centre, scaled to the chip (no rotation);
+ * - `"five"`: a similarity transform, least squares over five points made from the 68 (each
+ *   eye's centre as the mean of its six landmarks, the nose tip 30, the mouth corners 48 and
+ *   54), onto InsightFace's five-point template for 112x112 chips, scaled to the chip (how
+ *   ArcFace-style networks such as MobileFaceNet were trained). `padding` and `points` do
+ *   not apply.
  */
-export type AlignMethod = "template" | "box";
+export type AlignMethod = "template" | "box" | "five";
+
+/**
+ * InsightFace's five-point template for a 112x112 chip (pixels): right eye, left eye (in the
+ * image: the subject's right eye is on the left), nose tip, right and left mouth corners.
+ */
+export const FIVE_POINT_TEMPLATE: readonly Point[] = Object.freeze([
+  { x: 38.2946, y: 51.6963 },
+  { x: 73.5318, y: 51.5014 },
+  { x: 56.0252, y: 71.7366 },
+  { x: 41.5493, y: 92.3655 },
+  { x: 70.7299, y: 92.2041 },
+]);
+
+/**
+ * The five points of the `"five"` method from a face's 68 landmarks: the eye centres (means
+ * of 36–41 and 42–47), the nose tip (30), the mouth corners (48, 54).
+ *
+ * @example
+ * ```ts
+ * import { fivePoints } from "./align_face.ts";
+ * const lm = Array.from({ length: 68 }, (_, i) => ({ x: i, y: 2 * i }));
+ * const [eye] = fivePoints(lm);
+ * if (eye!.x !== 38.5 || eye!.y !== 77) throw new Error(JSON.stringify(eye));
+ * ```
+ */
+export function fivePoints(landmarks: readonly Point[]): Point[] {
+  const mean = (from: number, to: number) => {
+    let x = 0, y = 0;
+    for (let i = from; i < to; i++) [x, y] = [x + landmarks[i]!.x, y + landmarks[i]!.y];
+    return { x: x / (to - from), y: y / (to - from) };
+  };
+  return [mean(36, 42), mean(42, 48), landmarks[30]!, landmarks[48]!, landmarks[54]!];
+}
 
 /** Options of {@linkcode alignmentTransform}. */
 export interface AlignOptions {
@@ -157,8 +195,8 @@ export function templatePoint(index: number, options: Pick<AlignOptions, "size" 
  */
 export function resolveAlignOptions(options: AlignOptions = {}): Required<AlignOptions> {
   const o: Required<AlignOptions> = { ...DEFAULT_ALIGN_OPTIONS, ...options };
-  if (o.method !== "template" && o.method !== "box") {
-    throw new RangeError(`alignment method must be template | box, got ${o.method}`);
+  if (o.method !== "template" && o.method !== "box" && o.method !== "five") {
+    throw new RangeError(`alignment method must be template | box | five, got ${o.method}`);
   }
   if (!Number.isInteger(o.size) || o.size < 16 || o.size > 1024) {
     throw new RangeError(`chip size must be an integer from 16 to 1024, got ${o.size}`);
@@ -194,6 +232,10 @@ export function alignmentTransform(landmarks: readonly Point[], options: AlignOp
   if (landmarks.length < 68) throw new RangeError(`need 68 landmarks, got ${landmarks.length}`);
   if (o.method === "template") {
     return fitSimilarity(o.points.map((i) => landmarks[i]!), o.points.map((i) => templatePoint(i, o)));
+  }
+  if (o.method === "five") {
+    const k = o.size / 112;
+    return fitSimilarity(fivePoints(landmarks), FIVE_POINT_TEMPLATE.map((p) => ({ x: p.x * k, y: p.y * k })));
   }
   const xs = landmarks.map((p) => p.x), ys = landmarks.map((p) => p.y);
   const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];

@@ -11,13 +11,18 @@
  */
 
 import { DLIB_RESNET_EMBEDDER } from "./dlib_resnet.ts";
+import { MOBILEFACENET_EMBEDDER } from "./mobilefacenet.ts";
 import type { EmbedderEntry, EmbedderOptionsOf, FaceEmbedder } from "./embedder_entry.ts";
 
 export type { EmbedderEntry, FaceEmbedder } from "./embedder_entry.ts";
 
-/** Every embedding network by name, the default first: `dlib_resnet`, dlib's ResNet (face-api.js's port). */
+/**
+ * Every embedding network by name, the default first: `dlib_resnet`, dlib's ResNet
+ * (face-api.js's port), and `mobilefacenet`, sirius-ai's MobileFaceNet.
+ */
 export const EMBEDDER_REGISTRY = Object.freeze({
   dlib_resnet: DLIB_RESNET_EMBEDDER,
+  mobilefacenet: MOBILEFACENET_EMBEDDER,
 });
 
 /** The names of the embedding networks (the keys of {@linkcode EMBEDDER_REGISTRY}). */
@@ -140,7 +145,7 @@ export function embedderOptionsFrom(
  * } catch (e) {
  *   refused = (e as Error).message;
  * }
- * if (refused !== "embedding network must be dlib_resnet, got other") throw new Error(refused);
+ * if (refused !== "embedding network must be dlib_resnet | mobilefacenet, got other") throw new Error(refused);
  * ```
  */
 export function recordedEmbedder(

@@ -58,6 +58,15 @@ export interface EmbedderEntry<Name extends string = string, Settings extends ob
   /** The range of an embedding's Euclidean norm that stored embeddings of this network must lie in when loaded. */
   readonly norm: { readonly min: number; readonly max: number };
   /**
+   * Its default distances (Euclidean, on its embeddings as `embed` returns them), chosen on
+   * lfw_min10's even-position people: `open`, beyond which a face is a stranger to a gallery
+   * (the open-set threshold that minimises the largest error rate), and `verify`, beyond
+   * which two faces are taken for different people (`compare`; the equal-error point).
+   */
+  readonly distances: { readonly open: number; readonly verify: number };
+  /** Where its weights come from and whether their licence allows commercial use (a default must). */
+  readonly licence: { readonly weights: string; readonly commercial: boolean };
+  /**
    * Whether its recorded settings carry its name (an `embedder` field). Exactly one entry,
    * the network of every cache and model made before there was a choice, records none.
    */

@@ -156,7 +156,7 @@ export async function trainAndAsk(
 }
 
 /** k-fold means (one per seed) and train→test scores (one per seed, none without `test/`). */
-interface Scores {
+export interface Scores {
   readonly means: readonly number[];
   readonly trainTest: readonly number[];
 }
@@ -185,7 +185,7 @@ async function networkScores(p: PreparedSet, set: string, k: number, seeds: read
 }
 
 /** k-fold and train→test scores of the gallery (nearest person's centroid) on the embeddings. */
-function nearestScores(p: PreparedSet, k: number, seeds: readonly number[]): Scores {
+export function nearestScores(p: PreparedSet, k: number, seeds: readonly number[]): Scores {
   const means = seeds.map((seed) => nearestAccuracy(p.faces, seed, p.samples.labels, k));
   const { train, test } = p;
   const match = train.length ? createMatcher(train) : undefined;

@@ -32,6 +32,8 @@ import { peopleHalf, r4, rounded } from "./_figures.ts";
  * (all, even and odd halves), and the error rates at `compare`'s default threshold.
  *
  * @param faces Labelled faces with embeddings.
+ * @param distances The network's default distances (`open` for the gallery, `verify` for
+ *   `compare`). Default: the default network's.
  * @returns The figures, rounded to 4 decimals.
  * @example
  * ```ts
@@ -47,6 +49,10 @@ import { peopleHalf, r4, rounded } from "./_figures.ts";
  */
 export function openSetFigures(
   faces: readonly Labelled[],
+  distances: { readonly open: number; readonly verify: number } = {
+    open: DEFAULT_MAX_DISTANCE,
+    verify: DEFAULT_VERIFY_DISTANCE,
+  },
 ): { open_set: Omit<OpenSetFigures, "network">; verification: VerificationFigures } {
   const even = peopleHalf(faces, "even"), odd = peopleHalf(faces, "odd");
   const ae = openSetAnswers(openSetSplit(even)), ao = openSetAnswers(openSetSplit(odd));
@@ -57,10 +63,10 @@ export function openSetFigures(
   const at = (p: typeof pairs, t: number) => rounded(verificationAt(p, t));
   return {
     open_set: {
-      threshold_default: DEFAULT_MAX_DISTANCE,
+      threshold_default: distances.open,
       threshold_chosen_on_even: chosen,
-      odd_at_default: rates(ao, DEFAULT_MAX_DISTANCE),
-      even_at_default: rates(ae, DEFAULT_MAX_DISTANCE),
+      odd_at_default: rates(ao, distances.open),
+      even_at_default: rates(ae, distances.open),
       odd_at_chosen: rates(ao, chosen),
       probes: { known: ae.known.length + ao.known.length, strangers: ae.strangers.length + ao.strangers.length },
     },
@@ -72,9 +78,9 @@ export function openSetFigures(
       eer_even_threshold: r4(eerEven.threshold),
       eer_odd: r4(eerOdd.eer),
       // `compare`'s default threshold (the gallery's, above, is stricter).
-      threshold_default: DEFAULT_VERIFY_DISTANCE,
-      at_default: at(pairs, DEFAULT_VERIFY_DISTANCE),
-      odd_at_default: at(po, DEFAULT_VERIFY_DISTANCE),
+      threshold_default: distances.verify,
+      at_default: at(pairs, distances.verify),
+      odd_at_default: at(po, distances.verify),
       ...(new Set(odd.map((f) => f.label)).size >= 2 * LFW_STYLE_PROTOCOL.folds
         ? { protocol: { all: protocolJson(faces), even: protocolJson(even), odd: protocolJson(odd) } }
         : {}),

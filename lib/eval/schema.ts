@@ -373,6 +373,39 @@ const clustering = object({
 });
 
 /**
+ * One embedding network on one dataset, behind the default detector (see `embedderFigures` in
+ * `./embedders.ts`): the gallery's accuracy, and the open set and verification at the
+ * network's own default distances.
+ */
+const embedderFigures = object({
+  size: int(1),
+  commercial: bool,
+  gallery: object({
+    kfold_mean: fraction,
+    kfold_std: nonNegative,
+    k: int(2),
+    faces: int(0),
+    no_face: int(0),
+    train_test: orNull(fraction),
+  }),
+  open_set: openSet,
+  verification,
+});
+
+/** The default network by the rule fixed before measuring (see `chooseDefaultEmbedder` in `./embedders.ts`). */
+const embedderRule = object({
+  default: str,
+  chosen: str,
+  reason: str,
+  candidates: array(object({
+    name: str,
+    commercial: bool,
+    even_accuracy: fraction,
+    ms_per_face: orNull(positive),
+  })),
+});
+
+/**
  * One dataset: by detector, its detection figures, `accuracy` by feature set, the open set and
  * verification; `nme` behind each detector's boxes and from the annotated points (`ceiling`).
  * `options`: the detector options the set is run with besides the defaults (both detectors).
@@ -388,6 +421,8 @@ const dataset = object({
   verification: optional(byDetector(verification)),
   /** By algorithm (every face of every photo, the default detector; LFW and ORL). */
   clustering: optional(record(clustering)),
+  /** By embedding network (labelled sets, the default detector). */
+  embedders: optional(record(embedderFigures)),
 });
 
 /** The settings each detector runs with (its own options and the landmark options behind it, defaults filled in). */
@@ -402,6 +437,8 @@ const report = object({
   ),
   settings: byDetector(settings),
   datasets: record(dataset),
+  /** Absent without lfw_min10. */
+  embedder_rule: optional(embedderRule),
 });
 
 /** One of `values` (a name the renderer knows). */
@@ -529,6 +566,10 @@ export type NetworkOpenSet = Infer<typeof networkOpenSet>;
 export type VerificationFigures = Infer<typeof verification>;
 /** The LFW-style protocol's figures on one set of people. */
 export type ProtocolFiguresJson = Infer<typeof protocolFigures>;
+/** One embedding network's figures on one dataset. */
+export type EmbedderFiguresJson = Infer<typeof embedderFigures>;
+/** The rule's verdict on the default network. */
+export type EmbedderRuleJson = Infer<typeof embedderRule>;
 /** One clustering algorithm's figures on one dataset. */
 export type ClusteringFigures = Infer<typeof clustering>;
 /** `docs/figure_notes.json`. */

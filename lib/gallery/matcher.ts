@@ -7,26 +7,22 @@
  * @module
  */
 
+import { DEFAULT_EMBEDDER, EMBEDDER_REGISTRY } from "../embed/embed_faces.ts";
 import type { GalleryEntry } from "./entry.ts";
 import { Gallery, type SearchOptions } from "./gallery.ts";
 
 /**
  * The default distance beyond which a face is a stranger to the gallery (`predict`, method
- * "nearest"): chosen with `deno task tune embed` on lfw_min10's even-position people (their
- * even-position photos; half of the people enrolled with half of their photos), where it
- * minimises the largest of the open-set error rates. `deno task report` gives the rates on
- * both halves (`docs/report.json`).
+ * "nearest"): the default embedding network's `distances.open` (a gallery of another network
+ * takes that network's; `deno task report` gives the rates on both halves, `docs/report.json`).
  */
-export const DEFAULT_MAX_DISTANCE = 0.455;
+export const DEFAULT_MAX_DISTANCE: number = EMBEDDER_REGISTRY[DEFAULT_EMBEDDER].distances.open;
 
 /**
- * The default distance beyond which two faces are taken for different people (`compare`):
- * the equal-error point of every same/different pair of lfw_min10's even-position people and
- * photos (`deno task tune embed`), rounded. It is larger than
- * {@linkcode DEFAULT_MAX_DISTANCE} because a gallery compares a stranger with many people
- * at once (the nearest of many is closer than a typical one), and a 1:1 check with one.
+ * The default distance beyond which two faces are taken for different people (`compare`): the
+ * default embedding network's `distances.verify`.
  */
-export const DEFAULT_VERIFY_DISTANCE = 0.63;
+export const DEFAULT_VERIFY_DISTANCE: number = EMBEDDER_REGISTRY[DEFAULT_EMBEDDER].distances.verify;
 
 /**
  * A search of an empty gallery (no one is enrolled yet): a RangeError, with a `kind` a caller

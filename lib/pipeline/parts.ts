@@ -36,7 +36,7 @@ export const PIPELINE_PARTS: PipelineParts = Object.freeze({
  * ```ts
  * import { PIPELINE_PARTS, withParts } from "./parts.ts";
  * const parts = withParts({ embedders: { other: PIPELINE_PARTS.embedders.dlib_resnet! } });
- * if (Object.keys(parts.embedders).join() !== "dlib_resnet,other") throw new Error();
+ * if (Object.keys(parts.embedders).join() !== "dlib_resnet,mobilefacenet,other") throw new Error();
  * if (parts.detectors !== PIPELINE_PARTS.detectors) throw new Error();
  * ```
  */

@@ -69,7 +69,7 @@ Deno.test("the test-only network's settings are recorded, and a cache or model m
   await assert.rejects(
     settingsDifference(mine.settings, mine.features),
     RangeError,
-    "embedding network must be dlib_resnet, got fake",
+    "embedding network must be dlib_resnet | mobilefacenet, got fake",
   );
   // A geometry cache records no embedder, whichever network is named.
   const geometry = await pipelineSettings({ ...fake, features: "geometry" }, parts);
@@ -92,10 +92,10 @@ Deno.test("a detector or landmark network at version 2 records its version: sett
 });
 
 Deno.test("withParts() adds entries to a copy of the library's parts and leaves the registries as they are", () => {
-  assert.deepEqual(Object.keys(parts.embedders), ["dlib_resnet", "fake"]);
+  assert.deepEqual(Object.keys(parts.embedders), ["dlib_resnet", "mobilefacenet", "fake"]);
   assert.equal(parts.detectors, PIPELINE_PARTS.detectors);
   assert.equal(parts.landmarks, PIPELINE_PARTS.landmarks);
-  assert.deepEqual(Object.keys(PIPELINE_PARTS.embedders), ["dlib_resnet"]);
+  assert.deepEqual(Object.keys(PIPELINE_PARTS.embedders), ["dlib_resnet", "mobilefacenet"]);
   assert.ok(Object.isFrozen(parts.embedders));
 });
 
@@ -107,7 +107,7 @@ const entries = [
 ];
 
 Deno.test("every registry entry is keyed by its name, at a version ≥ 1, and exactly one detector and one embedding network record no name", () => {
-  assert.equal(entries.length, 5);
+  assert.equal(entries.length, 6);
   for (const { kind, key, e } of entries) {
     assert.equal(e.name, key, kind);
     assert.ok(Number.isInteger(e.version) && e.version >= 1, `${kind} ${key}: version ${e.version}`);
@@ -134,6 +134,6 @@ Deno.test("every registered part's asset files exist and are listed, with their 
       files++;
     }
   }
-  // 1 BlazeFace model, 3 Haar cascades, 2 landmark networks, 1 embedding network.
-  assert.equal(files, 7);
+  // 1 BlazeFace model, 3 Haar cascades, 2 landmark networks, 2 embedding networks.
+  assert.equal(files, 8);
 });

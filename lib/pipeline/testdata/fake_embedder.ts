@@ -37,6 +37,8 @@ export const FAKE_EMBEDDER: EmbedderEntry<"fake", Required<AlignOptions>> = Obje
   assets: { files: [], provenance: new URL(import.meta.url) },
   size: FAKE_SIZE,
   norm: { min: 0.2, max: 0.3 },
+  distances: { open: 0.1, verify: 0.15 },
+  licence: { weights: "a test's own function, no weights", commercial: true },
   recordsName: true,
   resolve: (options: EmbedderOptionsOf<string>) => resolveAlignOptions({ ...options.align, size: FAKE_CHIP }),
   record: (align: Required<AlignOptions>) => ({

@@ -17,7 +17,7 @@ import type { RealFaces } from "../lib/eval/synthetic.ts";
 import { withinSpread } from "../lib/eval/synthetic.ts";
 import { ROOT } from "../lib/eval/npm.ts";
 import { type PipelineOptions, pipelineSettings } from "../lib/pipeline/pipeline.ts";
-import { DEFAULT_EMBEDDER, type EmbedderName } from "../lib/embed/embed_faces.ts";
+import { DEFAULT_EMBEDDER, type EmbedderOptions } from "../lib/embed/embed_faces.ts";
 
 /**
  * The report's cache of a dataset with one feature set behind one detector (of the largest
@@ -39,7 +39,7 @@ export async function reportCache(
   const network = options.embedder?.network;
   const prefix = `${name}.${options.detector!.detector}.${faces === "all" ? "every." : ""}${options.features}.${
     network && network !== DEFAULT_EMBEDDER ? `${network}.` : ""
-  }`;
+  }${options.embedder?.mirror ? "mirror." : ""}`;
   const recorded = await pipelineSettings(options);
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(JSON.stringify(recorded)));
   const hash = [...new Uint8Array(digest).slice(0, 6)].map((b) => b.toString(16).padStart(2, "0")).join("");
@@ -61,7 +61,7 @@ export async function reportCache(
  * @param dir Its folder.
  * @param features The feature set.
  * @param detector The face detector.
- * @param network The embedding network. Default: the library's.
+ * @param embedder The embedding network and its options. Default: the library's.
  * @returns Its samples and faces.
  */
 export async function prepared(
@@ -69,9 +69,9 @@ export async function prepared(
   dir: string,
   features: "geometry" | "both" | "embedding",
   detector: DetectorName,
-  network?: EmbedderName,
+  embedder?: EmbedderOptions,
 ): Promise<PreparedSet> {
-  const options = { features, detector: { detector }, ...(network ? { embedder: { network } } : {}) } as const;
+  const options = { features, detector: { detector }, ...(embedder ? { embedder } : {}) } as const;
   const cache = await reportCache(name, options);
   await preprocessFolder(dir, { ...options, cache, workers: navigator.hardwareConcurrency });
   return preparedSet((await readCache(cache))!);

@@ -73,7 +73,8 @@ const CLUSTERED = ["lfw_min10", "orl_att_faces"];
 /**
  * Every embedding network of the registry on each labelled set behind the default detector
  * (the default network's from the report's `both` cache, the others' from an `embedding`
- * cache of their own), and the rule's verdict from lfw_min10's even half and the per-face
+ * cache of their own), each also with the mirrored chip averaged in (`<name>~mirror`), and
+ * the rule's verdict from lfw_min10's even half and the per-face
  * times of `docs/bench.json` (`embedding`, `embedding_<name>`) where it holds them.
  */
 async function embedderSection(
@@ -84,11 +85,16 @@ async function embedderSection(
   for (const { name, dir } of labelled) {
     byDataset[name] = {};
     for (const entry of Object.values(EMBEDDER_REGISTRY)) {
-      console.error(`report: ${name} with the ${entry.name} embedding…`);
-      const p = entry.name === DEFAULT_EMBEDDER
-        ? await prepared(name, dir, "both", DEFAULT_DETECTOR)
-        : await prepared(name, dir, "embedding", DEFAULT_DETECTOR, entry.name as EmbedderName);
-      byDataset[name]![entry.name] = embedderFigures(p, seeds, entry);
+      for (const mirror of [false, true]) {
+        // `<name>~mirror`: each chip's mirror image embedded too, the two averaged (a measure, not a candidate).
+        const key = mirror ? `${entry.name}~mirror` : entry.name;
+        console.error(`report: ${name} with ${key}…`);
+        const network = entry.name as EmbedderName;
+        const p = entry.name === DEFAULT_EMBEDDER && !mirror
+          ? await prepared(name, dir, "both", DEFAULT_DETECTOR)
+          : await prepared(name, dir, "embedding", DEFAULT_DETECTOR, { network, ...(mirror ? { mirror } : {}) });
+        byDataset[name]![key] = embedderFigures(p, seeds, entry);
+      }
     }
   }
   const lfw = byDataset["lfw_min10"];
@@ -97,7 +103,8 @@ async function embedderSection(
     (t) => (JSON.parse(t).stages?.[DEFAULT_DETECTOR] ?? {}) as Record<string, { median_ms?: number }>,
     () => ({} as Record<string, { median_ms?: number }>),
   );
-  const candidates = Object.entries(lfw).flatMap(([n, f]) => {
+  // The rule chooses among the networks as they run by default (the mirrored measure is reported beside them).
+  const candidates = Object.entries(lfw).filter(([n]) => !n.includes("~")).flatMap(([n, f]) => {
     const even = f.verification.protocol?.even.accuracy_mean;
     const ms = stages[n === DEFAULT_EMBEDDER ? "embedding" : `embedding_${n}`]?.median_ms;
     return even === undefined ? [] : [{ name: n, commercial: f.commercial, evenAccuracy: even, msPerFace: ms }];
@@ -107,6 +114,11 @@ async function embedderSection(
   return {
     byDataset,
     rule: {
+      measured: {
+        commit: (await meta()).commit,
+        date: new Date().toISOString(),
+        command: `deno task report ${Deno.args.join(" ")}`.trim(),
+      },
       default: DEFAULT_EMBEDDER,
       ...verdict,
       candidates: candidates.map((c) => ({

@@ -317,3 +317,26 @@ function composeShrink(t: Affine, x0: number, y0: number, kx: number, ky: number
     f: t.d * ox + t.e * oy + t.f,
   };
 }
+
+/**
+ * A chip mirrored left to right (the face as in a mirror; the chip's template is symmetric,
+ * so the mirrored face stays aligned).
+ *
+ * @example
+ * ```ts
+ * import { mirrorChip } from "./align_face.ts";
+ * const chip = { width: 2, height: 1, channels: 3 as const, data: Uint8Array.of(1, 2, 3, 4, 5, 6) };
+ * if (mirrorChip(chip).data.join() !== "4,5,6,1,2,3") throw new Error();
+ * ```
+ */
+export function mirrorChip(chip: Image): Image {
+  const { width: w, height: h, channels: c } = chip;
+  const data = new Uint8Array(chip.data.length);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const from = (y * w + (w - 1 - x)) * c, to = (y * w + x) * c;
+      for (let k = 0; k < c; k++) data[to + k] = chip.data[from + k]!;
+    }
+  }
+  return { ...chip, data };
+}

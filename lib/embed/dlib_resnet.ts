@@ -8,12 +8,9 @@
  * @module
  */
 
-import { readAsset } from "../_asset.ts";
-import type { Image } from "../image/image.ts";
-import type { Point } from "../image/point.ts";
-import { createOnnxSession, type OnnxSession } from "../runtime/onnx.ts";
-import { alignmentTransform, type AlignOptions, extractChip, resolveAlignOptions } from "./align_face.ts";
-import type { EmbedderEntry, EmbedderOptionsOf, FaceEmbedder } from "./embedder_entry.ts";
+import { type AlignOptions, resolveAlignOptions } from "./align_face.ts";
+import type { AlignedSettings, EmbedderEntry, EmbedderOptionsOf, FaceEmbedder } from "./embedder_entry.ts";
+import { alignOf, createChipEmbedder } from "./_chip_embedder.ts";
 
 /** The network's input side in pixels. */
 const INPUT = 150;
@@ -28,7 +25,7 @@ const MODEL = new URL("./models/face_recognition.onnx", import.meta.url);
  * recorded as before there was a choice of network: the alignment as `align` (chip size 150
  * included) and the model's sha256 as `assets.embedding_model`, without its name.
  */
-export const DLIB_RESNET_EMBEDDER: EmbedderEntry<"dlib_resnet", Required<AlignOptions>> = Object.freeze({
+export const DLIB_RESNET_EMBEDDER: EmbedderEntry<"dlib_resnet", AlignedSettings> = Object.freeze({
   name: "dlib_resnet",
   version: 1,
   description: "dlib's ResNet face recognition network (face-api.js's port) as ONNX: 150x150 chips, 128 numbers",
@@ -53,47 +50,27 @@ export const DLIB_RESNET_EMBEDDER: EmbedderEntry<"dlib_resnet", Required<AlignOp
     commercial: true,
   }),
   recordsName: false,
-  resolve: (options: EmbedderOptionsOf<string>) => resolveAlignOptions({ ...options.align, size: INPUT }),
-  record: (align: Required<AlignOptions>) => ({ align: { ...align, points: [...align.points] } }),
+  resolve: (options: EmbedderOptionsOf<string>) => ({
+    ...resolveAlignOptions({ ...options.align, size: INPUT }),
+    ...(options.mirror ? { mirror: true as const } : {}),
+  }),
+  // Without `mirror`, exactly what caches and models recorded before there was a choice.
+  record: (settings: AlignedSettings) => ({
+    ...(settings.mirror ? { embedder: { mirror: true } } : {}),
+    align: alignOf(settings),
+  }),
   optionsFrom(recorded: Readonly<Record<string, unknown>>): EmbedderOptionsOf<string> | undefined {
     const stored = recorded.align as AlignOptions | undefined;
     if (!stored) return undefined;
     const { size: _size, ...align } = stored;
-    return { align };
+    const mirror = (recorded.embedder as { mirror?: unknown } | undefined)?.mirror === true;
+    return { align, ...(mirror ? { mirror } : {}) };
   },
   assetsInUse: () => ({ embedding_model: MODEL }),
   create: createDlibResnetEmbedder,
 });
 
-/**
- * Loads the network.
- *
- * @param settings The alignment in force (chip size 150).
- * @returns The embedder; call `dispose()` when done.
- */
-async function createDlibResnetEmbedder(settings: Required<AlignOptions>): Promise<FaceEmbedder> {
-  const align = Object.freeze(settings);
-  const session: OnnxSession = await createOnnxSession(await readAsset(MODEL));
-  let disposed = false;
-  const chips = (image: Image, faces: readonly (readonly Point[])[]) =>
-    Promise.all(faces.map((f) => extractChip(image, alignmentTransform(f, align), INPUT)));
-  return {
-    align,
-    chips,
-    async embed(image, faces) {
-      if (disposed) throw new Error("FaceEmbedder.embed() called after dispose()");
-      if (faces.length === 0) return [];
-      const input = new Float32Array(faces.length * INPUT * INPUT * 3);
-      (await chips(image, faces)).forEach((c, i) => input.set(c.data, i * INPUT * INPUT * 3));
-      const out = await session.run({ input: { data: input, dims: [faces.length, INPUT, INPUT, 3] } });
-      const v = out.embedding!.data;
-      return faces.map((_, i) => v.slice(i * SIZE, (i + 1) * SIZE));
-    },
-    async dispose() {
-      if (!disposed) {
-        disposed = true;
-        await session.release();
-      }
-    },
-  };
+/** Loads the network (chip size 150). */
+function createDlibResnetEmbedder(settings: AlignedSettings): Promise<FaceEmbedder> {
+  return createChipEmbedder({ model: MODEL, side: INPUT, size: SIZE }, settings);
 }

@@ -34,7 +34,15 @@ export interface EmbedderOptionsOf<Name extends string> {
   readonly network?: Name;
   /** How faces are aligned into chips (the chip size is fixed by the network's input). */
   readonly align?: Omit<AlignOptions, "size">;
+  /**
+   * Also embed each chip mirrored left to right, and take the mean of the two embeddings
+   * (twice the network's time). Default false. Recorded as `embedder.mirror` when true.
+   */
+  readonly mirror?: boolean;
 }
+
+/** The settings of a network aligned by {@linkcode AlignOptions}: the alignment in force, and `mirror` when asked for. */
+export type AlignedSettings = Required<AlignOptions> & { readonly mirror?: true };
 
 /** One embedding network's registry entry; `Settings` are its options in force. */
 export interface EmbedderEntry<Name extends string = string, Settings extends object = object> {

@@ -76,3 +76,35 @@ Deno.test("MobileFaceNet gives unit vectors of 192; a face is closer to itself h
     await embedder.dispose();
   }
 });
+
+Deno.test("mirror: both networks record it only when asked (dlib's settings without it are exactly as before), and read it back", () => {
+  for (const name of ["dlib_resnet", "mobilefacenet"]) {
+    const entry = embedderEntry(name);
+    const plain = entry.record(entry.resolve({}));
+    assert.equal(JSON.stringify(plain).includes("mirror"), false, name);
+    const mirrored = entry.record(entry.resolve({ mirror: true }));
+    assert.deepEqual((mirrored.embedder as { mirror?: boolean }).mirror, true, name);
+    assert.equal(entry.optionsFrom(mirrored)?.mirror, true, name);
+    assert.equal(entry.optionsFrom(plain)?.mirror, undefined, name);
+  }
+  assert.deepEqual(Object.keys(embedderEntry("dlib_resnet").record(embedderEntry("dlib_resnet").resolve({}))), [
+    "align",
+  ]);
+});
+
+Deno.test("mirror: the mean of a chip's and its mirror's embeddings is a unit vector near the plain one, and not equal to it", async () => {
+  const pipeline = await createPipeline({ features: "embedding", embedder: { network: "mobilefacenet" } });
+  const mirrored = await createEmbedder({ network: "mobilefacenet", mirror: true });
+  try {
+    const image = await readImage(samplePhotos()[0]!);
+    const face = (await pipeline.processLargestFace(image))!.face;
+    const [m] = await mirrored.embed(image, [face.landmarks]);
+    assert.ok(Math.abs(Math.hypot(...m!) - 1) < 1e-5);
+    const c = cosine(m!, face.embedding!);
+    // A face and its mirror image are one person: the mean stays close to either, but moves.
+    assert.ok(c > 0.9 && c < 0.9999, `cosine ${c}`);
+  } finally {
+    await pipeline.dispose();
+    await mirrored.dispose();
+  }
+});

@@ -394,6 +394,8 @@ const embedderFigures = object({
 
 /** The default network by the rule fixed before measuring (see `chooseDefaultEmbedder` in `./embedders.ts`). */
 const embedderRule = object({
+  /** The run that measured the networks (a `--embedders` run merges into an older report). */
+  measured: object({ commit: str, date: iso, command: str }),
   default: str,
   chosen: str,
   reason: str,

@@ -124,6 +124,8 @@ Deno.test("a 64-d network of norm 0.25, injected through options, goes pipeline 
     const faces = entriesOf(read.records.values());
     const basis = { model: await newGalleryModel(undefined, { embedder: fake, parts }) };
     assert.equal((basis.model.info.pipeline.embedder as { network: string }).network, "fake");
+    // Named "unknown" beyond its own network's distance (the fake's 0.1), not dlib's 0.455.
+    assert.equal(basis.model.info.maxDistance, 0.1);
     const once = await enrolInto(folder, faces.slice(0, 3), basis);
     const twice = await enrolInto(folder, [...faces.slice(3), faces[0]!], once);
     assert.equal(twice.model.gallery.size, 6);

@@ -9,10 +9,9 @@
 import { configDifference } from "../_config.ts";
 import type { Cache } from "../dataset/cache.ts";
 import { DEFAULT_FEATURE_SET, FEATURE_SETS, featureSet } from "../features/feature_sets.ts";
-import { DEFAULT_MAX_DISTANCE } from "../gallery/matcher.ts";
 import type { GalleryEntry } from "../gallery/entry.ts";
 import { Gallery } from "../gallery/gallery.ts";
-import type { FeatureSetRecord, PipelineSettings } from "../pipeline/pipeline.ts";
+import { type FeatureSetRecord, type PipelineSettings, recordedEmbedderOf } from "../pipeline/pipeline.ts";
 import { replaceKeepingEnrolled } from "../model/enrol.ts";
 import type { Model, ModelInfo } from "../model/model.ts";
 import { ModelError } from "../model/model_error.ts";
@@ -90,7 +89,10 @@ export async function planTraining(cache: Cache, request: TrainingRequest = {}):
     pipeline,
     network,
     minProb,
-    maxDistance: set.needsEmbedding ? (maxDistance ?? DEFAULT_MAX_DISTANCE) : null,
+    // The recorded network's own default (each network's distances differ in scale).
+    maxDistance: set.needsEmbedding
+      ? (maxDistance ?? recordedEmbedderOf(pipeline as PipelineSettings).distances.open)
+      : null,
     folds,
     smallestClass,
     previous,

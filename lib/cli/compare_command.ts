@@ -2,7 +2,7 @@ import type { DetectorName } from "../detect/detect_faces.ts";
 import { Command } from "npm:@commander-js/extra-typings@15.1.0";
 import { DEFAULT_VERIFY_DISTANCE } from "../gallery/matcher.ts";
 import { loadCheckedModel } from "../model/model_folder.ts";
-import { modelPipelineOptions } from "../model/model.ts";
+import { modelDistances, modelPipelineOptions } from "../model/model.ts";
 import { createPipeline, type PipelineOptions, withDetector } from "../pipeline/pipeline.ts";
 import { euclidean } from "../embed/embed_faces.ts";
 import { ImageError } from "../image/image_error.ts";
@@ -26,7 +26,7 @@ export function compareCommand(io: CliIo, setExit: (code: number) => void) {
     )
     .option(
       "--threshold <d>",
-      `same person when the distance is at most this (default ${DEFAULT_VERIFY_DISTANCE}: the equal-error point measured on LFW)`,
+      `same person when the distance is at most this (default: the model's network's equal-error point measured on LFW; ${DEFAULT_VERIFY_DISTANCE} for the default network)`,
       numberIn("--threshold", 0, 100),
     )
     .addOption(detectorOption(true))
@@ -44,11 +44,13 @@ async function runCompare(
 ): Promise<number> {
   // The model's settings when it has embeddings; the defaults when there is no model (unless one was named).
   let options: PipelineOptions = { features: "embedding" };
-  const threshold = o.threshold ?? DEFAULT_VERIFY_DISTANCE;
+  // The network's own default threshold: the model's, else the default network's.
+  let threshold = o.threshold ?? DEFAULT_VERIFY_DISTANCE;
   try {
     const model = await loadCheckedModel(o.model);
     if (featureSet(model.info.features.name).needsEmbedding) {
       options = { ...modelPipelineOptions(model.info), features: "embedding" };
+      threshold = o.threshold ?? modelDistances(model.info).verify;
     }
   } catch (e) {
     if (o.modelGiven) {

@@ -74,7 +74,7 @@ export function trainCommand(io: CliIo, setExit: (code: number) => void) {
     )
     .option(
       "--max-distance <d>",
-      `store this distance beyond which a face is unknown to the gallery (embedding features; default ${DEFAULT_MAX_DISTANCE})`,
+      `store this distance beyond which a face is unknown to the gallery (embedding features; default: the network's own, ${DEFAULT_MAX_DISTANCE} for the default network)`,
       numberIn("--max-distance", 0, 100),
     )
     .option(

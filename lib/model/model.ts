@@ -7,7 +7,6 @@
  * @module
  */
 
-import { DEFAULT_MAX_DISTANCE } from "../gallery/matcher.ts";
 import { Gallery } from "../gallery/gallery.ts";
 import type { DetectorName } from "../detect/detect_faces.ts";
 import type { EmbedderOptions } from "../embed/embed_faces.ts";
@@ -19,6 +18,7 @@ import {
   pipelineOptionsFrom,
   type PipelineSettings,
   pipelineSettings,
+  recordedEmbedderOf,
 } from "../pipeline/pipeline.ts";
 
 /**
@@ -115,6 +115,19 @@ export function modelPipelineOptions(info: ModelInfo, parts?: PipelineParts): Pi
 }
 
 /**
+ * The default distances of the embedding network a model records (its entry's `distances`:
+ * `open` for a gallery, `verify` for `compare`).
+ *
+ * @param info The model's information.
+ * @param parts The registries. Default: the library's.
+ * @returns The distances.
+ * @throws {RangeError} When it names a network not in `parts`.
+ */
+export function modelDistances(info: ModelInfo, parts?: PipelineParts): { open: number; verify: number } {
+  return recordedEmbedderOf(info.pipeline, parts).distances;
+}
+
+/**
  * The information of a gallery-only model: no network, named by the nearest person.
  *
  * @param features Its feature set (one with the embedding).
@@ -165,7 +178,7 @@ export function modelOfInfo(info: ModelInfo): Model {
 
 /**
  * A new gallery-only model: the default pipeline with the embedding, no network, named by
- * the nearest person beyond {@linkcode DEFAULT_MAX_DISTANCE} "unknown".
+ * the nearest person beyond its network's `distances.open` "unknown".
  *
  * @param detector The face detector (default: the library's).
  * @param options The embedding network (default: the library's) and the registries it is in.
@@ -186,5 +199,6 @@ export async function newGalleryModel(
     ...(detector ? { detector: { detector } } : {}),
     ...(options.embedder ? { embedder: options.embedder } : {}),
   }, options.parts);
-  return modelOfInfo(galleryOnlyInfo(features, settings, DEFAULT_MAX_DISTANCE));
+  const distances = recordedEmbedderOf(settings, options.parts).distances;
+  return modelOfInfo(galleryOnlyInfo(features, settings, distances.open));
 }

@@ -11,7 +11,7 @@
 import { decodeImage } from "../image/decode_image.ts";
 import { ImageError } from "../image/image_error.ts";
 import { createRecognizer, type Recognizer } from "../recognize/recognize.ts";
-import { modelOfInfo, newGalleryModel } from "../model/model.ts";
+import { modelDistances, modelOfInfo, newGalleryModel } from "../model/model.ts";
 import { ModelFolder } from "../model/model_folder.ts";
 import type { FaceAnswer, Job, JobResult, WorkerReply } from "./pool.ts";
 import type { ProcessedFace } from "../pipeline/pipeline.ts";
@@ -79,6 +79,7 @@ async function run(job: Job): Promise<JobResult> {
       kind: "embedding",
       size,
       embedding: Array.from(found.face.embedding),
+      verify: modelDistances(recognizer.info).verify,
       faces: found.faces,
       box: found.face.box,
     };

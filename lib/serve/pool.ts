@@ -46,6 +46,8 @@ export type JobResult =
     kind: "embedding";
     size: { width: number; height: number };
     embedding: number[];
+    /** The model's network's `compare` threshold (its `distances.verify`). */
+    verify: number;
     faces: number;
     box: FaceAnswer["box"];
   }

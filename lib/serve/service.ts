@@ -18,7 +18,7 @@
 
 import { labelProblem } from "../dataset/labels.ts";
 import { DEFAULT_MAX_PIXELS } from "../image/decode_image.ts";
-import { DEFAULT_VERIFY_DISTANCE, EmptyGalleryError } from "../gallery/matcher.ts";
+import { EmptyGalleryError } from "../gallery/matcher.ts";
 import { fileStore } from "../store/file_store.ts";
 import { GalleryError, type GalleryStore } from "../store/gallery_store.ts";
 import { euclidean } from "../embed/embed_faces.ts";
@@ -259,7 +259,9 @@ export function createService(options: ServiceOptions = {}): Service {
         }
         if (ea.kind !== "embedding" || eb.kind !== "embedding") throw new Error("unreachable");
         const distance = euclidean(ea.embedding, eb.embedding);
-        return json(200, { distance, same: distance <= DEFAULT_VERIFY_DISTANCE, threshold: DEFAULT_VERIFY_DISTANCE });
+        // Both photos went through the same model's pipeline: one network, one threshold.
+        const threshold = ea.verify;
+        return json(200, { distance, same: distance <= threshold, threshold });
       },
     },
     {

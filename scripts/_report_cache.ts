@@ -84,10 +84,16 @@ export async function prepared(
  * @param name The dataset's name.
  * @param dir Its folder.
  * @param detector The face detector.
+ * @param embedder The embedding network and its options. Default: the library's.
  * @returns The cache's records, sorted by path.
  */
-export async function everyFaceRecords(name: string, dir: string, detector: DetectorName): Promise<CacheRecord[]> {
-  const options = { features: "embedding", detector: { detector } } as const;
+export async function everyFaceRecords(
+  name: string,
+  dir: string,
+  detector: DetectorName,
+  embedder?: EmbedderOptions,
+): Promise<CacheRecord[]> {
+  const options = { features: "embedding", detector: { detector }, ...(embedder ? { embedder } : {}) } as const;
   const cache = await reportCache(name, options, "all");
   await preprocessFolder(dir, {
     ...options,

@@ -23,9 +23,10 @@
  *   feature sets on lfw_min10: 5-fold cross-validation, seed 0, 100 epochs, for a few
  *   architectures (`--short`: only the original's network and the chosen default). Uses (and
  *   makes, when missing) the report's cache `.face2vec/report/lfw_min10.both.cache`.
- * - `cluster [--quick]`: clustering's algorithm, distance threshold and minimum group size on
- *   every face of lfw_min10 and orl_att_faces (BCubed F1, pairwise precision and recall, groups
- *   against people, unclustered labelled faces); `--quick`: two thresholds.
+ * - `cluster [--quick] [--network NAME]`: clustering's algorithm, distance threshold and minimum
+ *   group size on every face of lfw_min10 and orl_att_faces (BCubed F1, pairwise precision and
+ *   recall, groups against people, unclustered labelled faces), embedded by the default network
+ *   or NAME (thresholds swept in proportion to its `distances.verify`); `--quick`: two thresholds.
  *
  * @module
  */
@@ -39,7 +40,14 @@ import {
 } from "../lib/detect/detect_faces.ts";
 import type { LandmarkerOptions, LandmarkModel } from "../lib/landmarks/detect_landmarks.ts";
 import { createLandmarker } from "../lib/detect/landmark_crops.ts";
-import { createEmbedder, type EmbedderOptions } from "../lib/embed/embed_faces.ts";
+import {
+  createEmbedder,
+  DEFAULT_EMBEDDER,
+  EMBEDDER_REGISTRY,
+  embedderEntry,
+  type EmbedderName,
+  type EmbedderOptions,
+} from "../lib/embed/embed_faces.ts";
 import { createPipeline } from "../lib/pipeline/pipeline.ts";
 import { readImage } from "../lib/image/read_image.ts";
 import type { Image } from "../lib/image/image.ts";
@@ -300,13 +308,21 @@ async function tuneHead(flags: readonly string[]): Promise<void> {
  * pairwise precision, groups of 2+ labelled faces against people, unclustered labelled faces.
  */
 async function tuneCluster(flags: readonly string[]): Promise<void> {
+  const at = flags.indexOf("--network");
+  const network = (at >= 0 ? flags[at + 1] : DEFAULT_EMBEDDER) as EmbedderName;
+  const entry = embedderEntry(network);
   const sets = [];
   for (const name of ["lfw_min10", "orl_att_faces"]) {
-    sets.push({ name, records: await everyFaceRecords(name, `${datasetsDir()}/${name}`, DEFAULT_DETECTOR) });
+    const embedder = network === DEFAULT_EMBEDDER ? undefined : { network };
+    sets.push({ name, records: await everyFaceRecords(name, `${datasetsDir()}/${name}`, DEFAULT_DETECTOR, embedder) });
   }
-  const thresholds = flags.includes("--quick")
-    ? [0.5, 0.6]
-    : [0.45, 0.475, 0.5, 0.525, 0.55, 0.575, 0.6, 0.625, 0.65, 0.675, 0.7];
+  // The sweep is in units of the network's own 1:1 threshold (dlib's 0.63: 0.45–0.70).
+  const scale = entry.distances.verify / 0.63;
+  const thresholds =
+    (flags.includes("--quick") ? [0.5, 0.6] : [0.45, 0.475, 0.5, 0.525, 0.55, 0.575, 0.6, 0.625, 0.65, 0.675, 0.7]).map(
+      (t) => Math.round(t * scale * 1000) / 1000,
+    );
+  console.log(`network ${network}: thresholds ${thresholds.join(", ")}`);
   const header = ["algorithm", "threshold", "power", "min size", "smaller F1"];
   for (const s of sets) header.push(`${s.name} BCubed F1`, "pair P", "pair R", "groups/people", "unclustered", "ms");
   const rows: { cells: string[]; worst: number; precision: number }[] = [];
@@ -349,7 +365,7 @@ const COMMANDS = {
   landmarks: { usage: "[full|tiny] [blazeface|haar] [--points | --refine]", run: tuneLandmarks },
   embed: { usage: "[--quick] [--threshold-only]", run: tuneEmbed },
   head: { usage: "[both|embedding] [--short]", run: tuneHead },
-  cluster: { usage: "[--quick]", run: tuneCluster },
+  cluster: { usage: `[--quick] [--network ${Object.keys(EMBEDDER_REGISTRY).join("|")}]`, run: tuneCluster },
 };
 
 if (import.meta.main) {

@@ -8,6 +8,7 @@ import { linkClusters, writeContactSheets } from "../cluster/cluster_files.ts";
 import { GroupsFileError } from "../cluster/corrections.ts";
 import { type ModelInfo, modelPipelineOptions } from "../model/model.ts";
 import { detectorOf } from "../pipeline/pipeline.ts";
+import { DEFAULT_EMBEDDER } from "../embed/embed_faces.ts";
 import {
   cacheFailure,
   type CliIo,
@@ -44,7 +45,12 @@ export function clusterCommand(io: CliIo, setExit: (code: number) => void) {
       ),
     )
     .addOption(
-      new Option("--threshold <d>", `largest embedding distance joining two faces (default ${defaults.threshold})`)
+      new Option(
+        "--threshold <d>",
+        `largest embedding distance joining two faces (default: the algorithm's for the cache's network, ${
+          defaults.networks[DEFAULT_EMBEDDER]!.threshold
+        } for the default network)`,
+      )
         .argParser(numberIn("--threshold", 0.01, 3.99)),
     )
     .addOption(
@@ -57,7 +63,9 @@ export function clusterCommand(io: CliIo, setExit: (code: number) => void) {
     .addOption(
       new Option(
         "--power <p>",
-        `chinese-whispers: an edge of length d weighs (threshold − d)^p; 0: every edge 1, as dlib (default ${defaults.power})`,
+        `chinese-whispers: an edge of length d weighs (threshold − d)^p; 0: every edge 1, as dlib (default: the algorithm's for the cache's network, ${
+          defaults.networks[DEFAULT_EMBEDDER]!.power
+        } for the default network)`,
       ).argParser(numberIn("--power", 0, 8)),
     )
     .option(

@@ -10,43 +10,47 @@ import { chineseWhispers, dbscan, type NeighbourGraph, vectorSet } from "./_grap
 import { neighbourGraph, type NeighbourOptions } from "./_neighbours.ts";
 import { seededRandom } from "../_random.ts";
 import { applyCorrections, type Correction, type FaceKey } from "./corrections.ts";
+import { DEFAULT_EMBEDDER } from "../embed/embed_faces.ts";
 
 /** The clustering algorithms by name. */
 export type ClusterAlgorithm = "chinese-whispers" | "dbscan";
 
 /** One algorithm: its defaults and how it groups a graph. */
 export interface ClusterAlgorithmEntry {
-  /** Largest embedding distance (exclusive) of two faces joined in the graph. */
-  readonly threshold: number;
+  /**
+   * By the embedding network the faces come from (each network's distances have their own
+   * scale): `threshold`, the largest embedding distance (exclusive) of two faces joined in the
+   * graph, and `power`, the edges' weighting (see {@linkcode ClusterOptions.power}).
+   */
+  readonly networks: Readonly<Record<string, { readonly threshold: number; readonly power: number }>>;
   /** Smallest group; faces of smaller groups are unclustered. */
   readonly minSize: number;
-  /** The edges' weighting (see {@linkcode ClusterOptions.power}). */
-  readonly power: number;
   /** What it is, for help texts. */
   readonly about: string;
   /** Group numbers per vertex (-1: none), from the graph and the options in force. */
-  group(graph: NeighbourGraph, options: Readonly<Required<ClusterOptions>>): Int32Array;
+  group(graph: NeighbourGraph, options: Readonly<ResolvedClusterOptions>): Int32Array;
 }
 
 /**
- * The algorithms, each owning its defaults, chosen with `deno task tune cluster` on the even
- * halves of lfw_min10 and orl_att_faces (every face of every photo, the default detector):
- * the setting with the largest smaller BCubed F1 of the two sets. Chinese whispers: distance
- * 0.55 with edges weighted by `(0.55 − d)`, groups of 2 or more (LFW 0.972, ORL 0.977;
- * dlib's unweighted edges at 0.5: 0.964, 0.988); DBSCAN: 0.475, 2 (0.924, 0.976).
+ * The algorithms, each owning its defaults, chosen with `deno task tune cluster [--network N]`
+ * on the even halves of lfw_min10 and orl_att_faces (every face of every photo, the default
+ * detector): the setting with the largest smaller BCubed F1 of the two sets. Chinese
+ * whispers: dlib's ResNet, distance 0.55 with edges weighted by `(0.55 − d)`, groups of 2 or
+ * more (LFW 0.972, ORL 0.977; dlib's unweighted edges at 0.5: 0.964, 0.988); MobileFaceNet,
+ * distance 0.889 with unweighted edges (LFW 0.987, ORL 0.984, pairwise precision 1.000 on
+ * both; weighted edges at best 0.975). DBSCAN: dlib 0.475 (0.924, 0.976), MobileFaceNet
+ * 0.844 (0.980, 0.978).
  */
 export const CLUSTER_ALGORITHMS: Readonly<Record<ClusterAlgorithm, ClusterAlgorithmEntry>> = Object.freeze({
   "chinese-whispers": {
-    threshold: 0.55,
+    networks: { dlib_resnet: { threshold: 0.55, power: 1 }, mobilefacenet: { threshold: 0.889, power: 0 } },
     minSize: 2,
-    power: 1,
     about: "Chinese whispers on the distance graph (dlib's face clustering)",
     group: (graph, o) => chineseWhispers(graph, seededRandom(o.seed), 100, { limit: o.threshold, power: o.power }),
   },
   dbscan: {
-    threshold: 0.475,
+    networks: { dlib_resnet: { threshold: 0.475, power: 0 }, mobilefacenet: { threshold: 0.844, power: 0 } },
     minSize: 2,
-    power: 0,
     about: "DBSCAN: dense cores joined by edges, other faces on their nearest core",
     group: (graph, o) => dbscan(graph, o.minSize),
   },
@@ -58,6 +62,11 @@ export const DEFAULT_CLUSTER_ALGORITHM: ClusterAlgorithm = "chinese-whispers";
 /** Clustering options; missing ones take the algorithm's defaults. */
 export interface ClusterOptions {
   readonly algorithm?: ClusterAlgorithm;
+  /**
+   * The embedding network the vectors come from, which picks the default `threshold` (see
+   * {@linkcode ClusterAlgorithmEntry.thresholds}). Default: the library's default network.
+   */
+  readonly network?: string;
   /** Largest embedding distance (exclusive) of two faces joined in the graph. */
   readonly threshold?: number;
   /** Smallest group (at least 1); faces of smaller groups are unclustered. */
@@ -78,6 +87,9 @@ export interface ClusterOptions {
   readonly cannotLink?: boolean;
 }
 
+/** Every clustering option in force (the network only picks the default threshold). */
+export type ResolvedClusterOptions = Required<Omit<ClusterOptions, "network">>;
+
 /** The groups of a set of faces. */
 export interface Clustering {
   /** Per face, its group (0 is the largest, then by size, ties by first face) or -1: unclustered. */
@@ -89,7 +101,7 @@ export interface Clustering {
   /** How many faces are in no group. */
   readonly unclustered: number;
   /** The options in force. */
-  readonly options: Readonly<Required<ClusterOptions>>;
+  readonly options: Readonly<ResolvedClusterOptions>;
 }
 
 /**
@@ -105,18 +117,25 @@ export interface Clustering {
  * if (o.algorithm !== "chinese-whispers" || o.threshold !== 0.45 || o.power !== 1) throw new Error(JSON.stringify(o));
  * ```
  */
-export function resolveClusterOptions(options: ClusterOptions = {}): Required<ClusterOptions> {
+export function resolveClusterOptions(options: ClusterOptions = {}): ResolvedClusterOptions {
   const algorithm = options.algorithm ?? DEFAULT_CLUSTER_ALGORITHM;
   const entry = CLUSTER_ALGORITHMS[algorithm];
   if (!entry) {
     throw new RangeError(`unknown clustering algorithm ${algorithm} (${Object.keys(CLUSTER_ALGORITHMS).join(" | ")})`);
   }
+  const network = options.network ?? DEFAULT_EMBEDDER;
+  const own = Object.hasOwn(entry.networks, network) ? entry.networks[network] : undefined;
+  if (!own && options.threshold === undefined) {
+    throw new RangeError(
+      `${algorithm} has no default distance for the ${network} network's embeddings: give a threshold`,
+    );
+  }
   const o = {
     algorithm,
-    threshold: options.threshold ?? entry.threshold,
+    threshold: options.threshold ?? own!.threshold,
     minSize: options.minSize ?? entry.minSize,
     seed: options.seed ?? 0,
-    power: options.power ?? entry.power,
+    power: options.power ?? own?.power ?? 0,
     cannotLink: options.cannotLink ?? true,
   };
   if (!(o.threshold > 0 && o.threshold < 4)) {
@@ -234,7 +253,7 @@ export function separatePhotoMates(
 }
 
 /** Renumbers raw groups by size (largest first; ties by first face), drops the small ones, measures distances. */
-function numbered(raw: Int32Array, data: Float32Array, dim: number, o: Required<ClusterOptions>): Clustering {
+function numbered(raw: Int32Array, data: Float32Array, dim: number, o: ResolvedClusterOptions): Clustering {
   const members = new Map<number, number[]>();
   raw.forEach((g, i) => {
     if (g < 0) return;

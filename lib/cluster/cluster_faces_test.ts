@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { chineseWhispers, dbscan, exactGraph, graphFromPairs, vectorSet } from "./_graph.ts";
-import { clusterFaces, resolveClusterOptions } from "./cluster_faces.ts";
+import { CLUSTER_ALGORITHMS, clusterFaces, resolveClusterOptions } from "./cluster_faces.ts";
 import { seededRandom, shuffled } from "../_random.ts";
 import { scoreClustering } from "../eval/clustering.ts";
 
@@ -159,4 +159,25 @@ Deno.test("cannot-link on group photos: the rule holds for both algorithms, and 
   assert.ok(mostPhotoMates(loose.groups, photos) > 1, "no photo mates to separate");
   const fixed = await clusterFaces(vectors, { photos, threshold: 1.6 });
   assert.equal(mostPhotoMates(fixed.groups, photos), 1);
+});
+
+Deno.test("the default distance follows the embedding network; a network without one asks for a threshold", () => {
+  const cw = CLUSTER_ALGORITHMS["chinese-whispers"].networks;
+  assert.equal(resolveClusterOptions({}).threshold, cw.dlib_resnet!.threshold);
+  const mfn = resolveClusterOptions({ network: "mobilefacenet" });
+  assert.deepEqual([mfn.threshold, mfn.power], [0.889, 0]);
+  for (const algorithm of ["chinese-whispers", "dbscan"] as const) {
+    const own = CLUSTER_ALGORITHMS[algorithm].networks;
+    assert.equal(
+      resolveClusterOptions({ algorithm, network: "mobilefacenet" }).threshold,
+      own.mobilefacenet!.threshold,
+    );
+    assert.ok(own.mobilefacenet!.threshold > own.dlib_resnet!.threshold, "unit vectors lie farther apart than dlib's");
+  }
+  assert.throws(
+    () => resolveClusterOptions({ network: "constructor" }),
+    /^RangeError: chinese-whispers has no default distance for the constructor network's embeddings: give a threshold$/,
+  );
+  assert.equal(resolveClusterOptions({ network: "other", threshold: 0.3 }).threshold, 0.3);
+  assert.equal("network" in resolveClusterOptions({ network: "mobilefacenet" }), false);
 });

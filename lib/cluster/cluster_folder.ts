@@ -14,8 +14,13 @@ import { createMatcher, type NearestAnswer } from "../gallery/matcher.ts";
 import type { GalleryEntry } from "../gallery/entry.ts";
 import type { GalleryStore } from "../store/gallery_store.ts";
 import { Gallery } from "../gallery/gallery.ts";
-import type { PipelineOptions } from "../pipeline/pipeline.ts";
-import { clusterFaces, type ClusterOptions, resolveClusterOptions } from "./cluster_faces.ts";
+import { type PipelineOptions, type PipelineSettings, recordedEmbedderOf } from "../pipeline/pipeline.ts";
+import {
+  clusterFaces,
+  type ClusterOptions,
+  resolveClusterOptions,
+  type ResolvedClusterOptions,
+} from "./cluster_faces.ts";
 import {
   type Correction,
   faceKey,
@@ -101,7 +106,7 @@ export interface FolderClustering {
   /** The every-face cache used. */
   readonly cache: string;
   /** The clustering options in force. */
-  readonly options: Readonly<Required<ClusterOptions>>;
+  readonly options: Readonly<ResolvedClusterOptions>;
 }
 
 /**
@@ -135,14 +140,17 @@ export async function clusterFolder(folder: string, options: ClusterFolderOption
     labels: "none",
     cache,
   });
-  const records = [...(await readCache(cache))!.records.values()];
+  const read = (await readCache(cache))!;
+  const records = [...read.records.values()];
+  // The default distance is the one of the network that embedded the faces.
+  const network = options.network ?? recordedEmbedderOf(read.config as PipelineSettings).name;
   // The groups file is read, corrected and written under the cache's lock: two runs at once
   // each keep their correction.
   const groupsPath = groupsFilePath(cache);
   const clustered = await withCacheLock(cache, async () => {
     const saved = await readGroupsFile(groupsPath);
     const corrections = [...saved?.corrections ?? [], ...newCorrections(groupsPath, saved, records, options)];
-    const result = await clusterRecords(records, { ...options, corrections });
+    const result = await clusterRecords(records, { ...options, network, corrections });
     const groups = result.clusters.map((c) =>
       result.faces.filter((f) => f.cluster === c.id).map((f) => faceKey(f.path, f.face))
     );

@@ -22,6 +22,7 @@ export {
   type ClusterOptions,
   DEFAULT_CLUSTER_ALGORITHM,
   resolveClusterOptions,
+  type ResolvedClusterOptions,
 } from "./cluster_faces.ts";
 export {
   clusterCachePath,

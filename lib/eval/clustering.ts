@@ -224,14 +224,16 @@ export async function clusterFigures(
  * records: what `deno task report` gives for a labelled set.
  *
  * @param records Every-face records, sorted by path.
+ * @param network The embedding network of the records (picks each algorithm's default distance). Default: the library's.
  * @returns Per algorithm, its options and each half's {@linkcode clusterFigures}.
  */
 export async function clusteringByAlgorithm(
   records: readonly CacheRecord[],
+  network?: string,
 ): Promise<Record<string, ClusteringFigures>> {
   const out: Record<string, ClusteringFigures> = {};
   for (const algorithm of Object.keys(CLUSTER_ALGORITHMS) as ClusterAlgorithm[]) {
-    const options = resolveClusterOptions({ algorithm });
+    const options = resolveClusterOptions({ algorithm, ...(network ? { network } : {}) });
     out[algorithm] = {
       options,
       even: await clusterFigures(records, "even", options),

@@ -129,3 +129,66 @@ Deno.test("a model trained on embedding features keeps a gallery of its faces an
     await Deno.remove(ds, { recursive: true });
   }
 });
+
+Deno.test("preprocess --embedder mobilefacenet makes a cache of its network that later runs keep, refuses another network in one line, and train, predict and cluster follow it", async () => {
+  const ds = await makeDataset();
+  const cache = `${ds}/mfn.cache`;
+  try {
+    const first = await runCli([
+      "preprocess",
+      `${ds}/people`,
+      "--features",
+      "embedding",
+      "--embedder",
+      "mobilefacenet",
+      "--cache",
+      cache,
+    ]);
+    assert.equal(first.code, 1, first.stderr.join("\n")); // the dataset holds one unreadable file
+    const config = JSON.parse((await Deno.readTextFile(cache)).split("\n")[0]!.replace(/^[^{]*/, ""));
+    assert.equal(JSON.stringify(config).includes('"network":"mobilefacenet"'), true, JSON.stringify(config));
+    // Without the flag the cache's network is kept; another one is refused, naming both.
+    const again = await runCli(["preprocess", `${ds}/people`, "--features", "embedding", "--cache", cache]);
+    assert.equal(again.code, 1, again.stderr.join("\n"));
+    const other = await runCli([
+      "preprocess",
+      `${ds}/people`,
+      "--features",
+      "embedding",
+      "--embedder",
+      "dlib_resnet",
+      "--cache",
+      cache,
+    ]);
+    assert.equal(other.code, 2);
+    assert.match(
+      other.stderr.join("\n"),
+      /mfn\.cache: made with the mobilefacenet embedding network, not dlib_resnet; use another --cache \(or --embedder mobilefacenet\) or delete it/,
+    );
+    // Training takes the network's own open-set distance; predict names a face with 192 numbers.
+    const model = `${ds}/model`;
+    const t = await runCli(["train", "--cache", cache, "--model", model]);
+    assert.equal(t.code, 0, t.stderr.join("\n"));
+    const m = await loadModel(model);
+    assert.equal(m.info.maxDistance, 0.87);
+    assert.equal(m.gallery.embedding(0).length, 192);
+    const p = await runCli(["predict", `${ds}/people/ann/1.jpg`, "--model", model, "--json", "--method", "nearest"]);
+    assert.equal(p.code, 0, p.stderr.join("\n"));
+    assert.equal(JSON.parse(p.stdout[0]!).faces[0].label, "ann");
+    // Clustering the folder with that model's names embeds by its network; another is refused.
+    const refused = await runCli([
+      "cluster",
+      `${ds}/people`,
+      "--model",
+      model,
+      "--embedder",
+      "dlib_resnet",
+      "--cache",
+      `${ds}/c.cache`,
+    ]);
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr.join("\n"), /its faces were embedded by the mobilefacenet network, not dlib_resnet/);
+  } finally {
+    await Deno.remove(ds, { recursive: true });
+  }
+});

@@ -5,6 +5,7 @@
  */
 
 import { DEFAULT_DETECTOR, DETECTORS } from "../detect/detect_faces.ts";
+import { DEFAULT_EMBEDDER, EMBEDDER_REGISTRY, type EmbedderName } from "../embed/embed_faces.ts";
 import { InvalidArgumentError, Option } from "npm:@commander-js/extra-typings@15.1.0";
 import { ImageError } from "../image/image_error.ts";
 import { CacheError } from "../dataset/cache.ts";
@@ -130,6 +131,17 @@ export function detectorOption(recorded: boolean) {
       : "face detector (blazeface: learned, haar: the original's cascade)",
   ).choices(DETECTORS);
   return recorded ? o : o.default(DEFAULT_DETECTOR);
+}
+
+/**
+ * `--embedder <name>`: which embedding network makes a new cache's embeddings (no default is
+ * set here: a cache's recorded network, else the library's default).
+ */
+export function embedderOption() {
+  return new Option(
+    "--embedder <name>",
+    `embedding network of a new cache (default: the one the cache records, else ${DEFAULT_EMBEDDER})`,
+  ).choices(Object.keys(EMBEDDER_REGISTRY) as EmbedderName[]);
 }
 
 /**

@@ -7,12 +7,13 @@ import { clusterFolder, type ClusterFolderOptions, type FolderClustering } from 
 import { linkClusters, writeContactSheets } from "../cluster/cluster_files.ts";
 import { GroupsFileError } from "../cluster/corrections.ts";
 import { type ModelInfo, modelPipelineOptions } from "../model/model.ts";
-import { detectorOf } from "../pipeline/pipeline.ts";
-import { DEFAULT_EMBEDDER } from "../embed/embed_faces.ts";
+import { detectorOf, recordedEmbedderOf } from "../pipeline/pipeline.ts";
+import { DEFAULT_EMBEDDER, type EmbedderName } from "../embed/embed_faces.ts";
 import {
   cacheFailure,
   type CliIo,
   detectorOption,
+  embedderOption,
   EXIT,
   galleryOptions,
   lockTimeoutOption,
@@ -89,6 +90,7 @@ export function clusterCommand(io: CliIo, setExit: (code: number) => void) {
     .addOption(galleryOptions("name the groups after people enrolled in")[0])
     .addOption(galleryOptions("name the groups after people enrolled in")[1])
     .addOption(detectorOption(true))
+    .addOption(embedderOption())
     .option(
       "--cache <file>",
       "the every-face cache (default ./.face2vec/cluster/<folder>-<hash of its path>.embedding.cache)",
@@ -118,6 +120,7 @@ interface ClusterRun {
   gallery?: string;
   passwordFile?: string;
   detector?: DetectorName;
+  embedder?: EmbedderName;
   cache?: string;
   workers: number;
   lockTimeout: number;
@@ -150,7 +153,7 @@ async function runCluster(folder: string, o: ClusterRun, io: CliIo): Promise<num
   const naming = await namingGallery(o, io);
   if (!naming) return EXIT.badArguments;
   try {
-    return await clusterWith(folder, o, io, naming.gallery, naming.detector);
+    return await clusterWith(folder, o, io, naming.gallery, naming.detector, naming.embedder);
   } finally {
     await naming.database?.close();
   }
@@ -161,10 +164,15 @@ async function runCluster(folder: string, o: ClusterRun, io: CliIo): Promise<num
  * detector their faces were found with; undefined, with the reason printed, when they cannot be used.
  */
 async function namingGallery(o: ClusterRun, io: CliIo): Promise<
-  | { gallery?: ClusterFolderOptions["gallery"]; detector?: DetectorName; database?: GalleryStore }
+  | {
+    gallery?: ClusterFolderOptions["gallery"];
+    detector?: DetectorName;
+    embedder?: EmbedderName;
+    database?: GalleryStore;
+  }
   | undefined
 > {
-  if (o.gallery === undefined && o.model === undefined) return { detector: o.detector };
+  if (o.gallery === undefined && o.model === undefined) return { detector: o.detector, embedder: o.embedder };
   if (o.gallery !== undefined && o.model !== undefined) {
     io.stderr("error: give --model or --gallery, not both");
     return undefined;
@@ -206,7 +214,12 @@ async function namingGallery(o: ClusterRun, io: CliIo): Promise<
   if (o.detector !== undefined && o.detector !== recorded) {
     return await refuse(`${named.where}: its faces were found with the ${recorded} detector, not ${o.detector}`);
   }
-  return { gallery: { entries: named.entries, maxDistance }, detector: recorded, database };
+  // The faces must be embedded by the network the gallery's were.
+  const network = recordedEmbedderOf(named.info.pipeline).name as EmbedderName;
+  if (o.embedder !== undefined && o.embedder !== network) {
+    return await refuse(`${named.where}: its faces were embedded by the ${network} network, not ${o.embedder}`);
+  }
+  return { gallery: { entries: named.entries, maxDistance }, detector: recorded, embedder: network, database };
 }
 
 async function clusterWith(
@@ -215,6 +228,7 @@ async function clusterWith(
   io: CliIo,
   gallery: ClusterFolderOptions["gallery"],
   detector: DetectorName | undefined,
+  embedder: EmbedderName | undefined,
 ): Promise<number> {
   const root = folder.replace(/\/+$/, "");
   let progress = startProgress(io, 0, false);
@@ -230,7 +244,14 @@ async function clusterWith(
       ...(o.split !== undefined ? { split: o.split } : {}),
       cache: o.cache,
       gallery,
-      ...(detector ? { pipeline: { detector: { detector } } } : {}),
+      ...(detector || embedder
+        ? {
+          pipeline: {
+            ...(detector ? { detector: { detector } } : {}),
+            ...(embedder ? { embedder: { network: embedder } } : {}),
+          },
+        }
+        : {}),
       preprocess: {
         workers: o.workers,
         lockTimeoutMs: o.lockTimeout * 1000,

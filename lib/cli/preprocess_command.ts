@@ -1,4 +1,5 @@
 import type { DetectorName, FaceSource } from "../detect/detect_faces.ts";
+import type { EmbedderName } from "../embed/embed_faces.ts";
 import { Command, Option } from "npm:@commander-js/extra-typings@15.1.0";
 import { printable } from "../image/image_error.ts";
 import type { CacheRecord } from "../dataset/cache.ts";
@@ -13,6 +14,7 @@ import {
   cacheFailure,
   type CliIo,
   detectorOption,
+  embedderOption,
   EXIT,
   lockTimeoutOption,
   waitingLine,
@@ -37,6 +39,7 @@ export function preprocessCommand(io: CliIo, setExit: (code: number) => void) {
     .option("--cache <file>", "the cache file (default ./.face2vec/<folder>-<hash of its path>.<features>.cache)")
     .addOption(new Option("--features <name>", "feature set").choices(FEATURE_SET_NAMES).default(DEFAULT_FEATURE_SET))
     .addOption(detectorOption(true))
+    .addOption(embedderOption())
     .addOption(
       new Option("--labels <rule>", "label by folder or by file name (default: folder if photos sit in person folders)")
         .choices(["folder", "filename"] as const),
@@ -95,6 +98,7 @@ async function runPreprocess(
     cache?: string;
     features: FeatureSetName;
     detector?: DetectorName;
+    embedder?: EmbedderName;
     labels?: "folder" | "filename";
     workers: number;
     draw?: string;
@@ -146,6 +150,7 @@ async function runPreprocess(
     const summary = await preprocessFolder(folder, {
       features: o.features,
       ...(o.detector ? { detector: { detector: o.detector } } : {}),
+      ...(o.embedder ? { embedder: { network: o.embedder } } : {}),
       labels: o.faces === "all" ? "none" : o.labels,
       faces: o.faces,
       workers: o.workers,

@@ -12,6 +12,7 @@ import {
   compactCache,
   readCache,
 } from "./cache.ts";
+import { DEFAULT_EMBEDDER, recordedEmbedder } from "../embed/embed_faces.ts";
 import { configDifference } from "../_config.ts";
 import { withCacheLock } from "./cache_lock.ts";
 import { detectLabelRule, labelOf, type LabelRule } from "./labels.ts";
@@ -203,9 +204,15 @@ async function preprocessLocked(
   const old = await readCache(cachePath, { dropDamaged: options.dropDamaged, parts });
   // The detector: the one asked for, else the one the cache records (Haar's when it records
   // none), else the default; its landmark crop comes with it.
-  if (old && options.detector === undefined) {
+  // The embedding network likewise: the one asked for, else the one the cache records.
+  if (old && (options.detector === undefined || options.embedder?.network === undefined)) {
     const stored = pipelineOptionsFrom(old.config, options.features ?? DEFAULT_FEATURE_SET, parts);
-    options = { ...options, detector: stored.detector, landmarks: options.landmarks ?? stored.landmarks };
+    if (options.detector === undefined) {
+      options = { ...options, detector: stored.detector, landmarks: options.landmarks ?? stored.landmarks };
+    }
+    if (options.embedder?.network === undefined && stored.embedder) {
+      options = { ...options, embedder: { ...stored.embedder, ...options.embedder } };
+    }
   }
   const { settings, features: recorded } = await pipelineSettings(options, parts);
   const faces = options.faces ?? "largest";
@@ -232,6 +239,13 @@ async function preprocessLocked(
     if (was !== now) {
       throw new CacheError(
         `${cachePath}: made with the ${was} detector, not ${now}; use another --cache (or --detector ${was}) or delete it`,
+      );
+    }
+    const wasNet = recordedEmbedder(old.config, parts?.embedders).name;
+    const nowNet = options.embedder?.network ?? DEFAULT_EMBEDDER;
+    if (featureSet(recorded.name).needsEmbedding && wasNet !== nowNet) {
+      throw new CacheError(
+        `${cachePath}: made with the ${wasNet} embedding network, not ${nowNet}; use another --cache (or --embedder ${wasNet}) or delete it`,
       );
     }
     // The feature set first: a cache of another set differs in many settings, and its name says why.

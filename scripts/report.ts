@@ -81,6 +81,8 @@ async function embedderSection(
   labelled: readonly { name: string; dir: string }[],
   seeds: readonly number[],
 ): Promise<{ byDataset: Record<string, Record<string, EmbedderFiguresJson>>; rule?: EmbedderRuleJson }> {
+  // The commit is the one the run starts at (commits made while it runs are not what it measured).
+  const measured = { commit: (await meta()).commit, date: new Date().toISOString() };
   const byDataset: Record<string, Record<string, EmbedderFiguresJson>> = {};
   for (const { name, dir } of labelled) {
     byDataset[name] = {};
@@ -114,11 +116,7 @@ async function embedderSection(
   return {
     byDataset,
     rule: {
-      measured: {
-        commit: (await meta()).commit,
-        date: new Date().toISOString(),
-        command: `deno task report ${Deno.args.join(" ")}`.trim(),
-      },
+      measured: { ...measured, command: `deno task report ${Deno.args.join(" ")}`.trim() },
       default: DEFAULT_EMBEDDER,
       ...verdict,
       candidates: candidates.map((c) => ({

@@ -95,7 +95,20 @@ async function embedderSection(
         const p = entry.name === DEFAULT_EMBEDDER && !mirror
           ? await prepared(name, dir, "both", DEFAULT_DETECTOR)
           : await prepared(name, dir, "embedding", DEFAULT_DETECTOR, { network, ...(mirror ? { mirror } : {}) });
-        byDataset[name]![key] = embedderFigures(p, seeds, entry);
+        const figures = embedderFigures(p, seeds, entry);
+        // Clustering at the network's own defaults (the mirrored measure aside).
+        const clustering = CLUSTERED.includes(name) && !mirror
+          ? await clusteringByAlgorithm(
+            await everyFaceRecords(
+              name,
+              dir,
+              DEFAULT_DETECTOR,
+              entry.name === DEFAULT_EMBEDDER ? undefined : { network },
+            ),
+            entry.name,
+          )
+          : undefined;
+        byDataset[name]![key] = { ...figures, ...(clustering ? { clustering } : {}) };
       }
     }
   }

@@ -390,6 +390,8 @@ const embedderFigures = object({
   }),
   open_set: openSet,
   verification,
+  /** By algorithm at the network's own defaults, every face of every photo (LFW and ORL). */
+  clustering: optional(record(clustering)),
 });
 
 /** The default network by the rule fixed before measuring (see `chooseDefaultEmbedder` in `./embedders.ts`). */

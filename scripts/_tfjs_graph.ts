@@ -92,7 +92,7 @@ const text = (
 const ints = (n: TfNode, key: string) => (n.attr?.[key]?.list?.i ?? []).map(Number);
 
 /** TF padding for one spatial axis: `[before, after]` and the output size. */
-function axisPads(
+export function axisPads(
   size: number,
   kernel: number,
   stride: number,

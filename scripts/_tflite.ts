@@ -17,6 +17,7 @@
 
 import { GraphBuilder } from "../lib/runtime/_onnx_graph.ts";
 import { permute } from "./_faceapi.ts";
+import { axisPads } from "./_tfjs_graph.ts";
 
 /** TFLite builtin operator codes used here (schema.fbs `BuiltinOperator`). */
 const OP = {
@@ -148,19 +149,6 @@ function floatsOf(t: TfliteTensor, source: string): Float32Array {
     throw new Error(`${source}: ${t.name} holds ${t.data.length} bytes for shape [${t.shape}]`);
   }
   return new Float32Array(t.data.slice().buffer);
-}
-
-/** TF padding for one spatial axis: `[before, after]` and the output size. */
-function axisPads(
-  size: number,
-  kernel: number,
-  stride: number,
-  same: boolean,
-): { pads: [number, number]; out: number } {
-  if (!same) return { pads: [0, 0], out: Math.floor((size - kernel) / stride) + 1 };
-  const out = Math.ceil(size / stride);
-  const total = Math.max((out - 1) * stride + kernel - size, 0);
-  return { pads: [Math.floor(total / 2), total - Math.floor(total / 2)], out };
 }
 
 /** What to build: the input's normalisation and the ONNX names, and whether to fuse PReLU. */

@@ -149,6 +149,27 @@ const maxAbsDiff = (a: Float32Array, b: Float32Array) => a.reduce((max, v, k) =>
 const maxRelDiff = (a: Float32Array, b: Float32Array) =>
   maxAbsDiff(a, b) / Math.max(1, b.reduce((m, v) => Math.max(m, Math.abs(v)), 0));
 
+/**
+ * A variant's figures: `got` and `want` hold one output per input (noise, flat gray, a face,
+ * in that order).
+ */
+function compared(
+  model: string,
+  variant: string,
+  got: readonly Float32Array[],
+  want: readonly Float32Array[],
+): ModelCheck {
+  const face = got[2]!;
+  return {
+    model,
+    variant,
+    maxAbsDiff: Math.max(...got.map((g, i) => maxAbsDiff(g, want[i]!))),
+    maxRelDiff: Math.max(...got.map((g, i) => maxRelDiff(g, want[i]!))),
+    spread: Math.min(...got.map((g) => Math.max(...g) - Math.min(...g))),
+    apart: Math.min(maxAbsDiff(face, got[0]!), maxAbsDiff(face, got[1]!)),
+  };
+}
+
 /** The detector's three inputs in [-1, 1], as the library samples them: noise, flat gray, sample 1 with its faces. */
 async function detectorInputs(): Promise<Float32Array[]> {
   let seed = 54321;
@@ -174,15 +195,7 @@ async function checkDetector(dir: string): Promise<ModelCheck> {
     }
     // Both outputs of an input, one after the other.
     const flat = (o: Float32Array[]) => Float32Array.from(o.flatMap((a) => [...a]));
-    const g = got.map(flat), w = want.map(flat), face = g[2]!;
-    return {
-      model: "blazeface_back",
-      variant: "committed",
-      maxAbsDiff: Math.max(...g.map((x, i) => maxAbsDiff(x, w[i]!))),
-      maxRelDiff: Math.max(...g.map((x, i) => maxRelDiff(x, w[i]!))),
-      spread: Math.min(...g.map((x) => Math.max(...x) - Math.min(...x))),
-      apart: Math.min(maxAbsDiff(face, g[0]!), maxAbsDiff(face, g[1]!)),
-    };
+    return compared("blazeface_back", "committed", got.map(flat), want.map(flat));
   } finally {
     await session.release();
   }
@@ -202,15 +215,7 @@ export async function checkModels(mobileFaceNet: Uint8Array, detectorDir?: strin
     const variants: [string, Uint8Array][] = [["committed", committed]];
     if (n.other) variants.push([n.other, n.build(weights, "", n.other)]);
     for (const [variant, bytes] of variants) {
-      const got = await onnxForward(n, bytes, xs), face = got[2]!;
-      checks.push({
-        model: n.file,
-        variant,
-        maxAbsDiff: Math.max(...got.map((g, i) => maxAbsDiff(g, want[i]!))),
-        maxRelDiff: Math.max(...got.map((g, i) => maxRelDiff(g, want[i]!))),
-        spread: Math.min(...got.map((g) => Math.max(...g) - Math.min(...g))),
-        apart: Math.min(maxAbsDiff(face, got[0]!), maxAbsDiff(face, got[1]!)),
-      });
+      checks.push(compared(n.file, variant, await onnxForward(n, bytes, xs), want));
     }
   }
   if (detectorDir) checks.push(await checkDetector(detectorDir));
@@ -236,15 +241,7 @@ async function checkMobileFaceNet(tflite: Uint8Array): Promise<ModelCheck[]> {
     try {
       const got: Float32Array[] = [];
       for (const x of xs) got.push((await session.run({ input: { data: x, dims: [1, 112, 112, 3] } })).embedding!.data);
-      const face = got[2]!;
-      checks.push({
-        model: "mobilefacenet",
-        variant,
-        maxAbsDiff: Math.max(...got.map((g, i) => maxAbsDiff(g, want[i]!))),
-        maxRelDiff: Math.max(...got.map((g, i) => maxRelDiff(g, want[i]!))),
-        spread: Math.min(...got.map((g) => Math.max(...g) - Math.min(...g))),
-        apart: Math.min(maxAbsDiff(face, got[0]!), maxAbsDiff(face, got[1]!)),
-      });
+      checks.push(compared("mobilefacenet", variant, got, want));
     } finally {
       await session.release();
     }

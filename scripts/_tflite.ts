@@ -267,6 +267,9 @@ export function convertTflite(model: TfliteModel, spec: TfliteSpec, source: stri
         const sw = o.option(1, 4, 1), sh = o.option(2, 4, 1);
         const act = o.option(depthwise ? 4 : 3, 1, 0);
         const dilations = depthwise ? [o.option(5, 4, 1), o.option(6, 4, 1)] : [o.option(4, 4, 1), o.option(5, 4, 1)];
+        if (depthwise && o.option(3, 4, 1) !== 1) {
+          throw new Error(`${source}: ${where}: depth multiplier ${o.option(3, 4, 1)}`);
+        }
         if (dilations.some((d) => d !== 1)) throw new Error(`${source}: ${where}: dilated convolution`);
         const [fo, kh, kw, fi] = f.shape as [number, number, number, number];
         const ph = axisPads(h, kh, sh, same), pw = axisPads(w, kw, sw, same);
@@ -303,6 +306,9 @@ export function convertTflite(model: TfliteModel, spec: TfliteSpec, source: stri
           return g.floats(g.name("const"), dims, values);
         });
         const nchw = o.inputs.some((i) => !tensor(i).data && activation(i).nchw);
+        if (!nchw && o.inputs.some((i) => tensor(i).data)) {
+          throw new Error(`${source}: ${where}: a constant operand of a flat tensor`);
+        }
         done.set(out, { name: activate(g.node(onnxOp, names), act, where), nchw });
         break;
       }
@@ -340,8 +346,10 @@ export function convertTflite(model: TfliteModel, spec: TfliteSpec, source: stri
 
 /**
  * A plain reference interpreter of the same op set, straight from the TFLite tensors (NHWC,
- * the source's layouts, sums in float64), independent of the ONNX conversion and of ONNX
- * Runtime: what `deno task assets --check` compares the converted model with. Slow (about a
+ * the source's layouts, sums in float64), without the conversion's layout permutations, op
+ * mapping and fusion, and without ONNX Runtime: what `deno task assets --check` compares the
+ * converted model with. It shares the file reader (`readTflite`) and the TF padding rule
+ * (`axisPads`) with the converter, so a mistake in those would not show here. Slow (about a
  * second a chip); for checks only.
  *
  * @param x One NHWC input of the model's input shape without its batch, already normalised.

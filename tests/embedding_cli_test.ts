@@ -175,6 +175,14 @@ Deno.test("preprocess --embedder mobilefacenet makes a cache of its network that
     const p = await runCli(["predict", `${ds}/people/ann/1.jpg`, "--model", model, "--json", "--method", "nearest"]);
     assert.equal(p.code, 0, p.stderr.join("\n"));
     assert.equal(JSON.parse(p.stdout[0]!).faces[0].label, "ann");
+    // compare with that model takes the network's own threshold (1.12, not dlib's 0.63).
+    const c = await runCli(["compare", `${ds}/people/ann/1.jpg`, `${ds}/people/ann/2.jpg`, "--json", "--model", model]);
+    assert.equal(c.code, 0, c.stderr.join("\n"));
+    assert.equal(JSON.parse(c.stdout[0]!).threshold, 1.12);
+    // Clustering a new cache of that network takes its own distance and weighting (0.889, unweighted).
+    const k = await runCli(["cluster", `${ds}/people`, "--embedder", "mobilefacenet", "--cache", `${ds}/k.cache`]);
+    assert.equal(k.code, 1, k.stderr.join("\n"));
+    assert.match(k.stderr.join("\n"), /chinese-whispers at distance 0\.889, groups of 2 or more/);
     // Clustering the folder with that model's names embeds by its network; another is refused.
     const refused = await runCli([
       "cluster",

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { modelDistances, newGalleryModel } from "../lib/model/model.ts";
 import { DEFAULT_MAX_DISTANCE, DEFAULT_VERIFY_DISTANCE } from "../lib/gallery/matcher.ts";
 import { embedderEntry } from "../lib/embed/embed_faces.ts";
+import { pipelineOptionsFrom, pipelineSettings } from "../lib/pipeline/pipeline.ts";
 
 Deno.test("a new gallery model of each network is named unknown beyond that network's own open-set distance", async () => {
   const dlib = await newGalleryModel();
@@ -15,4 +16,16 @@ Deno.test("a new gallery model of each network is named unknown beyond that netw
   assert.deepEqual(modelDistances(mfn.info), own);
   // Unit vectors lie 0–2 apart; dlib's thresholds would call every MobileFaceNet face unknown.
   assert.ok(own.open > DEFAULT_MAX_DISTANCE && own.verify > DEFAULT_VERIFY_DISTANCE && own.verify < 2);
+});
+
+Deno.test("pipelineOptionsFrom() gives back MobileFaceNet's options, mirror included, from the settings it records", async () => {
+  for (const embedder of [{ network: "mobilefacenet" as const }, { network: "mobilefacenet" as const, mirror: true }]) {
+    const { settings } = await pipelineSettings({ features: "embedding", embedder });
+    const back = pipelineOptionsFrom(settings, "embedding");
+    assert.equal(back.embedder?.network, "mobilefacenet");
+    assert.equal(back.embedder?.align?.method, "five");
+    assert.equal(back.embedder?.mirror, embedder.mirror);
+    // Recorded again, the same settings.
+    assert.deepEqual((await pipelineSettings({ ...back, features: "embedding" })).settings, settings);
+  }
 });

@@ -28,7 +28,7 @@ export interface TrainingRequest {
   readonly l2?: number;
   /** Probability under which the network's answer is unknown. Default: the feature set's, or the resumed model's. */
   readonly minProb?: number;
-  /** Gallery distance beyond which a face is unknown. Default 0.455, or the resumed model's. */
+  /** Gallery distance beyond which a face is unknown. Default: the network's (`distances.open`; dlib 0.455), or the resumed model's. */
   readonly maxDistance?: number;
   /** Continue the final model saved in this folder (see {@linkcode resumableModel}). */
   readonly resume?: string;

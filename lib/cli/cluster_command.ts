@@ -8,7 +8,7 @@ import { linkClusters, writeContactSheets } from "../cluster/cluster_files.ts";
 import { GroupsFileError } from "../cluster/corrections.ts";
 import { type ModelInfo, modelPipelineOptions } from "../model/model.ts";
 import { detectorOf, recordedEmbedderOf } from "../pipeline/pipeline.ts";
-import { DEFAULT_EMBEDDER, type EmbedderName } from "../embed/embed_faces.ts";
+import { DEFAULT_EMBEDDER, type EmbedderName, type EmbedderOptions } from "../embed/embed_faces.ts";
 import {
   cacheFailure,
   type CliIo,
@@ -167,12 +167,14 @@ async function namingGallery(o: ClusterRun, io: CliIo): Promise<
   | {
     gallery?: ClusterFolderOptions["gallery"];
     detector?: DetectorName;
-    embedder?: EmbedderName;
+    embedder?: EmbedderOptions;
     database?: GalleryStore;
   }
   | undefined
 > {
-  if (o.gallery === undefined && o.model === undefined) return { detector: o.detector, embedder: o.embedder };
+  if (o.gallery === undefined && o.model === undefined) {
+    return { detector: o.detector, ...(o.embedder ? { embedder: { network: o.embedder } } : {}) };
+  }
   if (o.gallery !== undefined && o.model !== undefined) {
     io.stderr("error: give --model or --gallery, not both");
     return undefined;
@@ -214,12 +216,13 @@ async function namingGallery(o: ClusterRun, io: CliIo): Promise<
   if (o.detector !== undefined && o.detector !== recorded) {
     return await refuse(`${named.where}: its faces were found with the ${recorded} detector, not ${o.detector}`);
   }
-  // The faces must be embedded by the network the gallery's were.
+  // The faces must be embedded as the gallery's were: its network, alignment and mirror.
   const network = recordedEmbedderOf(named.info.pipeline).name as EmbedderName;
   if (o.embedder !== undefined && o.embedder !== network) {
     return await refuse(`${named.where}: its faces were embedded by the ${network} network, not ${o.embedder}`);
   }
-  return { gallery: { entries: named.entries, maxDistance }, detector: recorded, embedder: network, database };
+  const embedder = { ...modelPipelineOptions(named.info).embedder, network };
+  return { gallery: { entries: named.entries, maxDistance }, detector: recorded, embedder, database };
 }
 
 async function clusterWith(
@@ -228,7 +231,7 @@ async function clusterWith(
   io: CliIo,
   gallery: ClusterFolderOptions["gallery"],
   detector: DetectorName | undefined,
-  embedder: EmbedderName | undefined,
+  embedder: EmbedderOptions | undefined,
 ): Promise<number> {
   const root = folder.replace(/\/+$/, "");
   let progress = startProgress(io, 0, false);
@@ -248,7 +251,7 @@ async function clusterWith(
         ? {
           pipeline: {
             ...(detector ? { detector: { detector } } : {}),
-            ...(embedder ? { embedder: { network: embedder } } : {}),
+            ...(embedder ? { embedder } : {}),
           },
         }
         : {}),

@@ -64,7 +64,7 @@ export interface ClusterOptions {
   readonly algorithm?: ClusterAlgorithm;
   /**
    * The embedding network the vectors come from, which picks the default `threshold` (see
-   * {@linkcode ClusterAlgorithmEntry.thresholds}). Default: the library's default network.
+   * {@linkcode ClusterAlgorithmEntry.networks}). Default: the library's default network.
    */
   readonly network?: string;
   /** Largest embedding distance (exclusive) of two faces joined in the graph. */
@@ -119,7 +119,7 @@ export interface Clustering {
  */
 export function resolveClusterOptions(options: ClusterOptions = {}): ResolvedClusterOptions {
   const algorithm = options.algorithm ?? DEFAULT_CLUSTER_ALGORITHM;
-  const entry = CLUSTER_ALGORITHMS[algorithm];
+  const entry = Object.hasOwn(CLUSTER_ALGORITHMS, algorithm) ? CLUSTER_ALGORITHMS[algorithm] : undefined;
   if (!entry) {
     throw new RangeError(`unknown clustering algorithm ${algorithm} (${Object.keys(CLUSTER_ALGORITHMS).join(" | ")})`);
   }

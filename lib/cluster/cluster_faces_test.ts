@@ -179,5 +179,9 @@ Deno.test("the default distance follows the embedding network; a network without
     /^RangeError: chinese-whispers has no default distance for the constructor network's embeddings: give a threshold$/,
   );
   assert.equal(resolveClusterOptions({ network: "other", threshold: 0.3 }).threshold, 0.3);
+  assert.throws(
+    () => resolveClusterOptions({ algorithm: "constructor" as never }),
+    /^RangeError: unknown clustering algorithm constructor/,
+  );
   assert.equal("network" in resolveClusterOptions({ network: "mobilefacenet" }), false);
 });

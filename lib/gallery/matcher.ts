@@ -1,5 +1,5 @@
 /**
- * The embedding gallery: enrolled faces (a person and a 128-d embedding each), and
+ * The embedding gallery: enrolled faces (a person and an embedding each), and
  * identification by the nearest person (the centroid of their enrolled embeddings) with a
  * distance threshold for "unknown". Distances are Euclidean on the embeddings as the network
  * outputs them.
